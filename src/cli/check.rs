@@ -1,0 +1,6 @@
+use super::Ctx;
+use std::process::ExitCode;
+
+pub fn run(_ctx: &Ctx) -> ExitCode {
+    super::not_built("check")
+}

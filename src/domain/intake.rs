@@ -1,0 +1,532 @@
+//! Intake: demographics, skin and hair, alopecia subtype and its classification, consent.
+
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::str::FromStr;
+
+/// Sex as recorded at intake (`F`, `M`, `X` in the CSV contract).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Sex {
+    F,
+    M,
+    X,
+}
+
+impl Sex {
+    pub const ALL: [Sex; 3] = [Sex::F, Sex::M, Sex::X];
+    pub fn code(self) -> &'static str {
+        match self {
+            Sex::F => "F",
+            Sex::M => "M",
+            Sex::X => "X",
+        }
+    }
+    pub fn label(self) -> &'static str {
+        match self {
+            Sex::F => "female",
+            Sex::M => "male",
+            Sex::X => "other / not stated",
+        }
+    }
+}
+
+impl FromStr for Sex {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s.trim() {
+            "F" | "f" => Ok(Sex::F),
+            "M" | "m" => Ok(Sex::M),
+            "X" | "x" => Ok(Sex::X),
+            other => Err(format!("'{other}' is not a sex code; allowed: F, M or X")),
+        }
+    }
+}
+
+/// Fitzpatrick skin phototype, I to VI. Stored as the number 1..=6.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(try_from = "u8", into = "u8")]
+pub struct Fitzpatrick(u8);
+
+impl Fitzpatrick {
+    pub const ROMAN: [&'static str; 6] = ["I", "II", "III", "IV", "V", "VI"];
+    pub fn new(n: u8) -> Result<Self, String> {
+        if (1..=6).contains(&n) {
+            Ok(Fitzpatrick(n))
+        } else {
+            Err(format!(
+                "{n} is not a Fitzpatrick type; allowed: 1 to 6 (or I to VI)"
+            ))
+        }
+    }
+    pub fn number(self) -> u8 {
+        self.0
+    }
+    pub fn roman(self) -> &'static str {
+        Self::ROMAN[(self.0 - 1) as usize]
+    }
+    pub fn all() -> impl Iterator<Item = Fitzpatrick> {
+        (1..=6).map(Fitzpatrick)
+    }
+}
+
+impl TryFrom<u8> for Fitzpatrick {
+    type Error = String;
+    fn try_from(n: u8) -> Result<Self, String> {
+        Fitzpatrick::new(n)
+    }
+}
+impl From<Fitzpatrick> for u8 {
+    fn from(f: Fitzpatrick) -> u8 {
+        f.0
+    }
+}
+
+impl FromStr for Fitzpatrick {
+    type Err = String;
+    /// Accepts `1`..`6` and the Roman numerals `I`..`VI` (any case).
+    fn from_str(s: &str) -> Result<Self, String> {
+        let t = s.trim();
+        if let Ok(n) = t.parse::<u8>() {
+            return Fitzpatrick::new(n);
+        }
+        let up = t.to_ascii_uppercase();
+        match Self::ROMAN.iter().position(|r| *r == up) {
+            Some(i) => Ok(Fitzpatrick(i as u8 + 1)),
+            None => Err(format!(
+                "'{t}' is not a Fitzpatrick type; allowed: 1 to 6 (or I to VI)"
+            )),
+        }
+    }
+}
+
+impl fmt::Display for Fitzpatrick {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.roman())
+    }
+}
+
+/// Natural hair colour, which with the skin type picks the pigment shade.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum HairColour {
+    Black,
+    DarkBrown,
+    MediumBrown,
+    LightBrown,
+    Blond,
+    Red,
+    GreyWhite,
+}
+
+impl HairColour {
+    pub const ALL: [HairColour; 7] = [
+        HairColour::Black,
+        HairColour::DarkBrown,
+        HairColour::MediumBrown,
+        HairColour::LightBrown,
+        HairColour::Blond,
+        HairColour::Red,
+        HairColour::GreyWhite,
+    ];
+    pub fn id(self) -> &'static str {
+        match self {
+            HairColour::Black => "black",
+            HairColour::DarkBrown => "dark_brown",
+            HairColour::MediumBrown => "medium_brown",
+            HairColour::LightBrown => "light_brown",
+            HairColour::Blond => "blond",
+            HairColour::Red => "red",
+            HairColour::GreyWhite => "grey_white",
+        }
+    }
+    pub fn label(self) -> &'static str {
+        match self {
+            HairColour::Black => "black",
+            HairColour::DarkBrown => "dark brown",
+            HairColour::MediumBrown => "medium brown",
+            HairColour::LightBrown => "light brown",
+            HairColour::Blond => "blond",
+            HairColour::Red => "red",
+            HairColour::GreyWhite => "grey / white",
+        }
+    }
+}
+
+impl FromStr for HairColour {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        let t = s.trim().to_ascii_lowercase().replace([' ', '-', '/'], "_");
+        HairColour::ALL
+            .into_iter()
+            .find(|h| h.id() == t || h.label().replace([' ', '/'], "_") == t)
+            .ok_or_else(|| {
+                let allowed: Vec<_> = HairColour::ALL.iter().map(|h| h.id()).collect();
+                format!(
+                    "'{}' is not a hair colour; allowed: {}",
+                    s.trim(),
+                    allowed.join(", ")
+                )
+            })
+    }
+}
+
+/// The two alopecia subtypes of the case series.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Subtype {
+    Androgenetic,
+    Scarring,
+}
+
+impl Subtype {
+    pub const ALL: [Subtype; 2] = [Subtype::Androgenetic, Subtype::Scarring];
+    pub fn id(self) -> &'static str {
+        match self {
+            Subtype::Androgenetic => "androgenetic",
+            Subtype::Scarring => "scarring",
+        }
+    }
+}
+
+impl FromStr for Subtype {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "androgenetic" => Ok(Subtype::Androgenetic),
+            "scarring" => Ok(Subtype::Scarring),
+            other => Err(format!(
+                "'{other}' is not a subtype; allowed: androgenetic or scarring"
+            )),
+        }
+    }
+}
+
+impl fmt::Display for Subtype {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.id())
+    }
+}
+
+/// Norwood–Hamilton stages (men).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum NorwoodStage {
+    I,
+    II,
+    IIa,
+    III,
+    IIIa,
+    IIIVertex,
+    IV,
+    IVa,
+    V,
+    Va,
+    VI,
+    VII,
+}
+
+impl NorwoodStage {
+    pub const ALL: [NorwoodStage; 12] = [
+        NorwoodStage::I,
+        NorwoodStage::II,
+        NorwoodStage::IIa,
+        NorwoodStage::III,
+        NorwoodStage::IIIa,
+        NorwoodStage::IIIVertex,
+        NorwoodStage::IV,
+        NorwoodStage::IVa,
+        NorwoodStage::V,
+        NorwoodStage::Va,
+        NorwoodStage::VI,
+        NorwoodStage::VII,
+    ];
+    pub fn label(self) -> &'static str {
+        match self {
+            NorwoodStage::I => "I",
+            NorwoodStage::II => "II",
+            NorwoodStage::IIa => "IIa",
+            NorwoodStage::III => "III",
+            NorwoodStage::IIIa => "IIIa",
+            NorwoodStage::IIIVertex => "III-vertex",
+            NorwoodStage::IV => "IV",
+            NorwoodStage::IVa => "IVa",
+            NorwoodStage::V => "V",
+            NorwoodStage::Va => "Va",
+            NorwoodStage::VI => "VI",
+            NorwoodStage::VII => "VII",
+        }
+    }
+}
+
+/// Androgenetic staging: Norwood–Hamilton for men, Ludwig I–III or Sinclair 1–5 for women.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(tag = "scale", content = "stage", rename_all = "snake_case")]
+pub enum AgaStage {
+    Norwood(NorwoodStage),
+    /// Ludwig grade 1..=3 (shown as I–III).
+    Ludwig(u8),
+    /// Sinclair grade 1..=5.
+    Sinclair(u8),
+}
+
+/// Cause of a scarring alopecia: surgical/traumatic scars and primary scarring alopecias.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ScarCause {
+    FutStrip,
+    Fue,
+    Trauma,
+    Burn,
+    Surgical,
+    LichenPlanopilaris,
+    FrontalFibrosingAlopecia,
+    DiscoidLupus,
+    Ccca,
+    FolliculitisDecalvans,
+}
+
+impl ScarCause {
+    pub const ALL: [ScarCause; 10] = [
+        ScarCause::FutStrip,
+        ScarCause::Fue,
+        ScarCause::Trauma,
+        ScarCause::Burn,
+        ScarCause::Surgical,
+        ScarCause::LichenPlanopilaris,
+        ScarCause::FrontalFibrosingAlopecia,
+        ScarCause::DiscoidLupus,
+        ScarCause::Ccca,
+        ScarCause::FolliculitisDecalvans,
+    ];
+    pub fn label(self) -> &'static str {
+        match self {
+            ScarCause::FutStrip => "FUT strip scar",
+            ScarCause::Fue => "FUE scars",
+            ScarCause::Trauma => "trauma scar",
+            ScarCause::Burn => "burn scar",
+            ScarCause::Surgical => "surgical scar",
+            ScarCause::LichenPlanopilaris => "lichen planopilaris",
+            ScarCause::FrontalFibrosingAlopecia => "frontal fibrosing alopecia",
+            ScarCause::DiscoidLupus => "discoid lupus",
+            ScarCause::Ccca => "CCCA",
+            ScarCause::FolliculitisDecalvans => "folliculitis decalvans",
+        }
+    }
+    /// Primary scarring alopecias can be active; they need a quiescent period before SMP.
+    pub fn is_primary(self) -> bool {
+        matches!(
+            self,
+            ScarCause::LichenPlanopilaris
+                | ScarCause::FrontalFibrosingAlopecia
+                | ScarCause::DiscoidLupus
+                | ScarCause::Ccca
+                | ScarCause::FolliculitisDecalvans
+        )
+    }
+}
+
+/// The classification line of the CSV (`Norwood V`, `Ludwig II`, `FUT strip scar`): a known
+/// stage or cause, or text typed by hand when none fits.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Classification {
+    Aga(AgaStage),
+    Scar(ScarCause),
+    /// Free text typed by hand (dropped by de-identified exports).
+    Other(String),
+}
+
+impl Classification {
+    /// Which subtype a structured classification belongs to (`None` for free text).
+    pub fn subtype(&self) -> Option<Subtype> {
+        match self {
+            Classification::Aga(_) => Some(Subtype::Androgenetic),
+            Classification::Scar(_) => Some(Subtype::Scarring),
+            Classification::Other(_) => None,
+        }
+    }
+    /// Parses the CSV text. Known stages and causes become structured; anything else is kept
+    /// as free text, so nothing typed is lost.
+    pub fn parse(s: &str) -> Classification {
+        let t = s.trim();
+        let lower = t.to_ascii_lowercase();
+        let words: Vec<&str> = t.split_whitespace().collect();
+        if words.len() == 2 {
+            let scale = words[0].to_ascii_lowercase();
+            let stage = words[1];
+            match scale.as_str() {
+                "norwood" | "norwood-hamilton" | "hamilton" => {
+                    if let Some(n) = NorwoodStage::ALL
+                        .into_iter()
+                        .find(|n| n.label().eq_ignore_ascii_case(stage))
+                    {
+                        return Classification::Aga(AgaStage::Norwood(n));
+                    }
+                }
+                "ludwig" => {
+                    let g = match stage.to_ascii_uppercase().as_str() {
+                        "I" | "1" => Some(1),
+                        "II" | "2" => Some(2),
+                        "III" | "3" => Some(3),
+                        _ => None,
+                    };
+                    if let Some(g) = g {
+                        return Classification::Aga(AgaStage::Ludwig(g));
+                    }
+                }
+                "sinclair" => {
+                    if let Ok(g @ 1..=5) = stage.parse::<u8>() {
+                        return Classification::Aga(AgaStage::Sinclair(g));
+                    }
+                }
+                _ => {}
+            }
+        }
+        if let Some(c) = ScarCause::ALL
+            .into_iter()
+            .find(|c| c.label().to_ascii_lowercase() == lower)
+        {
+            return Classification::Scar(c);
+        }
+        Classification::Other(t.to_string())
+    }
+}
+
+impl fmt::Display for Classification {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Classification::Aga(AgaStage::Norwood(n)) => write!(f, "Norwood {}", n.label()),
+            Classification::Aga(AgaStage::Ludwig(g)) => {
+                let r = ["I", "II", "III"].get((*g as usize).wrapping_sub(1));
+                write!(f, "Ludwig {}", r.copied().unwrap_or("?"))
+            }
+            Classification::Aga(AgaStage::Sinclair(g)) => write!(f, "Sinclair {g}"),
+            Classification::Scar(c) => f.write_str(c.label()),
+            Classification::Other(s) => f.write_str(s),
+        }
+    }
+}
+
+/// Whether a primary scarring alopecia is still active.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Activity {
+    Active,
+    Quiescent,
+}
+
+/// Surface of the scar, which decides needle and depth.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Texture {
+    Flat,
+    Raised,
+    Atrophic,
+}
+
+/// Details recorded for scarring alopecia only.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ScarDetails {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub activity: Option<Activity>,
+    /// Months since the scar or disease has been stable.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub months_stable: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub texture: Option<Texture>,
+}
+
+/// Subtype, its classification and, for scarring, the scar details.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Alopecia {
+    pub subtype: Subtype,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub classification: Option<Classification>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scar: Option<ScarDetails>,
+}
+
+impl Alopecia {
+    pub fn new(subtype: Subtype) -> Self {
+        Alopecia {
+            subtype,
+            classification: None,
+            scar: None,
+        }
+    }
+}
+
+/// Informed consent, each part separately, with the date it was given.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Consent {
+    #[serde(default)]
+    pub treatment: bool,
+    #[serde(default)]
+    pub photographs: bool,
+    #[serde(default)]
+    pub data_use: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub date: Option<NaiveDate>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fitzpatrick_accepts_numbers_and_roman() {
+        assert_eq!("4".parse::<Fitzpatrick>().unwrap().number(), 4);
+        assert_eq!("iv".parse::<Fitzpatrick>().unwrap().number(), 4);
+        assert_eq!("VI".parse::<Fitzpatrick>().unwrap().roman(), "VI");
+        assert!("7".parse::<Fitzpatrick>().unwrap_err().contains("1 to 6"));
+        assert!("0".parse::<Fitzpatrick>().is_err());
+        assert!("VII".parse::<Fitzpatrick>().is_err());
+        assert!(serde_json::from_str::<Fitzpatrick>("9").is_err());
+    }
+
+    #[test]
+    fn sex_and_subtype_codes() {
+        assert_eq!("F".parse::<Sex>().unwrap(), Sex::F);
+        assert!("female".parse::<Sex>().unwrap_err().contains("F, M or X"));
+        assert_eq!("Scarring".parse::<Subtype>().unwrap(), Subtype::Scarring);
+        assert!("alopecia".parse::<Subtype>().is_err());
+    }
+
+    #[test]
+    fn hair_colour_parses_ids_and_labels() {
+        assert_eq!(
+            "dark brown".parse::<HairColour>().unwrap(),
+            HairColour::DarkBrown
+        );
+        assert_eq!(
+            "grey_white".parse::<HairColour>().unwrap(),
+            HairColour::GreyWhite
+        );
+        assert!("purple".parse::<HairColour>().is_err());
+    }
+
+    #[test]
+    fn classification_round_trips_through_text() {
+        for text in [
+            "Norwood V",
+            "Norwood III-vertex",
+            "Ludwig II",
+            "Sinclair 4",
+            "FUT strip scar",
+            "burn scar",
+            "frontal fibrosing alopecia",
+            "patchy after radiotherapy",
+        ] {
+            let c = Classification::parse(text);
+            assert_eq!(c.to_string(), text, "{c:?}");
+        }
+        assert_eq!(
+            Classification::parse("norwood va"),
+            Classification::Aga(AgaStage::Norwood(NorwoodStage::Va))
+        );
+        assert!(matches!(
+            Classification::parse("Ludwig IV"),
+            Classification::Other(_)
+        ));
+    }
+}

@@ -1,0 +1,26 @@
+//! The clinical data model and its rules: plain data, no I/O, no terminal, no clock.
+//!
+//! Everything that reads "today" takes it as an argument, so every rule is testable with a
+//! fixed date. Validation messages are written for a practitioner: they name the field and say
+//! what is allowed.
+
+pub mod adverse;
+pub mod followup;
+pub mod intake;
+pub mod patient;
+pub mod plan;
+pub mod screen;
+pub mod session;
+pub mod validate;
+
+pub use adverse::{AdverseEvent, AdverseKind, Severity};
+pub use followup::{FollowUp, Pss, Timepoint, Vds};
+pub use intake::{
+    Activity, AgaStage, Alopecia, Classification, Consent, Fitzpatrick, HairColour, NorwoodStage,
+    ScarCause, ScarDetails, Sex, Subtype, Texture,
+};
+pub use patient::{AffectedZone, Patient, SCHEMA_VERSION};
+pub use plan::{Plan, ZonePlan, ZoneSessionPlan};
+pub use screen::{Clearance, HealthScreen, ScreenItemDef, Triage, TriageClass, TriageResult};
+pub use session::{Session, ZoneWork};
+pub use validate::{Invalid, ValidationContext};

@@ -1,0 +1,156 @@
+//! The patient record: everything smplan knows about one patient, stored as one JSON file.
+
+use super::{
+    AdverseEvent, Alopecia, Clearance, Consent, Fitzpatrick, FollowUp, HairColour, HealthScreen,
+    Plan, Session, Sex, Subtype, Timepoint,
+};
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+
+/// The version of the patient file format this program writes. A file with a higher version
+/// opens the registry read-only.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// A zone affected by alopecia, with its measured area.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AffectedZone {
+    /// Zone id from the protocol (`hairline`, `vertex`, `scar`, ...).
+    pub zone: String,
+    /// Area in cm² as measured by the practitioner; `None` = use the protocol's default.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub area_cm2: Option<f64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Patient {
+    pub schema_version: u32,
+    /// Study id, unique in the registry; kept by de-identified exports.
+    pub record_id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sex: Option<Sex>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub birth_date: Option<NaiveDate>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fitzpatrick: Option<Fitzpatrick>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hair_colour: Option<HairColour>,
+    /// Share of grey hair, percent 0..=100.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub grey_percent: Option<u8>,
+    pub alopecia: Alopecia,
+    #[serde(default)]
+    pub zones: Vec<AffectedZone>,
+    /// The patient's expectations in their words (free text).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expectations: Option<String>,
+    #[serde(default)]
+    pub screen: HealthScreen,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub clearance: Option<Clearance>,
+    #[serde(default)]
+    pub consent: Consent,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub plan: Option<Plan>,
+    /// Sessions as performed, in order of number.
+    #[serde(default)]
+    pub sessions: Vec<Session>,
+    #[serde(default)]
+    pub follow_ups: Vec<FollowUp>,
+    #[serde(default)]
+    pub adverse_events: Vec<AdverseEvent>,
+    /// General free-text notes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub notes: Option<String>,
+}
+
+impl Patient {
+    /// A new patient with nothing but an id and a subtype.
+    pub fn new(record_id: impl Into<String>, subtype: Subtype) -> Self {
+        Patient {
+            schema_version: SCHEMA_VERSION,
+            record_id: record_id.into(),
+            name: None,
+            sex: None,
+            birth_date: None,
+            fitzpatrick: None,
+            hair_colour: None,
+            grey_percent: None,
+            alopecia: Alopecia::new(subtype),
+            zones: Vec::new(),
+            expectations: None,
+            screen: HealthScreen::default(),
+            clearance: None,
+            consent: Consent::default(),
+            plan: None,
+            sessions: Vec::new(),
+            follow_ups: Vec::new(),
+            adverse_events: Vec::new(),
+            notes: None,
+        }
+    }
+
+    pub fn subtype(&self) -> Subtype {
+        self.alopecia.subtype
+    }
+
+    /// The performed session with this 1-based number.
+    pub fn session(&self, number: u8) -> Option<&Session> {
+        self.sessions.iter().find(|s| s.number == number)
+    }
+
+    pub fn session_date(&self, number: u8) -> Option<NaiveDate> {
+        self.session(number).map(|s| s.date)
+    }
+
+    /// Number of sessions performed.
+    pub fn sessions_done(&self) -> usize {
+        self.sessions.len()
+    }
+
+    /// Date of the last performed session.
+    pub fn last_session_date(&self) -> Option<NaiveDate> {
+        self.sessions.iter().map(|s| s.date).max()
+    }
+
+    pub fn follow_up(&self, tp: Timepoint) -> Option<&FollowUp> {
+        self.follow_ups.iter().find(|f| f.timepoint == tp)
+    }
+
+    /// The follow-up at `tp`, created empty if absent.
+    pub fn follow_up_mut(&mut self, tp: Timepoint) -> &mut FollowUp {
+        if let Some(i) = self.follow_ups.iter().position(|f| f.timepoint == tp) {
+            return &mut self.follow_ups[i];
+        }
+        self.follow_ups.push(FollowUp::new(tp));
+        self.follow_ups.sort_by_key(|f| f.timepoint);
+        let i = self
+            .follow_ups
+            .iter()
+            .position(|f| f.timepoint == tp)
+            .unwrap_or(0);
+        &mut self.follow_ups[i]
+    }
+
+    pub fn vds_at(&self, tp: Timepoint) -> Option<f64> {
+        self.follow_up(tp).and_then(|f| f.vds).map(|v| v.value())
+    }
+
+    pub fn pss_at(&self, tp: Timepoint) -> Option<u8> {
+        self.follow_up(tp).and_then(|f| f.pss).map(|p| p.value())
+    }
+
+    /// The latest follow-up with a VDS score (by timepoint).
+    pub fn latest_scores(&self) -> Option<&FollowUp> {
+        self.follow_ups
+            .iter()
+            .filter(|f| f.vds.is_some() || f.pss.is_some())
+            .max_by_key(|f| f.timepoint)
+    }
+
+    /// Age in whole years on `on`.
+    pub fn age_on(&self, on: NaiveDate) -> Option<u32> {
+        self.birth_date.and_then(|b| on.years_since(b))
+    }
+}

@@ -1,0 +1,143 @@
+//! The `smplan` binary: parse the command line, pick a command, run it. Nothing else.
+
+use clap::{Parser, Subcommand, ValueEnum};
+use smplan::cli::{self, Ctx};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// Plan and follow scalp micropigmentation (SMP) treatment, and measure pigment retention.
+///
+/// Without a command, opens the terminal UI on the registry.
+#[derive(Debug, Parser)]
+#[command(name = "smplan", version, about, long_about = None)]
+struct Args {
+    /// Registry directory (else $SMPLAN_DATA_DIR, else the platform data directory).
+    #[arg(long, global = true, value_name = "DIR")]
+    data_dir: Option<PathBuf>,
+    /// Who is making changes, for the audit log (else the login name).
+    #[arg(long, global = true, value_name = "NAME")]
+    operator: Option<String>,
+    /// Open the UI on the bundled demo cohort (its own directory, never your registry).
+    #[arg(long)]
+    demo: bool,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum ExportFormat {
+    Csv,
+    Json,
+    Fhir,
+    Dictionary,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum ReportFormat {
+    Md,
+    Html,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Import patients from a CSV file (all rows or none).
+    Import {
+        file: PathBuf,
+        /// Replace patients already in the registry instead of refusing them.
+        #[arg(long)]
+        update: bool,
+    },
+    /// Export the registry.
+    Export {
+        #[arg(long, value_enum, default_value = "csv")]
+        format: ExportFormat,
+        /// Drop names, birth dates and free text; shift dates per patient.
+        #[arg(long)]
+        deidentify: bool,
+        /// Write to FILE instead of standard output.
+        #[arg(short = 'o', long = "output", value_name = "FILE")]
+        output: Option<PathBuf>,
+    },
+    /// Retention statistics.
+    Stats {
+        /// One JSON document on standard output (the statistics contract).
+        #[arg(long)]
+        json: bool,
+        /// Show the published case-series figures beside the registry's.
+        #[arg(long)]
+        compare_published: bool,
+    },
+    /// Sessions and follow-ups due, and overdue.
+    Agenda {
+        /// First day of the range (YYYY-MM-DD; default today).
+        #[arg(long, value_name = "YYYY-MM-DD")]
+        from: Option<String>,
+        /// Length of the range in days.
+        #[arg(long, default_value_t = 14)]
+        days: u32,
+        #[arg(long)]
+        json: bool,
+    },
+    /// A patient's treatment summary, or without RECORD_ID a case-series report.
+    Report {
+        record_id: Option<String>,
+        #[arg(long, value_enum, default_value = "md")]
+        format: ReportFormat,
+        #[arg(short = 'o', long = "output", value_name = "FILE")]
+        output: Option<PathBuf>,
+    },
+    /// Check every file of the registry; report damage (exit 1 when any).
+    Check,
+    /// Write a synthetic registry into an empty data directory.
+    Generate {
+        #[arg(long)]
+        patients: usize,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
+}
+
+fn main() -> ExitCode {
+    let args = Args::parse();
+    let ctx = match Ctx::from_env(args.data_dir, args.operator, args.demo) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("smplan: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let Some(command) = args.command else {
+        return cli::ui::run(&ctx);
+    };
+    match command {
+        Command::Import { file, update } => cli::import::run(&ctx, &file, update),
+        Command::Export {
+            format,
+            deidentify,
+            output,
+        } => {
+            let format = match format {
+                ExportFormat::Csv => cli::export::Format::Csv,
+                ExportFormat::Json => cli::export::Format::Json,
+                ExportFormat::Fhir => cli::export::Format::Fhir,
+                ExportFormat::Dictionary => cli::export::Format::Dictionary,
+            };
+            cli::export::run(&ctx, format, deidentify, output.as_deref())
+        }
+        Command::Stats {
+            json,
+            compare_published,
+        } => cli::stats::run(&ctx, json, compare_published),
+        Command::Agenda { from, days, json } => cli::agenda::run(&ctx, from.as_deref(), days, json),
+        Command::Report {
+            record_id,
+            format,
+            output,
+        } => {
+            let html = matches!(format, ReportFormat::Html);
+            cli::report::run(&ctx, record_id.as_deref(), html, output.as_deref())
+        }
+        Command::Check => cli::check::run(&ctx),
+        Command::Generate { patients, seed } => cli::generate::run(&ctx, patients, seed),
+    }
+}

@@ -19,7 +19,7 @@ pub use intake::{
     Activity, AgaStage, Alopecia, Classification, Consent, Fitzpatrick, HairColour, NorwoodStage,
     ScarCause, ScarDetails, Sex, Subtype, Texture,
 };
-pub use patient::{AffectedZone, Patient, SCHEMA_VERSION};
+pub use patient::{AffectedZone, DEFAULT_ZONE_IDS, Patient, SCHEMA_VERSION};
 pub use plan::{Plan, ZonePlan, ZoneSessionPlan};
 pub use screen::{Clearance, HealthScreen, ScreenItemDef, Triage, TriageClass, TriageResult};
 pub use session::{Session, ZoneWork};

@@ -11,6 +11,21 @@ use serde::{Deserialize, Serialize};
 /// opens the registry read-only.
 pub const SCHEMA_VERSION: u32 = 1;
 
+/// The zone ids of the default protocol, as the CSV contract lists them. The clinic's
+/// protocol is the authority on which zones exist; this list is its built-in default.
+pub const DEFAULT_ZONE_IDS: [&str; 10] = [
+    "hairline",
+    "frontal",
+    "temporal_left",
+    "temporal_right",
+    "mid_scalp",
+    "vertex",
+    "parietal_left",
+    "parietal_right",
+    "occipital",
+    "scar",
+];
+
 /// A zone affected by alopecia, with its measured area.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AffectedZone {

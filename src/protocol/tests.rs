@@ -102,8 +102,24 @@ fn builtin_needles_match_the_gauge_table() {
 
 #[test]
 fn zone_outlines_fit_the_map() {
+    // Even-odd ray casting: is the label inside the zone it names?
+    fn inside([x, y]: [f64; 2], poly: &[[f64; 2]]) -> bool {
+        let mut c = false;
+        for (i, a) in poly.iter().enumerate() {
+            let b = poly[(i + 1) % poly.len()];
+            if (a[1] > y) != (b[1] > y) && x < (b[0] - a[0]) * (y - a[1]) / (b[1] - a[1]) + a[0] {
+                c = !c;
+            }
+        }
+        c
+    }
     for z in Protocol::builtin().zones.items {
         assert!(z.outline.len() >= 3, "{}", z.id);
+        assert!(
+            inside(z.label_at, &z.outline),
+            "{} label outside its outline",
+            z.id
+        );
     }
     // Face at the top: the hairline sits above the crown and the occipital zone.
     let p = Protocol::builtin();

@@ -577,6 +577,15 @@ fn session_dates_and_spacing_warnings() {
         schedule::session_dates(d("2026-01-30"), &proto),
         [d("2026-01-30"), d("2026-02-06"), d("2026-02-13")]
     );
+    let mut plan = Plan {
+        start_date: None,
+        session_dates: vec![],
+        zones: vec![],
+    };
+    schedule::schedule_plan(&mut plan, d("2026-12-28"), &proto);
+    assert_eq!(plan.start_date, Some(d("2026-12-28")));
+    assert_eq!(plan.session_dates[2], Some(d("2027-01-11")));
+    assert!(schedule::spacing_warnings(&plan.session_dates, &proto).is_empty());
     let ok = [Some(d("2026-01-01")), Some(d("2026-01-08")), None];
     assert!(schedule::spacing_warnings(&ok, &proto).is_empty());
     let close = [

@@ -187,6 +187,16 @@ fn table_lists_overdue_first() {
     assert!(text.starts_with("Agenda from 2026-03-01 to 2026-03-14 (14 days): 6 items, 3 overdue"));
 }
 
+/// The due date of a patient's (only) item.
+fn due_of<'a>(agenda: &'a Value, record_id: &str) -> &'a Value {
+    &agenda
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["record_id"] == record_id)
+        .unwrap()["date"]
+}
+
 #[test]
 fn clinic_protocol_sets_the_interval_and_a_bad_one_is_refused_with_a_warning() {
     let dir = registry();
@@ -195,13 +205,7 @@ fn clinic_protocol_sets_the_interval_and_a_bad_one_is_refused_with_a_warning() {
     proto["schedule"]["session_interval_days"] = json!(14);
     std::fs::write(data.join("protocol.json"), proto.to_string()).unwrap();
     let got = agenda_json(&data, "2026-03-01", &["--days", "30"]);
-    let s01 = got
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|i| i["record_id"] == "S01")
-        .unwrap();
-    assert_eq!(s01["date"], "2026-03-12");
+    assert_eq!(due_of(&got, "S01"), "2026-03-12");
 
     proto["schedule"]["session_interval_days"] = json!("weekly");
     std::fs::write(data.join("protocol.json"), proto.to_string()).unwrap();
@@ -213,13 +217,11 @@ fn clinic_protocol_sets_the_interval_and_a_bad_one_is_refused_with_a_warning() {
         "{err}"
     );
     let got: Value = serde_json::from_slice(&out.stdout).unwrap();
-    let s01 = got
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|i| i["record_id"] == "S01")
-        .unwrap();
-    assert_eq!(s01["date"], "2026-03-05", "the built-in 7-day interval");
+    assert_eq!(
+        due_of(&got, "S01"),
+        "2026-03-05",
+        "the built-in 7-day interval"
+    );
 }
 
 #[test]

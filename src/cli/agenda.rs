@@ -72,7 +72,7 @@ pub fn table(items: &[AgendaItem], from: NaiveDate, days: u32) -> String {
         .checked_add_days(Days::new(u64::from(days.saturating_sub(1))))
         .unwrap_or(from);
     let range = if days == 0 {
-        format!("on {from} (open windows only)")
+        format!("on {from} (windows open that day, and overdue)")
     } else {
         format!(
             "from {from} to {last} ({days} day{})",
@@ -193,6 +193,6 @@ mod tests {
             t,
             "Agenda from 2026-03-01 to 2026-03-14 (14 days): nothing due and nothing overdue.\n"
         );
-        assert!(table(&[], d("2026-03-01"), 0).contains("open windows only"));
+        assert!(table(&[], d("2026-03-01"), 0).contains("windows open that day"));
     }
 }

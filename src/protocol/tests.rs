@@ -386,9 +386,10 @@ fn androgenetic_plan_per_zone() {
     assert_eq!(imp, [450, 600, 450]); // 20 × 75 × (0.3, 0.4, 0.3)
     let fr: Vec<f64> = vertex.sessions.iter().map(|s| s.fraction).collect();
     assert_eq!(fr, [0.3, 0.7, 1.0]);
+    assert_eq!(vertex.area_cm2, 20.0, "the measured area");
     assert!(
-        vertex.overridden.contains("area_cm2"),
-        "a measured area is the practitioner's"
+        vertex.overridden.is_empty(),
+        "the intake is not a plan edit"
     );
     // A scar zone in an AGA patient: finer needle, shallower, lower target.
     let scar = &plan.zones[2];
@@ -476,14 +477,7 @@ fn edits_are_validated_remembered_and_recompute_impressions() {
     let keys: Vec<_> = z.overridden.iter().map(String::as_str).collect();
     assert_eq!(
         keys,
-        [
-            "area_cm2",
-            "depth",
-            "fraction.1",
-            "needle",
-            "shade.3",
-            "target_density"
-        ]
+        ["depth", "fraction.1", "needle", "shade.3", "target_density"]
     );
 
     let before = z.clone();
@@ -508,6 +502,13 @@ fn edits_are_validated_remembered_and_recompute_impressions() {
     assert_eq!(z.target_density, 75.0);
     assert!(!z.overridden.contains("target_density"));
     assert_eq!(z.sessions[0].impressions, 600); // 20 × 75 × 0.4 (fraction still overridden)
+    apply_edit(z, PlanField::Area, "33.5", &proto).unwrap();
+    assert_eq!(z.area_cm2, 33.5);
+    revert_field(z, PlanField::Area, &p, &proto).unwrap();
+    assert_eq!(
+        z.area_cm2, 20.0,
+        "back to the measured area, not the default 50"
+    );
 }
 
 #[test]
@@ -535,6 +536,7 @@ fn regenerating_keeps_overrides() {
     );
     let (mut plan, _) = generate_plan(&p, &proto);
     apply_edit(&mut plan.zones[1], PlanField::Needle, "1003RL", &proto).unwrap();
+    apply_edit(&mut plan.zones[0], PlanField::Area, "12", &proto).unwrap();
     plan.start_date = Some(d("2026-03-02"));
     let mut clinic = proto.clone();
     clinic.density.target_fu_per_cm2 = 70.0;
@@ -543,6 +545,11 @@ fn regenerating_keeps_overrides() {
     assert_eq!(next.zones[1].needle, "1003RL");
     assert_eq!(next.zones[1].target_density, 70.0);
     assert_eq!(next.start_date, plan.start_date);
+    assert_eq!(
+        next.zones[0].area_cm2, 12.0,
+        "a plan edit wins over the intake"
+    );
+    assert_eq!(next.zones[1].area_cm2, 50.0, "default area, no edit");
 }
 
 // ---- triage gate --------------------------------------------------------------------

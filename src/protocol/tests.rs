@@ -824,3 +824,62 @@ fn mistakes_in_the_pretty_printed_file_name_the_field() {
     assert_eq!(e.field, "needles.items[2].colour", "{e}");
     assert!(e.message.contains("colour"), "{e}");
 }
+
+proptest::proptest! {
+    /// Whatever the area, density and ramp, the sessions add up to area × density within
+    /// rounding (half an impression per session), and no session plans a negative count.
+    #[test]
+    fn impressions_add_up_to_the_target(
+        area in 0.5f64..400.0,
+        density in 1.0f64..150.0,
+        a in 0.05f64..0.45,
+        b in 0.5f64..0.95,
+    ) {
+        let proto = Protocol::builtin();
+        let p = patient(Subtype::Androgenetic, &[("vertex", Some(area))]);
+        let (mut plan, _) = generate_plan(&p, &proto);
+        let z = &mut plan.zones[0];
+        apply_edit(z, PlanField::TargetDensity, &density.to_string(), &proto).unwrap();
+        apply_edit(z, PlanField::Fraction(0), &a.to_string(), &proto).unwrap();
+        apply_edit(z, PlanField::Fraction(1), &b.to_string(), &proto).unwrap();
+        let total: u32 = z.sessions.iter().map(|s| s.impressions).sum();
+        let want = area * density;
+        proptest::prop_assert!((f64::from(total) - want).abs() <= 1.5, "{total} vs {want}");
+    }
+
+    /// The agenda is in contract order and `overdue` means the window ended before `from`.
+    #[test]
+    fn agenda_is_sorted_and_overdue_is_consistent(
+        starts in proptest::collection::vec((0u32..400, 0usize..4, proptest::bool::ANY), 1..12),
+        from_offset in 0u32..500,
+        days in 0u32..60,
+    ) {
+        let proto = Protocol::builtin();
+        let base = d("2025-01-01");
+        let patients: Vec<Patient> = starts
+            .iter()
+            .enumerate()
+            .map(|(i, (start, n, post))| {
+                let s0 = base + chrono::Days::new(u64::from(*start));
+                let dates: Vec<String> = (0..*n)
+                    .map(|k| (s0 + chrono::Days::new(7 * k as u64)).to_string())
+                    .collect();
+                let refs: Vec<&str> = dates.iter().map(String::as_str).collect();
+                let mut p = with_sessions(&format!("R{i:02}"), &refs);
+                if *post && *n == 3 {
+                    follow_up(&mut p, Timepoint::Post, Some(&dates[2]), None);
+                }
+                p
+            })
+            .collect();
+        let from = base + chrono::Days::new(u64::from(from_offset));
+        let items = agenda(&patients, &proto, from, days);
+        for w in items.windows(2) {
+            proptest::prop_assert!((w[0].date, &w[0].record_id) <= (w[1].date, &w[1].record_id));
+        }
+        for it in &items {
+            proptest::prop_assert_eq!(it.overdue, it.window_end < from);
+            proptest::prop_assert!(it.window_start <= it.date && it.date <= it.window_end);
+        }
+    }
+}

@@ -96,7 +96,12 @@ fn duplicates_and_existing_records() {
         vec!["line 3, column record_id: 'A' is already on line 2; each patient takes one row"]
     );
     let a = Patient::new("A", Subtype::Scarring);
-    let e = plan("record_id,subtype\nA,scarring\n", &[a.clone()], false).unwrap_err();
+    let e = plan(
+        "record_id,subtype\nA,scarring\n",
+        std::slice::from_ref(&a),
+        false,
+    )
+    .unwrap_err();
     assert!(
         e[0].contains("already in the registry; import with --update"),
         "{e:?}"

@@ -563,6 +563,15 @@ fn session_gate_follows_triage_and_clearance() {
     let e = can_record_session(&p, &proto).unwrap_err();
     assert!(e.contains("clearance") && e.contains("diabetes"), "{e}");
     p.clearance = Some(Clearance {
+        by: " ".into(),
+        date: d("2026-02-01"),
+        note: None,
+    });
+    assert!(
+        can_record_session(&p, &proto).is_err(),
+        "a nameless clearance"
+    );
+    p.clearance = Some(Clearance {
         by: "Dr Li".into(),
         date: d("2026-02-01"),
         note: None,
@@ -603,6 +612,14 @@ fn session_dates_and_spacing_warnings() {
     let w = schedule::spacing_warnings(&close, &proto);
     assert_eq!(w.len(), 1);
     assert!(w[0].contains("session 2 is 5 days"), "{}", w[0]);
+    let p = with_sessions("P", &["2026-01-01", "2026-01-04", "2026-01-11"]);
+    let w = schedule::patient_spacing_warnings(&p, &proto);
+    assert_eq!(w.len(), 1, "{w:?}");
+    assert!(
+        w[0].contains("session 2 is 3 days after session 1"),
+        "{}",
+        w[0]
+    );
     let back = [Some(d("2026-01-08")), Some(d("2026-01-01"))];
     assert!(schedule::spacing_warnings(&back, &proto)[0].contains("before session 1"));
 }

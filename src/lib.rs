@@ -9,4 +9,5 @@
 
 pub mod cli;
 pub mod domain;
+pub mod protocol;
 pub mod tui;

@@ -4,13 +4,14 @@
 //! state. Drawing only reads the state (see `ui.rs`), so a test can drive the whole UI with
 //! keys and look at the result without a terminal.
 
-use super::data::{ClinicProtocol, PatientStore};
+use super::data::PatientStore;
 use super::keymap::{self, Context};
 use super::screens::intake::{Commit, IntakeForm};
 use super::screens::new_patient::NewPatientForm;
 use super::screens::patients::PatientList;
 use super::theme::Theme;
 use crate::domain::{Patient, ValidationContext};
+use crate::protocol::Protocol;
 use chrono::NaiveDate;
 use crossterm::event::{Event, KeyEvent, KeyEventKind};
 use tui_input::InputRequest;
@@ -88,7 +89,7 @@ pub struct Workspace {
 
 pub struct App {
     store: Box<dyn PatientStore>,
-    pub protocol: Box<dyn ClinicProtocol>,
+    pub protocol: Protocol,
     pub today: NaiveDate,
     pub theme: Theme,
     /// Cache of the store's patients, refreshed after every save.
@@ -109,7 +110,7 @@ pub struct App {
 impl App {
     pub fn new(
         store: Box<dyn PatientStore>,
-        protocol: Box<dyn ClinicProtocol>,
+        protocol: Protocol,
         today: NaiveDate,
         theme: Theme,
     ) -> App {
@@ -248,7 +249,7 @@ impl App {
                 }
             }
             Action::Open => {
-                let rows = self.list.rows(&self.patients, self.protocol.as_ref());
+                let rows = self.list.rows(&self.patients, &self.protocol, self.today);
                 if let Some(row) = rows.get(self.list.selected) {
                     let id = row.record_id.clone();
                     self.open_patient(&id);
@@ -257,7 +258,7 @@ impl App {
             other => {
                 let n = self
                     .list
-                    .rows(&self.patients, self.protocol.as_ref())
+                    .rows(&self.patients, &self.protocol, self.today)
                     .len();
                 self.list.update(other, n);
             }
@@ -320,12 +321,12 @@ impl App {
         }
         let commit = ws
             .intake
-            .update(action, &patient, self.protocol.as_ref(), self.today);
+            .update(action, &patient, &self.protocol, self.today);
         match commit {
             Commit::Nothing => {}
             Commit::Refused(msg) => self.set_status(StatusKind::Error, msg),
             Commit::Save { patient, what } => {
-                let result = self.save(patient);
+                let result = self.save(*patient);
                 let saved = self.open().cloned();
                 let Some(ws) = self.workspace.as_mut() else {
                     return;
@@ -333,7 +334,7 @@ impl App {
                 match result {
                     Ok(()) => {
                         if let Some(p) = &saved {
-                            ws.intake.saved(p, self.protocol.as_ref());
+                            ws.intake.saved(p, &self.protocol);
                         }
                         self.set_status(StatusKind::Ok, format!("saved: {what}"));
                     }
@@ -391,7 +392,7 @@ impl App {
     }
 
     fn select_in_list(&mut self, record_id: &str) {
-        let rows = self.list.rows(&self.patients, self.protocol.as_ref());
+        let rows = self.list.rows(&self.patients, &self.protocol, self.today);
         if let Some(i) = rows.iter().position(|r| r.record_id == record_id) {
             self.list.selected = i;
         }

@@ -1,11 +1,11 @@
-//! What the UI needs from the registry and from the clinic protocol, as two small seams.
+//! What the UI needs from the registry, as one small seam.
 //!
 //! The UI never reads or writes files itself: every change goes through [`PatientStore::save`]
 //! (the store validates, writes atomically and audits). Keeping the seam this small lets the
-//! screens be tested on an in-memory store and lets the real store slot in unchanged.
+//! screens be tested on an in-memory store and lets the real store slot in unchanged. The
+//! clinic protocol is used directly (`crate::protocol::Protocol`): it is plain data.
 
-use crate::domain::{Patient, ScreenItemDef};
-use chrono::NaiveDate;
+use crate::domain::Patient;
 
 /// The registry as the UI sees it.
 pub trait PatientStore {
@@ -19,40 +19,6 @@ pub trait PatientStore {
     fn read_only_reason(&self) -> Option<String>;
     /// One line per file the store moved aside because it could not be read.
     fn quarantined(&self) -> Vec<String>;
-}
-
-/// A zone of the clinic protocol, as the intake form offers it.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ZoneInfo {
-    pub id: String,
-    pub name: String,
-    /// The protocol's rough default area, used when the practitioner has not measured one.
-    pub default_area_cm2: f64,
-}
-
-/// What is due next for a patient (a session or a follow-up), for the patient list.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Due {
-    pub label: String,
-    pub date: NaiveDate,
-}
-
-/// The parts of the clinic protocol the screens use.
-pub trait ClinicProtocol {
-    fn zones(&self) -> &[ZoneInfo];
-    fn screen_items(&self) -> &[ScreenItemDef];
-    /// The next session or follow-up due for this patient, if any.
-    fn next_due(&self, patient: &Patient) -> Option<Due>;
-    fn zone_ids(&self) -> Vec<String> {
-        self.zones().iter().map(|z| z.id.clone()).collect()
-    }
-    fn zone_name(&self, id: &str) -> String {
-        self.zones()
-            .iter()
-            .find(|z| z.id == id)
-            .map(|z| z.name.clone())
-            .unwrap_or_else(|| id.to_string())
-    }
 }
 
 /// A registry held in memory: for tests and for previews that must not touch disk.

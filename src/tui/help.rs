@@ -15,7 +15,11 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, under: Context) {
         .chain(keymap::GLOBAL)
         .map(|b| (b.keys_label(), b.help))
         .collect();
-    let key_w = rows.iter().map(|(k, _)| widgets::width(k)).max().unwrap_or(0);
+    let key_w = rows
+        .iter()
+        .map(|(k, _)| widgets::width(k))
+        .max()
+        .unwrap_or(0);
     let mut lines = vec![Line::styled(under.title(), theme.header()), Line::raw("")];
     for (k, h) in &rows {
         lines.push(Line::from(vec![
@@ -42,5 +46,8 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, under: Context) {
         .title(Span::styled(" Help — ? or Esc closes ", theme.title()));
     let inner = block.inner(popup);
     frame.render_widget(block, popup);
-    frame.render_widget(Paragraph::new(lines), inner.inner(ratatui::layout::Margin::new(1, 0)));
+    frame.render_widget(
+        Paragraph::new(lines),
+        inner.inner(ratatui::layout::Margin::new(1, 0)),
+    );
 }

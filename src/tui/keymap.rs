@@ -132,60 +132,180 @@ const PATIENTS: &[Binding] = &[
     b!([k(KeyCode::Up), c('k')], Action::Up, "", "previous patient"),
     b!([k(KeyCode::Down), c('j')], Action::Down, "", "next patient"),
     b!([k(KeyCode::PageUp)], Action::PageUp, "", "one page up"),
-    b!([k(KeyCode::PageDown)], Action::PageDown, "", "one page down"),
-    b!([k(KeyCode::Home), c('g')], Action::First, "", "first patient"),
+    b!(
+        [k(KeyCode::PageDown)],
+        Action::PageDown,
+        "",
+        "one page down"
+    ),
+    b!(
+        [k(KeyCode::Home), c('g')],
+        Action::First,
+        "",
+        "first patient"
+    ),
     b!([k(KeyCode::End), c('G')], Action::Last, "", "last patient"),
-    b!([k(KeyCode::Enter)], Action::Open, "open", "open the patient's workspace"),
-    b!([c('n')], Action::NewPatient, "new", "register a new patient"),
-    b!([c('/')], Action::StartSearch, "search", "search record id and name as you type"),
-    b!([c('f')], Action::CycleFilter, "filter", "filter by subtype: all → androgenetic → scarring"),
-    b!([c('s')], Action::CycleSort, "sort", "sort by the next column"),
+    b!(
+        [k(KeyCode::Enter)],
+        Action::Open,
+        "open",
+        "open the patient's workspace"
+    ),
+    b!(
+        [c('n')],
+        Action::NewPatient,
+        "new",
+        "register a new patient"
+    ),
+    b!(
+        [c('/')],
+        Action::StartSearch,
+        "search",
+        "search record id and name as you type"
+    ),
+    b!(
+        [c('f')],
+        Action::CycleFilter,
+        "filter",
+        "filter by subtype: all → androgenetic → scarring"
+    ),
+    b!(
+        [c('s')],
+        Action::CycleSort,
+        "sort",
+        "sort by the next column"
+    ),
     b!([c('S')], Action::ReverseSort, "", "reverse the sort order"),
     b!([c('?')], Action::Help, "help", "show this help"),
-    b!([c('q'), k(KeyCode::Esc)], Action::Back, "quit", "clear the search, or quit"),
+    b!(
+        [c('q'), k(KeyCode::Esc)],
+        Action::Back,
+        "quit",
+        "clear the search, or quit"
+    ),
 ];
 
 const SEARCH: &[Binding] = &[
-    b!([k(KeyCode::Enter)], Action::Accept, "keep", "keep the search and return to the list"),
-    b!([k(KeyCode::Esc)], Action::Cancel, "clear", "clear the search"),
+    b!(
+        [k(KeyCode::Enter)],
+        Action::Accept,
+        "keep",
+        "keep the search and return to the list"
+    ),
+    b!(
+        [k(KeyCode::Esc)],
+        Action::Cancel,
+        "clear",
+        "clear the search"
+    ),
     b!([k(KeyCode::Up)], Action::Up, "", "previous match"),
     b!([k(KeyCode::Down)], Action::Down, "", "next match"),
 ];
 
 const NEW_PATIENT: &[Binding] = &[
     b!([k(KeyCode::Tab)], Action::NextField, "next", "next field"),
-    b!([k(KeyCode::BackTab)], Action::PrevField, "", "previous field"),
-    b!([k(KeyCode::Left), k(KeyCode::Right), c(' ')], Action::Toggle, "", "change the subtype (on the subtype field)"),
-    b!([k(KeyCode::Enter)], Action::Accept, "create", "create the patient and open the intake"),
-    b!([k(KeyCode::Esc)], Action::Cancel, "cancel", "cancel without creating anything"),
+    b!(
+        [k(KeyCode::BackTab)],
+        Action::PrevField,
+        "",
+        "previous field"
+    ),
+    b!(
+        [k(KeyCode::Left), k(KeyCode::Right), c(' ')],
+        Action::Toggle,
+        "",
+        "change the subtype (on the subtype field)"
+    ),
+    b!(
+        [k(KeyCode::Enter)],
+        Action::Accept,
+        "create",
+        "create the patient and open the intake"
+    ),
+    b!(
+        [k(KeyCode::Esc)],
+        Action::Cancel,
+        "cancel",
+        "cancel without creating anything"
+    ),
 ];
 
 const INTAKE: &[Binding] = &[
     b!([k(KeyCode::Up), c('k')], Action::Up, "", "previous field"),
     b!([k(KeyCode::Down), c('j')], Action::Down, "", "next field"),
     b!([k(KeyCode::Tab)], Action::NextField, "", "next field"),
-    b!([k(KeyCode::BackTab)], Action::PrevField, "", "previous field"),
+    b!(
+        [k(KeyCode::BackTab)],
+        Action::PrevField,
+        "",
+        "previous field"
+    ),
     b!([k(KeyCode::PageUp)], Action::PageUp, "", "previous section"),
     b!([k(KeyCode::PageDown)], Action::PageDown, "", "next section"),
-    b!([k(KeyCode::Enter)], Action::Open, "edit", "edit the field (a tick box toggles)"),
+    b!(
+        [k(KeyCode::Enter)],
+        Action::Open,
+        "edit",
+        "edit the field (a tick box toggles)"
+    ),
     b!([c(' ')], Action::Toggle, "tick", "tick or untick a box"),
-    b!([k(KeyCode::Delete)], Action::Clear, "", "clear the field (not recorded)"),
+    b!(
+        [k(KeyCode::Delete)],
+        Action::Clear,
+        "",
+        "clear the field (not recorded)"
+    ),
     b!([c('?')], Action::Help, "help", "show this help"),
-    b!([c('q'), k(KeyCode::Esc)], Action::Back, "back", "back to the patient list"),
+    b!(
+        [c('q'), k(KeyCode::Esc)],
+        Action::Back,
+        "back",
+        "back to the patient list"
+    ),
 ];
 
 const EDIT_TEXT: &[Binding] = &[
-    b!([k(KeyCode::Enter)], Action::Accept, "save", "check and save the value"),
-    b!([k(KeyCode::Tab)], Action::NextField, "", "save and go to the next field"),
-    b!([k(KeyCode::BackTab)], Action::PrevField, "", "save and go to the previous field"),
-    b!([k(KeyCode::Esc)], Action::Cancel, "cancel", "cancel the edit; nothing is saved"),
+    b!(
+        [k(KeyCode::Enter)],
+        Action::Accept,
+        "save",
+        "check and save the value"
+    ),
+    b!(
+        [k(KeyCode::Tab)],
+        Action::NextField,
+        "",
+        "save and go to the next field"
+    ),
+    b!(
+        [k(KeyCode::BackTab)],
+        Action::PrevField,
+        "",
+        "save and go to the previous field"
+    ),
+    b!(
+        [k(KeyCode::Esc)],
+        Action::Cancel,
+        "cancel",
+        "cancel the edit; nothing is saved"
+    ),
 ];
 
 const CHOOSE: &[Binding] = &[
     b!([k(KeyCode::Up), c('k')], Action::Up, "", "previous option"),
     b!([k(KeyCode::Down), c('j')], Action::Down, "", "next option"),
-    b!([k(KeyCode::Enter), c(' ')], Action::Accept, "choose", "save the highlighted option"),
-    b!([k(KeyCode::Esc), c('q')], Action::Cancel, "cancel", "cancel; nothing is saved"),
+    b!(
+        [k(KeyCode::Enter), c(' ')],
+        Action::Accept,
+        "choose",
+        "save the highlighted option"
+    ),
+    b!(
+        [k(KeyCode::Esc), c('q')],
+        Action::Cancel,
+        "cancel",
+        "cancel; nothing is saved"
+    ),
 ];
 
 const HELP: &[Binding] = &[b!(
@@ -195,7 +315,12 @@ const HELP: &[Binding] = &[b!(
     "close the help"
 )];
 
-const TOO_SMALL: &[Binding] = &[b!([c('q'), k(KeyCode::Esc)], Action::Quit, "quit", "quit smplan")];
+const TOO_SMALL: &[Binding] = &[b!(
+    [c('q'), k(KeyCode::Esc)],
+    Action::Quit,
+    "quit",
+    "quit smplan"
+)];
 
 /// The bindings of one context (without [`GLOBAL`]).
 pub fn bindings(ctx: Context) -> &'static [Binding] {
@@ -259,12 +384,20 @@ mod tests {
     #[test]
     fn ctrl_c_quits_everywhere_and_q_is_not_ctrl_q() {
         let ctrl_c = KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL);
-        for ctx in [Context::Patients, Context::EditText, Context::Help, Context::TooSmall] {
+        for ctx in [
+            Context::Patients,
+            Context::EditText,
+            Context::Help,
+            Context::TooSmall,
+        ] {
             assert_eq!(lookup(ctx, &ctrl_c), Some(Action::Quit));
         }
         let plain_c = KeyEvent::new(KeyCode::Char('c'), KeyModifiers::NONE);
         assert_eq!(lookup(Context::EditText, &plain_c), None);
         let shifted = KeyEvent::new(KeyCode::Char('S'), KeyModifiers::SHIFT);
-        assert_eq!(lookup(Context::Patients, &shifted), Some(Action::ReverseSort));
+        assert_eq!(
+            lookup(Context::Patients, &shifted),
+            Some(Action::ReverseSort)
+        );
     }
 }

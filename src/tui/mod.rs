@@ -13,8 +13,8 @@ pub mod theme;
 pub mod ui;
 pub mod widgets;
 
-pub use app::{Action, App};
-pub use data::{ClinicProtocol, Due, MemoryStore, PatientStore, ZoneInfo};
+pub use app::{Action, App, MIN_HEIGHT, MIN_WIDTH};
+pub use data::{MemoryStore, PatientStore};
 pub use theme::Theme;
 
 use crossterm::event;
@@ -60,10 +60,7 @@ pub fn run(mut app: App) -> io::Result<()> {
     result
 }
 
-fn event_loop(
-    terminal: &mut Terminal<CrosstermBackend<Stdout>>,
-    app: &mut App,
-) -> io::Result<()> {
+fn event_loop(terminal: &mut Terminal<CrosstermBackend<Stdout>>, app: &mut App) -> io::Result<()> {
     while !app.quit {
         terminal.draw(|f| ui::draw(f, app))?;
         let ev = event::read()?;

@@ -78,8 +78,15 @@ pub fn draw(frame: &mut Frame, app: &mut App) {
     if let Some(under) = app.help {
         help::draw(frame, body, app, under);
     }
-    frame.render_widget(Paragraph::new(widgets::status_line(&app.status, &theme)), status);
+    frame.render_widget(
+        Paragraph::new(widgets::status_line(&app.status, &theme)),
+        status,
+    );
     let ctx = app.context();
-    let ctx = if ctx == Context::TooSmall { Context::Patients } else { ctx };
+    let ctx = if ctx == Context::TooSmall {
+        Context::Patients
+    } else {
+        ctx
+    };
     frame.render_widget(Paragraph::new(widgets::key_bar(ctx, &theme)), keys);
 }

@@ -9,8 +9,8 @@ use crate::domain::{
     Activity, AffectedZone, AgaStage, Classification, Clearance, Fitzpatrick, HairColour,
     NorwoodStage, Patient, ScarCause, ScarDetails, Sex, Subtype, Texture, Triage,
 };
+use crate::protocol::Protocol;
 use crate::tui::app::Action;
-use crate::tui::data::ClinicProtocol;
 use crate::tui::keymap::Context;
 use crate::tui::theme::Theme;
 use crate::tui::widgets;
@@ -86,7 +86,10 @@ enum Choice {
 #[derive(Debug)]
 pub enum Editing {
     Text(Input),
-    Choice { options: Vec<String>, selected: usize },
+    Choice {
+        options: Vec<String>,
+        selected: usize,
+    },
 }
 
 /// What the form asks the app to do after an action.
@@ -96,7 +99,10 @@ pub enum Commit {
     /// Not saved; the message goes to the status line.
     Refused(String),
     /// Save this version of the patient; `what` is said on the status line.
-    Save { patient: Patient, what: String },
+    Save {
+        patient: Box<Patient>,
+        what: String,
+    },
 }
 
 /// Where focus goes once a save succeeds (Tab while editing saves and moves on).
@@ -130,7 +136,7 @@ impl Default for IntakeForm {
 }
 
 /// The form's lines for this patient and protocol.
-pub fn items(p: &Patient, proto: &dyn ClinicProtocol) -> Vec<Item> {
+pub fn items(p: &Patient, proto: &Protocol) -> Vec<Item> {
     use Field::*;
     let mut v = vec![Item::Section("Patient")];
     v.extend(
@@ -142,12 +148,16 @@ pub fn items(p: &Patient, proto: &dyn ClinicProtocol) -> Vec<Item> {
     v.push(Item::Field(Subtype));
     v.push(Item::Field(Classification));
     if p.subtype() == crate::domain::Subtype::Scarring {
-        v.extend([Activity, MonthsStable, Texture].into_iter().map(Item::Field));
+        v.extend(
+            [Activity, MonthsStable, Texture]
+                .into_iter()
+                .map(Item::Field),
+        );
     }
     v.push(Item::Section("Zones affected"));
-    v.extend((0..proto.zones().len()).map(|i| Item::Field(Zone(i))));
+    v.extend((0..proto.zones.items.len()).map(|i| Item::Field(Zone(i))));
     for z in &p.zones {
-        if !proto.zones().iter().any(|k| k.id == z.zone) {
+        if !proto.zones.items.iter().any(|k| k.id == z.zone) {
             v.push(Item::Note(format!(
                 "zone '{}' is not in the protocol (kept as recorded)",
                 z.zone
@@ -157,9 +167,9 @@ pub fn items(p: &Patient, proto: &dyn ClinicProtocol) -> Vec<Item> {
     v.push(Item::Field(Expectations));
     v.push(Item::Section("Health screen"));
     v.push(Item::Field(ScreenDate));
-    v.extend((0..proto.screen_items().len()).map(|i| Item::Field(ScreenItem(i))));
+    v.extend((0..proto.screen.items.len()).map(|i| Item::Field(ScreenItem(i))));
     for (id, yes) in &p.screen.answers {
-        if !proto.screen_items().iter().any(|d| &d.id == id) {
+        if !proto.screen.items.iter().any(|d| &d.id == id) {
             v.push(Item::Note(format!(
                 "answer '{id}' = {} is not a question of the protocol",
                 if *yes { "yes" } else { "no" }
@@ -169,13 +179,21 @@ pub fn items(p: &Patient, proto: &dyn ClinicProtocol) -> Vec<Item> {
     v.push(Item::Section("Clearance"));
     v.extend([ClearanceBy, ClearanceDate, ClearanceNote].map(Item::Field));
     v.push(Item::Section("Consent"));
-    v.extend([ConsentTreatment, ConsentPhotographs, ConsentDataUse, ConsentDate].map(Item::Field));
+    v.extend(
+        [
+            ConsentTreatment,
+            ConsentPhotographs,
+            ConsentDataUse,
+            ConsentDate,
+        ]
+        .map(Item::Field),
+    );
     v.push(Item::Section("Notes"));
     v.push(Item::Field(Notes));
     v
 }
 
-fn fields(p: &Patient, proto: &dyn ClinicProtocol) -> Vec<Field> {
+fn fields(p: &Patient, proto: &Protocol) -> Vec<Field> {
     items(p, proto)
         .into_iter()
         .filter_map(|i| match i {
@@ -198,7 +216,7 @@ impl Field {
         }
     }
 
-    pub fn label(self, p: &Patient, proto: &dyn ClinicProtocol) -> String {
+    pub fn label(self, p: &Patient, proto: &Protocol) -> String {
         use Field::*;
         match self {
             Name => "Name".into(),
@@ -216,7 +234,8 @@ impl Field {
             MonthsStable => "Months stable".into(),
             Texture => "Scar texture".into(),
             Zone(i) => proto
-                .zones()
+                .zones
+                .items
                 .get(i)
                 .map(|z| z.name.clone())
                 .unwrap_or_default(),
@@ -239,7 +258,7 @@ impl Field {
     }
 
     /// The value as shown (not editing).
-    pub fn display(self, p: &Patient, proto: &dyn ClinicProtocol, today: NaiveDate) -> String {
+    pub fn display(self, p: &Patient, proto: &Protocol, today: NaiveDate) -> String {
         use Field::*;
         let dash = || "—".to_string();
         let tick = |b: bool, yes: &str, no: &str| {
@@ -262,9 +281,18 @@ impl Field {
                 },
                 None => dash(),
             },
-            Fitzpatrick => p.fitzpatrick.map(|f| f.roman().to_string()).unwrap_or_else(dash),
-            HairColour => p.hair_colour.map(|h| h.label().to_string()).unwrap_or_else(dash),
-            GreyPercent => p.grey_percent.map(|g| format!("{g} %")).unwrap_or_else(dash),
+            Fitzpatrick => p
+                .fitzpatrick
+                .map(|f| f.roman().to_string())
+                .unwrap_or_else(dash),
+            HairColour => p
+                .hair_colour
+                .map(|h| h.label().to_string())
+                .unwrap_or_else(dash),
+            GreyPercent => p
+                .grey_percent
+                .map(|g| format!("{g} %"))
+                .unwrap_or_else(dash),
             Subtype => p.subtype().id().to_string(),
             Classification => p
                 .alopecia
@@ -285,7 +313,7 @@ impl Field {
                 .map(|t| texture_label(t).to_string())
                 .unwrap_or_else(dash),
             Zone(i) => {
-                let Some(z) = proto.zones().get(i) else {
+                let Some(z) = proto.zones.items.get(i) else {
                     return dash();
                 };
                 match p.zones.iter().find(|a| a.zone == z.id) {
@@ -302,14 +330,18 @@ impl Field {
             Expectations => p.expectations.clone().unwrap_or_else(dash),
             ScreenDate => p.screen.date.map(|d| d.to_string()).unwrap_or_else(dash),
             ScreenItem(i) => {
-                let id = proto.screen_items().get(i).map(|d| d.id.as_str());
+                let id = proto.screen.items.get(i).map(|d| d.id.as_str());
                 match id.and_then(|id| p.screen.answers.get(id)) {
                     Some(true) => "[x] yes".into(),
                     Some(false) => "[ ] no".into(),
                     None => "[ ] not asked".into(),
                 }
             }
-            ClearanceBy => p.clearance.as_ref().map(|c| c.by.clone()).unwrap_or_else(dash),
+            ClearanceBy => p
+                .clearance
+                .as_ref()
+                .map(|c| c.by.clone())
+                .unwrap_or_else(dash),
             ClearanceDate => p
                 .clearance
                 .as_ref()
@@ -342,7 +374,11 @@ impl Field {
                 .unwrap_or_default(),
             Expectations => p.expectations.clone().unwrap_or_default(),
             ScreenDate => d(p.screen.date),
-            ClearanceBy => p.clearance.as_ref().map(|c| c.by.clone()).unwrap_or_default(),
+            ClearanceBy => p
+                .clearance
+                .as_ref()
+                .map(|c| c.by.clone())
+                .unwrap_or_default(),
             ClearanceDate => d(p.clearance.as_ref().map(|c| c.date)),
             ClearanceNote => p
                 .clearance
@@ -394,10 +430,7 @@ fn choices(field: Field, p: &Patient) -> Vec<(String, Choice)> {
     match field {
         Field::Sex => {
             v.push(unset());
-            v.extend(
-                Sex::ALL
-                    .map(|s| (format!("{} — {}", s.code(), s.label()), Choice::Sex(s))),
-            );
+            v.extend(Sex::ALL.map(|s| (format!("{} — {}", s.code(), s.label()), Choice::Sex(s))));
         }
         Field::Fitzpatrick => {
             v.push(unset());
@@ -424,7 +457,11 @@ fn choices(field: Field, p: &Patient) -> Vec<(String, Choice)> {
             if let Some(c @ Classification::Other(_)) = &p.alopecia.classification {
                 v.push((format!("{c} (as typed)"), Choice::Class(c.clone())));
             }
-            v.extend(classes.into_iter().map(|c| (c.to_string(), Choice::Class(c))));
+            v.extend(
+                classes
+                    .into_iter()
+                    .map(|c| (c.to_string(), Choice::Class(c))),
+            );
         }
         Field::Activity => {
             v.push(unset());
@@ -498,8 +535,7 @@ fn apply_choice(p: &mut Patient, field: Field, c: Choice) -> String {
             }
             p.alopecia.subtype = s;
             let mut dropped = Vec::new();
-            if p
-                .alopecia
+            if p.alopecia
                 .classification
                 .as_ref()
                 .and_then(|c| c.subtype())
@@ -514,7 +550,10 @@ fn apply_choice(p: &mut Patient, field: Field, c: Choice) -> String {
             return if dropped.is_empty() {
                 format!("subtype {s}")
             } else {
-                format!("subtype {s} ({} cleared: they belong to the other subtype)", dropped.join(" and "))
+                format!(
+                    "subtype {s} ({} cleared: they belong to the other subtype)",
+                    dropped.join(" and ")
+                )
             };
         }
         Choice::Class(c) => p.alopecia.classification = Some(c),
@@ -542,8 +581,14 @@ fn field_status_label(field: Field, p: &Patient) -> String {
 fn field_value_for_status(field: Field, p: &Patient) -> String {
     match field {
         Field::Sex => p.sex.map(|s| s.code().to_string()).unwrap_or_default(),
-        Field::Fitzpatrick => p.fitzpatrick.map(|f| f.roman().to_string()).unwrap_or_default(),
-        Field::HairColour => p.hair_colour.map(|h| h.label().to_string()).unwrap_or_default(),
+        Field::Fitzpatrick => p
+            .fitzpatrick
+            .map(|f| f.roman().to_string())
+            .unwrap_or_default(),
+        Field::HairColour => p
+            .hair_colour
+            .map(|h| h.label().to_string())
+            .unwrap_or_default(),
         Field::Classification => p
             .alopecia
             .classification
@@ -587,7 +632,7 @@ fn apply_text(
     p: &mut Patient,
     field: Field,
     text: &str,
-    proto: &dyn ClinicProtocol,
+    proto: &Protocol,
     today: NaiveDate,
 ) -> Result<String, String> {
     let shown = |v: &Option<String>| v.clone().unwrap_or_else(|| "(cleared)".into());
@@ -598,7 +643,10 @@ fn apply_text(
         }
         Field::BirthDate => {
             p.birth_date = opt_date(text)?;
-            Ok(format!("date of birth {}", shown(&p.birth_date.map(|d| d.to_string()))))
+            Ok(format!(
+                "date of birth {}",
+                shown(&p.birth_date.map(|d| d.to_string()))
+            ))
         }
         Field::GreyPercent => {
             let t = text.trim();
@@ -614,24 +662,32 @@ fn apply_text(
                     }
                 }
             };
-            Ok(format!("grey hair {}", shown(&p.grey_percent.map(|g| format!("{g} %")))))
+            Ok(format!(
+                "grey hair {}",
+                shown(&p.grey_percent.map(|g| format!("{g} %")))
+            ))
         }
         Field::MonthsStable => {
             let t = text.trim();
-            let v = if t.is_empty() {
-                None
-            } else {
-                Some(t.parse::<u32>().map_err(|_| {
-                    format!("'{t}' is not a whole number of months (0 or more)")
-                })?)
-            };
+            let v =
+                if t.is_empty() {
+                    None
+                } else {
+                    Some(t.parse::<u32>().map_err(|_| {
+                        format!("'{t}' is not a whole number of months (0 or more)")
+                    })?)
+                };
             scar_mut(p).months_stable = v;
             tidy_scar(p);
-            Ok(format!("months stable {}", shown(&v.map(|m| m.to_string()))))
+            Ok(format!(
+                "months stable {}",
+                shown(&v.map(|m| m.to_string()))
+            ))
         }
         Field::Zone(i) => {
             let z = proto
-                .zones()
+                .zones
+                .items
                 .get(i)
                 .ok_or_else(|| "no such zone in the protocol".to_string())?;
             let t = text.trim().trim_end_matches("cm²").trim();
@@ -667,7 +723,10 @@ fn apply_text(
         }
         Field::ScreenDate => {
             p.screen.date = not_future(opt_date(text)?, today)?;
-            Ok(format!("screen date {}", shown(&p.screen.date.map(|d| d.to_string()))))
+            Ok(format!(
+                "screen date {}",
+                shown(&p.screen.date.map(|d| d.to_string()))
+            ))
         }
         Field::ClearanceBy => match (opt_text(text), p.clearance.as_mut()) {
             (None, _) => {
@@ -695,7 +754,12 @@ fn apply_text(
             };
             match opt_date(text)? {
                 Some(d) => c.date = d,
-                None => return Err("a clearance needs its date; clear 'Cleared by' to remove the clearance".into()),
+                None => {
+                    return Err(
+                        "a clearance needs its date; clear 'Cleared by' to remove the clearance"
+                            .into(),
+                    );
+                }
             }
             Ok(format!("clearance date {}", c.date))
         }
@@ -708,7 +772,10 @@ fn apply_text(
         }
         Field::ConsentDate => {
             p.consent.date = opt_date(text)?;
-            Ok(format!("consent date {}", shown(&p.consent.date.map(|d| d.to_string()))))
+            Ok(format!(
+                "consent date {}",
+                shown(&p.consent.date.map(|d| d.to_string()))
+            ))
         }
         Field::Notes => {
             p.notes = opt_text(text);
@@ -719,14 +786,14 @@ fn apply_text(
 }
 
 /// Ticks or unticks a box; returns what changed.
-fn toggle(p: &mut Patient, field: Field, proto: &dyn ClinicProtocol) -> Option<String> {
+fn toggle(p: &mut Patient, field: Field, proto: &Protocol) -> Option<String> {
     let word = |b: bool| if b { "given" } else { "withdrawn" };
     match field {
         Field::ScreenItem(i) => {
-            let def = proto.screen_items().get(i)?;
+            let def = proto.screen.items.get(i)?;
             let v = !p.screen.answers.get(&def.id).copied().unwrap_or(false);
             p.screen.answers.insert(def.id.clone(), v);
-            let tri = p.screen.triage(proto.screen_items()).triage;
+            let tri = p.screen.triage(&proto.screen.items).triage;
             Some(format!(
                 "{}: {} (triage: {})",
                 def.label,
@@ -735,7 +802,7 @@ fn toggle(p: &mut Patient, field: Field, proto: &dyn ClinicProtocol) -> Option<S
             ))
         }
         Field::Zone(i) => {
-            let z = proto.zones().get(i)?;
+            let z = proto.zones.items.get(i)?;
             if let Some(pos) = p.zones.iter().position(|a| a.zone == z.id) {
                 p.zones.remove(pos);
                 Some(format!("{} removed from the zones affected", z.name))
@@ -749,11 +816,17 @@ fn toggle(p: &mut Patient, field: Field, proto: &dyn ClinicProtocol) -> Option<S
         }
         Field::ConsentTreatment => {
             p.consent.treatment = !p.consent.treatment;
-            Some(format!("consent to treatment {}", word(p.consent.treatment)))
+            Some(format!(
+                "consent to treatment {}",
+                word(p.consent.treatment)
+            ))
         }
         Field::ConsentPhotographs => {
             p.consent.photographs = !p.consent.photographs;
-            Some(format!("consent to photographs {}", word(p.consent.photographs)))
+            Some(format!(
+                "consent to photographs {}",
+                word(p.consent.photographs)
+            ))
         }
         Field::ConsentDataUse => {
             p.consent.data_use = !p.consent.data_use;
@@ -777,7 +850,7 @@ impl IntakeForm {
     }
 
     /// The save went through: close the editor and move on if Tab asked to.
-    pub fn saved(&mut self, p: &Patient, proto: &dyn ClinicProtocol) {
+    pub fn saved(&mut self, p: &Patient, proto: &Protocol) {
         self.editing = None;
         self.error = None;
         self.finish_move(&fields(p, proto));
@@ -800,7 +873,7 @@ impl IntakeForm {
         self.focus = fields[j];
     }
 
-    fn jump_section(&self, p: &Patient, proto: &dyn ClinicProtocol, forward: bool) -> Field {
+    fn jump_section(&self, p: &Patient, proto: &Protocol, forward: bool) -> Field {
         // First field of each section, in order.
         let mut starts = Vec::new();
         let mut take = false;
@@ -818,11 +891,16 @@ impl IntakeForm {
         let pos = |f: &Field| all.iter().position(|x| x == f).unwrap_or(0);
         let here = pos(&self.focus);
         if forward {
-            starts.into_iter().find(|f| pos(f) > here).unwrap_or(self.focus)
+            starts
+                .into_iter()
+                .find(|f| pos(f) > here)
+                .unwrap_or(self.focus)
         } else {
-            starts.into_iter().rev().find(|f| pos(f) < here).unwrap_or(
-                all.first().copied().unwrap_or(self.focus),
-            )
+            starts
+                .into_iter()
+                .rev()
+                .find(|f| pos(f) < here)
+                .unwrap_or(all.first().copied().unwrap_or(self.focus))
         }
     }
 
@@ -831,7 +909,7 @@ impl IntakeForm {
         &mut self,
         action: Action,
         p: &Patient,
-        proto: &dyn ClinicProtocol,
+        proto: &Protocol,
         today: NaiveDate,
     ) -> Commit {
         let all = fields(p, proto);
@@ -870,7 +948,10 @@ impl IntakeForm {
                             self.finish_move(&all);
                             Commit::Nothing
                         }
-                        Ok(what) => Commit::Save { patient: q, what },
+                        Ok(what) => Commit::Save {
+                            patient: Box::new(q),
+                            what,
+                        },
                     }
                 }
                 _ => Commit::Nothing,
@@ -900,7 +981,10 @@ impl IntakeForm {
                         return Commit::Nothing;
                     }
                     self.after = After::Stay;
-                    Commit::Save { patient: q, what }
+                    Commit::Save {
+                        patient: Box::new(q),
+                        what,
+                    }
                 }
                 _ => Commit::Nothing,
             },
@@ -937,7 +1021,8 @@ impl IntakeForm {
                     Kind::Text | Kind::Zone => {
                         let raw = match field {
                             Field::Zone(i) => proto
-                                .zones()
+                                .zones
+                                .items
                                 .get(i)
                                 .and_then(|z| p.zones.iter().find(|a| a.zone == z.id))
                                 .and_then(|a| a.area_cm2)
@@ -958,16 +1043,17 @@ impl IntakeForm {
                         }
                         Kind::Choice => Ok(apply_choice(&mut q, field, Choice::Unset)),
                         Kind::Text => apply_text(&mut q, field, "", proto, today),
-                        Kind::Zone | Kind::Check => {
-                            Err("use Space to untick".to_string())
-                        }
+                        Kind::Zone | Kind::Check => Err("use Space to untick".to_string()),
                     };
                     match res {
                         Err(e) => Commit::Refused(e),
                         Ok(_) if q == *p => Commit::Nothing,
                         Ok(what) => {
                             self.after = After::Stay;
-                            Commit::Save { patient: q, what }
+                            Commit::Save {
+                                patient: Box::new(q),
+                                what,
+                            }
                         }
                     }
                 }
@@ -976,12 +1062,15 @@ impl IntakeForm {
         }
     }
 
-    fn toggle(&mut self, p: &Patient, field: Field, proto: &dyn ClinicProtocol) -> Commit {
+    fn toggle(&mut self, p: &Patient, field: Field, proto: &Protocol) -> Commit {
         let mut q = p.clone();
         match toggle(&mut q, field, proto) {
             Some(what) => {
                 self.after = After::Stay;
-                Commit::Save { patient: q, what }
+                Commit::Save {
+                    patient: Box::new(q),
+                    what,
+                }
             }
             None => Commit::Nothing,
         }
@@ -1020,15 +1109,20 @@ fn wrap(text: &str, w: usize) -> Vec<String> {
 }
 
 /// The triage of the health screen as a badge, with the clearance when one is recorded.
-pub fn triage_badge(p: &Patient, proto: &dyn ClinicProtocol, theme: &Theme) -> Vec<Span<'static>> {
-    let r = p.screen.triage(proto.screen_items());
+pub fn triage_badge(p: &Patient, proto: &Protocol, theme: &Theme) -> Vec<Span<'static>> {
+    let r = p.screen.triage(&proto.screen.items);
     let text = match (r.triage, &p.clearance) {
         (Triage::ClearanceNeeded, Some(c)) => format!(" CLEARED by {} ", c.by),
         (t, _) => format!(" {} ", t.label().to_uppercase()),
     };
     vec![
         Span::raw("triage "),
-        Span::styled(text, theme.triage(r.triage).add_modifier(ratatui::style::Modifier::REVERSED)),
+        Span::styled(
+            text,
+            theme
+                .triage(r.triage)
+                .add_modifier(ratatui::style::Modifier::REVERSED),
+        ),
     ]
 }
 
@@ -1038,7 +1132,7 @@ pub fn draw(
     area: Rect,
     form: &mut IntakeForm,
     p: &Patient,
-    proto: &dyn ClinicProtocol,
+    proto: &Protocol,
     today: NaiveDate,
     theme: &Theme,
 ) {
@@ -1057,10 +1151,13 @@ pub fn draw(
                 if title == "Health screen" {
                     spans.push(Span::raw("  "));
                     spans.extend(triage_badge(p, proto, theme));
-                    spans.push(Span::styled("  (decision support, not a guideline)", theme.dim()));
+                    spans.push(Span::styled(
+                        "  (decision support, not a guideline)",
+                        theme.dim(),
+                    ));
                 }
                 if title == "Clearance" {
-                    let r = p.screen.triage(proto.screen_items());
+                    let r = p.screen.triage(&proto.screen.items);
                     if r.triage == Triage::ClearanceNeeded && p.clearance.is_none() {
                         spans.push(Span::styled(
                             format!("  needed for: {}", r.clearance_reasons.join(", ")),
@@ -1077,7 +1174,11 @@ pub fn draw(
                 let marker = if focused { "▶ " } else { "  " };
                 let editing_here = focused && form.editing.is_some();
                 let mut spans = vec![Span::styled(marker, theme.key())];
-                let label_style = if focused && !editing_here { theme.selected() } else { theme.base() };
+                let label_style = if focused && !editing_here {
+                    theme.selected()
+                } else {
+                    theme.base()
+                };
                 spans.push(Span::styled(label, label_style));
                 spans.push(Span::raw(" "));
                 match (&form.editing, editing_here) {
@@ -1090,7 +1191,8 @@ pub fn draw(
                                 .value()
                                 .chars()
                                 .skip_while(|c| {
-                                    let cw = unicode_width::UnicodeWidthChar::width(*c).unwrap_or(0);
+                                    let cw =
+                                        unicode_width::UnicodeWidthChar::width(*c).unwrap_or(0);
                                     if used < scroll {
                                         used += cw;
                                         true
@@ -1100,11 +1202,10 @@ pub fn draw(
                                 })
                                 .collect()
                         };
-                        spans.push(Span::styled(
-                            widgets::pad(&shown, value_w.min(40).max(widgets::width(&shown).min(value_w))),
-                            theme.editing(),
-                        ));
                         let hint = f.hint();
+                        let room = value_w.saturating_sub(widgets::width(hint) + 2).min(40);
+                        let box_w = room.max(widgets::width(&shown).min(value_w));
+                        spans.push(Span::styled(widgets::pad(&shown, box_w), theme.editing()));
                         if !hint.is_empty() {
                             spans.push(Span::styled(format!("  {hint}"), theme.dim()));
                         }
@@ -1115,10 +1216,14 @@ pub fn draw(
                     }
                     _ => {
                         let v = f.display(p, proto, today);
-                        let style = if focused { theme.selected() } else { theme.base() };
+                        let style = if focused {
+                            theme.selected()
+                        } else {
+                            theme.base()
+                        };
                         spans.push(Span::styled(widgets::truncate(&v, value_w), style));
                         if let Field::ScreenItem(i) = f
-                            && let Some(d) = proto.screen_items().get(i)
+                            && let Some(d) = proto.screen.items.get(i)
                         {
                             let tag = match d.class {
                                 crate::domain::TriageClass::Defer => "defer",
@@ -1132,7 +1237,9 @@ pub fn draw(
                     cursor_line = lines.len();
                 }
                 lines.push(Line::from(spans));
-                if let (true, Some(Editing::Choice { options, selected })) = (focused, &form.editing) {
+                if let (true, Some(Editing::Choice { options, selected })) =
+                    (focused, &form.editing)
+                {
                     for (i, o) in options.iter().enumerate() {
                         let sel = i == *selected;
                         let style = if sel { theme.selected() } else { theme.base() };

@@ -63,7 +63,9 @@ impl NewPatientForm {
         let id = self.record_id.value().trim();
         check_record_id(id)?;
         if patients.iter().any(|p| p.record_id == id) {
-            return Err(format!("{id} is already in the registry; choose another id"));
+            return Err(format!(
+                "{id} is already in the registry; choose another id"
+            ));
         }
         Ok(Patient::new(id, self.subtype))
     }

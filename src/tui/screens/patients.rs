@@ -1,9 +1,11 @@
 //! The home screen: every patient in one table, with search, subtype filter and sort.
 
 use crate::domain::{Patient, Subtype, Triage};
+use crate::protocol::Protocol;
+use crate::protocol::schedule::{AgendaItem, next_due};
 use crate::tui::app::{Action, App};
-use crate::tui::data::{ClinicProtocol, Due};
 use crate::tui::widgets;
+use chrono::NaiveDate;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
@@ -72,15 +74,15 @@ pub struct ListRow {
     /// A "clearance needed" triage with the physician's sign-off recorded.
     pub cleared: bool,
     pub sessions: usize,
-    pub due: Option<Due>,
+    pub due: Option<AgendaItem>,
     pub vds: Option<f64>,
     pub pss: Option<u8>,
 }
 
 impl ListRow {
-    pub fn new(p: &Patient, protocol: &dyn ClinicProtocol) -> ListRow {
+    pub fn new(p: &Patient, protocol: &Protocol, today: NaiveDate) -> ListRow {
         let latest = p.latest_scores();
-        let tri = p.screen.triage(protocol.screen_items()).triage;
+        let tri = p.screen.triage(&protocol.screen.items).triage;
         ListRow {
             record_id: p.record_id.clone(),
             name: p.name.clone().unwrap_or_default(),
@@ -92,7 +94,7 @@ impl ListRow {
             triage: tri,
             cleared: tri == Triage::ClearanceNeeded && p.clearance.is_some(),
             sessions: p.sessions_done(),
-            due: protocol.next_due(p),
+            due: next_due(p, protocol, today),
             vds: latest.and_then(|f| f.vds).map(|v| v.value()),
             pss: latest.and_then(|f| f.pss).map(|v| v.value()),
         }
@@ -180,7 +182,12 @@ impl PatientList {
     }
 
     /// The rows to show, filtered, searched and sorted.
-    pub fn rows(&self, patients: &[Patient], protocol: &dyn ClinicProtocol) -> Vec<ListRow> {
+    pub fn rows(
+        &self,
+        patients: &[Patient],
+        protocol: &Protocol,
+        today: NaiveDate,
+    ) -> Vec<ListRow> {
         let q = self.query().trim().to_lowercase();
         let mut rows: Vec<ListRow> = patients
             .iter()
@@ -188,9 +195,11 @@ impl PatientList {
             .filter(|p| {
                 q.is_empty()
                     || p.record_id.to_lowercase().contains(&q)
-                    || p.name.as_deref().is_some_and(|n| n.to_lowercase().contains(&q))
+                    || p.name
+                        .as_deref()
+                        .is_some_and(|n| n.to_lowercase().contains(&q))
             })
-            .map(|p| ListRow::new(p, protocol))
+            .map(|p| ListRow::new(p, protocol, today))
             .collect();
         let col = self.sort_column();
         rows.sort_by(|a, b| {
@@ -239,23 +248,35 @@ impl PatientList {
 /// Draws the patient list into `area`; returns the cursor position while searching.
 pub fn draw(frame: &mut Frame, area: Rect, app: &mut App) {
     let theme = app.theme;
-    let rows = app.list.rows(&app.patients, app.protocol.as_ref());
+    let rows = app.list.rows(&app.patients, &app.protocol, app.today);
     if app.list.selected >= rows.len() {
         app.list.selected = rows.len().saturating_sub(1);
     }
-    let [top, table_area] = Layout::vertical([Constraint::Length(1), Constraint::Fill(1)]).areas(area);
+    let [top, table_area] =
+        Layout::vertical([Constraint::Length(1), Constraint::Fill(1)]).areas(area);
 
     // The search / filter / sort line.
     let list = &app.list;
     let mut spans = vec![Span::styled("Search ", theme.header())];
     let q = list.query();
-    let search_style = if list.searching { theme.editing() } else { theme.base() };
+    let search_style = if list.searching {
+        theme.editing()
+    } else {
+        theme.base()
+    };
     let search_text = if q.is_empty() && !list.searching {
         "(press /)".to_string()
     } else {
         q.to_string()
     };
-    spans.push(Span::styled(search_text, if q.is_empty() && !list.searching { theme.dim() } else { search_style }));
+    spans.push(Span::styled(
+        search_text,
+        if q.is_empty() && !list.searching {
+            theme.dim()
+        } else {
+            search_style
+        },
+    ));
     spans.push(Span::raw("  "));
     spans.push(Span::styled("Filter ", theme.header()));
     spans.push(Span::raw(match list.filter {
@@ -292,8 +313,14 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &mut App) {
         return;
     }
     if rows.is_empty() {
-        let msg = Line::styled("No patient matches the search or filter (Esc clears the search, f changes the filter).", theme.dim());
-        frame.render_widget(Paragraph::new(vec![Line::raw(""), msg]).centered(), table_area);
+        let msg = Line::styled(
+            "No patient matches the search or filter (Esc clears the search, f changes the filter).",
+            theme.dim(),
+        );
+        frame.render_widget(
+            Paragraph::new(vec![Line::raw(""), msg]).centered(),
+            table_area,
+        );
         return;
     }
 

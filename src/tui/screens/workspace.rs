@@ -42,7 +42,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &mut App) {
     });
     spans.push(Span::raw(facts.join(" · ")));
     spans.push(Span::raw("   "));
-    spans.extend(intake::triage_badge(&p, app.protocol.as_ref(), &theme));
+    spans.extend(intake::triage_badge(&p, &app.protocol, &theme));
     frame.render_widget(Paragraph::new(Line::from(spans)), head);
 
     let Some(ws) = app.workspace.as_mut() else {
@@ -50,7 +50,11 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &mut App) {
     };
     let mut tab_spans = Vec::new();
     for t in Tab::ALL {
-        let style = if t == ws.tab { theme.tab_active() } else { theme.dim() };
+        let style = if t == ws.tab {
+            theme.tab_active()
+        } else {
+            theme.dim()
+        };
         tab_spans.push(Span::styled(format!(" {} ", t.title()), style));
         tab_spans.push(Span::raw(" "));
     }
@@ -62,7 +66,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &mut App) {
             body,
             &mut ws.intake,
             &p,
-            app.protocol.as_ref(),
+            &app.protocol,
             app.today,
             &theme,
         ),

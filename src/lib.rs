@@ -9,5 +9,7 @@
 
 pub mod cli;
 pub mod domain;
+pub mod io;
 pub mod protocol;
+pub mod store;
 pub mod tui;

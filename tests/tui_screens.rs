@@ -431,3 +431,10 @@ fn colour_theme_marks_triage_in_colour_too() {
         .unwrap();
     assert_eq!(buf[(x, y)].fg, ratatui::style::Color::Yellow);
 }
+
+#[test]
+fn demo_list() {
+    both_sizes("demo_list", || {
+        app_with(smplan::cli::ui::demo_cohort().unwrap(), false)
+    });
+}

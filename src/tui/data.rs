@@ -57,3 +57,20 @@ impl PatientStore for MemoryStore {
         self.quarantined.clone()
     }
 }
+
+/// The registry on disk, through the store (atomic, audited writes; the writer lock is held
+/// for as long as the registry is open).
+impl PatientStore for crate::store::Registry {
+    fn patients(&self) -> Vec<Patient> {
+        crate::store::Registry::patients(self).cloned().collect()
+    }
+    fn save(&mut self, patient: Patient) -> Result<(), String> {
+        crate::store::Registry::save(self, patient).map_err(|e| e.to_string())
+    }
+    fn read_only_reason(&self) -> Option<String> {
+        crate::store::Registry::read_only_reason(self).map(str::to_string)
+    }
+    fn quarantined(&self) -> Vec<String> {
+        self.report().problems()
+    }
+}

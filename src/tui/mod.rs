@@ -13,7 +13,7 @@ pub mod theme;
 pub mod ui;
 pub mod widgets;
 
-pub use app::{Action, App, MIN_HEIGHT, MIN_WIDTH};
+pub use app::{Action, App, MIN_HEIGHT, MIN_WIDTH, Status, StatusKind};
 pub use data::{MemoryStore, PatientStore};
 pub use theme::Theme;
 

@@ -333,13 +333,22 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &mut App) {
         Cell::from(t)
     }))
     .style(theme.header());
+    // Column widths as the table will lay them out, so long text is cut with "…" rather
+    // than silently (a cut "Norwood III-vertex" must not read "Norwood III").
+    let col_w: Vec<usize> = Layout::horizontal(Column::ALL.map(Column::width))
+        .spacing(1)
+        .split(table_area)
+        .iter()
+        .map(|r| r.width as usize)
+        .collect();
+    let fit = |i: usize, s: &str| widgets::truncate(s, col_w.get(i).copied().unwrap_or(0));
     let body: Vec<Row> = rows
         .iter()
         .map(|r| {
             Row::new(vec![
-                Cell::from(r.record_id.clone()),
-                Cell::from(r.name.clone()),
-                Cell::from(r.class.clone()),
+                Cell::from(fit(0, &r.record_id)),
+                Cell::from(fit(1, &r.name)),
+                Cell::from(fit(2, &r.class)),
                 Cell::from(Span::styled(r.triage_label(), theme.triage(r.triage))),
                 Cell::from(format!("{}/3", r.sessions.min(3))),
                 Cell::from(

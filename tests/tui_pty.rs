@@ -232,3 +232,24 @@ fn too_small_terminal_still_quits_with_q() {
     s.send("q");
     assert!(s.wait_exit().success());
 }
+
+#[test]
+fn a_second_ui_opens_read_only_and_damaged_files_are_listed() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("r");
+    std::fs::create_dir_all(data.join("patients")).unwrap();
+    std::fs::write(data.join("patients").join("BROKEN.json"), "{ not json").unwrap();
+    let mut first = Session::start(&data, &[]);
+    first.wait_for("damaged file");
+    first.wait_for("BROKEN.json");
+    let mut second = Session::start(&data, &[]);
+    second.wait_for("READ-ONLY");
+    second.wait_for("another smplan is writing");
+    // Edits are refused with the reason.
+    second.send("n");
+    second.wait_for("cannot add a patient: read-only");
+    second.send("q");
+    assert!(second.wait_exit().success());
+    first.send("q");
+    assert!(first.wait_exit().success());
+}

@@ -377,15 +377,16 @@ fn read_only_registry_refuses_edits_and_says_why() {
         quarantined: vec!["P-009.json: not valid JSON (line 3, column 7)".into()],
         saves: 0,
     };
-    let mut app = App::new(
-        Box::new(store),
-        Protocol::builtin(),
-        today(),
-        Theme { color: false },
-    );
-    let mut t = term(80, 24);
-    draw(&mut app, &mut t);
-    insta::assert_snapshot!("read_only_80x24", t.backend());
+    let store_for = |s: &MemoryStore| {
+        App::new(
+            Box::new(s.clone()),
+            Protocol::builtin(),
+            today(),
+            Theme { color: false },
+        )
+    };
+    both_sizes("read_only", || store_for(&store));
+    let mut app = store_for(&store);
     key(&mut app, KeyCode::Enter);
     key(&mut app, KeyCode::Enter);
     typ(&mut app, "x");
@@ -397,10 +398,12 @@ fn read_only_registry_refuses_edits_and_says_why() {
 #[test]
 fn new_patient_by_keys() {
     let mut app = app_with(sample(), false);
+    both_sizes("new_patient", || {
+        let mut app = app_with(sample(), false);
+        key(&mut app, KeyCode::Char('n'));
+        app
+    });
     key(&mut app, KeyCode::Char('n'));
-    let mut t = term(80, 24);
-    draw(&mut app, &mut t);
-    insta::assert_snapshot!("new_patient_80x24", t.backend());
     key(&mut app, KeyCode::Tab);
     key(&mut app, KeyCode::Char(' '));
     key(&mut app, KeyCode::Enter);
@@ -437,4 +440,86 @@ fn demo_list() {
     both_sizes("demo_list", || {
         app_with(smplan::cli::ui::demo_cohort().unwrap(), false)
     });
+}
+
+#[test]
+fn a_classification_outside_the_lists_can_be_typed() {
+    let mut app = app_with(sample(), false);
+    key(&mut app, KeyCode::Down); // P-002, scarring
+    key(&mut app, KeyCode::Enter);
+    for _ in 0..7 {
+        key(&mut app, KeyCode::Down);
+    }
+    assert_eq!(
+        app.workspace.as_ref().unwrap().intake.focus,
+        smplan::tui::screens::intake::Field::Classification
+    );
+    key(&mut app, KeyCode::Enter);
+    key(&mut app, KeyCode::End);
+    for _ in 0..12 {
+        key(&mut app, KeyCode::Down);
+    }
+    key(&mut app, KeyCode::Enter); // "other — type it…"
+    typ(&mut app, "scar after radiotherapy");
+    key(&mut app, KeyCode::Enter);
+    assert_eq!(
+        app.open().unwrap().alopecia.classification,
+        Some(Classification::Other("scar after radiotherapy".into()))
+    );
+    // A Norwood stage typed on a scarring patient is refused.
+    key(&mut app, KeyCode::Enter);
+    for _ in 0..12 {
+        key(&mut app, KeyCode::Down);
+    }
+    key(&mut app, KeyCode::Enter);
+    for _ in 0..30 {
+        key(&mut app, KeyCode::Backspace);
+    }
+    typ(&mut app, "Norwood V");
+    key(&mut app, KeyCode::Enter);
+    assert!(
+        app.status.text.contains("other subtype"),
+        "{}",
+        app.status.text
+    );
+    assert_eq!(
+        app.open().unwrap().alopecia.classification,
+        Some(Classification::Other("scar after radiotherapy".into()))
+    );
+}
+
+#[test]
+fn help_in_the_intake_lists_the_intake_keys() {
+    both_sizes("help_intake", || {
+        let mut app = open_intake();
+        key(&mut app, KeyCode::Char('?'));
+        app
+    });
+}
+
+#[test]
+fn choosing_from_a_list_shows_the_options_with_the_current_one_selected() {
+    both_sizes("intake_choose", || {
+        let mut app = open_intake();
+        key(&mut app, KeyCode::Down);
+        key(&mut app, KeyCode::Enter);
+        app
+    });
+    let mut app = open_intake();
+    key(&mut app, KeyCode::Down);
+    key(&mut app, KeyCode::Enter);
+    let mut t = term(80, 24);
+    draw(&mut app, &mut t);
+    let y = row_of(&t, "(•) M — male");
+    let x = (0..80)
+        .find(|x| t.backend().buffer()[(*x, y)].symbol() == "(")
+        .unwrap();
+    assert!(
+        t.backend().buffer()[(x, y)]
+            .modifier
+            .contains(Modifier::REVERSED)
+    );
+    key(&mut app, KeyCode::Esc);
+    assert!(!app.workspace.as_ref().unwrap().intake.is_editing());
+    assert_eq!(app.open().unwrap().sex, Some(Sex::M), "Esc changed nothing");
 }

@@ -80,6 +80,8 @@ enum Choice {
     Class(Classification),
     Activity(Activity),
     Texture(Texture),
+    /// Type a classification none of the listed stages or causes fits.
+    TypeOther,
 }
 
 /// The edit in progress.
@@ -387,6 +389,10 @@ impl Field {
                 .unwrap_or_default(),
             ConsentDate => d(p.consent.date),
             Notes => p.notes.clone().unwrap_or_default(),
+            Classification => match &p.alopecia.classification {
+                Some(crate::domain::Classification::Other(t)) => t.clone(),
+                _ => String::new(),
+            },
             _ => String::new(),
         }
     }
@@ -462,6 +468,7 @@ fn choices(field: Field, p: &Patient) -> Vec<(String, Choice)> {
                     .into_iter()
                     .map(|c| (c.to_string(), Choice::Class(c))),
             );
+            v.push(("other — type it…".to_string(), Choice::TypeOther));
         }
         Field::Activity => {
             v.push(unset());
@@ -557,6 +564,7 @@ fn apply_choice(p: &mut Patient, field: Field, c: Choice) -> String {
             };
         }
         Choice::Class(c) => p.alopecia.classification = Some(c),
+        Choice::TypeOther => {}
         Choice::Activity(a) => scar_mut(p).activity = Some(a),
         Choice::Texture(t) => scar_mut(p).texture = Some(t),
     }
@@ -777,6 +785,25 @@ fn apply_text(
                 shown(&p.consent.date.map(|d| d.to_string()))
             ))
         }
+        Field::Classification => {
+            p.alopecia.classification = match opt_text(text) {
+                None => None,
+                Some(t) => {
+                    let c = Classification::parse(&t);
+                    if c.subtype().is_some_and(|s| s != p.subtype()) {
+                        return Err(format!(
+                            "'{c}' belongs to the other subtype; change the subtype first"
+                        ));
+                    }
+                    Some(c)
+                }
+            };
+            Ok(format!(
+                "{} {}",
+                field_status_label(field, p),
+                shown(&p.alopecia.classification.as_ref().map(|c| c.to_string()))
+            ))
+        }
         Field::Notes => {
             p.notes = opt_text(text);
             Ok(format!("notes {}", shown(&p.notes)))
@@ -974,6 +1001,10 @@ impl IntakeForm {
                     let Some((_, c)) = opts.get(*selected).cloned() else {
                         return Commit::Nothing;
                     };
+                    if c == Choice::TypeOther {
+                        self.editing = Some(Editing::Text(Input::new(field.raw(p))));
+                        return Commit::Nothing;
+                    }
                     let mut q = p.clone();
                     let what = apply_choice(&mut q, field, c);
                     if q == *p {

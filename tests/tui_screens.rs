@@ -89,6 +89,16 @@ fn row_of(t: &Terminal<TestBackend>, needle: &str) -> u16 {
         .unwrap_or_else(|| panic!("'{needle}' not on screen:\n{}", t.backend()))
 }
 
+/// The style modifiers of the first cell showing `symbol` on the row containing `needle`.
+fn modifier_at(t: &Terminal<TestBackend>, needle: &str, symbol: &str) -> Modifier {
+    let y = row_of(t, needle);
+    let buf = t.backend().buffer();
+    let x = (0..buf.area.width)
+        .find(|x| buf[(*x, y)].symbol() == symbol)
+        .unwrap_or_else(|| panic!("no '{symbol}' on the row of '{needle}'"));
+    buf[(x, y)].modifier
+}
+
 fn both_sizes(name: &str, mut setup: impl FnMut() -> App) {
     for (w, h) in [(80, 24), (120, 40)] {
         let mut app = setup();
@@ -247,15 +257,7 @@ fn intake_refuses_an_invalid_date_and_says_why() {
     );
     let mut t = term(80, 24);
     draw(&mut app, &mut t);
-    let y = row_of(&t, "not a real date");
-    let x = (0..80)
-        .find(|x| t.backend().buffer()[(*x, y)].symbol() == "✗")
-        .unwrap();
-    assert!(
-        t.backend().buffer()[(x, y)]
-            .modifier
-            .contains(Modifier::BOLD)
-    );
+    assert!(modifier_at(&t, "not a real date", "✗").contains(Modifier::BOLD));
     // Esc cancels: the old value stays and the reason goes.
     key(&mut app, KeyCode::Esc);
     assert!(!app.workspace.as_ref().unwrap().intake.is_editing());
@@ -510,15 +512,7 @@ fn choosing_from_a_list_shows_the_options_with_the_current_one_selected() {
     key(&mut app, KeyCode::Enter);
     let mut t = term(80, 24);
     draw(&mut app, &mut t);
-    let y = row_of(&t, "(•) M — male");
-    let x = (0..80)
-        .find(|x| t.backend().buffer()[(*x, y)].symbol() == "(")
-        .unwrap();
-    assert!(
-        t.backend().buffer()[(x, y)]
-            .modifier
-            .contains(Modifier::REVERSED)
-    );
+    assert!(modifier_at(&t, "(•) M — male", "(").contains(Modifier::REVERSED));
     key(&mut app, KeyCode::Esc);
     assert!(!app.workspace.as_ref().unwrap().intake.is_editing());
     assert_eq!(app.open().unwrap().sex, Some(Sex::M), "Esc changed nothing");

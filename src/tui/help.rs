@@ -6,7 +6,7 @@ use super::widgets;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Clear, Paragraph};
+use ratatui::widgets::Paragraph;
 
 pub fn draw(frame: &mut Frame, area: Rect, app: &App, under: Context) {
     let theme = app.theme;
@@ -39,13 +39,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, under: Context) {
         .unwrap_or(20)
         .saturating_add(4) as u16;
     let h = lines.len() as u16 + 2;
-    let popup = widgets::centered(area, w, h);
-    frame.render_widget(Clear, popup);
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .title(Span::styled(" Help — ? or Esc closes ", theme.title()));
-    let inner = block.inner(popup);
-    frame.render_widget(block, popup);
+    let inner = widgets::popup(frame, area, w, h, "Help — ? or Esc closes", &theme);
     frame.render_widget(
         Paragraph::new(lines),
         inner.inner(ratatui::layout::Margin::new(1, 0)),

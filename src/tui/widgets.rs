@@ -4,8 +4,10 @@
 use super::app::{Status, StatusKind};
 use super::keymap::{self, Context};
 use super::theme::Theme;
+use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Clear};
 use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
 /// A VDS as the clinic writes it: `9`, `8.5`.
@@ -58,6 +60,18 @@ pub fn centered(area: Rect, w: u16, h: u16) -> Rect {
         width: w,
         height: h,
     }
+}
+
+/// Clears a centred `w`×`h` box with a border and a title; returns the area inside it.
+pub fn popup(frame: &mut Frame, area: Rect, w: u16, h: u16, title: &str, theme: &Theme) -> Rect {
+    let outer = centered(area, w, h);
+    frame.render_widget(Clear, outer);
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .title(Span::styled(format!(" {title} "), theme.title()));
+    let inner = block.inner(outer);
+    frame.render_widget(block, outer);
+    inner
 }
 
 /// The bottom bar: the keys that work here, from the key map.

@@ -8,7 +8,7 @@ use crate::tui::widgets;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
+use ratatui::widgets::{Paragraph, Wrap};
 use tui_input::Input;
 
 #[derive(Debug)]
@@ -76,13 +76,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
         return;
     };
     let theme = app.theme;
-    let popup = widgets::centered(area, 60, 9);
-    frame.render_widget(Clear, popup);
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .title(Span::styled(" New patient ", theme.title()));
-    let inner = block.inner(popup);
-    frame.render_widget(block, popup);
+    let inner = widgets::popup(frame, area, 60, 9, "New patient", &theme);
     let field = |i: usize| {
         if form.focus == i {
             theme.editing()

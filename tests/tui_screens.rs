@@ -298,9 +298,12 @@ fn focused_field_is_reversed_and_editing_is_underlined() {
     assert!(cell.modifier.contains(Modifier::REVERSED | Modifier::BOLD));
     key(&mut app, KeyCode::Enter);
     draw(&mut app, &mut t);
-    let cell = &t.backend().buffer()[(29, y)];
-    assert_eq!(cell.symbol(), "王");
-    assert!(cell.modifier.contains(Modifier::UNDERLINED), "{cell:?}");
+    let m = modifier_at(&t, "▶ Name", "王");
+    assert!(m.contains(Modifier::UNDERLINED | Modifier::BOLD), "{m:?}");
+    assert!(
+        !m.contains(Modifier::REVERSED),
+        "editing looks unlike mere focus"
+    );
 }
 
 #[test]
@@ -516,4 +519,17 @@ fn choosing_from_a_list_shows_the_options_with_the_current_one_selected() {
     key(&mut app, KeyCode::Esc);
     assert!(!app.workspace.as_ref().unwrap().intake.is_editing());
     assert_eq!(app.open().unwrap().sex, Some(Sex::M), "Esc changed nothing");
+}
+
+#[test]
+fn intake_of_a_scarring_demo_patient() {
+    both_sizes("intake_scarring", || {
+        let mut app = app_with(smplan::cli::ui::demo_cohort().unwrap(), false);
+        for _ in 0..6 {
+            key(&mut app, KeyCode::Char('j'));
+        }
+        key(&mut app, KeyCode::Enter); // DEMO-07, FUT strip scar
+        key(&mut app, KeyCode::PageDown);
+        app
+    });
 }

@@ -1116,8 +1116,13 @@ impl IntakeForm {
     }
 }
 
-/// Width of the label column.
-const LABEL_W: usize = 26;
+/// Width of the label column: the longest label, between 26 and 40 columns and at most 45% of
+/// the width,
+/// so protocol questions read whole on a wide terminal and values keep room on a narrow one.
+fn label_width(labels: impl Iterator<Item = String>, w: usize) -> usize {
+    let longest = labels.map(|l| widgets::width(&l)).max().unwrap_or(0);
+    longest.clamp(26, (w * 45 / 100).clamp(26, 40))
+}
 
 /// Splits `text` into lines of at most `w` columns, at spaces where possible.
 fn wrap(text: &str, w: usize) -> Vec<String> {
@@ -1168,7 +1173,8 @@ pub fn draw(
     theme: &Theme,
 ) {
     let w = area.width as usize;
-    let value_w = w.saturating_sub(LABEL_W + 3);
+    let label_w = label_width(fields(p, proto).into_iter().map(|f| f.label(p, proto)), w);
+    let value_w = w.saturating_sub(label_w + 3);
     let mut lines: Vec<Line> = Vec::new();
     let mut cursor_line = 0;
     let mut cursor_pos: Option<(u16, usize)> = None;
@@ -1201,7 +1207,7 @@ pub fn draw(
             Item::Note(n) => lines.push(Line::styled(format!("  {n}"), theme.dim())),
             Item::Field(f) => {
                 let focused = f == form.focus;
-                let label = widgets::pad(&f.label(p, proto), LABEL_W);
+                let label = widgets::pad(&f.label(p, proto), label_w);
                 let marker = if focused { "▶ " } else { "  " };
                 let editing_here = focused && form.editing.is_some();
                 let mut spans = vec![Span::styled(marker, theme.key())];
@@ -1241,7 +1247,7 @@ pub fn draw(
                             spans.push(Span::styled(format!("  {hint}"), theme.dim()));
                         }
                         cursor_pos = Some((
-                            (2 + LABEL_W + 1 + input.visual_cursor().saturating_sub(scroll)) as u16,
+                            (2 + label_w + 1 + input.visual_cursor().saturating_sub(scroll)) as u16,
                             lines.len(),
                         ));
                     }
@@ -1279,7 +1285,7 @@ pub fn draw(
                             cursor_line = lines.len();
                         }
                         lines.push(Line::from(vec![
-                            Span::raw(" ".repeat(LABEL_W + 3)),
+                            Span::raw(" ".repeat(label_w + 3)),
                             Span::styled(format!("{mark}{o}"), style),
                         ]));
                     }
@@ -1287,7 +1293,7 @@ pub fn draw(
                 if let Some((ef, msg)) = &form.error
                     && *ef == f
                 {
-                    for (i, l) in wrap(&format!("✗ {msg}"), w.saturating_sub(LABEL_W + 3))
+                    for (i, l) in wrap(&format!("✗ {msg}"), w.saturating_sub(label_w + 3))
                         .into_iter()
                         .enumerate()
                     {
@@ -1296,7 +1302,7 @@ pub fn draw(
                             cursor_line = cursor_line.max(lines.len());
                         }
                         lines.push(Line::from(vec![
-                            Span::raw(" ".repeat(LABEL_W + 3)),
+                            Span::raw(" ".repeat(label_w + 3)),
                             Span::styled(l, theme.error()),
                         ]));
                     }

@@ -211,6 +211,20 @@ impl PlanField {
     }
 }
 
+/// A code typed in any case, checked against the allowed codes.
+fn pick_code(field: &str, text: &str, what: &str, allowed: &[&str]) -> Result<String, String> {
+    let code = text.trim().to_ascii_uppercase();
+    if allowed.contains(&code.as_str()) {
+        Ok(code)
+    } else {
+        Err(format!(
+            "{field}: '{}' is not {what}; allowed: {}",
+            text.trim(),
+            allowed.join(", ")
+        ))
+    }
+}
+
 fn parse_number(field: &str, text: &str, unit: &str) -> Result<f64, String> {
     text.trim()
         .parse::<f64>()
@@ -238,20 +252,7 @@ pub fn apply_edit(
     };
     match field {
         PlanField::Needle => {
-            let code = text.trim().to_ascii_uppercase();
-            if protocol.needle(&code).is_none() {
-                let codes: Vec<_> = protocol
-                    .needles
-                    .items
-                    .iter()
-                    .map(|n| n.code.as_str())
-                    .collect();
-                return Err(format!(
-                    "needle: '{}' is not in the catalogue; allowed: {}",
-                    text.trim(),
-                    codes.join(", ")
-                ));
-            }
+            let code = pick_code("needle", text, "in the catalogue", &protocol.needle_codes())?;
             next.needle = code;
         }
         PlanField::Depth => {
@@ -297,20 +298,7 @@ pub fn apply_edit(
         }
         PlanField::Shade(s) => {
             let s = session(s)?;
-            let code = text.trim().to_ascii_uppercase();
-            if protocol.shade_step(&code).is_none() {
-                let codes: Vec<_> = protocol
-                    .shades
-                    .steps
-                    .iter()
-                    .map(|st| st.code.as_str())
-                    .collect();
-                return Err(format!(
-                    "{key}: '{}' is not a shade; allowed: {}",
-                    text.trim(),
-                    codes.join(", ")
-                ));
-            }
+            let code = pick_code(&key, text, "a shade", &protocol.shade_codes())?;
             next.sessions[s].shade = code;
         }
     }

@@ -30,6 +30,17 @@ pub fn session_dates(start: NaiveDate, protocol: &Protocol) -> Vec<NaiveDate> {
         .collect()
 }
 
+/// Sets a plan's start date and fills its session dates at the protocol interval. Dates
+/// the practitioner already set for later sessions are replaced: moving the start moves the
+/// whole series, as booking a new first appointment does.
+pub fn schedule_plan(plan: &mut crate::domain::Plan, start: NaiveDate, protocol: &Protocol) {
+    plan.start_date = Some(start);
+    plan.session_dates = session_dates(start, protocol)
+        .into_iter()
+        .map(Some)
+        .collect();
+}
+
 /// Warnings (never refusals) for sessions closer together than the protocol interval, or
 /// out of order. `dates[i]` is session i + 1; `None` = not yet recorded or planned.
 pub fn spacing_warnings(dates: &[Option<NaiveDate>], protocol: &Protocol) -> Vec<String> {

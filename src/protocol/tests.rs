@@ -102,8 +102,24 @@ fn builtin_needles_match_the_gauge_table() {
 
 #[test]
 fn zone_outlines_fit_the_map() {
+    // Even-odd ray casting: is the label inside the zone it names?
+    fn inside([x, y]: [f64; 2], poly: &[[f64; 2]]) -> bool {
+        let mut c = false;
+        for (i, a) in poly.iter().enumerate() {
+            let b = poly[(i + 1) % poly.len()];
+            if (a[1] > y) != (b[1] > y) && x < (b[0] - a[0]) * (y - a[1]) / (b[1] - a[1]) + a[0] {
+                c = !c;
+            }
+        }
+        c
+    }
     for z in Protocol::builtin().zones.items {
         assert!(z.outline.len() >= 3, "{}", z.id);
+        assert!(
+            inside(z.label_at, &z.outline),
+            "{} label outside its outline",
+            z.id
+        );
     }
     // Face at the top: the hairline sits above the crown and the occipital zone.
     let p = Protocol::builtin();
@@ -561,6 +577,15 @@ fn session_dates_and_spacing_warnings() {
         schedule::session_dates(d("2026-01-30"), &proto),
         [d("2026-01-30"), d("2026-02-06"), d("2026-02-13")]
     );
+    let mut plan = Plan {
+        start_date: None,
+        session_dates: vec![],
+        zones: vec![],
+    };
+    schedule::schedule_plan(&mut plan, d("2026-12-28"), &proto);
+    assert_eq!(plan.start_date, Some(d("2026-12-28")));
+    assert_eq!(plan.session_dates[2], Some(d("2027-01-11")));
+    assert!(schedule::spacing_warnings(&plan.session_dates, &proto).is_empty());
     let ok = [Some(d("2026-01-01")), Some(d("2026-01-08")), None];
     assert!(schedule::spacing_warnings(&ok, &proto).is_empty());
     let close = [

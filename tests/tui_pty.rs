@@ -200,6 +200,34 @@ fn create_a_patient_and_fill_the_intake_by_keystrokes() {
     );
     assert!(p.consent.treatment && !p.consent.photographs && !p.consent.data_use);
     assert_eq!(p.fitzpatrick, None, "nothing else was recorded");
+    // `smplan export --format csv` reads back exactly what was typed.
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_smplan"))
+        .arg("--data-dir")
+        .arg(&data)
+        .args(["export", "--format", "csv"])
+        .env("SMPLAN_TODAY", "2026-11-25")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let mut rows = csv::Reader::from_reader(out.stdout.as_slice());
+    let header = rows.headers().unwrap().clone();
+    let records: Vec<csv::StringRecord> = rows.records().map(|r| r.unwrap()).collect();
+    assert_eq!(records.len(), 1);
+    let cell = |name: &str| {
+        let i = header.iter().position(|h| h == name).unwrap();
+        records[0][i].to_string()
+    };
+    assert_eq!(cell("record_id"), "PTY-1");
+    assert_eq!(cell("name"), "陈小红");
+    assert_eq!(cell("sex"), "F");
+    assert_eq!(cell("birth_date"), "1985-07-21");
+    assert_eq!(cell("subtype"), "androgenetic");
+    assert_eq!(cell("zones"), "hairline");
+    assert_eq!(cell("fitzpatrick"), "");
     // The store audited each change under the operator.
     let audit = std::fs::read_to_string(data.join("audit.jsonl")).unwrap();
     assert!(audit.contains("pty-test") && audit.contains("陈小红"));

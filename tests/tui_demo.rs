@@ -165,3 +165,24 @@ fn statistics_come_close_to_the_published_ones() {
         .count();
     assert_eq!(very, 5);
 }
+
+#[test]
+fn demo_plans_are_what_the_built_in_protocol_generates() {
+    let protocol = Protocol::builtin();
+    for p in demo_cohort().unwrap() {
+        let plan = p.plan.clone().unwrap();
+        let mut bare = p.clone();
+        bare.plan = None;
+        let (fresh, warnings) = smplan::protocol::generate_plan(&bare, &protocol);
+        assert!(warnings.is_empty(), "{warnings:?}");
+        assert_eq!(plan.zones, fresh.zones, "{}", p.record_id);
+        let start = plan.start_date.unwrap();
+        let dates: Vec<_> = smplan::protocol::schedule::session_dates(start, &protocol)
+            .into_iter()
+            .map(Some)
+            .collect();
+        assert_eq!(plan.session_dates, dates);
+        let done: Vec<_> = p.sessions.iter().map(|s| Some(s.date)).collect();
+        assert_eq!(done, dates, "sessions on the planned days");
+    }
+}

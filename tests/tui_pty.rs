@@ -87,6 +87,29 @@ impl Session {
         );
     }
 
+    /// With NO_COLOR the terminal receives no colour at all, and the row showing `needle`
+    /// is marked by reverse video and bold instead.
+    fn check_no_colour_and_selection(&self, needle: &str) {
+        let parser = self.screen.lock().unwrap();
+        let screen = parser.screen();
+        let (rows, cols) = screen.size();
+        let row = (0..rows)
+            .find(|r| screen.contents_between(*r, 0, *r, cols).contains(needle))
+            .expect("row on screen");
+        for r in 0..rows {
+            for c in 0..cols {
+                let cell = screen.cell(r, c).unwrap();
+                assert_eq!(cell.fgcolor(), vt100::Color::Default, "colour at {r},{c}");
+                assert_eq!(cell.bgcolor(), vt100::Color::Default, "colour at {r},{c}");
+            }
+        }
+        let first = screen.cell(row, 0).unwrap();
+        assert!(
+            first.inverse() && first.bold(),
+            "selected row is reverse and bold"
+        );
+    }
+
     fn send(&mut self, keys: &str) {
         self.writer.write_all(keys.as_bytes()).unwrap();
         self.writer.flush().unwrap();
@@ -105,6 +128,15 @@ impl Session {
         }
         self.child.kill().unwrap();
         panic!("smplan did not exit; screen:\n{}", self.contents());
+    }
+}
+
+/// A failed test must not leave smplan running in its pseudo-terminal.
+impl Drop for Session {
+    fn drop(&mut self) {
+        if let Ok(None) = self.child.try_wait() {
+            let _ = self.child.kill();
+        }
     }
 }
 
@@ -171,9 +203,10 @@ fn create_a_patient_and_fill_the_intake_by_keystrokes() {
     s.send(" ");
     s.wait_for("consent to treatment given");
 
-    // Back to the list, which shows the new patient, then quit.
+    // Back to the list, which shows the new patient selected, then quit.
     s.send("q");
-    s.wait_for("PTY-1");
+    s.wait_for("PTY-1  ");
+    s.check_no_colour_and_selection("PTY-1  ");
     s.send("q");
     let status = s.wait_exit();
     assert!(status.success(), "{status:?}");

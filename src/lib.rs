@@ -12,3 +12,4 @@ pub mod domain;
 pub mod io;
 pub mod protocol;
 pub mod store;
+pub mod tui;

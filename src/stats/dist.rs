@@ -6,7 +6,7 @@ use statrs::distribution::{ContinuousCDF, Normal, StudentsT};
 /// Two-sided p of a t statistic with `df` degrees of freedom: `2 · sf(|t|)`.
 /// An infinite `t` (perfect separation) gives 0, as SciPy does.
 pub fn t_two_sided(t: f64, df: f64) -> Option<f64> {
-    if t.is_nan() || !(df > 0.0) {
+    if t.is_nan() || df.is_nan() || df <= 0.0 {
         return None;
     }
     if t.is_infinite() {
@@ -32,7 +32,7 @@ pub fn normal_two_sided(z: f64) -> Option<f64> {
 
 /// Quantile of the t distribution (for confidence intervals).
 pub fn t_quantile(p: f64, df: f64) -> Option<f64> {
-    if !(0.0..=1.0).contains(&p) || !(df > 0.0) {
+    if !(0.0..=1.0).contains(&p) || df.is_nan() || df <= 0.0 {
         return None;
     }
     let dist = StudentsT::new(0.0, 1.0, df).ok()?;

@@ -11,5 +11,6 @@ pub mod cli;
 pub mod domain;
 pub mod io;
 pub mod protocol;
+pub mod stats;
 pub mod store;
 pub mod tui;

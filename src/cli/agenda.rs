@@ -46,7 +46,7 @@ pub fn run(ctx: &Ctx, from: Option<&str>, days: u32, json: bool) -> ExitCode {
 }
 
 /// How an item stands on `from`, for the table's status column and its note.
-fn status(it: &AgendaItem, from: NaiveDate) -> (&'static str, String) {
+pub fn status(it: &AgendaItem, from: NaiveDate) -> (&'static str, String) {
     let plural = |n: i64| if n == 1 { "" } else { "s" };
     if it.overdue {
         let n = (from - it.window_end).num_days();

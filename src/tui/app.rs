@@ -6,9 +6,11 @@
 
 use super::data::PatientStore;
 use super::keymap::{self, Context};
+use super::screens::agenda::{AgendaOutcome, AgendaView};
 use super::screens::intake::{Commit, IntakeForm};
 use super::screens::new_patient::NewPatientForm;
 use super::screens::patients::PatientList;
+use super::screens::stats::StatsView;
 use super::theme::Theme;
 use crate::domain::{Patient, ValidationContext};
 use crate::protocol::Protocol;
@@ -47,6 +49,27 @@ pub enum Action {
     /// A key typed into the text field being edited.
     Edit(InputRequest),
     Resize(u16, u16),
+    /// The statistics screen, from anywhere.
+    Statistics,
+    /// The agenda screen, from anywhere.
+    Agenda,
+    /// Agenda: a longer / shorter range.
+    MoreDays,
+    FewerDays,
+    /// Agenda: the range starts a day earlier / later, or today.
+    EarlierFrom,
+    LaterFrom,
+    FromToday,
+    /// Agenda: type the first day of the range.
+    EditFrom,
+}
+
+/// A screen over the whole body, one key away from anywhere; `Back` returns to where the user
+/// was (the list, a patient's tab, even a half-typed field).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Global {
+    Statistics,
+    Agenda,
 }
 
 /// How the last thing went, for the status line.
@@ -105,6 +128,13 @@ pub struct App {
     pub quit: bool,
     pub read_only: Option<String>,
     pub quarantined: Vec<String>,
+    /// The statistics or agenda screen, when shown.
+    pub global: Option<Global>,
+    pub stats: StatsView,
+    pub agenda: AgendaView,
+    /// Counts changes to `patients`: screens that derive figures from them (statistics,
+    /// agenda) recompute when it moves, and not on every frame.
+    pub generation: u64,
 }
 
 impl App {
@@ -142,6 +172,10 @@ impl App {
             quit: false,
             read_only,
             quarantined,
+            global: None,
+            stats: StatsView::default(),
+            agenda: AgendaView::new(today),
+            generation: 0,
         }
     }
 
@@ -155,6 +189,11 @@ impl App {
             Context::TooSmall
         } else if self.help.is_some() {
             Context::Help
+        } else if let Some(g) = self.global {
+            match g {
+                Global::Statistics => Context::Statistics,
+                Global::Agenda => self.agenda.context(),
+            }
         } else if self.new_patient.is_some() {
             Context::NewPatient
         } else if let Some(ws) = &self.workspace {
@@ -220,7 +259,20 @@ impl App {
                 self.size = (w, h);
                 return;
             }
+            Action::Statistics | Action::Agenda if !self.too_small() => {
+                self.help = None;
+                self.global = Some(if action == Action::Statistics {
+                    Global::Statistics
+                } else {
+                    Global::Agenda
+                });
+                return;
+            }
             _ => {}
+        }
+        if self.global.is_some() && self.help.is_none() && !self.too_small() {
+            self.update_global(action);
+            return;
         }
         match self.context() {
             Context::TooSmall => {}
@@ -232,6 +284,8 @@ impl App {
             Context::NewPatient => self.update_new_patient(action),
             Context::Intake | Context::EditText | Context::Choose => self.update_intake(action),
             Context::Patients | Context::Search => self.update_list(action),
+            // Reached through `update_global` above.
+            Context::Statistics | Context::Agenda => {}
         }
     }
 
@@ -262,6 +316,38 @@ impl App {
                     .len();
                 self.list.update(other, n);
             }
+        }
+    }
+
+    fn update_global(&mut self, action: Action) {
+        let ctx = self.context();
+        match (self.global, action) {
+            (_, Action::Help) if ctx != Context::EditText => self.help = Some(ctx),
+            (Some(Global::Statistics), Action::Back) => self.global = None,
+            (Some(Global::Statistics), other) => self.stats.update(other),
+            (Some(Global::Agenda), other) => {
+                let outcome = self.agenda.update(
+                    other,
+                    &self.patients,
+                    &self.protocol,
+                    self.generation,
+                    self.today,
+                );
+                match outcome {
+                    AgendaOutcome::Stay => {}
+                    AgendaOutcome::Back => self.global = None,
+                    AgendaOutcome::Refused(e) => self.set_status(StatusKind::Error, e),
+                    AgendaOutcome::Open { record_id, tab } => {
+                        self.global = None;
+                        self.new_patient = None;
+                        self.open_patient(&record_id);
+                        if let Some(ws) = self.workspace.as_mut() {
+                            ws.tab = tab;
+                        }
+                    }
+                }
+            }
+            (None, _) => {}
         }
     }
 
@@ -380,6 +466,7 @@ impl App {
 
     fn refresh(&mut self) {
         self.patients = self.store.patients();
+        self.generation += 1;
     }
 
     pub fn open_patient(&mut self, record_id: &str) {

@@ -56,6 +56,7 @@ impl Key {
             KeyCode::Home => "Home".into(),
             KeyCode::End => "End".into(),
             KeyCode::Backspace => "Backspace".into(),
+            KeyCode::F(n) => format!("F{n}"),
             other => format!("{other:?}"),
         };
         if self.mods.contains(KeyModifiers::CONTROL) {
@@ -97,6 +98,8 @@ pub enum Context {
     Choose,
     Help,
     TooSmall,
+    Statistics,
+    Agenda,
 }
 
 impl Context {
@@ -110,6 +113,8 @@ impl Context {
             Context::Choose => "Choosing a value",
             Context::Help => "Help",
             Context::TooSmall => "Window too small",
+            Context::Statistics => "Statistics",
+            Context::Agenda => "Agenda",
         }
     }
 }
@@ -120,13 +125,115 @@ macro_rules! b {
     };
 }
 
-/// Works everywhere, whatever else is going on.
-pub const GLOBAL: &[Binding] = &[b!(
-    [ctrl('c')],
-    Action::Quit,
-    "",
-    "quit smplan at once (every accepted field is already saved)"
-)];
+/// Works everywhere, whatever else is going on. Function keys, never letters, so they work
+/// while a field is being typed into too (the half-typed field waits underneath). Those with
+/// a bar label are shown on the title line of every screen.
+pub const GLOBAL: &[Binding] = &[
+    b!(
+        [ctrl('c')],
+        Action::Quit,
+        "",
+        "quit smplan at once (every accepted field is already saved)"
+    ),
+    b!(
+        [k(KeyCode::F(2))],
+        Action::Statistics,
+        "statistics",
+        "the statistics screen (recomputed after every save); Esc returns"
+    ),
+    b!(
+        [k(KeyCode::F(3))],
+        Action::Agenda,
+        "agenda",
+        "the agenda: what is due and overdue; Esc returns"
+    ),
+];
+
+const STATISTICS: &[Binding] = &[
+    b!([k(KeyCode::Up), c('k')], Action::Up, "", "scroll up"),
+    b!([k(KeyCode::Down), c('j')], Action::Down, "", "scroll down"),
+    b!([k(KeyCode::PageUp)], Action::PageUp, "", "one screen up"),
+    b!(
+        [k(KeyCode::PageDown)],
+        Action::PageDown,
+        "",
+        "one screen down"
+    ),
+    b!([k(KeyCode::Home), c('g')], Action::First, "", "to the top"),
+    b!([k(KeyCode::End), c('G')], Action::Last, "", "to the bottom"),
+    b!(
+        [k(KeyCode::Tab), k(KeyCode::Right), c('l')],
+        Action::NextField,
+        "figures/charts",
+        "next page: figures → charts"
+    ),
+    b!(
+        [k(KeyCode::BackTab), k(KeyCode::Left), c('h')],
+        Action::PrevField,
+        "",
+        "previous page"
+    ),
+    b!([c('?')], Action::Help, "help", "show this help"),
+    b!(
+        [c('q'), k(KeyCode::Esc)],
+        Action::Back,
+        "back",
+        "back to where you were"
+    ),
+];
+
+const AGENDA: &[Binding] = &[
+    b!([k(KeyCode::Up), c('k')], Action::Up, "", "previous item"),
+    b!([k(KeyCode::Down), c('j')], Action::Down, "", "next item"),
+    b!([k(KeyCode::PageUp)], Action::PageUp, "", "one page up"),
+    b!(
+        [k(KeyCode::PageDown)],
+        Action::PageDown,
+        "",
+        "one page down"
+    ),
+    b!([k(KeyCode::Home), c('g')], Action::First, "", "first item"),
+    b!([k(KeyCode::End), c('G')], Action::Last, "", "last item"),
+    b!(
+        [k(KeyCode::Enter)],
+        Action::Open,
+        "open",
+        "open the patient at the tab of this item"
+    ),
+    b!(
+        [c('+'), c('=')],
+        Action::MoreDays,
+        "longer",
+        "a longer range (0, 1, 7, 14, 21… days)"
+    ),
+    b!([c('-')], Action::FewerDays, "shorter", "a shorter range"),
+    b!(
+        [k(KeyCode::Left), c('h')],
+        Action::EarlierFrom,
+        "",
+        "start the range a day earlier"
+    ),
+    b!(
+        [k(KeyCode::Right), c('l')],
+        Action::LaterFrom,
+        "",
+        "start the range a day later"
+    ),
+    b!([c('t')], Action::FromToday, "", "start the range today"),
+    b!(
+        [c('d')],
+        Action::EditFrom,
+        "from date",
+        "type the first day of the range (YYYY-MM-DD)"
+    ),
+    b!([c('?')], Action::Help, "help", "show this help"),
+    b!(
+        [c('q'), k(KeyCode::Esc)],
+        Action::Back,
+        "back",
+        "back to where you were"
+    ),
+];
 
 const PATIENTS: &[Binding] = &[
     b!([k(KeyCode::Up), c('k')], Action::Up, "", "previous patient"),
@@ -333,6 +440,8 @@ pub fn bindings(ctx: Context) -> &'static [Binding] {
         Context::Choose => CHOOSE,
         Context::Help => HELP,
         Context::TooSmall => TOO_SMALL,
+        Context::Statistics => STATISTICS,
+        Context::Agenda => AGENDA,
     }
 }
 
@@ -354,6 +463,15 @@ pub fn bar(ctx: Context) -> Vec<(String, &'static str)> {
         .collect()
 }
 
+/// The `key label` pairs of the keys that work everywhere (shown on the title line).
+pub fn global_bar() -> Vec<(String, &'static str)> {
+    GLOBAL
+        .iter()
+        .filter(|b| !b.bar.is_empty())
+        .map(|b| (b.keys_label(), b.bar))
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -369,6 +487,8 @@ mod tests {
             Context::Choose,
             Context::Help,
             Context::TooSmall,
+            Context::Statistics,
+            Context::Agenda,
         ] {
             let keys: Vec<Key> = GLOBAL
                 .iter()

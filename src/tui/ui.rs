@@ -1,8 +1,8 @@
 //! Draws the whole application from its state: title, banners, the screen, status, key bar.
 
-use super::app::{App, MIN_HEIGHT, MIN_WIDTH};
-use super::keymap::Context;
-use super::screens::{new_patient, patients, workspace};
+use super::app::{App, Global, MIN_HEIGHT, MIN_WIDTH};
+use super::keymap::{self, Context};
+use super::screens::{agenda, new_patient, patients, stats, workspace};
 use super::{help, widgets};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout};
@@ -52,27 +52,44 @@ pub fn draw(frame: &mut Frame, app: &mut App) {
     ])
     .areas(area);
 
-    let where_ = match &app.workspace {
-        Some(ws) => format!("Patients › {}", ws.record_id),
-        None => "Patients".to_string(),
+    let where_ = match (&app.global, &app.workspace) {
+        (Some(Global::Statistics), _) => "Statistics".to_string(),
+        (Some(Global::Agenda), _) => "Agenda".to_string(),
+        (None, Some(ws)) => format!("Patients › {}", ws.record_id),
+        (None, None) => "Patients".to_string(),
     };
-    frame.render_widget(
-        Paragraph::new(Line::from(vec![
-            Span::styled(" smplan ", theme.selected()),
-            Span::raw(" "),
-            Span::styled(where_, theme.title()),
-            Span::styled(format!("   today {}", app.today), theme.dim()),
-        ])),
-        title,
-    );
+    let mut title_spans = vec![
+        Span::styled(" smplan ", theme.selected()),
+        Span::raw(" "),
+        Span::styled(where_, theme.title()),
+        Span::styled(format!("   today {}", app.today), theme.dim()),
+    ];
+    // The keys that work everywhere, at the right end of the title line.
+    let mut global_keys = Vec::new();
+    for (keys, label) in keymap::global_bar() {
+        global_keys.push(Span::raw("  "));
+        global_keys.push(Span::styled(keys, theme.key()));
+        global_keys.push(Span::raw(format!(" {label}")));
+    }
+    let used: usize = title_spans
+        .iter()
+        .chain(&global_keys)
+        .map(|s| s.width())
+        .sum();
+    if used < title.width as usize {
+        title_spans.push(Span::raw(" ".repeat(title.width as usize - used)));
+        title_spans.extend(global_keys);
+    }
+    frame.render_widget(Paragraph::new(Line::from(title_spans)), title);
     frame.render_widget(Paragraph::new(banners), banner);
 
-    if app.workspace.is_some() {
-        workspace::draw(frame, body, app);
-    } else {
-        patients::draw(frame, body, app);
+    match app.global {
+        Some(Global::Statistics) => stats::draw(frame, body, app),
+        Some(Global::Agenda) => agenda::draw(frame, body, app),
+        None if app.workspace.is_some() => workspace::draw(frame, body, app),
+        None => patients::draw(frame, body, app),
     }
-    if app.new_patient.is_some() {
+    if app.new_patient.is_some() && app.global.is_none() {
         new_patient::draw(frame, body, app);
     }
     if let Some(under) = app.help {

@@ -1,6 +1,8 @@
 //! One module per screen: its state, how actions change it, and how it is drawn.
 
+pub mod agenda;
 pub mod intake;
 pub mod new_patient;
 pub mod patients;
+pub mod stats;
 pub mod workspace;

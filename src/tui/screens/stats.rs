@@ -1,0 +1,512 @@
+//! The statistics screen: the retention summary of the whole registry (`crate::stats`, the
+//! same figures as `smplan stats`) per group, and charts of the patient-level scores.
+//!
+//! Every figure carries its n and every p-value its test and method, because a case series
+//! of ten patients is read differently from a registry of a thousand, and an exact p differs
+//! from an approximate one most exactly where these series live. An undefined figure says
+//! why ("too few patients", "no variation") instead of showing a number.
+//!
+//! The summary is recomputed when the registry changes (the app's generation counter moves
+//! on every save), never per frame: the exact permutation tests cost far more than a frame.
+
+use crate::domain::Patient;
+use crate::stats::summary::{
+    GroupSummary, MannWhitneyOut, PairedTOut, Share, SignedRankOut, SpearmanOut, WelchOut,
+};
+use crate::stats::{Describe, Method, Summary, summarize};
+use crate::tui::app::{Action, App};
+use crate::tui::theme::Theme;
+use crate::tui::widgets;
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+/// What an undefined figure shows when the group is too small for it.
+pub const TOO_FEW: &str = "too few patients";
+/// What an undefined figure shows when there are patients enough but every value is equal.
+pub const NO_VARIATION: &str = "no variation";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Page {
+    #[default]
+    Figures,
+    Charts,
+}
+
+impl Page {
+    pub const ALL: [Page; 2] = [Page::Figures, Page::Charts];
+    pub fn title(self) -> &'static str {
+        match self {
+            Page::Figures => "Figures",
+            Page::Charts => "Charts",
+        }
+    }
+}
+
+#[derive(Debug, Default)]
+pub struct StatsView {
+    pub page: Page,
+    /// First line of the figures page on screen.
+    pub scroll: usize,
+    /// Lines the figures page showed last time, for PgUp/PgDn and the bottom.
+    visible: usize,
+    /// Lines the figures page has, at the last width drawn.
+    total: usize,
+    cache: Option<(u64, Summary)>,
+}
+
+impl StatsView {
+    /// The summary of `patients`, recomputed only when `generation` moved.
+    pub fn summary(&mut self, patients: &[Patient], generation: u64) -> &Summary {
+        let stale = self.cache.as_ref().is_none_or(|(g, _)| *g != generation);
+        if stale {
+            self.cache = None;
+        }
+        &self
+            .cache
+            .get_or_insert_with(|| (generation, summarize(patients)))
+            .1
+    }
+
+    pub fn update(&mut self, action: Action) {
+        let page = self.visible.max(1);
+        let bottom = self.total.saturating_sub(self.visible);
+        match action {
+            Action::NextField | Action::PrevField => {
+                self.page = match self.page {
+                    Page::Figures => Page::Charts,
+                    Page::Charts => Page::Figures,
+                }
+            }
+            Action::Up => self.scroll = self.scroll.saturating_sub(1),
+            Action::Down => self.scroll = (self.scroll + 1).min(bottom),
+            Action::PageUp => self.scroll = self.scroll.saturating_sub(page),
+            Action::PageDown => self.scroll = (self.scroll + page).min(bottom),
+            Action::First => self.scroll = 0,
+            Action::Last => self.scroll = bottom,
+            _ => {}
+        }
+    }
+}
+
+/// A method in a few letters, for table cells; [`legend`] spells each one out.
+pub fn short_method(m: Method) -> &'static str {
+    match m {
+        Method::TApproximation => "t approx",
+        Method::TDistribution => "t dist",
+        Method::WelchSatterthwaite => "Welch",
+        Method::Exact => "exact",
+        Method::ExactPermutation => "permut.",
+        Method::NormalTieContinuity => "normal+cc",
+        Method::NormalTie => "normal",
+    }
+}
+
+const ALL_METHODS: [Method; 7] = [
+    Method::TDistribution,
+    Method::TApproximation,
+    Method::WelchSatterthwaite,
+    Method::Exact,
+    Method::ExactPermutation,
+    Method::NormalTie,
+    Method::NormalTieContinuity,
+];
+
+/// A p-value as a reader quotes it: four decimals, or `<0.0001`.
+pub fn fmt_p(p: f64) -> String {
+    if p < 0.0001 {
+        "p<0.0001".to_string()
+    } else {
+        format!("p={p:.4}")
+    }
+}
+
+fn p_cell(p: Option<f64>, method: Option<Method>) -> String {
+    match (p, method) {
+        (Some(p), Some(m)) => format!("{} {}", fmt_p(p), short_method(m)),
+        (Some(p), None) => fmt_p(p),
+        _ => "—".to_string(),
+    }
+}
+
+/// Mean ± SD with n (two decimals); a single value has no SD.
+fn desc(d: &Describe) -> String {
+    match (d.mean, d.sd) {
+        (None, _) => TOO_FEW.to_string(),
+        (Some(m), None) => format!("{m:.2} n={}", d.n),
+        (Some(m), Some(sd)) => format!("{m:.2} ± {sd:.2} n={}", d.n),
+    }
+}
+
+/// A ratio's mean ± SD as percentages (one decimal).
+fn desc_pct(d: &Describe) -> String {
+    match (d.mean, d.sd) {
+        (None, _) => TOO_FEW.to_string(),
+        (Some(m), None) => format!("{:.1}% n={}", m * 100.0, d.n),
+        (Some(m), Some(sd)) => format!("{:.1}% ± {:.1} n={}", m * 100.0, sd * 100.0, d.n),
+    }
+}
+
+fn share(s: &Share) -> String {
+    match s.pct {
+        None => TOO_FEW.to_string(),
+        Some(pct) => format!("{}/{} ({pct:.0}%)", s.count, s.of),
+    }
+}
+
+/// Why a test that needs `need` values has no result for `n` of them.
+fn undefined(n: usize, need: usize) -> String {
+    if n < need {
+        TOO_FEW.to_string()
+    } else {
+        format!("{NO_VARIATION} n={n}")
+    }
+}
+
+fn paired_t(t: &PairedTOut) -> [String; 2] {
+    match (t.t, t.df) {
+        (Some(tv), Some(df)) => [
+            format!("t={tv:.2} df={df} n={}", t.n),
+            p_cell(t.p, t.method),
+        ],
+        _ => [undefined(t.n, 2), "—".into()],
+    }
+}
+
+fn spearman(s: &SpearmanOut) -> [String; 3] {
+    match s.rho {
+        Some(rho) => [
+            format!("ρ={rho:.2} n={}", s.n),
+            p_cell(s.p, s.method),
+            match s.p_exact {
+                Some(p) => fmt_p(p),
+                None => format!("only n≤{}", crate::stats::SPEARMAN_EXACT_MAX_N),
+            },
+        ],
+        None => [undefined(s.n, 3), "—".into(), "—".into()],
+    }
+}
+
+fn wilcoxon(w: &SignedRankOut) -> [String; 3] {
+    match w.w {
+        Some(stat) => [
+            format!("W={stat:.1} n={}", w.n_nonzero.unwrap_or(w.n)),
+            p_cell(w.p, w.method),
+            w.p_exact.map_or_else(|| "too costly".into(), fmt_p),
+        ],
+        None if w.n == 0 => [TOO_FEW.into(), "—".into(), "—".into()],
+        None => [format!("no change n={}", w.n), "—".into(), "—".into()],
+    }
+}
+
+fn method_long(m: Option<Method>) -> String {
+    m.map(|m| format!(" ({})", m.label())).unwrap_or_default()
+}
+
+fn welch(w: &WelchOut) -> String {
+    let n = format!("n={} vs {}", w.n1, w.n2);
+    match (w.t, w.df, w.p) {
+        (Some(t), Some(df), Some(p)) => format!(
+            "t={t:.2} df={df:.2} {}{}, {n}",
+            fmt_p(p),
+            method_long(w.method)
+        ),
+        _ if w.n1 < 2 || w.n2 < 2 => format!("{TOO_FEW} ({n}; needs 2 in each)"),
+        _ => format!("{NO_VARIATION} ({n})"),
+    }
+}
+
+fn mann_whitney(m: &MannWhitneyOut) -> String {
+    let n = format!("n={} vs {}", m.n1, m.n2);
+    match (m.u, m.p) {
+        (Some(u), Some(p)) => {
+            let exact = m
+                .p_exact
+                .map(|e| format!("; exact permutation {}", fmt_p(e)))
+                .unwrap_or_default();
+            format!("U={u:.1} {}{}{exact}, {n}", fmt_p(p), method_long(m.method))
+        }
+        _ if m.n1 == 0 || m.n2 == 0 => format!("{TOO_FEW} ({n}; needs 1 in each)"),
+        _ => format!("{NO_VARIATION} ({n})"),
+    }
+}
+
+/// One line of the figures page.
+#[derive(Debug, Clone, PartialEq)]
+pub enum FigureRow {
+    Heading(String),
+    /// A figure for each group: all, androgenetic, scarring.
+    Groups {
+        label: String,
+        cells: [String; 3],
+    },
+    /// A figure that spans the width (the subtype comparison, notes).
+    Wide {
+        label: String,
+        value: String,
+    },
+    Blank,
+}
+
+fn groups(label: &str, s: &Summary, f: impl Fn(&GroupSummary) -> String) -> FigureRow {
+    let cell = |i: usize| s.groups.get(i).map(&f).unwrap_or_default();
+    FigureRow::Groups {
+        label: label.to_string(),
+        cells: [cell(0), cell(1), cell(2)],
+    }
+}
+
+/// Every figure of the summary, in reading order.
+pub fn figure_rows(s: &Summary) -> Vec<FigureRow> {
+    use FigureRow::{Blank, Heading, Wide};
+    let mut rows = vec![
+        groups("", s, |g| g.group.to_string()),
+        groups("Patients", s, |g| format!("n={}", g.n)),
+        Heading("Scores (mean ± SD)".into()),
+        groups("VDS post", s, |g| desc(&g.vds_post)),
+        groups("VDS 6 months", s, |g| desc(&g.vds_6m)),
+        groups("Fading (post − 6 m)", s, |g| desc(&g.delta_vds)),
+        groups("Retention (6 m / post)", s, |g| desc_pct(&g.retention)),
+        groups("PSS post", s, |g| desc(&g.pss_post)),
+        groups("PSS 6 months", s, |g| desc(&g.pss_6m)),
+        groups("Very satisfied at 6 m", s, |g| share(&g.very_satisfied_6m)),
+        Heading("VDS post against 6 months".into()),
+        groups("Paired t", s, |g| paired_t(&g.paired_t_vds)[0].clone()),
+        groups("  p", s, |g| paired_t(&g.paired_t_vds)[1].clone()),
+        groups("Wilcoxon signed-rank", s, |g| {
+            wilcoxon(&g.wilcoxon_vds)[0].clone()
+        }),
+        groups("  p", s, |g| wilcoxon(&g.wilcoxon_vds)[1].clone()),
+        groups("  p, exact permutation", s, |g| {
+            wilcoxon(&g.wilcoxon_vds)[2].clone()
+        }),
+    ];
+    for (label, pick) in [
+        (
+            "Spearman VDS~PSS post",
+            (|g: &GroupSummary| g.spearman_vds_pss_post) as fn(&GroupSummary) -> SpearmanOut,
+        ),
+        ("Spearman VDS~PSS 6 m", |g: &GroupSummary| {
+            g.spearman_vds_pss_6m
+        }),
+    ] {
+        rows.push(groups(label, s, |g| spearman(&pick(g))[0].clone()));
+        rows.push(groups("  p", s, |g| spearman(&pick(g))[1].clone()));
+        rows.push(groups("  p, exact permutation", s, |g| {
+            spearman(&pick(g))[2].clone()
+        }));
+    }
+    rows.push(Heading("Follow-up and safety".into()));
+    rows.push(groups("Lost to follow-up", s, |g| {
+        share(&g.lost_to_follow_up)
+    }));
+    rows.push(groups("Adverse events", s, |g| {
+        share(&g.adverse_events.patients_with_any)
+    }));
+    let kinds: std::collections::BTreeSet<&str> = s
+        .groups
+        .iter()
+        .flat_map(|g| g.adverse_events.by_type.keys().copied())
+        .collect();
+    for kind in kinds {
+        rows.push(groups(&format!("  {}", kind.replace('_', " ")), s, |g| {
+            let n = g.adverse_events.by_type.get(kind).copied().unwrap_or(0);
+            format!("{n}/{}", g.n)
+        }));
+    }
+    let c = &s.subtype_comparison_delta_vds;
+    rows.extend([
+        Heading("Fading, androgenetic against scarring".into()),
+        Wide {
+            label: "Welch t".into(),
+            value: welch(&c.welch_t),
+        },
+        Wide {
+            label: "Student t (pooled)".into(),
+            value: welch(&c.student_t),
+        },
+        Wide {
+            label: "Mann–Whitney U".into(),
+            value: mann_whitney(&c.mann_whitney),
+        },
+        Blank,
+        Heading("Notes".into()),
+        Wide {
+            label: String::new(),
+            value: "VDS 0–10 and PSS 0–3; SD is the sample SD (n − 1); fading and the tests \
+                    use patients scored at both visits; every p is two-sided."
+                .into(),
+        },
+    ]);
+    for m in ALL_METHODS {
+        rows.push(Wide {
+            label: format!("  {}", short_method(m)),
+            value: m.label().to_string(),
+        });
+    }
+    rows
+}
+
+/// Splits `text` into lines of at most `w` columns at spaces (a longer word is cut).
+fn wrap(text: &str, w: usize) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut line = String::new();
+    for word in text.split(' ') {
+        let candidate = if line.is_empty() {
+            word.to_string()
+        } else {
+            format!("{line} {word}")
+        };
+        if widgets::width(&candidate) <= w || line.is_empty() {
+            line = candidate;
+        } else {
+            out.push(std::mem::replace(&mut line, word.to_string()));
+        }
+    }
+    out.push(line);
+    out.into_iter().map(|l| widgets::truncate(&l, w)).collect()
+}
+
+/// The figures laid out for a width: a label column and three group columns.
+pub fn figure_lines(rows: &[FigureRow], width: u16, theme: &Theme) -> Vec<Line<'static>> {
+    let width = width as usize;
+    let label_w = if width >= 110 { 26 } else { 23 };
+    let cell_w = (width.saturating_sub(label_w) / 3).saturating_sub(1).max(8);
+    let mut lines = Vec::new();
+    for (i, row) in rows.iter().enumerate() {
+        match row {
+            FigureRow::Heading(h) => lines.push(Line::styled(h.clone(), theme.header())),
+            FigureRow::Blank => lines.push(Line::raw("")),
+            FigureRow::Groups { label, cells } => {
+                // The first row names the groups: a header.
+                let style = if i == 0 { theme.header() } else { theme.base() };
+                let mut spans = vec![Span::styled(widgets::pad(label, label_w), theme.dim())];
+                for c in cells {
+                    spans.push(Span::styled(widgets::pad(c, cell_w), style));
+                    spans.push(Span::raw(" "));
+                }
+                lines.push(Line::from(spans));
+            }
+            FigureRow::Wide { label, value } => {
+                let value_w = width.saturating_sub(label_w).max(10);
+                for (j, part) in wrap(value, value_w).into_iter().enumerate() {
+                    let l = if j == 0 { label.as_str() } else { "" };
+                    lines.push(Line::from(vec![
+                        Span::styled(widgets::pad(l, label_w), theme.dim()),
+                        Span::raw(part),
+                    ]));
+                }
+            }
+        }
+    }
+    lines
+}
+
+fn page_bar(view: &StatsView, s: &Summary, theme: &Theme) -> Line<'static> {
+    let (aga, scar) = (
+        s.groups.get(1).map_or(0, |g| g.n),
+        s.groups.get(2).map_or(0, |g| g.n),
+    );
+    let mut spans = vec![Span::styled("Statistics ", theme.header())];
+    for p in Page::ALL {
+        let style = if p == view.page {
+            theme.tab_active()
+        } else {
+            theme.dim()
+        };
+        spans.push(Span::styled(format!(" {} ", p.title()), style));
+        spans.push(Span::raw(" "));
+    }
+    spans.push(Span::raw(format!(
+        " {} patients: {aga} androgenetic, {scar} scarring",
+        s.patients
+    )));
+    Line::from(spans)
+}
+
+pub fn draw(frame: &mut Frame, area: Rect, app: &mut App) {
+    let theme = app.theme;
+    let view = &mut app.stats;
+    view.summary(&app.patients, app.generation);
+    let [top, gap, body] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Length(1),
+        Constraint::Fill(1),
+    ])
+    .areas(area);
+    let Some((_, summary)) = view.cache.as_ref() else {
+        return;
+    };
+    frame.render_widget(Paragraph::new(page_bar(view, summary, &theme)), top);
+    match view.page {
+        Page::Figures => {
+            let lines = figure_lines(&figure_rows(summary), body.width, &theme);
+            view.total = lines.len();
+            view.visible = body.height as usize;
+            view.scroll = view.scroll.min(view.total.saturating_sub(view.visible));
+            let more_below = view.scroll + view.visible < view.total;
+            let shown: Vec<Line> = lines
+                .into_iter()
+                .skip(view.scroll)
+                .take(view.visible)
+                .collect();
+            frame.render_widget(Paragraph::new(shown), body);
+            if more_below || view.scroll > 0 {
+                let note = format!(
+                    "lines {}–{} of {}, ↑↓ PgUp PgDn scroll",
+                    view.scroll + 1,
+                    (view.scroll + view.visible).min(view.total),
+                    view.total
+                );
+                let w = widgets::width(&note) as u16;
+                let at = Rect {
+                    x: gap.right().saturating_sub(w),
+                    width: w.min(gap.width),
+                    ..gap
+                };
+                frame.render_widget(Paragraph::new(Span::styled(note, theme.dim())), at);
+            }
+        }
+        Page::Charts => charts(frame, body, &app.patients, summary, &theme),
+    }
+}
+
+fn charts(frame: &mut Frame, area: Rect, _patients: &[Patient], _s: &Summary, theme: &Theme) {
+    frame.render_widget(
+        Paragraph::new(Line::styled("charts: being merged", theme.dim())),
+        area,
+    );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn undefined_figures_say_why() {
+        let s = summarize(&[]);
+        let rows = figure_rows(&s);
+        let text = format!("{rows:?}");
+        assert!(text.contains(TOO_FEW));
+        assert!(!text.contains("NaN"));
+        assert_eq!(undefined(5, 3), "no variation n=5");
+        assert_eq!(undefined(2, 3), TOO_FEW);
+    }
+
+    #[test]
+    fn p_values_print_four_decimals_or_a_floor() {
+        assert_eq!(fmt_p(0.0123456), "p=0.0123");
+        assert_eq!(fmt_p(0.00001), "p<0.0001");
+        assert_eq!(
+            p_cell(Some(0.5), Some(Method::NormalTieContinuity)),
+            "p=0.5000 normal+cc"
+        );
+    }
+
+    #[test]
+    fn long_text_wraps_at_spaces() {
+        assert_eq!(wrap("aa bb cc", 5), ["aa bb", "cc"]);
+        assert_eq!(wrap("abcdefgh", 4), ["abc…"]);
+    }
+}

@@ -9,4 +9,6 @@
 
 pub mod cli;
 pub mod domain;
+pub mod io;
+pub mod store;
 pub mod synth;

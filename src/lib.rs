@@ -10,5 +10,6 @@
 pub mod cli;
 pub mod domain;
 pub mod io;
+pub mod protocol;
 pub mod store;
 pub mod synth;

@@ -9,5 +9,8 @@
 
 pub mod cli;
 pub mod domain;
+pub mod io;
 pub mod protocol;
 pub mod stats;
+pub mod store;
+pub mod synth;

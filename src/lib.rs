@@ -9,6 +9,7 @@
 
 pub mod cli;
 pub mod domain;
+pub mod dots;
 pub mod io;
 pub mod protocol;
 pub mod stats;

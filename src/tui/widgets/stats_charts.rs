@@ -196,7 +196,7 @@ impl Widget for VdsSlopeChart<'_> {
                     .labels(labels)
                     .style(self.theme.dim()),
             );
-        finish(chart, self.block, LegendPosition::BottomRight).render(area, buf);
+        finish(chart, self.block, LegendPosition::BottomLeft).render(area, buf);
     }
 }
 

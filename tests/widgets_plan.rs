@@ -15,6 +15,9 @@ use smplan::tui::Theme;
 use smplan::tui::widgets::dot_preview::DotPreview;
 use smplan::tui::widgets::scalp_map::{self, ScalpMap};
 
+mod widgets_common;
+use widgets_common::{braille_dots, text};
+
 const COLOR: Theme = Theme { color: true };
 const NO_COLOR: Theme = Theme { color: false };
 
@@ -64,30 +67,6 @@ fn preview(w: u16, h: u16, zone: &ZonePlan, session: usize, theme: Theme) -> Buf
     })
     .unwrap();
     t.backend().buffer().clone()
-}
-
-fn text(buf: &Buffer) -> String {
-    let area = buf.area;
-    (0..area.height)
-        .map(|y| {
-            (0..area.width)
-                .map(|x| buf[(x, y)].symbol())
-                .collect::<String>()
-                .trim_end()
-                .to_string()
-        })
-        .collect::<Vec<_>>()
-        .join("\n")
-}
-
-/// Braille dots raised in the buffer (each braille cell holds up to 8).
-fn braille_dots(buf: &Buffer) -> u32 {
-    buf.content
-        .iter()
-        .filter_map(|c| c.symbol().chars().next())
-        .filter(|ch| ('\u{2800}'..='\u{28FF}').contains(ch))
-        .map(|ch| (ch as u32 - 0x2800).count_ones())
-        .sum()
 }
 
 /// Where a text first appears in the buffer.

@@ -13,6 +13,9 @@ use smplan::tui::widgets::stats_charts::{
     FadingBars, VdsPssScatter, VdsSlopeChart, scatter_points, slopes,
 };
 
+mod widgets_common;
+use widgets_common::{braille_dots, row, text};
+
 const COLOR: Theme = Theme { color: true };
 const NO_COLOR: Theme = Theme { color: false };
 
@@ -51,24 +54,6 @@ fn draw(w: u16, h: u16, widget: impl Widget) -> Buffer {
     let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
     t.draw(|f| f.render_widget(widget, f.area())).unwrap();
     t.backend().buffer().clone()
-}
-
-fn text(buf: &Buffer) -> String {
-    let area = buf.area;
-    (0..area.height)
-        .map(|y| {
-            (0..area.width)
-                .map(|x| buf[(x, y)].symbol())
-                .collect::<String>()
-                .trim_end()
-                .to_string()
-        })
-        .collect::<Vec<_>>()
-        .join("\n")
-}
-
-fn row(buf: &Buffer, y: u16) -> Vec<&str> {
-    (0..buf.area.width).map(|x| buf[(x, y)].symbol()).collect()
 }
 
 #[test]
@@ -119,15 +104,7 @@ fn slope_data_and_legend_carry_n() {
 #[test]
 fn subtypes_differ_by_pattern_not_only_colour() {
     use Subtype::*;
-    let dots = |ps: &[Patient]| -> u32 {
-        let b = draw(40, 16, VdsSlopeChart::new(ps).theme(NO_COLOR));
-        b.content
-            .iter()
-            .filter_map(|c| c.symbol().chars().next())
-            .filter(|ch| ('\u{2801}'..='\u{28FF}').contains(ch))
-            .map(|ch| (ch as u32 - 0x2800).count_ones())
-            .sum()
-    };
+    let dots = |ps: &[Patient]| braille_dots(&draw(40, 16, VdsSlopeChart::new(ps).theme(NO_COLOR)));
     let solid = dots(&[patient("A", Androgenetic, Some((9.0, 3)), Some((7.0, 2)))]);
     let dotted = dots(&[patient("S", Scarring, Some((9.0, 3)), Some((7.0, 2)))]);
     assert!(dotted * 2 < solid, "dotted {dotted}, solid {solid}");

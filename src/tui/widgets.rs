@@ -2,6 +2,7 @@
 //! the status line, a centred popup area.
 
 pub mod dot_preview;
+mod panel;
 pub mod scalp_map;
 pub mod stats_charts;
 

@@ -7,6 +7,7 @@
 use crate::domain::ZonePlan;
 use crate::dots::{self, DotPattern};
 use crate::tui::theme::Theme;
+use crate::tui::widgets::panel::{self, theme_and_block};
 use crate::tui::widgets::scalp_map::fmt_density;
 use crate::tui::widgets::width;
 use ratatui::buffer::Buffer;
@@ -32,6 +33,8 @@ pub struct DotPreview<'a> {
     block: Option<Block<'a>>,
 }
 
+theme_and_block!(DotPreview);
+
 impl<'a> DotPreview<'a> {
     /// `session` is 0-based (0 = session 1); the caption uses the zone id as its name until
     /// [`DotPreview::name`] gives the protocol's.
@@ -51,14 +54,6 @@ impl<'a> DotPreview<'a> {
     }
     pub fn side_cm(mut self, side: f64) -> Self {
         self.side_cm = side;
-        self
-    }
-    pub fn theme(mut self, theme: Theme) -> Self {
-        self.theme = theme;
-        self
-    }
-    pub fn block(mut self, block: Block<'a>) -> Self {
-        self.block = Some(block);
         self
     }
 
@@ -113,14 +108,7 @@ fn square(area: Rect) -> Rect {
 
 impl Widget for DotPreview<'_> {
     fn render(self, area: Rect, buf: &mut Buffer) {
-        let inner = match &self.block {
-            Some(b) => {
-                let inner = b.inner(area);
-                b.clone().render(area, buf);
-                inner
-            }
-            None => area,
-        };
+        let inner = panel::inside(self.block.as_ref(), area, buf);
         if inner.width < 4 || inner.height < 2 {
             return;
         }

@@ -10,6 +10,7 @@
 use crate::domain::{Plan, ZonePlan};
 use crate::protocol::{Protocol, ZoneDef};
 use crate::tui::theme::Theme;
+use crate::tui::widgets::panel::{self, theme_and_block};
 use crate::tui::widgets::{truncate, width};
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
@@ -85,6 +86,8 @@ pub struct ScalpMap<'a> {
     block: Option<Block<'a>>,
 }
 
+theme_and_block!(ScalpMap);
+
 impl<'a> ScalpMap<'a> {
     /// `session` is 0-based (0 = session 1).
     pub fn new(protocol: &'a Protocol, plan: &'a Plan, session: usize) -> Self {
@@ -100,14 +103,6 @@ impl<'a> ScalpMap<'a> {
     /// The zone id to highlight.
     pub fn selected(mut self, zone: Option<&'a str>) -> Self {
         self.selected = zone;
-        self
-    }
-    pub fn theme(mut self, theme: Theme) -> Self {
-        self.theme = theme;
-        self
-    }
-    pub fn block(mut self, block: Block<'a>) -> Self {
-        self.block = Some(block);
         self
     }
 
@@ -262,14 +257,7 @@ fn head(ctx: &mut Context, color: Color) {
 
 impl Widget for ScalpMap<'_> {
     fn render(self, area: Rect, buf: &mut Buffer) {
-        let inner = match &self.block {
-            Some(b) => {
-                let inner = b.inner(area);
-                b.clone().render(area, buf);
-                inner
-            }
-            None => area,
-        };
+        let inner = panel::inside(self.block.as_ref(), area, buf);
         if inner.width < 4 || inner.height < 3 {
             return;
         }

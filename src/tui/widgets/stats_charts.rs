@@ -10,6 +10,7 @@
 use crate::domain::{Patient, Subtype, Timepoint};
 use crate::stats::Summary;
 use crate::tui::theme::Theme;
+use crate::tui::widgets::panel::theme_and_block;
 use crate::tui::widgets::width;
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Rect};
@@ -94,6 +95,8 @@ pub struct VdsSlopeChart<'a> {
     block: Option<Block<'a>>,
 }
 
+theme_and_block!(VdsSlopeChart);
+
 impl<'a> VdsSlopeChart<'a> {
     pub fn new(patients: &'a [Patient]) -> Self {
         VdsSlopeChart {
@@ -101,14 +104,6 @@ impl<'a> VdsSlopeChart<'a> {
             theme: Theme { color: true },
             block: None,
         }
-    }
-    pub fn theme(mut self, theme: Theme) -> Self {
-        self.theme = theme;
-        self
-    }
-    pub fn block(mut self, block: Block<'a>) -> Self {
-        self.block = Some(block);
-        self
     }
 }
 
@@ -210,6 +205,8 @@ pub struct VdsPssScatter<'a> {
     block: Option<Block<'a>>,
 }
 
+theme_and_block!(VdsPssScatter);
+
 impl<'a> VdsPssScatter<'a> {
     pub fn new(patients: &'a [Patient]) -> Self {
         VdsPssScatter {
@@ -217,14 +214,6 @@ impl<'a> VdsPssScatter<'a> {
             theme: Theme { color: true },
             block: None,
         }
-    }
-    pub fn theme(mut self, theme: Theme) -> Self {
-        self.theme = theme;
-        self
-    }
-    pub fn block(mut self, block: Block<'a>) -> Self {
-        self.block = Some(block);
-        self
     }
 }
 
@@ -333,6 +322,8 @@ pub struct FadingBars<'a> {
     block: Option<Block<'a>>,
 }
 
+theme_and_block!(FadingBars);
+
 impl<'a> FadingBars<'a> {
     pub fn new(summary: &'a Summary) -> Self {
         FadingBars {
@@ -340,14 +331,6 @@ impl<'a> FadingBars<'a> {
             theme: Theme { color: true },
             block: None,
         }
-    }
-    pub fn theme(mut self, theme: Theme) -> Self {
-        self.theme = theme;
-        self
-    }
-    pub fn block(mut self, block: Block<'a>) -> Self {
-        self.block = Some(block);
-        self
     }
 
     /// One bar per group: (label, mean ΔVDS if any, value text).

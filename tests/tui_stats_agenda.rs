@@ -68,13 +68,13 @@ fn look() {
     for (w, h) in [(80, 24), (120, 40)] {
         let mut app = demo();
         key(&mut app, KeyCode::F(2));
+        key(&mut app, KeyCode::Tab);
         let mut t = term(w, h);
-        println!("{}", draw(&mut app, &mut t));
-        key(&mut app, KeyCode::F(3));
         println!("{}", draw(&mut app, &mut t));
     }
     let mut app = app_with(vec![]);
     key(&mut app, KeyCode::F(2));
-    let mut t = term(120, 40);
+    key(&mut app, KeyCode::Tab);
+    let mut t = term(80, 24);
     println!("{}", draw(&mut app, &mut t));
 }

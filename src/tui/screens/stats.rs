@@ -17,10 +17,12 @@ use crate::stats::{Describe, Method, Summary, summarize};
 use crate::tui::app::{Action, App};
 use crate::tui::theme::Theme;
 use crate::tui::widgets;
+use crate::tui::widgets::stats_charts::{FadingBars, VdsPssScatter, VdsSlopeChart};
 use ratatui::Frame;
+use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::Paragraph;
+use ratatui::widgets::{Block, Paragraph, Widget};
 
 /// What an undefined figure shows when the group is too small for it.
 pub const TOO_FEW: &str = "too few patients";
@@ -54,6 +56,9 @@ pub struct StatsView {
     /// Lines the figures page has, at the last width drawn.
     total: usize,
     cache: Option<(u64, Summary)>,
+    /// The figures laid out, for (generation, width, theme).
+    lines: Option<((u64, u16, Theme), Vec<Line<'static>>)>,
+    charts: Option<(ChartKey, Buffer)>,
 }
 
 impl StatsView {
@@ -441,15 +446,20 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &mut App) {
     frame.render_widget(Paragraph::new(page_bar(view, summary, &theme)), top);
     match view.page {
         Page::Figures => {
-            let lines = figure_lines(&figure_rows(summary), body.width, &theme);
+            let key = (app.generation, body.width, theme);
+            if view.lines.as_ref().is_none_or(|(k, _)| *k != key) {
+                view.lines = Some((key, figure_lines(&figure_rows(summary), body.width, &theme)));
+            }
+            let lines = view.lines.as_ref().map_or(&[][..], |(_, l)| &l[..]);
             view.total = lines.len();
             view.visible = body.height as usize;
             view.scroll = view.scroll.min(view.total.saturating_sub(view.visible));
             let more_below = view.scroll + view.visible < view.total;
             let shown: Vec<Line> = lines
-                .into_iter()
+                .iter()
                 .skip(view.scroll)
                 .take(view.visible)
+                .cloned()
                 .collect();
             frame.render_widget(Paragraph::new(shown), body);
             if more_below || view.scroll > 0 {
@@ -468,15 +478,86 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &mut App) {
                 frame.render_widget(Paragraph::new(Span::styled(note, theme.dim())), at);
             }
         }
-        Page::Charts => charts(frame, body, &app.patients, summary, &theme),
+        Page::Charts => {
+            let key = ChartKey {
+                generation: app.generation,
+                area: body,
+                theme,
+            };
+            charts(frame, body, &app.patients, key, view);
+        }
     }
 }
 
-fn charts(frame: &mut Frame, area: Rect, _patients: &[Patient], _s: &Summary, theme: &Theme) {
-    frame.render_widget(
-        Paragraph::new(Line::styled("charts: being merged", theme.dim())),
-        area,
-    );
+/// The charts page: each patient's VDS post → 6 months and VDS against PSS side by side,
+/// mean fading by subtype below. Drawn into a buffer kept until the registry, the area or
+/// the theme changes: the point charts walk every patient, which at ten thousand patients
+/// costs more than a frame may.
+fn charts(
+    frame: &mut Frame,
+    area: Rect,
+    patients: &[Patient],
+    key: ChartKey,
+    view: &mut StatsView,
+) {
+    let fresh = view.charts.as_ref().is_some_and(|(k, _)| *k == key);
+    if !fresh {
+        let Some((_, summary)) = view.cache.as_ref() else {
+            return;
+        };
+        view.charts = Some((key, chart_buffer(area, patients, summary, key.theme)));
+    }
+    if let Some((_, buf)) = view.charts.as_ref() {
+        let out = frame.buffer_mut();
+        for y in area.top()..area.bottom() {
+            for x in area.left()..area.right() {
+                out[(x, y)] = buf[(x, y)].clone();
+            }
+        }
+    }
+}
+
+/// What the charts buffer was drawn for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct ChartKey {
+    generation: u64,
+    area: Rect,
+    theme: Theme,
+}
+
+fn chart_buffer(area: Rect, patients: &[Patient], s: &Summary, theme: Theme) -> Buffer {
+    let mut buf = Buffer::empty(area);
+    // Three bars with a gap between each, in a border; the point charts keep the rest.
+    let bars_h = 7.min(area.height.saturating_sub(10));
+    let [top, bottom] =
+        Layout::vertical([Constraint::Fill(1), Constraint::Length(bars_h)]).areas(area);
+    let [left, right] =
+        Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(top);
+    let block =
+        |title: &str| Block::bordered().title(Span::styled(format!(" {title} "), theme.title()));
+    VdsSlopeChart::new(patients)
+        .theme(theme)
+        .block(block("VDS post → 6 months, each patient"))
+        .render(left, &mut buf);
+    VdsPssScatter::new(patients)
+        .theme(theme)
+        .block(block("VDS against PSS"))
+        .render(right, &mut buf);
+    FadingBars::new(s)
+        .theme(theme)
+        .block(block("Fading (VDS post − 6 m), mean by group"))
+        .render(bottom, &mut buf);
+    // An empty chart would read as "no fading"; say why it is empty instead.
+    let scored = s.groups.first().map_or(0, |g| g.vds_post.n);
+    if scored == 0 {
+        for half in [left, right] {
+            let w = widgets::width(TOO_FEW) as u16;
+            let mut at = widgets::centered(half, w.min(half.width.saturating_sub(2)), 1);
+            at.y = (at.y + 2).min(half.bottom().saturating_sub(3));
+            buf.set_stringn(at.x, at.y, TOO_FEW, at.width as usize, theme.warn());
+        }
+    }
+    buf
 }
 
 #[cfg(test)]

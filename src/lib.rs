@@ -9,3 +9,4 @@
 
 pub mod cli;
 pub mod domain;
+pub mod export;

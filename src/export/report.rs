@@ -1,0 +1,849 @@
+//! Printable reports: one patient's treatment summary, and the case-series report.
+//!
+//! Both are built as a [`Doc`] and rendered to Markdown or HTML by the caller. The case-series
+//! report follows the PROCESS / CARE reporting items for case series: who was treated
+//! (cohort characteristics), how (the protocol, as planned and as performed), what came of it
+//! (outcomes with n beside every figure and the test and method beside every p-value), what
+//! went wrong (adverse events) and who was lost to follow-up. It never prints a name, a birth
+//! date or free text, so it can leave the clinic as it is.
+
+use super::doc::Doc;
+use crate::domain::{
+    Activity, Classification, Patient, ScreenItemDef, Subtype, Texture, Timepoint, Triage,
+};
+use chrono::NaiveDate;
+use std::collections::BTreeMap;
+
+/// What a report needs besides the records.
+#[derive(Debug, Clone)]
+pub struct ReportContext<'a> {
+    /// The date the report is made (the reports never read the clock).
+    pub today: NaiveDate,
+    /// The protocol's health-screen items, to name the answers and triage them.
+    pub screen_items: &'a [ScreenItemDef],
+    /// The protocol's description: (item, value) rows for the case-series protocol section.
+    pub protocol: Vec<(String, String)>,
+}
+
+fn yes_no(b: bool) -> &'static str {
+    if b { "yes" } else { "no" }
+}
+
+fn or_dash<T: ToString>(v: Option<T>) -> String {
+    v.map(|v| v.to_string()).unwrap_or_else(|| "—".into())
+}
+
+fn pct(count: usize, of: usize) -> String {
+    if of == 0 {
+        "—".into()
+    } else {
+        format!("{:.1}%", 100.0 * count as f64 / of as f64)
+    }
+}
+
+fn zone_label(id: &str) -> String {
+    id.replace('_', " ")
+}
+
+fn activity_id(a: Activity) -> &'static str {
+    a.id()
+}
+fn texture_id(t: Texture) -> &'static str {
+    t.id()
+}
+
+/// Trims a float to what a practitioner writes: `0.6`, `75`, `22.5`.
+fn num(v: f64) -> String {
+    let s = format!("{v:.2}");
+    let s = s.trim_end_matches('0').trim_end_matches('.');
+    s.to_string()
+}
+
+// ---------------------------------------------------------------------------------------
+// Patient treatment summary
+// ---------------------------------------------------------------------------------------
+
+/// A patient's treatment summary to print for the treatment room or the file.
+pub fn patient_report(p: &Patient, ctx: &ReportContext) -> Doc {
+    let title = match &p.name {
+        Some(n) => format!("Treatment summary: {} ({})", n, p.record_id),
+        None => format!("Treatment summary: {}", p.record_id),
+    };
+    let mut d = Doc::new(title);
+    d.para(format!(
+        "Record {} · {} alopecia · sessions done {} · as of {}",
+        p.record_id,
+        p.subtype(),
+        p.sessions_done(),
+        ctx.today
+    ));
+    intake(&mut d, p, ctx);
+    screen(&mut d, p, ctx);
+    plan(&mut d, p);
+    sessions(&mut d, p);
+    follow_ups(&mut d, p);
+    adverse(&mut d, p);
+    timeline(&mut d, p);
+    if let Some(n) = &p.notes {
+        d.h2("Notes");
+        d.para(n.clone());
+    }
+    d
+}
+
+fn intake(d: &mut Doc, p: &Patient, ctx: &ReportContext) {
+    d.h2("Intake");
+    let mut rows: Vec<(&str, String)> = vec![("record id", p.record_id.clone())];
+    if let Some(n) = &p.name {
+        rows.push(("name", n.clone()));
+    }
+    rows.push(("sex", or_dash(p.sex.map(|s| s.label()))));
+    let age = p
+        .birth_date
+        .map(|b| match p.age_on(ctx.today) {
+            Some(a) => format!("{b} (age {a})"),
+            None => b.to_string(),
+        })
+        .unwrap_or_else(|| "—".into());
+    rows.push(("date of birth", age));
+    rows.push((
+        "Fitzpatrick type",
+        or_dash(p.fitzpatrick.map(|f| f.roman())),
+    ));
+    rows.push(("hair colour", or_dash(p.hair_colour.map(|h| h.label()))));
+    rows.push((
+        "grey hair",
+        or_dash(p.grey_percent.map(|g| format!("{g}%"))),
+    ));
+    rows.push(("subtype", p.subtype().to_string()));
+    rows.push((
+        "classification",
+        or_dash(p.alopecia.classification.as_ref()),
+    ));
+    if let Some(s) = &p.alopecia.scar {
+        rows.push(("scar activity", or_dash(s.activity.map(activity_id))));
+        rows.push((
+            "months stable",
+            or_dash(s.months_stable.map(|m| m.to_string())),
+        ));
+        rows.push(("scar texture", or_dash(s.texture.map(texture_id))));
+    }
+    let zones: Vec<String> = p
+        .zones
+        .iter()
+        .map(|z| match z.area_cm2 {
+            Some(a) => format!("{} ({} cm²)", zone_label(&z.zone), num(a)),
+            None => zone_label(&z.zone),
+        })
+        .collect();
+    rows.push((
+        "zones",
+        if zones.is_empty() {
+            "—".into()
+        } else {
+            zones.join(", ")
+        },
+    ));
+    if let Some(e) = &p.expectations {
+        rows.push(("expectations", e.clone()));
+    }
+    let c = &p.consent;
+    rows.push((
+        "consent",
+        format!(
+            "treatment {}, photographs {}, data use {}{}",
+            yes_no(c.treatment),
+            yes_no(c.photographs),
+            yes_no(c.data_use),
+            c.date.map(|d| format!(", given {d}")).unwrap_or_default()
+        ),
+    ));
+    d.table(
+        &["item", "value"],
+        &[],
+        rows.into_iter()
+            .map(|(k, v)| vec![k.to_string(), v])
+            .collect(),
+    );
+}
+
+fn screen(d: &mut Doc, p: &Patient, ctx: &ReportContext) {
+    d.h2("Health screen and triage");
+    let t = p.screen.triage(ctx.screen_items);
+    let mut items = vec![format!("Screened: {}", or_dash(p.screen.date))];
+    let yes: Vec<String> = p
+        .screen
+        .answers
+        .iter()
+        .filter(|(_, y)| **y)
+        .map(|(id, _)| {
+            ctx.screen_items
+                .iter()
+                .find(|i| &i.id == id)
+                .map(|i| i.label.clone())
+                .unwrap_or_else(|| format!("{id} (not in the protocol)"))
+        })
+        .collect();
+    items.push(format!(
+        "Answered yes: {}",
+        if yes.is_empty() {
+            "none".into()
+        } else {
+            yes.join(", ")
+        }
+    ));
+    let reasons = match t.triage {
+        Triage::Clear => String::new(),
+        Triage::Defer => format!(": {}", t.defer_reasons.join(", ")),
+        Triage::ClearanceNeeded => format!(": {}", t.clearance_reasons.join(", ")),
+    };
+    items.push(format!("Triage: {}{}", t.triage.label(), reasons));
+    if let Some(c) = &p.clearance {
+        let note = c
+            .note
+            .as_ref()
+            .map(|n| format!(" ({n})"))
+            .unwrap_or_default();
+        items.push(format!("Clearance: {} on {}{}", c.by, c.date, note));
+    } else if t.triage == Triage::ClearanceNeeded {
+        items.push("Clearance: not yet recorded; no session may be recorded before it".into());
+    }
+    d.list(items);
+    d.note("Triage is decision support from the clinic protocol's screen items, not a guideline.");
+}
+
+fn plan(d: &mut Doc, p: &Patient) {
+    d.h2("Plan");
+    let Some(plan) = &p.plan else {
+        d.para("No plan drafted yet.");
+        return;
+    };
+    let dates: Vec<String> = plan
+        .session_dates
+        .iter()
+        .enumerate()
+        .map(|(i, dt)| format!("session {}: {}", i + 1, or_dash(*dt)))
+        .collect();
+    if !dates.is_empty() {
+        d.para(format!("Planned dates — {}", dates.join("; ")));
+    }
+    let n = plan
+        .zones
+        .iter()
+        .map(|z| z.sessions.len())
+        .max()
+        .unwrap_or(0);
+    let mut header: Vec<String> = ["zone", "needle", "depth mm", "area cm²", "target FU/cm²"]
+        .map(String::from)
+        .to_vec();
+    for s in 1..=n {
+        header.push(format!("session {s}"));
+    }
+    let rows = plan
+        .zones
+        .iter()
+        .map(|z| {
+            let mark = |f: &str| if z.overridden.contains(f) { "*" } else { "" };
+            let mut r = vec![
+                zone_label(&z.zone),
+                format!("{}{}", z.needle, mark("needle")),
+                format!(
+                    "{}–{}{}",
+                    num(z.depth_min_mm),
+                    num(z.depth_max_mm),
+                    mark("depth")
+                ),
+                format!("{}{}", num(z.area_cm2), mark("area_cm2")),
+                format!("{}{}", num(z.target_density), mark("target_density")),
+            ];
+            for (i, s) in z.sessions.iter().enumerate() {
+                r.push(format!(
+                    "{:.0}%{} · {} imp. · shade {}{}",
+                    s.fraction * 100.0,
+                    mark(&format!("fraction.{}", i + 1)),
+                    s.impressions,
+                    s.shade,
+                    mark(&format!("shade.{}", i + 1)),
+                ));
+            }
+            r.resize(header.len(), String::new());
+            r
+        })
+        .collect();
+    let header_refs: Vec<&str> = header.iter().map(|s| s.as_str()).collect();
+    d.table(&header_refs, &["area cm²", "target FU/cm²"], rows);
+    d.note(
+        "Each session cell: cumulative share of the target density, planned impressions \
+         (area × density × (fₛ − fₛ₋₁)) and pigment shade. * = set by hand, not by the protocol.",
+    );
+}
+
+fn sessions(d: &mut Doc, p: &Patient) {
+    d.h2("Sessions performed");
+    if p.sessions.is_empty() {
+        d.para("No session recorded yet.");
+        return;
+    }
+    let mut list: Vec<_> = p.sessions.iter().collect();
+    list.sort_by_key(|s| s.number);
+    for s in list {
+        d.h3(format!("Session {} — {}", s.number, s.date));
+        let mut facts = Vec::new();
+        if let Some(o) = &s.operator {
+            facts.push(format!("operator {o}"));
+        }
+        if let Some(v) = &s.pigment_shade {
+            facts.push(format!("shade {v}"));
+        }
+        if let Some(v) = &s.pigment_lot {
+            facts.push(format!("lot {v}"));
+        }
+        if let Some(v) = s.pigment_expiry {
+            facts.push(format!("expiry {v}"));
+        }
+        if let Some(v) = s.duration_min {
+            facts.push(format!("{v} min"));
+        }
+        if !facts.is_empty() {
+            d.para(facts.join(" · "));
+        }
+        if !s.zones.is_empty() {
+            let rows = s
+                .zones
+                .iter()
+                .map(|z| {
+                    vec![
+                        zone_label(&z.zone),
+                        or_dash(z.needle.as_ref()),
+                        or_dash(z.density_reached.map(num)),
+                        or_dash(z.depth_mm.map(num)),
+                        or_dash(z.bleeding.map(yes_no)),
+                    ]
+                })
+                .collect();
+            d.table(
+                &["zone", "needle", "density FU/cm²", "depth mm", "bleeding"],
+                &["density FU/cm²", "depth mm"],
+                rows,
+            );
+        }
+        if s.zones.iter().any(|z| z.bleeding == Some(true)) {
+            d.note(
+                "Bleeding observed: the zero-bleeding rule says the needle went too deep there.",
+            );
+        }
+        if let Some(n) = &s.notes {
+            d.para(format!("Notes: {n}"));
+        }
+        if !s.photos.is_empty() {
+            d.para(format!("Photographs: {}", s.photos.join(", ")));
+        }
+    }
+}
+
+fn follow_ups(d: &mut Doc, p: &Patient) {
+    d.h2("Follow-up scores");
+    if p.follow_ups.is_empty() {
+        d.para("No follow-up recorded yet.");
+        return;
+    }
+    let last = p.last_session_date();
+    let rows = p
+        .follow_ups
+        .iter()
+        .map(|f| {
+            let after = match (f.date, last) {
+                (Some(fd), Some(l)) => (fd - l).num_days().to_string(),
+                _ => "—".into(),
+            };
+            vec![
+                f.timepoint.label(),
+                or_dash(f.date),
+                after,
+                or_dash(f.vds),
+                or_dash(f.pss.map(|s| format!("{} ({})", s.value(), s.label()))),
+                or_dash(f.assessor.as_ref()),
+            ]
+        })
+        .collect();
+    d.table(
+        &[
+            "timepoint",
+            "date",
+            "days after last session",
+            "VDS 0–10",
+            "PSS 0–3",
+            "assessor",
+        ],
+        &["days after last session", "VDS 0–10"],
+        rows,
+    );
+    if let (Some(post), Some(m6)) = (p.vds_at(Timepoint::Post), p.vds_at(Timepoint::M6)) {
+        let retention = if post > 0.0 {
+            format!("; retention {:.0}% (VDS 6 m / VDS post)", 100.0 * m6 / post)
+        } else {
+            String::new()
+        };
+        d.para(format!(
+            "Fading ΔVDS = {} (post minus 6 months){retention}.",
+            num(post - m6)
+        ));
+    }
+}
+
+fn adverse(d: &mut Doc, p: &Patient) {
+    d.h2("Adverse events");
+    if p.adverse_events.is_empty() {
+        d.para("None recorded.");
+        return;
+    }
+    let rows = p
+        .adverse_events
+        .iter()
+        .map(|a| {
+            vec![
+                a.kind.label().to_string(),
+                or_dash(a.severity.map(|s| s.id())),
+                or_dash(a.resolved.map(yes_no)),
+                or_dash(a.onset),
+                or_dash(a.session),
+                a.description.clone().unwrap_or_default(),
+            ]
+        })
+        .collect();
+    d.table(
+        &[
+            "type",
+            "severity",
+            "resolved",
+            "onset",
+            "after session",
+            "description",
+        ],
+        &[],
+        rows,
+    );
+}
+
+fn timeline(d: &mut Doc, p: &Patient) {
+    d.h2("Timeline");
+    let mut events: Vec<(NaiveDate, u8, String)> = Vec::new();
+    if let Some(x) = p.screen.date {
+        events.push((x, 0, "health screen".into()));
+    }
+    if let Some(x) = p.consent.date {
+        events.push((x, 1, "consent given".into()));
+    }
+    if let Some(c) = &p.clearance {
+        events.push((c.date, 2, "physician clearance".into()));
+    }
+    if let Some(plan) = &p.plan {
+        for (i, x) in plan.session_dates.iter().enumerate() {
+            let n = i as u8 + 1;
+            if let (Some(x), None) = (x, p.session(n)) {
+                events.push((*x, 3, format!("session {n} planned")));
+            }
+        }
+    }
+    for s in &p.sessions {
+        events.push((s.date, 4, format!("session {} performed", s.number)));
+    }
+    for f in &p.follow_ups {
+        if let Some(x) = f.date {
+            events.push((x, 5, format!("follow-up {}", f.timepoint.label())));
+        }
+    }
+    for a in &p.adverse_events {
+        if let Some(x) = a.onset {
+            events.push((x, 6, format!("adverse event: {}", a.kind.label())));
+        }
+    }
+    if events.is_empty() {
+        d.para("No dated events yet.");
+        return;
+    }
+    events.sort();
+    let day0 = p.session_date(1);
+    let rows = events
+        .into_iter()
+        .map(|(x, _, what)| {
+            let day = day0
+                .map(|s| format!("{:+}", (x - s).num_days()))
+                .unwrap_or_else(|| "—".into());
+            vec![x.to_string(), day, what]
+        })
+        .collect();
+    d.table(&["date", "day", "event"], &["day"], rows);
+    d.note("Day counts from session 1 (day +0).");
+}
+
+// ---------------------------------------------------------------------------------------
+// Case series
+// ---------------------------------------------------------------------------------------
+
+/// The case-series report over the whole registry (or a de-identified export of it).
+pub fn case_series(patients: &[Patient], ctx: &ReportContext) -> Doc {
+    let mut d = Doc::new("Scalp micropigmentation: case-series report");
+    d.para(format!(
+        "{} patients in the registry as of {}. Every figure is computed from the patient-level \
+         records, with n beside it; p-values are two-sided, with the test and method named.",
+        patients.len(),
+        ctx.today
+    ));
+    cohort(&mut d, patients);
+    protocol(&mut d, patients, ctx);
+    outcomes(&mut d, patients);
+    series_adverse(&mut d, patients);
+    loss_to_follow_up(&mut d, patients, ctx);
+    d
+}
+
+fn by_subtype(patients: &[Patient]) -> [(&'static str, Vec<&Patient>); 3] {
+    let of = |s: Subtype| patients.iter().filter(|p| p.subtype() == s).collect();
+    [
+        ("all", patients.iter().collect()),
+        ("androgenetic", of(Subtype::Androgenetic)),
+        ("scarring", of(Subtype::Scarring)),
+    ]
+}
+
+/// Mean ± SD (range) of whole numbers, with n.
+fn summary(v: &[f64]) -> String {
+    if v.is_empty() {
+        return "n = 0".into();
+    }
+    let n = v.len() as f64;
+    let mean = v.iter().sum::<f64>() / n;
+    let min = v.iter().copied().fold(f64::INFINITY, f64::min);
+    let max = v.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    let sd = if v.len() > 1 {
+        let ss: f64 = v.iter().map(|x| (x - mean).powi(2)).sum();
+        format!(" ± {:.1}", (ss / (n - 1.0)).sqrt())
+    } else {
+        String::new()
+    };
+    format!("{mean:.1}{sd} ({}–{}), n = {}", num(min), num(max), v.len())
+}
+
+fn count_line<K: Ord + std::fmt::Display>(counts: BTreeMap<K, usize>, of: usize) -> String {
+    if counts.is_empty() {
+        return "—".into();
+    }
+    counts
+        .into_iter()
+        .map(|(k, c)| format!("{k} {c}/{of}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn cohort(d: &mut Doc, patients: &[Patient]) {
+    d.h2("Cohort characteristics");
+    let groups = by_subtype(patients);
+    let mut rows: Vec<Vec<String>> = Vec::new();
+    let mut add = |label: &str, f: &dyn Fn(&[&Patient]) -> String| {
+        let mut r = vec![label.to_string()];
+        r.extend(groups.iter().map(|(_, g)| f(g)));
+        rows.push(r);
+    };
+    add("patients", &|g| g.len().to_string());
+    add("age at session 1, years", &|g| {
+        let ages: Vec<f64> = g
+            .iter()
+            .filter_map(|p| super::deidentify::age_at_session1(p))
+            .map(f64::from)
+            .collect();
+        summary(&ages)
+    });
+    add("sex", &|g| {
+        let mut m = BTreeMap::new();
+        for p in g {
+            *m.entry(p.sex.map(|s| s.code()).unwrap_or("not recorded"))
+                .or_insert(0) += 1;
+        }
+        count_line(m, g.len())
+    });
+    add("Fitzpatrick type", &|g| {
+        let mut m = BTreeMap::new();
+        for p in g {
+            *m.entry(p.fitzpatrick.map(|f| f.roman()).unwrap_or("not recorded"))
+                .or_insert(0) += 1;
+        }
+        count_line(m, g.len())
+    });
+    add("classification", &|g| {
+        let mut m = BTreeMap::new();
+        for p in g {
+            let c = match &p.alopecia.classification {
+                Some(Classification::Other(_)) => "other (typed by hand)".to_string(),
+                Some(c) => c.to_string(),
+                None => "not recorded".into(),
+            };
+            *m.entry(c).or_insert(0) += 1;
+        }
+        count_line(m, g.len())
+    });
+    add("zones treated per patient", &|g| {
+        let v: Vec<f64> = g.iter().map(|p| p.zones.len() as f64).collect();
+        summary(&v)
+    });
+    add("treated area, cm²", &|g| {
+        let v: Vec<f64> = g
+            .iter()
+            .filter_map(|p| p.plan.as_ref())
+            .map(|pl| pl.zones.iter().map(|z| z.area_cm2).sum())
+            .collect();
+        summary(&v)
+    });
+    d.table(&["", "all", "androgenetic", "scarring"], &[], rows);
+    d.note("Mean ± sample SD (range), n = patients with the value recorded; counts as k/n.");
+}
+
+fn protocol(d: &mut Doc, patients: &[Patient], ctx: &ReportContext) {
+    d.h2("Protocol");
+    if !ctx.protocol.is_empty() {
+        d.h3("As planned (clinic protocol)");
+        d.table(
+            &["item", "value"],
+            &[],
+            ctx.protocol
+                .iter()
+                .map(|(k, v)| vec![k.clone(), v.clone()])
+                .collect(),
+        );
+        d.note("Protocol values are the clinic's defaults, not clinical guidelines.");
+    }
+    d.h3("As performed");
+    let mut sessions_done = BTreeMap::new();
+    let mut intervals = Vec::new();
+    let mut needles = BTreeMap::new();
+    let mut zone_sessions = 0usize;
+    let mut bleeding = 0usize;
+    let mut bleeding_known = 0usize;
+    for p in patients {
+        *sessions_done.entry(p.sessions_done()).or_insert(0) += 1;
+        let mut dates: Vec<NaiveDate> = p.sessions.iter().map(|s| s.date).collect();
+        dates.sort();
+        intervals.extend(dates.windows(2).map(|w| (w[1] - w[0]).num_days() as f64));
+        for s in &p.sessions {
+            for z in &s.zones {
+                zone_sessions += 1;
+                if let Some(n) = &z.needle {
+                    *needles.entry(n.clone()).or_insert(0) += 1;
+                }
+                if let Some(b) = z.bleeding {
+                    bleeding_known += 1;
+                    bleeding += usize::from(b);
+                }
+            }
+        }
+    }
+    let n = patients.len();
+    d.list(vec![
+        format!(
+            "Sessions performed per patient: {}",
+            count_line(
+                sessions_done
+                    .into_iter()
+                    .map(|(k, v)| (format!("{k} sessions"), v))
+                    .collect(),
+                n
+            )
+        ),
+        format!("Days between consecutive sessions: {}", summary(&intervals)),
+        format!(
+            "Needles used (zone-sessions): {}",
+            count_line(needles, zone_sessions)
+        ),
+        format!(
+            "Bleeding observed (zero-bleeding rule broken): {bleeding} of {bleeding_known} zone-sessions with the check recorded ({})",
+            pct(bleeding, bleeding_known)
+        ),
+    ]);
+}
+
+fn outcomes(d: &mut Doc, patients: &[Patient]) {
+    d.h2("Outcomes");
+    let groups = by_subtype(patients);
+    let rows: Vec<Vec<String>> = [
+        (
+            "VDS post",
+            Box::new(|p: &Patient| p.vds_at(Timepoint::Post))
+                as Box<dyn Fn(&Patient) -> Option<f64>>,
+        ),
+        (
+            "VDS 6 months",
+            Box::new(|p: &Patient| p.vds_at(Timepoint::M6)),
+        ),
+        (
+            "PSS post",
+            Box::new(|p: &Patient| p.pss_at(Timepoint::Post).map(f64::from)),
+        ),
+        (
+            "PSS 6 months",
+            Box::new(|p: &Patient| p.pss_at(Timepoint::M6).map(f64::from)),
+        ),
+    ]
+    .into_iter()
+    .map(|(label, f)| {
+        let mut r = vec![label.to_string()];
+        r.extend(groups.iter().map(|(_, g)| {
+            let v: Vec<f64> = g.iter().filter_map(|p| f(p)).collect();
+            summary(&v)
+        }));
+        r
+    })
+    .collect();
+    d.table(&["", "all", "androgenetic", "scarring"], &[], rows);
+    d.note("Mean ± sample SD (range), n = patients with the score.");
+}
+
+fn series_adverse(d: &mut Doc, patients: &[Patient]) {
+    d.h2("Adverse events");
+    let with_any = patients
+        .iter()
+        .filter(|p| !p.adverse_events.is_empty())
+        .count();
+    let n = patients.len();
+    d.para(format!(
+        "Patients with any adverse event: {with_any} of {n} ({}).",
+        pct(with_any, n)
+    ));
+    let mut by_kind: BTreeMap<&str, (usize, usize, usize, usize)> = BTreeMap::new();
+    for p in patients {
+        let mut seen = std::collections::BTreeSet::new();
+        for a in &p.adverse_events {
+            let e = by_kind.entry(a.kind.label()).or_default();
+            e.0 += 1;
+            if seen.insert(a.kind) {
+                e.1 += 1;
+            }
+            if a.resolved == Some(true) {
+                e.2 += 1;
+            }
+            if a.severity == Some(crate::domain::Severity::Severe) {
+                e.3 += 1;
+            }
+        }
+    }
+    if by_kind.is_empty() {
+        return;
+    }
+    let rows = by_kind
+        .into_iter()
+        .map(|(k, (events, pats, resolved, severe))| {
+            vec![
+                k.to_string(),
+                events.to_string(),
+                format!("{pats} ({})", pct(pats, n)),
+                resolved.to_string(),
+                severe.to_string(),
+            ]
+        })
+        .collect();
+    d.table(
+        &["type", "events", "patients", "resolved", "severe"],
+        &["events", "patients", "resolved", "severe"],
+        rows,
+    );
+}
+
+fn loss_to_follow_up(d: &mut Doc, patients: &[Patient], ctx: &ReportContext) {
+    d.h2("Follow-up and loss to follow-up");
+    let mut rows = Vec::new();
+    for (label, g) in by_subtype(patients) {
+        let treated = g.iter().filter(|p| p.sessions_done() > 0).count();
+        let post = g
+            .iter()
+            .filter(|p| p.vds_at(Timepoint::Post).is_some())
+            .count();
+        let m6 = g
+            .iter()
+            .filter(|p| p.vds_at(Timepoint::M6).is_some())
+            .count();
+        let lost: Vec<&&Patient> = g
+            .iter()
+            .filter(|p| p.vds_at(Timepoint::Post).is_some() && p.vds_at(Timepoint::M6).is_none())
+            .collect();
+        let not_yet_due = lost
+            .iter()
+            .filter(|p| {
+                p.last_session_date()
+                    .is_some_and(|l| (ctx.today - l).num_days() < 182 + 14)
+            })
+            .count();
+        rows.push(vec![
+            label.to_string(),
+            g.len().to_string(),
+            treated.to_string(),
+            post.to_string(),
+            m6.to_string(),
+            format!("{} ({})", lost.len(), pct(lost.len(), post)),
+            not_yet_due.to_string(),
+        ]);
+    }
+    d.table(
+        &[
+            "group",
+            "patients",
+            "treated",
+            "VDS post",
+            "VDS 6 m",
+            "no 6 m score",
+            "of which window still open",
+        ],
+        &[
+            "patients",
+            "treated",
+            "VDS post",
+            "VDS 6 m",
+            "no 6 m score",
+            "of which window still open",
+        ],
+        rows,
+    );
+    d.note(
+        "Lost to follow-up: scored after the last session but not at six months (share of those \
+         scored post). A patient whose six-month window (182 ± 14 days after the last session) \
+         has not closed yet is counted but may still come.",
+    );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::*;
+
+    fn d(s: &str) -> NaiveDate {
+        validate::parse_date(s).unwrap()
+    }
+
+    fn ctx() -> ReportContext<'static> {
+        ReportContext {
+            today: d("2026-09-01"),
+            screen_items: &[],
+            protocol: vec![],
+        }
+    }
+
+    #[test]
+    fn summary_formats_mean_sd_range_and_n() {
+        assert_eq!(summary(&[]), "n = 0");
+        assert_eq!(summary(&[8.0]), "8.0 (8–8), n = 1");
+        assert_eq!(summary(&[8.0, 9.0, 10.0]), "9.0 ± 1.0 (8–10), n = 3");
+    }
+
+    #[test]
+    fn loss_to_follow_up_counts_post_without_6m() {
+        let mut a = Patient::new("A", Subtype::Androgenetic);
+        a.sessions.push(Session::new(1, d("2025-01-01")));
+        a.follow_up_mut(Timepoint::Post).vds = Some(Vds::new(9.0).unwrap());
+        let mut b = a.clone();
+        b.record_id = "B".into();
+        b.follow_up_mut(Timepoint::M6).vds = Some(Vds::new(8.0).unwrap());
+        let doc = case_series(&[a, b], &ctx()).to_markdown();
+        assert!(
+            doc.contains("| all | 2 | 2 | 2 | 1 | 1 (50.0%) | 0 |"),
+            "{doc}"
+        );
+    }
+}

@@ -10,5 +10,5 @@
 pub mod cli;
 pub mod domain;
 pub mod export;
-pub mod stats;
 pub mod protocol;
+pub mod stats;

@@ -8,9 +8,9 @@
 //! date or free text, so it can leave the clinic as it is.
 
 use super::doc::Doc;
-use crate::domain::{
-    Activity, Classification, Patient, ScreenItemDef, Subtype, Texture, Timepoint, Triage,
-};
+use crate::domain::{Activity, Classification, Patient, Subtype, Texture, Timepoint, Triage};
+use crate::protocol::Protocol;
+use crate::stats;
 use chrono::NaiveDate;
 use std::collections::BTreeMap;
 
@@ -19,10 +19,18 @@ use std::collections::BTreeMap;
 pub struct ReportContext<'a> {
     /// The date the report is made (the reports never read the clock).
     pub today: NaiveDate,
-    /// The protocol's health-screen items, to name the answers and triage them.
-    pub screen_items: &'a [ScreenItemDef],
-    /// The protocol's description: (item, value) rows for the case-series protocol section.
-    pub protocol: Vec<(String, String)>,
+    /// The clinic protocol: zone names, health-screen items, and the protocol section.
+    pub protocol: &'a Protocol,
+}
+
+impl ReportContext<'_> {
+    /// The protocol's name for a zone id, the id itself for a zone it does not know.
+    fn zone(&self, id: &str) -> String {
+        self.protocol
+            .zone(id)
+            .map(|z| z.name.clone())
+            .unwrap_or_else(|| id.replace('_', " "))
+    }
 }
 
 fn yes_no(b: bool) -> &'static str {
@@ -39,10 +47,6 @@ fn pct(count: usize, of: usize) -> String {
     } else {
         format!("{:.1}%", 100.0 * count as f64 / of as f64)
     }
-}
-
-fn zone_label(id: &str) -> String {
-    id.replace('_', " ")
 }
 
 fn activity_id(a: Activity) -> &'static str {
@@ -79,8 +83,8 @@ pub fn patient_report(p: &Patient, ctx: &ReportContext) -> Doc {
     ));
     intake(&mut d, p, ctx);
     screen(&mut d, p, ctx);
-    plan(&mut d, p);
-    sessions(&mut d, p);
+    plan(&mut d, p, ctx);
+    sessions(&mut d, p, ctx);
     follow_ups(&mut d, p);
     adverse(&mut d, p);
     timeline(&mut d, p);
@@ -132,8 +136,8 @@ fn intake(d: &mut Doc, p: &Patient, ctx: &ReportContext) {
         .zones
         .iter()
         .map(|z| match z.area_cm2 {
-            Some(a) => format!("{} ({} cm²)", zone_label(&z.zone), num(a)),
-            None => zone_label(&z.zone),
+            Some(a) => format!("{} ({} cm²)", ctx.zone(&z.zone), num(a)),
+            None => ctx.zone(&z.zone),
         })
         .collect();
     rows.push((
@@ -169,7 +173,7 @@ fn intake(d: &mut Doc, p: &Patient, ctx: &ReportContext) {
 
 fn screen(d: &mut Doc, p: &Patient, ctx: &ReportContext) {
     d.h2("Health screen and triage");
-    let t = p.screen.triage(ctx.screen_items);
+    let t = p.screen.triage(ctx.protocol.screen_items());
     let mut items = vec![format!("Screened: {}", or_dash(p.screen.date))];
     let yes: Vec<String> = p
         .screen
@@ -177,7 +181,8 @@ fn screen(d: &mut Doc, p: &Patient, ctx: &ReportContext) {
         .iter()
         .filter(|(_, y)| **y)
         .map(|(id, _)| {
-            ctx.screen_items
+            ctx.protocol
+                .screen_items()
                 .iter()
                 .find(|i| &i.id == id)
                 .map(|i| i.label.clone())
@@ -212,7 +217,7 @@ fn screen(d: &mut Doc, p: &Patient, ctx: &ReportContext) {
     d.note("Triage is decision support from the clinic protocol's screen items, not a guideline.");
 }
 
-fn plan(d: &mut Doc, p: &Patient) {
+fn plan(d: &mut Doc, p: &Patient, ctx: &ReportContext) {
     d.h2("Plan");
     let Some(plan) = &p.plan else {
         d.para("No plan drafted yet.");
@@ -245,7 +250,7 @@ fn plan(d: &mut Doc, p: &Patient) {
         .map(|z| {
             let mark = |f: &str| if z.overridden.contains(f) { "*" } else { "" };
             let mut r = vec![
-                zone_label(&z.zone),
+                ctx.zone(&z.zone),
                 format!("{}{}", z.needle, mark("needle")),
                 format!(
                     "{}–{}{}",
@@ -278,7 +283,7 @@ fn plan(d: &mut Doc, p: &Patient) {
     );
 }
 
-fn sessions(d: &mut Doc, p: &Patient) {
+fn sessions(d: &mut Doc, p: &Patient, ctx: &ReportContext) {
     d.h2("Sessions performed");
     if p.sessions.is_empty() {
         d.para("No session recorded yet.");
@@ -313,7 +318,7 @@ fn sessions(d: &mut Doc, p: &Patient) {
                 .iter()
                 .map(|z| {
                     vec![
-                        zone_label(&z.zone),
+                        ctx.zone(&z.zone),
                         or_dash(z.needle.as_ref()),
                         or_dash(z.density_reached.map(num)),
                         or_dash(z.depth_mm.map(num)),
@@ -600,18 +605,98 @@ fn cohort(d: &mut Doc, patients: &[Patient]) {
 
 fn protocol(d: &mut Doc, patients: &[Patient], ctx: &ReportContext) {
     d.h2("Protocol");
-    if !ctx.protocol.is_empty() {
-        d.h3("As planned (clinic protocol)");
-        d.table(
-            &["item", "value"],
-            &[],
-            ctx.protocol
-                .iter()
-                .map(|(k, v)| vec![k.clone(), v.clone()])
-                .collect(),
-        );
-        d.note("Protocol values are the clinic's defaults, not clinical guidelines.");
-    }
+    let pr = ctx.protocol;
+    d.h3(format!("As planned ({})", pr.name));
+    let fractions: Vec<String> = pr
+        .density
+        .session_fractions
+        .iter()
+        .map(|f| format!("{:.0}%", f * 100.0))
+        .collect();
+    let follow_ups: Vec<String> = pr
+        .schedule
+        .follow_ups
+        .iter()
+        .map(|f| {
+            format!(
+                "{}: {} days after the last session (window −{}/+{} days)",
+                f.timepoint.label(),
+                f.days_after_last_session,
+                f.window_before_days,
+                f.window_after_days
+            )
+        })
+        .collect();
+    let shades: Vec<String> = pr
+        .shades
+        .steps
+        .iter()
+        .map(|s| format!("{} {}", s.code, s.label))
+        .collect();
+    d.list(vec![
+        format!(
+            "{} sessions, {} days apart; density built up to {} of the target",
+            fractions.len(),
+            pr.schedule.session_interval_days,
+            fractions.join(" → ")
+        ),
+        format!(
+            "Target density (100%): {} FU/cm², scar tissue {} FU/cm²",
+            num(pr.density.target_fu_per_cm2),
+            num(pr.density.scar_target_fu_per_cm2)
+        ),
+        format!("Follow-up: {}", follow_ups.join("; ")),
+        format!("Pigment shade steps: {}", shades.join(", ")),
+        "Dots placed at random, not in a grid; zones with thicker residual hair first; \
+         depth held at the epidermal–upper dermal junction (bleeding means too deep)"
+            .to_string(),
+    ]);
+    let needle = |map: &BTreeMap<String, String>, zone: &str| {
+        map.get(zone)
+            .map(|code| match pr.needle(code) {
+                Some(n) => format!("{code} ({})", n.describe()),
+                None => code.clone(),
+            })
+            .unwrap_or_else(|| "—".into())
+    };
+    let rows = pr
+        .zones
+        .items
+        .iter()
+        .map(|z| {
+            let depth = if z.scar {
+                pr.depth.scar_tissue
+            } else {
+                pr.depth
+                    .zones
+                    .get(&z.id)
+                    .copied()
+                    .unwrap_or(pr.depth.scar_tissue)
+            };
+            vec![
+                z.name.clone(),
+                num(z.default_area_cm2),
+                needle(&pr.needle_by_zone.androgenetic, &z.id),
+                needle(&pr.needle_by_zone.scarring, &z.id),
+                format!("{}–{}", num(depth[0]), num(depth[1])),
+            ]
+        })
+        .collect();
+    d.table(
+        &[
+            "zone",
+            "default area cm²",
+            "needle, androgenetic",
+            "needle, scarring",
+            "depth mm",
+        ],
+        &["default area cm²"],
+        rows,
+    );
+    d.note(
+        "Protocol values are the clinic's defaults, not clinical guidelines; each patient's \
+         plan may override them, and the plan records which values were set by hand.",
+    );
     d.h3("As performed");
     let mut sessions_done = BTreeMap::new();
     let mut intervals = Vec::new();
@@ -661,40 +746,171 @@ fn protocol(d: &mut Doc, patients: &[Patient], ctx: &ReportContext) {
     ]);
 }
 
+/// `p = 0.031`, `p < 0.001`, or a dash when undefined.
+fn p_value(p: Option<f64>) -> String {
+    match p {
+        Some(p) if p < 0.001 => "p < 0.001".into(),
+        Some(p) => format!("p = {p:.3}"),
+        None => "—".into(),
+    }
+}
+
+fn method(m: Option<stats::Method>) -> String {
+    m.map(|m| m.label().to_string()).unwrap_or_default()
+}
+
+fn describe(x: &stats::Describe, digits: usize) -> String {
+    match (x.mean, x.sd) {
+        (Some(m), Some(sd)) => format!("{m:.digits$} ± {sd:.digits$} (n = {})", x.n),
+        (Some(m), None) => format!("{m:.digits$} (n = {})", x.n),
+        _ => format!("— (n = {})", x.n),
+    }
+}
+
 fn outcomes(d: &mut Doc, patients: &[Patient]) {
     d.h2("Outcomes");
-    let groups = by_subtype(patients);
-    let rows: Vec<Vec<String>> = [
-        (
-            "VDS post",
-            Box::new(|p: &Patient| p.vds_at(Timepoint::Post))
-                as Box<dyn Fn(&Patient) -> Option<f64>>,
-        ),
-        (
-            "VDS 6 months",
-            Box::new(|p: &Patient| p.vds_at(Timepoint::M6)),
-        ),
-        (
-            "PSS post",
-            Box::new(|p: &Patient| p.pss_at(Timepoint::Post).map(f64::from)),
-        ),
-        (
-            "PSS 6 months",
-            Box::new(|p: &Patient| p.pss_at(Timepoint::M6).map(f64::from)),
-        ),
-    ]
-    .into_iter()
-    .map(|(label, f)| {
+    let sum = stats::summarize(patients);
+    let g = &sum.groups;
+    let row = |label: &str, f: &dyn Fn(&stats::summary::GroupSummary) -> String| {
         let mut r = vec![label.to_string()];
-        r.extend(groups.iter().map(|(_, g)| {
-            let v: Vec<f64> = g.iter().filter_map(|p| f(p)).collect();
-            summary(&v)
-        }));
+        r.extend(g.iter().map(f));
         r
-    })
-    .collect();
-    d.table(&["", "all", "androgenetic", "scarring"], &[], rows);
-    d.note("Mean ± sample SD (range), n = patients with the score.");
+    };
+    let retention = |x: &stats::Describe| match (x.mean, x.sd) {
+        (Some(m), Some(sd)) => format!("{:.0}% ± {:.0} (n = {})", m * 100.0, sd * 100.0, x.n),
+        (Some(m), None) => format!("{:.0}% (n = {})", m * 100.0, x.n),
+        _ => format!("— (n = {})", x.n),
+    };
+    let share = |s: &stats::summary::Share| match s.pct {
+        Some(p) => format!("{}/{} ({p:.1}%)", s.count, s.of),
+        None => format!("{}/{}", s.count, s.of),
+    };
+    let rows = vec![
+        row("patients", &|x| x.n.to_string()),
+        row("VDS post (0–10)", &|x| describe(&x.vds_post, 1)),
+        row("VDS 6 months", &|x| describe(&x.vds_6m, 1)),
+        row("fading ΔVDS (post − 6 m)", &|x| {
+            describe(&x.delta_vds, 2)
+        }),
+        row("retention (VDS 6 m / post)", &|x| retention(&x.retention)),
+        row("PSS post (0–3)", &|x| describe(&x.pss_post, 1)),
+        row("PSS 6 months", &|x| describe(&x.pss_6m, 1)),
+        row("very satisfied at 6 m (PSS 3)", &|x| {
+            share(&x.very_satisfied_6m)
+        }),
+    ];
+    let header: Vec<&str> = std::iter::once("")
+        .chain(g.iter().map(|x| x.group))
+        .collect();
+    d.table(&header, &[], rows);
+    d.note("Mean ± sample SD (n − 1); n = patients with the value (for ΔVDS and retention, with both scores).");
+
+    d.h3("Tests");
+    let mut rows = Vec::new();
+    for x in g {
+        let t = &x.paired_t_vds;
+        rows.push(vec![
+            x.group.to_string(),
+            "VDS post vs 6 m".into(),
+            "paired t".into(),
+            t.n.to_string(),
+            match (t.t, t.df) {
+                (Some(v), Some(df)) => format!("t({df}) = {v:.2}"),
+                _ => "—".into(),
+            },
+            p_value(t.p),
+            method(t.method),
+        ]);
+        let w = &x.wilcoxon_vds;
+        rows.push(vec![
+            x.group.to_string(),
+            "VDS post vs 6 m".into(),
+            "Wilcoxon signed-rank".into(),
+            w.n.to_string(),
+            w.w.map(|v| format!("W = {}", num(v)))
+                .unwrap_or_else(|| "—".into()),
+            p_value(w.p_exact.or(w.p)),
+            method(if w.p_exact.is_some() {
+                w.p_exact_method
+            } else {
+                w.method
+            }),
+        ]);
+        for (label, s) in [
+            ("VDS vs PSS, post", &x.spearman_vds_pss_post),
+            ("VDS vs PSS, 6 m", &x.spearman_vds_pss_6m),
+        ] {
+            rows.push(vec![
+                x.group.to_string(),
+                label.into(),
+                "Spearman ρ".into(),
+                s.n.to_string(),
+                s.rho
+                    .map(|r| format!("ρ = {r:.2}"))
+                    .unwrap_or_else(|| "—".into()),
+                p_value(s.p),
+                method(s.method),
+            ]);
+            if s.p_exact.is_some() {
+                rows.push(vec![
+                    x.group.to_string(),
+                    label.into(),
+                    "Spearman ρ".into(),
+                    s.n.to_string(),
+                    String::new(),
+                    p_value(s.p_exact),
+                    method(s.p_exact_method),
+                ]);
+            }
+        }
+    }
+    let c = &sum.subtype_comparison_delta_vds;
+    let n12 = format!("{} + {}", c.welch_t.n1, c.welch_t.n2);
+    rows.push(vec![
+        "androgenetic vs scarring".into(),
+        "fading ΔVDS".into(),
+        "Welch t".into(),
+        n12.clone(),
+        match (c.welch_t.t, c.welch_t.df) {
+            (Some(t), Some(df)) => format!("t({df:.1}) = {t:.2}"),
+            _ => "—".into(),
+        },
+        p_value(c.welch_t.p),
+        method(c.welch_t.method),
+    ]);
+    let mw = &c.mann_whitney;
+    rows.push(vec![
+        "androgenetic vs scarring".into(),
+        "fading ΔVDS".into(),
+        "Mann–Whitney U".into(),
+        n12,
+        mw.u.map(|u| format!("U = {}", num(u)))
+            .unwrap_or_else(|| "—".into()),
+        p_value(mw.p_exact.or(mw.p)),
+        method(if mw.p_exact.is_some() {
+            mw.p_exact_method
+        } else {
+            mw.method
+        }),
+    ]);
+    d.table(
+        &[
+            "group",
+            "comparison",
+            "test",
+            "n",
+            "statistic",
+            "p",
+            "method",
+        ],
+        &["n"],
+        rows,
+    );
+    d.note(
+        "All p-values two-sided. Where an exact p-value exists (every permutation, split or \
+         sign assignment enumerated, ties kept) it is shown; the t approximation of Spearman's \
+         p understates it at small n. A dash means too few patients or no variation.",
+    );
 }
 
 fn series_adverse(d: &mut Doc, patients: &[Patient]) {
@@ -817,12 +1033,8 @@ mod tests {
         validate::parse_date(s).unwrap()
     }
 
-    fn ctx() -> ReportContext<'static> {
-        ReportContext {
-            today: d("2026-09-01"),
-            screen_items: &[],
-            protocol: vec![],
-        }
+    fn protocol() -> Protocol {
+        Protocol::builtin()
     }
 
     #[test]
@@ -840,7 +1052,12 @@ mod tests {
         let mut b = a.clone();
         b.record_id = "B".into();
         b.follow_up_mut(Timepoint::M6).vds = Some(Vds::new(8.0).unwrap());
-        let doc = case_series(&[a, b], &ctx()).to_markdown();
+        let pr = protocol();
+        let ctx = ReportContext {
+            today: d("2026-09-01"),
+            protocol: &pr,
+        };
+        let doc = case_series(&[a, b], &ctx).to_markdown();
         assert!(
             doc.contains("| all | 2 | 2 | 2 | 1 | 1 (50.0%) | 0 |"),
             "{doc}"

@@ -12,3 +12,5 @@ pub mod domain;
 pub mod export;
 pub mod protocol;
 pub mod stats;
+pub mod io;
+pub mod store;

@@ -1,0 +1,3 @@
+//! Files exchanged with other programs: the patient CSV of the contract.
+
+pub mod csv;

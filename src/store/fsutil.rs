@@ -1,0 +1,115 @@
+//! Durable file-system primitives: private directories, atomic replace, directory sync.
+//!
+//! A rename is atomic but not durable until the directory holding it is synced, and a file's
+//! contents are not durable until the file is synced before the rename (otherwise a crash can
+//! leave the new name pointing at an empty file). Hence: temp file in the same directory,
+//! `sync_all`, rename over the target, sync the directory (as jj's `persist_temp_file`).
+
+use std::fs::{self, DirBuilder, File};
+use std::io::{self, Write};
+use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
+use std::path::Path;
+
+/// Prefix of our temporary files; leftovers of a crash are removed by the next writer.
+pub const TMP_PREFIX: &str = ".tmp-smplan-";
+
+/// Unix mode of the registry's directories: only the owner may list or enter them.
+pub const DIR_MODE: u32 = 0o700;
+/// Unix mode of the registry's files: only the owner may read or write them.
+pub const FILE_MODE: u32 = 0o600;
+
+/// Creates `dir` (and missing parents) with mode 0700 and makes the new entry durable.
+/// An existing directory is left as it is: the user may have chosen its permissions.
+pub fn create_private_dir(dir: &Path) -> io::Result<()> {
+    if dir.is_dir() {
+        return Ok(());
+    }
+    DirBuilder::new()
+        .recursive(true)
+        .mode(DIR_MODE)
+        .create(dir)?;
+    // The umask may have removed bits, never added any; set the mode exactly anyway.
+    fs::set_permissions(dir, fs::Permissions::from_mode(DIR_MODE))?;
+    if let Some(parent) = dir.parent().filter(|p| !p.as_os_str().is_empty()) {
+        sync_dir(parent)?;
+    }
+    Ok(())
+}
+
+/// Makes renames and new entries in `dir` durable.
+pub fn sync_dir(dir: &Path) -> io::Result<()> {
+    File::open(dir)?.sync_all()
+}
+
+/// Writes `bytes` to `dir/name` atomically: a reader (or a crash) sees the old file or the
+/// new one, never a mix. The file is created 0600. The directory is *not* synced here, so a
+/// caller writing many files syncs it once; call [`sync_dir`] before acknowledging.
+pub fn write_atomic(dir: &Path, name: &str, bytes: &[u8]) -> io::Result<()> {
+    // tempfile creates the file with mode 0600 on Unix.
+    let mut tmp = tempfile::Builder::new()
+        .prefix(TMP_PREFIX)
+        .tempfile_in(dir)?;
+    tmp.write_all(bytes)?;
+    tmp.as_file().sync_all()?;
+    tmp.persist(dir.join(name)).map_err(|e| e.error)?;
+    Ok(())
+}
+
+/// [`write_atomic`] then [`sync_dir`]: durable once this returns.
+pub fn write_durable(dir: &Path, name: &str, bytes: &[u8]) -> io::Result<()> {
+    write_atomic(dir, name, bytes)?;
+    sync_dir(dir)
+}
+
+/// Removes temporary files a crashed writer left in `dir`. Only a lock holder calls this (a
+/// live writer's temp file must not vanish under it).
+pub fn remove_stale_temps(dir: &Path) -> io::Result<()> {
+    let entries = match fs::read_dir(dir) {
+        Ok(e) => e,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => return Err(e),
+    };
+    for entry in entries {
+        let entry = entry?;
+        if entry.file_name().to_string_lossy().starts_with(TMP_PREFIX) {
+            fs::remove_file(entry.path())?;
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn private_dir_and_atomic_file_modes() {
+        let t = tempfile::tempdir().unwrap();
+        let d = t.path().join("a/b");
+        create_private_dir(&d).unwrap();
+        assert_eq!(
+            fs::metadata(&d).unwrap().permissions().mode() & 0o777,
+            0o700
+        );
+        write_durable(&d, "x.json", b"{}").unwrap();
+        let m = fs::metadata(d.join("x.json")).unwrap().permissions().mode();
+        assert_eq!(m & 0o777, 0o600);
+        write_durable(&d, "x.json", b"[1]").unwrap();
+        assert_eq!(fs::read(d.join("x.json")).unwrap(), b"[1]");
+        // No temporary file is left behind after a successful write.
+        assert_eq!(fs::read_dir(&d).unwrap().count(), 1);
+    }
+
+    #[test]
+    fn stale_temps_are_removed_and_nothing_else() {
+        let t = tempfile::tempdir().unwrap();
+        fs::write(t.path().join(format!("{TMP_PREFIX}abc")), b"half").unwrap();
+        fs::write(t.path().join("keep.json"), b"{}").unwrap();
+        remove_stale_temps(t.path()).unwrap();
+        let names: Vec<_> = fs::read_dir(t.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(names, vec!["keep.json"]);
+    }
+}

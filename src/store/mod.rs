@@ -1,0 +1,688 @@
+//! The registry on disk: the only module that touches patient files.
+//!
+//! ```text
+//! <data dir>/            0700
+//!   patients/<record_id>.json   one file per patient, with schema_version (0600)
+//!   journal/<txn>.json          commit records of transactions in flight (see `journal`)
+//!   quarantine/<file>           damaged files moved aside, each with <file>.reason
+//!   audit.jsonl                 every change, field by field (see `audit`)
+//!   lock                        the writer lock, naming its holder (see `lock`)
+//! ```
+//!
+//! One file per patient keeps a save's cost independent of the registry's size: a save
+//! writes the patient's file, a small commit record and its audit lines, nothing else.
+//!
+//! Opening loads every patient. A file that is not valid JSON, not a patient record, or whose
+//! record breaks a rule of the record itself (VDS out of range, sessions out of order...) is
+//! moved to `quarantine/` with the reason, and the rest loads. Rules that depend on this
+//! workstation rather than on the file (a date after "today", a zone the protocol no longer
+//! lists) are reported as warnings and never quarantine anything: a wrong clock or an edited
+//! protocol must not make records vanish. A file written by a newer smplan opens the whole
+//! registry read-only, and nothing is moved or rewritten.
+
+pub mod audit;
+pub mod fsutil;
+pub mod journal;
+pub mod lock;
+
+use crate::domain::{Invalid, Patient, SCHEMA_VERSION, ValidationContext};
+use audit::AuditEntry;
+use chrono::NaiveDate;
+use fsutil::{create_private_dir, remove_stale_temps, sync_dir, write_durable};
+use journal::{Commit, JOURNAL_DIR, JOURNAL_FORMAT, PATIENTS_DIR};
+use serde_json::Value;
+use std::collections::BTreeMap;
+use std::fmt;
+use std::fs;
+use std::io;
+use std::path::{Path, PathBuf};
+
+pub use audit::AUDIT_FILE;
+pub use lock::LOCK_FILE;
+pub const QUARANTINE_DIR: &str = "quarantine";
+
+/// How to open a registry.
+#[derive(Debug, Clone)]
+pub struct OpenOptions {
+    /// Take the writer lock (creating the directory if needed). Reading commands pass false
+    /// and never touch the lock.
+    pub write: bool,
+    /// Who makes the changes, for the audit log.
+    pub operator: String,
+    /// "Today", for validation.
+    pub today: NaiveDate,
+    /// Zone ids the clinic's protocol knows.
+    pub known_zones: Vec<String>,
+}
+
+impl OpenOptions {
+    /// Options for a reading command: no lock, nothing written.
+    pub fn read(today: NaiveDate, known_zones: Vec<String>) -> Self {
+        OpenOptions {
+            write: false,
+            operator: String::new(),
+            today,
+            known_zones,
+        }
+    }
+}
+
+/// A file found damaged while opening.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Damaged {
+    pub file: PathBuf,
+    pub reason: String,
+    /// Where it was moved (only a writer moves files).
+    pub moved_to: Option<PathBuf>,
+}
+
+/// A file in `quarantine/`, with the reason recorded when it was moved.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Quarantined {
+    pub file: PathBuf,
+    pub reason: String,
+}
+
+/// What opening the registry found besides the patients.
+#[derive(Debug, Clone, Default)]
+pub struct OpenReport {
+    /// Damaged files found by this opening (moved to quarantine when opened for writing).
+    pub damaged: Vec<Damaged>,
+    /// Everything in `quarantine/`, from this opening and earlier ones.
+    pub quarantine: Vec<Quarantined>,
+    /// Files written by a newer smplan, with their schema version.
+    pub newer_schema: Vec<(PathBuf, u32)>,
+    /// The process holding the writer lock, when it is not us.
+    pub lock_holder: Option<String>,
+    /// Interrupted transactions this opening completed.
+    pub rolled_forward: usize,
+    /// Interrupted transactions seen by a reader and left for the next writer (their
+    /// patients are shown as they will be).
+    pub pending: usize,
+    /// Records kept but breaking a rule that depends on today's date or on the protocol.
+    pub warnings: Vec<String>,
+}
+
+impl OpenReport {
+    /// Damage a person must look at: damaged or quarantined files, files of a newer
+    /// version. Warnings are listed separately.
+    pub fn problems(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        for d in &self.damaged {
+            match &d.moved_to {
+                Some(to) => out.push(format!(
+                    "{} {}; moved to {}",
+                    d.file.display(),
+                    d.reason,
+                    to.display()
+                )),
+                None => out.push(format!("{} {}", d.file.display(), d.reason)),
+            }
+        }
+        for q in &self.quarantine {
+            if self
+                .damaged
+                .iter()
+                .any(|d| d.moved_to.as_ref() == Some(&q.file))
+            {
+                continue;
+            }
+            out.push(format!(
+                "{} is in quarantine: {}; repair it and move it back to {PATIENTS_DIR}/, or delete it",
+                q.file.display(),
+                q.reason
+            ));
+        }
+        for (f, v) in &self.newer_schema {
+            out.push(newer_message(f, *v));
+        }
+        out
+    }
+
+    pub fn is_clean(&self) -> bool {
+        self.problems().is_empty() && self.warnings.is_empty()
+    }
+}
+
+fn newer_message(file: &Path, version: u32) -> String {
+    format!(
+        "{} was written by a newer smplan (schema version {version}; this one knows {SCHEMA_VERSION}): the registry is read-only and nothing will be changed; use the newer smplan",
+        file.display()
+    )
+}
+
+#[derive(Debug)]
+pub enum StoreError {
+    Io {
+        path: PathBuf,
+        source: io::Error,
+    },
+    ReadOnly(String),
+    Invalid {
+        record_id: String,
+        problems: Vec<Invalid>,
+    },
+    AlreadyExists(String),
+    DuplicateInBatch(String),
+}
+
+impl fmt::Display for StoreError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            StoreError::Io { path, source } => write!(f, "{}: {source}", path.display()),
+            StoreError::ReadOnly(why) => write!(f, "the registry is read-only: {why}"),
+            StoreError::Invalid {
+                record_id,
+                problems,
+            } => {
+                let p: Vec<String> = problems.iter().map(|i| i.to_string()).collect();
+                write!(f, "patient {record_id} was not saved: {}", p.join("; "))
+            }
+            StoreError::AlreadyExists(id) => write!(
+                f,
+                "patient {id} is already in the registry; update it instead of adding it again"
+            ),
+            StoreError::DuplicateInBatch(id) => {
+                write!(f, "patient {id} appears twice in one import")
+            }
+        }
+    }
+}
+
+impl std::error::Error for StoreError {}
+
+fn io_err(path: &Path) -> impl FnOnce(io::Error) -> StoreError + '_ {
+    move |source| StoreError::Io {
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+/// The patient registry, loaded in memory, written one transaction at a time.
+#[derive(Debug)]
+pub struct Registry {
+    dir: PathBuf,
+    opts: OpenOptions,
+    patients: BTreeMap<String, Patient>,
+    report: OpenReport,
+    read_only: Option<String>,
+    lock: Option<lock::WriterLock>,
+}
+
+/// A patient file as read from disk.
+enum FileState {
+    Ok(Box<Patient>),
+    Newer(u32),
+    Damaged(String),
+}
+
+impl Registry {
+    /// Opens the registry in `dir`; see the module documentation for what happens to
+    /// damaged, newer and half-written files. With `write`, creates the directory (0700)
+    /// and takes the writer lock; if another process holds it, opens read-only and
+    /// [`Registry::read_only_reason`] names that process.
+    pub fn open(dir: &Path, opts: OpenOptions) -> Result<Registry, StoreError> {
+        let mut reg = Registry {
+            dir: dir.to_path_buf(),
+            opts,
+            patients: BTreeMap::new(),
+            report: OpenReport::default(),
+            read_only: None,
+            lock: None,
+        };
+        if reg.opts.write {
+            create_private_dir(dir).map_err(io_err(dir))?;
+            match lock::acquire(dir, &reg.opts.operator).map_err(io_err(dir))? {
+                lock::Acquired::Mine(l) => reg.lock = Some(l),
+                lock::Acquired::Held(who) => {
+                    reg.read_only = Some(format!(
+                        "another smplan is writing to this registry: {who}; close it first"
+                    ));
+                    reg.report.lock_holder = Some(who);
+                }
+            }
+        } else {
+            reg.read_only = Some("opened for reading only".to_string());
+        }
+        if reg.lock.is_some() {
+            reg.load_as_writer()?;
+        } else {
+            reg.load_as_reader()?;
+        }
+        reg.report.quarantine = list_quarantine(dir).map_err(io_err(dir))?;
+        Ok(reg)
+    }
+
+    /// Every patient, ordered by record_id.
+    pub fn patients(&self) -> impl Iterator<Item = &Patient> {
+        self.patients.values()
+    }
+
+    pub fn get(&self, record_id: &str) -> Option<&Patient> {
+        self.patients.get(record_id)
+    }
+
+    pub fn len(&self) -> usize {
+        self.patients.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.patients.is_empty()
+    }
+
+    pub fn report(&self) -> &OpenReport {
+        &self.report
+    }
+
+    /// Why this registry cannot be written, if it cannot.
+    pub fn read_only_reason(&self) -> Option<&str> {
+        self.read_only.as_deref()
+    }
+
+    pub fn data_dir(&self) -> &Path {
+        &self.dir
+    }
+
+    pub fn options(&self) -> &OpenOptions {
+        &self.opts
+    }
+
+    /// The context the registry validates records with.
+    pub fn validation_context(&self) -> ValidationContext<'_> {
+        ValidationContext {
+            today: self.opts.today,
+            known_zones: &self.opts.known_zones,
+        }
+    }
+
+    /// Validates and durably saves one patient (new or changed), logging each changed field.
+    /// Saving a patient unchanged writes nothing.
+    pub fn save(&mut self, patient: Patient) -> Result<(), StoreError> {
+        self.writable()?;
+        self.check_valid(&patient)?;
+        self.commit(vec![patient])
+    }
+
+    /// Saves many patients as one transaction: after a crash at any moment the registry
+    /// holds all of them or none. Without `update`, a patient already in the registry is an
+    /// error. Nothing is written unless every patient is valid.
+    pub fn import_batch(&mut self, patients: Vec<Patient>, update: bool) -> Result<(), StoreError> {
+        self.writable()?;
+        let mut seen = std::collections::HashSet::new();
+        for p in &patients {
+            if !seen.insert(p.record_id.as_str()) {
+                return Err(StoreError::DuplicateInBatch(p.record_id.clone()));
+            }
+            if !update && self.patients.contains_key(&p.record_id) {
+                return Err(StoreError::AlreadyExists(p.record_id.clone()));
+            }
+            self.check_valid(p)?;
+        }
+        self.commit(patients)
+    }
+
+    fn writable(&self) -> Result<(), StoreError> {
+        match &self.read_only {
+            Some(why) => Err(StoreError::ReadOnly(why.clone())),
+            None => Ok(()),
+        }
+    }
+
+    fn check_valid(&self, p: &Patient) -> Result<(), StoreError> {
+        let problems = p.validate(&self.validation_context());
+        if problems.is_empty() {
+            Ok(())
+        } else {
+            Err(StoreError::Invalid {
+                record_id: p.record_id.clone(),
+                problems,
+            })
+        }
+    }
+
+    /// One transaction (see `journal`): commit record, roll forward, forget.
+    fn commit(&mut self, patients: Vec<Patient>) -> Result<(), StoreError> {
+        let txn = journal::new_txn_id();
+        let time = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+        let mut audit = Vec::new();
+        let mut changed = Vec::new();
+        for mut p in patients {
+            p.schema_version = SCHEMA_VERSION;
+            let old = match self.patients.get(&p.record_id) {
+                Some(o) => to_value(o)?,
+                None => Value::Object(Default::default()),
+            };
+            let diffs = audit::diff(&old, &to_value(&p)?);
+            if diffs.is_empty() {
+                continue;
+            }
+            audit.extend(diffs.into_iter().map(|(field, old, new)| AuditEntry {
+                time: time.clone(),
+                operator: self.opts.operator.clone(),
+                record_id: p.record_id.clone(),
+                field,
+                old,
+                new,
+                txn: txn.clone(),
+            }));
+            changed.push(p);
+        }
+        if changed.is_empty() {
+            return Ok(());
+        }
+        let dir = self.dir.clone();
+        let commit = Commit {
+            format: JOURNAL_FORMAT,
+            txn,
+            audit_offset: journal::audit_len(&dir).map_err(io_err(&dir))?,
+            patients: changed,
+            audit,
+        };
+        let jdir = dir.join(JOURNAL_DIR);
+        let record = journal::write_commit(&dir, &commit).map_err(io_err(&jdir))?;
+        if let Err(e) = journal::apply(&dir, &commit, &record) {
+            // Decided but not applied: the next opening completes it. Until then this
+            // in-memory copy may differ from the disk, so stop writing through it.
+            self.read_only = Some(format!(
+                "a save could not be completed ({e}); it will be completed when the registry is next opened"
+            ));
+            return Err(StoreError::Io {
+                path: dir.join(PATIENTS_DIR),
+                source: e,
+            });
+        }
+        for p in commit.patients {
+            self.patients.insert(p.record_id.clone(), p);
+        }
+        Ok(())
+    }
+
+    /// Writer: complete interrupted transactions, then load, quarantining damaged files.
+    fn load_as_writer(&mut self) -> Result<(), StoreError> {
+        let dir = self.dir.clone();
+        let pdir = dir.join(PATIENTS_DIR);
+        let jdir = dir.join(JOURNAL_DIR);
+        for d in [&pdir, &jdir] {
+            create_private_dir(d).map_err(io_err(d))?;
+            remove_stale_temps(d).map_err(io_err(d))?;
+        }
+        for record in journal::list(&dir).map_err(io_err(&jdir))? {
+            match journal::read(&record) {
+                Ok(c) => {
+                    journal::apply(&dir, &c, &record).map_err(io_err(&pdir))?;
+                    self.report.rolled_forward += 1;
+                }
+                Err(journal::ReadError::Gone) => {}
+                Err(journal::ReadError::Newer(v)) => self.report.newer_schema.push((record, v)),
+                Err(journal::ReadError::Damaged(why)) => self.report.damaged.push(Damaged {
+                    file: record,
+                    reason: format!("(an interrupted change) {why}"),
+                    moved_to: None,
+                }),
+            }
+        }
+        let files = scan(&pdir).map_err(io_err(&pdir))?;
+        self.classify(files);
+        if let Some((f, v)) = self.report.newer_schema.first() {
+            self.read_only = Some(newer_message(f, *v));
+            self.lock = None;
+            return Ok(());
+        }
+        for d in &mut self.report.damaged {
+            let to = quarantine(&dir, &d.file, &d.reason).map_err(io_err(&d.file))?;
+            d.moved_to = Some(to);
+        }
+        Ok(())
+    }
+
+    /// Reader: no lock, nothing moved. A writer may be mid-transaction, so read the commit
+    /// records before and after the patient files and overlay pending ones; if a transaction
+    /// started and finished while we read (the audit log grew), read again.
+    fn load_as_reader(&mut self) -> Result<(), StoreError> {
+        let dir = self.dir.clone();
+        let pdir = dir.join(PATIENTS_DIR);
+        if !dir.exists() {
+            return Ok(());
+        }
+        let mut attempts = 0;
+        loop {
+            attempts += 1;
+            let audit_before = journal::audit_len(&dir).map_err(io_err(&dir))?;
+            let records = journal::list(&dir).map_err(io_err(&dir))?;
+            let mut commits = Vec::new();
+            let mut report = OpenReport::default();
+            for r in &records {
+                match journal::read(r) {
+                    Ok(c) => commits.push(c),
+                    Err(journal::ReadError::Gone) => {}
+                    Err(journal::ReadError::Newer(v)) => report.newer_schema.push((r.clone(), v)),
+                    Err(journal::ReadError::Damaged(why)) => report.damaged.push(Damaged {
+                        file: r.clone(),
+                        reason: format!("(an interrupted change) {why}"),
+                        moved_to: None,
+                    }),
+                }
+            }
+            let files = scan(&pdir).map_err(io_err(&pdir))?;
+            let stable = journal::list(&dir).map_err(io_err(&dir))? == records
+                && journal::audit_len(&dir).map_err(io_err(&dir))? == audit_before;
+            if !stable && attempts < 5 {
+                continue;
+            }
+            report.lock_holder = self.report.lock_holder.take();
+            self.report = report;
+            self.patients.clear();
+            self.classify(files);
+            self.report.pending = commits.len();
+            for c in commits {
+                for p in c.patients {
+                    let file = pdir.join(journal::patient_file_name(&p.record_id));
+                    self.report.damaged.retain(|d| d.file != file);
+                    self.patients.insert(p.record_id.clone(), p);
+                }
+            }
+            if let Some((f, v)) = self.report.newer_schema.first() {
+                self.read_only = Some(newer_message(f, *v));
+            }
+            return Ok(());
+        }
+    }
+
+    fn classify(&mut self, files: Vec<(PathBuf, FileState)>) {
+        for (file, state) in files {
+            match state {
+                FileState::Ok(p) => match self.load_problems(&p) {
+                    Ok(warnings) => {
+                        for w in warnings {
+                            self.report
+                                .warnings
+                                .push(format!("patient {}: {w}", p.record_id));
+                        }
+                        self.patients.insert(p.record_id.clone(), *p);
+                    }
+                    Err(reason) => self.report.damaged.push(Damaged {
+                        file,
+                        reason,
+                        moved_to: None,
+                    }),
+                },
+                FileState::Newer(v) => self.report.newer_schema.push((file, v)),
+                FileState::Damaged(reason) => self.report.damaged.push(Damaged {
+                    file,
+                    reason,
+                    moved_to: None,
+                }),
+            }
+        }
+    }
+
+    /// Ok(warnings) when the record is sound in itself; Err(reason) when it is damaged.
+    fn load_problems(&self, p: &Patient) -> Result<Vec<Invalid>, String> {
+        let full = p.validate(&self.validation_context());
+        if full.is_empty() {
+            return Ok(full);
+        }
+        // Judge the file by the rules of the record itself: "today" moved past its latest
+        // date, and its own zones added to the protocol's.
+        let today = record_dates(p).fold(self.opts.today, NaiveDate::max);
+        let mut zones = self.opts.known_zones.clone();
+        zones.extend(record_zones(p));
+        let own = p.validate(&ValidationContext {
+            today,
+            known_zones: &zones,
+        });
+        if own.is_empty() {
+            Ok(full)
+        } else {
+            let msgs: Vec<String> = own.iter().map(|i| i.to_string()).collect();
+            Err(format!("fails validation: {}", msgs.join("; ")))
+        }
+    }
+}
+
+fn to_value(p: &Patient) -> Result<Value, StoreError> {
+    serde_json::to_value(p).map_err(|e| StoreError::Io {
+        path: PathBuf::from(&p.record_id),
+        source: io::Error::other(e),
+    })
+}
+
+fn record_dates(p: &Patient) -> impl Iterator<Item = NaiveDate> + '_ {
+    p.birth_date
+        .into_iter()
+        .chain(p.consent.date)
+        .chain(p.clearance.as_ref().map(|c| c.date))
+        .chain(p.screen.date)
+        .chain(p.sessions.iter().map(|s| s.date))
+        .chain(p.follow_ups.iter().filter_map(|f| f.date))
+        .chain(p.adverse_events.iter().filter_map(|a| a.onset))
+}
+
+fn record_zones(p: &Patient) -> impl Iterator<Item = String> + '_ {
+    p.zones
+        .iter()
+        .map(|z| z.zone.clone())
+        .chain(
+            p.sessions
+                .iter()
+                .flat_map(|s| s.zones.iter().map(|z| z.zone.clone())),
+        )
+        .chain(
+            p.plan
+                .iter()
+                .flat_map(|pl| pl.zones.iter().map(|z| z.zone.clone())),
+        )
+}
+
+/// Reads every `*.json` in the patients directory (dot files are temporaries, skipped).
+fn scan(pdir: &Path) -> io::Result<Vec<(PathBuf, FileState)>> {
+    let entries = match fs::read_dir(pdir) {
+        Ok(e) => e,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => return Err(e),
+    };
+    let mut out = Vec::new();
+    for entry in entries {
+        let entry = entry?;
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let Some(stem) = name.strip_suffix(".json") else {
+            continue;
+        };
+        if name.starts_with('.') {
+            continue;
+        }
+        let state = read_patient_file(&entry.path(), stem);
+        out.push((entry.path(), state));
+    }
+    out.sort_by(|a, b| a.0.cmp(&b.0));
+    Ok(out)
+}
+
+fn read_patient_file(path: &Path, stem: &str) -> FileState {
+    let bytes = match fs::read(path) {
+        Ok(b) => b,
+        // Gone since listing: a reader racing a writer's rename; the overlay covers it.
+        Err(e) => return FileState::Damaged(format!("cannot be read ({e})")),
+    };
+    match serde_json::from_slice::<Patient>(&bytes) {
+        Ok(p) if p.schema_version > SCHEMA_VERSION => FileState::Newer(p.schema_version),
+        Ok(p) if p.record_id != stem => FileState::Damaged(format!(
+            "holds record_id '{}' but is named {stem}.json",
+            p.record_id
+        )),
+        Ok(p) => FileState::Ok(Box::new(p)),
+        Err(e) => match serde_json::from_slice::<Value>(&bytes) {
+            Ok(v) => {
+                let version = v.get("schema_version").and_then(Value::as_u64);
+                match version {
+                    Some(n) if n > u64::from(SCHEMA_VERSION) => {
+                        FileState::Newer(u32::try_from(n).unwrap_or(u32::MAX))
+                    }
+                    _ => FileState::Damaged(format!("is not a valid patient record ({e})")),
+                }
+            }
+            Err(_) => FileState::Damaged(format!("is not valid JSON ({e})")),
+        },
+    }
+}
+
+/// Moves a damaged file into `quarantine/`, reason first (a crash between the two leaves a
+/// reason without a file, which is harmless), never overwriting an earlier one.
+fn quarantine(dir: &Path, file: &Path, reason: &str) -> io::Result<PathBuf> {
+    let qdir = dir.join(QUARANTINE_DIR);
+    create_private_dir(&qdir)?;
+    let base = file
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "file".into());
+    let mut name = base.clone();
+    let mut n = 1;
+    while qdir.join(&name).exists() || qdir.join(format!("{name}.reason")).exists() {
+        name = format!("{base}.{n}");
+        n += 1;
+    }
+    let note = format!(
+        "{reason}\nmoved here from {} at {} by smplan (process {})\n",
+        file.display(),
+        chrono::Utc::now().format("%Y-%m-%d %H:%M:%S UTC"),
+        std::process::id()
+    );
+    write_durable(&qdir, &format!("{name}.reason"), note.as_bytes())?;
+    let to = qdir.join(&name);
+    fs::rename(file, &to)?;
+    sync_dir(&qdir)?;
+    if let Some(parent) = file.parent() {
+        sync_dir(parent)?;
+    }
+    Ok(to)
+}
+
+fn list_quarantine(dir: &Path) -> io::Result<Vec<Quarantined>> {
+    let qdir = dir.join(QUARANTINE_DIR);
+    let entries = match fs::read_dir(&qdir) {
+        Ok(e) => e,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => return Err(e),
+    };
+    let mut out = Vec::new();
+    for entry in entries {
+        let entry = entry?;
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if name.ends_with(".reason") || name.starts_with('.') {
+            continue;
+        }
+        let reason = fs::read_to_string(qdir.join(format!("{name}.reason")))
+            .ok()
+            .and_then(|t| t.lines().next().map(str::to_string))
+            .unwrap_or_else(|| "no reason recorded".to_string());
+        out.push(Quarantined {
+            file: entry.path(),
+            reason,
+        });
+    }
+    out.sort_by(|a, b| a.file.cmp(&b.file));
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests;

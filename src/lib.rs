@@ -10,7 +10,7 @@
 pub mod cli;
 pub mod domain;
 pub mod export;
+pub mod io;
 pub mod protocol;
 pub mod stats;
-pub mod io;
 pub mod store;

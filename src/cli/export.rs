@@ -1,4 +1,5 @@
 use super::Ctx;
+use crate::export::Kind;
 use std::path::Path;
 use std::process::ExitCode;
 
@@ -10,6 +11,10 @@ pub enum Format {
     Dictionary,
 }
 
-pub fn run(_ctx: &Ctx, _format: Format, _deidentify: bool, _output: Option<&Path>) -> ExitCode {
-    super::not_built("export")
+pub fn run(ctx: &Ctx, format: Format, deidentify: bool, output: Option<&Path>) -> ExitCode {
+    match format {
+        Format::Fhir => super::export_formats::run(ctx, Kind::Fhir, deidentify, output),
+        Format::Dictionary => super::export_formats::run(ctx, Kind::Dictionary, deidentify, output),
+        _ => super::not_built("export"),
+    }
 }

@@ -497,9 +497,10 @@ pub fn case_series(patients: &[Patient], ctx: &ReportContext) -> Doc {
     ));
     cohort(&mut d, patients);
     protocol(&mut d, patients, ctx);
-    outcomes(&mut d, patients);
+    let sum = stats::summarize(patients);
+    outcomes(&mut d, &sum);
     series_adverse(&mut d, patients);
-    loss_to_follow_up(&mut d, patients, ctx);
+    loss_to_follow_up(&mut d, patients, &sum, ctx);
     d
 }
 
@@ -767,9 +768,8 @@ fn describe(x: &stats::Describe, digits: usize) -> String {
     }
 }
 
-fn outcomes(d: &mut Doc, patients: &[Patient]) {
+fn outcomes(d: &mut Doc, sum: &stats::Summary) {
     d.h2("Outcomes");
-    let sum = stats::summarize(patients);
     let g = &sum.groups;
     let row = |label: &str, f: &dyn Fn(&stats::summary::GroupSummary) -> String| {
         let mut r = vec![label.to_string()];
@@ -963,65 +963,56 @@ fn series_adverse(d: &mut Doc, patients: &[Patient]) {
     );
 }
 
-fn loss_to_follow_up(d: &mut Doc, patients: &[Patient], ctx: &ReportContext) {
+fn scored(p: &Patient, tp: Timepoint) -> bool {
+    p.vds_at(tp).is_some() || p.pss_at(tp).is_some()
+}
+
+fn loss_to_follow_up(d: &mut Doc, patients: &[Patient], sum: &stats::Summary, ctx: &ReportContext) {
     d.h2("Follow-up and loss to follow-up");
+    // The six-month window's last day, from the protocol (default 182 + 14 days).
+    let m6_window_end = ctx
+        .protocol
+        .schedule
+        .follow_ups
+        .iter()
+        .find(|f| f.timepoint == Timepoint::M6)
+        .map(|f| i64::from(f.days_after_last_session + f.window_after_days))
+        .unwrap_or(182 + 14);
     let mut rows = Vec::new();
-    for (label, g) in by_subtype(patients) {
-        let treated = g.iter().filter(|p| p.sessions_done() > 0).count();
-        let post = g
-            .iter()
-            .filter(|p| p.vds_at(Timepoint::Post).is_some())
-            .count();
-        let m6 = g
-            .iter()
-            .filter(|p| p.vds_at(Timepoint::M6).is_some())
-            .count();
-        let lost: Vec<&&Patient> = g
-            .iter()
-            .filter(|p| p.vds_at(Timepoint::Post).is_some() && p.vds_at(Timepoint::M6).is_none())
-            .collect();
-        let not_yet_due = lost
-            .iter()
-            .filter(|p| {
-                p.last_session_date()
-                    .is_some_and(|l| (ctx.today - l).num_days() < 182 + 14)
-            })
-            .count();
+    for ((label, g), gs) in by_subtype(patients).into_iter().zip(&sum.groups) {
+        let count = |f: &dyn Fn(&Patient) -> bool| g.iter().filter(|p| f(p)).count();
+        let window_open = count(&|p| {
+            scored(p, Timepoint::Post)
+                && !scored(p, Timepoint::M6)
+                && p.last_session_date()
+                    .is_some_and(|l| (ctx.today - l).num_days() <= m6_window_end)
+        });
+        let lost = &gs.lost_to_follow_up;
         rows.push(vec![
             label.to_string(),
             g.len().to_string(),
-            treated.to_string(),
-            post.to_string(),
-            m6.to_string(),
-            format!("{} ({})", lost.len(), pct(lost.len(), post)),
-            not_yet_due.to_string(),
+            count(&|p| p.sessions_done() > 0).to_string(),
+            count(&|p| scored(p, Timepoint::Post)).to_string(),
+            count(&|p| scored(p, Timepoint::M6)).to_string(),
+            format!("{} ({})", lost.count, pct(lost.count, lost.of)),
+            window_open.to_string(),
         ]);
     }
-    d.table(
-        &[
-            "group",
-            "patients",
-            "treated",
-            "VDS post",
-            "VDS 6 m",
-            "no 6 m score",
-            "of which window still open",
-        ],
-        &[
-            "patients",
-            "treated",
-            "VDS post",
-            "VDS 6 m",
-            "no 6 m score",
-            "of which window still open",
-        ],
-        rows,
-    );
-    d.note(
-        "Lost to follow-up: scored after the last session but not at six months (share of those \
-         scored post). A patient whose six-month window (182 ± 14 days after the last session) \
-         has not closed yet is counted but may still come.",
-    );
+    let cols = [
+        "patients",
+        "treated",
+        "scored post",
+        "scored 6 m",
+        "no 6 m score",
+        "of which window still open",
+    ];
+    let header: Vec<&str> = std::iter::once("group").chain(cols).collect();
+    d.table(&header, &cols, rows);
+    d.note(format!(
+        "Lost to follow-up: scored (VDS or PSS) after the last session but not at six months, as \
+         a share of those scored post. A patient whose six-month window ({m6_window_end} days \
+         after the last session) has not closed yet is counted but may still come."
+    ));
 }
 
 #[cfg(test)]

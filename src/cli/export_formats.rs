@@ -1,0 +1,127 @@
+//! The export formats of `crate::export` (FHIR, data dictionary) on the command line, and the
+//! registry's de-identification secret that every `--deidentify` export uses.
+//!
+//! The secret keys the per-patient date shifts (`crate::export::deidentify::shift_days`).
+//! It is kept in the data directory (`deidentify.key`, mode 0600), created at the first
+//! de-identified export, so every later export of the same registry shifts each patient by the
+//! same offset while the offsets cannot be recomputed from the exported record ids by anyone
+//! without the registry. `SMPLAN_DEIDENTIFY_KEY` overrides it (tests; or a study whose sites
+//! agree to share one key). Losing the file only means later exports use new offsets.
+
+use super::Ctx;
+use crate::domain::Patient;
+use crate::export::{self, Kind};
+use crate::store::fsutil;
+use std::io::{ErrorKind, Read, Write};
+use std::path::Path;
+use std::process::ExitCode;
+
+/// `smplan export --format fhir|dictionary [--deidentify] [-o FILE]`.
+pub fn run(ctx: &Ctx, kind: Kind, deidentify: bool, output: Option<&Path>) -> ExitCode {
+    let mut out = Vec::new();
+    let written = match kind {
+        // The dictionary describes the fields, not the patients: no registry needed.
+        Kind::Dictionary => export::write_format(kind, &[], &mut out).map_err(|e| e.to_string()),
+        Kind::Fhir => records(ctx, deidentify)
+            .and_then(|r| export::write_format(kind, &r, &mut out).map_err(|e| e.to_string())),
+    };
+    match written.and_then(|()| super::report::write_output(output, &out)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => super::fail(e),
+    }
+}
+
+/// The registry's patients as export records, de-identified when asked.
+pub fn records(ctx: &Ctx, deidentify: bool) -> Result<Vec<export::ExportRecord>, String> {
+    let (_, registry) = super::report::open_for_reading(ctx)?;
+    let patients: Vec<Patient> = registry.patients().cloned().collect();
+    if deidentify {
+        let key = secret(ctx)?;
+        Ok(export::records(&patients, Some(&key)))
+    } else {
+        Ok(export::records(&patients, None))
+    }
+}
+
+/// File name of the secret in the data directory.
+pub const KEY_FILE: &str = "deidentify.key";
+/// Environment variable that overrides the file.
+pub const KEY_ENV: &str = "SMPLAN_DEIDENTIFY_KEY";
+
+/// The secret: from the environment, else the registry's key file, created if missing.
+pub fn secret(ctx: &Ctx) -> Result<Vec<u8>, String> {
+    if let Some(k) = std::env::var_os(KEY_ENV).filter(|k| !k.is_empty()) {
+        return Ok(k.as_encoded_bytes().to_vec());
+    }
+    let path = ctx.data_dir.join(KEY_FILE);
+    match std::fs::read_to_string(&path) {
+        Ok(k) if !k.trim().is_empty() => return Ok(k.trim().as_bytes().to_vec()),
+        Ok(_) => {
+            return Err(format!(
+                "{} is empty; delete it (later exports get new date offsets) or set {KEY_ENV}",
+                path.display()
+            ));
+        }
+        Err(e) if e.kind() == ErrorKind::NotFound => {}
+        Err(e) => return Err(format!("cannot read {}: {e}", path.display())),
+    }
+    create(&ctx.data_dir, &path)
+}
+
+/// Creates the key file without ever replacing one: if another export created it first,
+/// its key is used.
+fn create(dir: &Path, path: &Path) -> Result<Vec<u8>, String> {
+    let cannot = |e: std::io::Error| {
+        format!(
+            "cannot create the de-identification key {}: {e}; set {KEY_ENV} instead",
+            path.display()
+        )
+    };
+    let key = random_hex()?;
+    let mut tmp = tempfile::Builder::new()
+        .prefix(fsutil::TMP_PREFIX)
+        .tempfile_in(dir)
+        .map_err(cannot)?;
+    tmp.write_all(key.as_bytes())
+        .and_then(|()| tmp.as_file().sync_all())
+        .map_err(cannot)?;
+    match tmp.persist_noclobber(path) {
+        Ok(_) => {
+            fsutil::sync_dir(dir).map_err(cannot)?;
+            Ok(key.into_bytes())
+        }
+        Err(e) if e.error.kind() == ErrorKind::AlreadyExists => std::fs::read_to_string(path)
+            .map(|k| k.trim().as_bytes().to_vec())
+            .map_err(|e| format!("cannot read {}: {e}", path.display())),
+        Err(e) => Err(cannot(e.error)),
+    }
+}
+
+/// 256 random bits from the operating system, as hex.
+fn random_hex() -> Result<String, String> {
+    let mut b = [0u8; 32];
+    std::fs::File::open("/dev/urandom")
+        .and_then(|mut f| f.read_exact(&mut b))
+        .map_err(|e| format!("cannot read random bytes for the de-identification key: {e}"))?;
+    Ok(b.iter().map(|x| format!("{x:02x}")).collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_key_is_created_once_and_reused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(KEY_FILE);
+        let a = create(dir.path(), &path).unwrap();
+        assert_eq!(a.len(), 64);
+        // A second creation finds the first key and keeps it.
+        let b = create(dir.path(), &path).unwrap();
+        assert_eq!(a, b);
+        assert_eq!(std::fs::read(&path).unwrap(), a);
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+}

@@ -768,6 +768,62 @@ fn describe(x: &stats::Describe, digits: usize) -> String {
     }
 }
 
+/// One row of the tests table, and a second with the exact p-value where there is one.
+#[derive(Debug, Clone)]
+struct TestLine<'a> {
+    group: &'a str,
+    comparison: &'a str,
+    test: &'a str,
+    n: String,
+    statistic: String,
+}
+
+impl<'a> TestLine<'a> {
+    fn new(group: &'a str, comparison: &'a str, test: &'a str, n: String) -> Self {
+        TestLine {
+            group,
+            comparison,
+            test,
+            n,
+            statistic: String::new(),
+        }
+    }
+    fn statistic(self, s: Option<String>) -> Self {
+        TestLine {
+            statistic: s.unwrap_or_else(|| "—".into()),
+            ..self
+        }
+    }
+    fn p(
+        self,
+        p: Option<f64>,
+        m: Option<stats::Method>,
+        p_exact: Option<f64>,
+        exact_method: Option<stats::Method>,
+    ) -> Vec<Vec<String>> {
+        let row = |statistic: String, p: Option<f64>, m: Option<stats::Method>| {
+            vec![
+                self.group.to_string(),
+                self.comparison.to_string(),
+                self.test.to_string(),
+                self.n.clone(),
+                statistic,
+                p_value(p),
+                method(m),
+            ]
+        };
+        let mut out = vec![row(self.statistic.clone(), p, m)];
+        // The exact p gets its own row unless it is the value already shown (SciPy's own
+        // method is exact for small tie-free samples).
+        if let Some(e) = p_exact
+            && !p.is_some_and(|p| (p - e).abs() <= 1e-12)
+        {
+            out.push(row(String::new(), p_exact, exact_method));
+        }
+        out
+    }
+}
+
 fn outcomes(d: &mut Doc, sum: &stats::Summary) {
     d.h2("Outcomes");
     let g = &sum.groups;
@@ -807,92 +863,58 @@ fn outcomes(d: &mut Doc, sum: &stats::Summary) {
 
     d.h3("Tests");
     let mut rows = Vec::new();
-    for x in g {
+    for x in &sum.groups {
         let t = &x.paired_t_vds;
-        rows.push(vec![
-            x.group.to_string(),
-            "VDS post vs 6 m".into(),
-            "paired t".into(),
-            t.n.to_string(),
-            match (t.t, t.df) {
-                (Some(v), Some(df)) => format!("t({df}) = {v:.2}"),
-                _ => "—".into(),
-            },
-            p_value(t.p),
-            method(t.method),
-        ]);
+        let line = TestLine::new(x.group, "VDS post vs 6 m", "paired t", t.n.to_string());
+        rows.extend(
+            line.clone()
+                .statistic(t.t.zip(t.df).map(|(v, df)| format!("t({df}) = {v:.2}")))
+                .p(t.p, t.method, None, None),
+        );
         let w = &x.wilcoxon_vds;
-        rows.push(vec![
-            x.group.to_string(),
-            "VDS post vs 6 m".into(),
-            "Wilcoxon signed-rank".into(),
-            w.n.to_string(),
-            w.w.map(|v| format!("W = {}", num(v)))
-                .unwrap_or_else(|| "—".into()),
-            p_value(w.p_exact.or(w.p)),
-            method(if w.p_exact.is_some() {
-                w.p_exact_method
-            } else {
-                w.method
-            }),
-        ]);
+        rows.extend(
+            TestLine {
+                test: "Wilcoxon signed-rank",
+                ..line
+            }
+            .statistic(w.w.map(|v| format!("W = {}", num(v))))
+            .p(w.p, w.method, w.p_exact, w.p_exact_method),
+        );
         for (label, s) in [
             ("VDS vs PSS, post", &x.spearman_vds_pss_post),
             ("VDS vs PSS, 6 m", &x.spearman_vds_pss_6m),
         ] {
-            rows.push(vec![
-                x.group.to_string(),
-                label.into(),
-                "Spearman ρ".into(),
-                s.n.to_string(),
-                s.rho
-                    .map(|r| format!("ρ = {r:.2}"))
-                    .unwrap_or_else(|| "—".into()),
-                p_value(s.p),
-                method(s.method),
-            ]);
-            if s.p_exact.is_some() {
-                rows.push(vec![
-                    x.group.to_string(),
-                    label.into(),
-                    "Spearman ρ".into(),
-                    s.n.to_string(),
-                    String::new(),
-                    p_value(s.p_exact),
-                    method(s.p_exact_method),
-                ]);
-            }
+            rows.extend(
+                TestLine::new(x.group, label, "Spearman ρ", s.n.to_string())
+                    .statistic(s.rho.map(|r| format!("ρ = {r:.2}")))
+                    .p(s.p, s.method, s.p_exact, s.p_exact_method),
+            );
         }
     }
     let c = &sum.subtype_comparison_delta_vds;
     let n12 = format!("{} + {}", c.welch_t.n1, c.welch_t.n2);
-    rows.push(vec![
-        "androgenetic vs scarring".into(),
-        "fading ΔVDS".into(),
-        "Welch t".into(),
-        n12.clone(),
-        match (c.welch_t.t, c.welch_t.df) {
-            (Some(t), Some(df)) => format!("t({df:.1}) = {t:.2}"),
-            _ => "—".into(),
-        },
-        p_value(c.welch_t.p),
-        method(c.welch_t.method),
-    ]);
+    let w = &c.welch_t;
+    rows.extend(
+        TestLine::new(
+            "androgenetic vs scarring",
+            "fading ΔVDS",
+            "Welch t",
+            n12.clone(),
+        )
+        .statistic(w.t.zip(w.df).map(|(t, df)| format!("t({df:.1}) = {t:.2}")))
+        .p(w.p, w.method, None, None),
+    );
     let mw = &c.mann_whitney;
-    rows.push(vec![
-        "androgenetic vs scarring".into(),
-        "fading ΔVDS".into(),
-        "Mann–Whitney U".into(),
-        n12,
-        mw.u.map(|u| format!("U = {}", num(u)))
-            .unwrap_or_else(|| "—".into()),
-        p_value(mw.p_exact.or(mw.p)),
-        method(if mw.p_exact.is_some() {
-            mw.p_exact_method
-        } else {
-            mw.method
-        }),
-    ]);
+    rows.extend(
+        TestLine::new(
+            "androgenetic vs scarring",
+            "fading ΔVDS",
+            "Mann–Whitney U",
+            n12,
+        )
+        .statistic(mw.u.map(|u| format!("U = {}", num(u))))
+        .p(mw.p, mw.method, mw.p_exact, mw.p_exact_method),
+    );
     d.table(
         &[
             "group",

@@ -9,39 +9,80 @@
 //! agree to share one key). Losing the file only means later exports use new offsets.
 
 use super::Ctx;
-use crate::domain::Patient;
-use crate::export::{self, Kind};
-use crate::store::fsutil;
+use super::export::Format;
+use crate::domain::{Patient, SCHEMA_VERSION};
+use crate::export::{self, ExportRecord, Kind};
+use crate::io::csv::{COLUMNS, to_row};
+use crate::store::{Registry, fsutil};
+use serde::Serialize;
 use std::io::{ErrorKind, Read, Write};
 use std::path::Path;
-use std::process::ExitCode;
 
-/// `smplan export --format fhir|dictionary [--deidentify] [-o FILE]`.
-pub fn run(ctx: &Ctx, kind: Kind, deidentify: bool, output: Option<&Path>) -> ExitCode {
-    let mut out = Vec::new();
-    let written = match kind {
-        // The dictionary describes the fields, not the patients: no registry needed.
-        Kind::Dictionary => export::write_format(kind, &[], &mut out).map_err(|e| e.to_string()),
-        Kind::Fhir => records(ctx, deidentify)
-            .and_then(|r| export::write_format(kind, &r, &mut out).map_err(|e| e.to_string())),
-    };
-    match written.and_then(|()| super::report::write_output(output, &out)) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => super::fail(e),
-    }
-}
-
-/// The registry's patients as export records, de-identified when asked.
-pub fn records(ctx: &Ctx, deidentify: bool) -> Result<Vec<export::ExportRecord>, String> {
-    let (_, registry) = super::report::open_for_reading(ctx)?;
+/// The bytes of an export this module writes: FHIR, the dictionary, and the de-identified
+/// CSV and JSON. `crate::cli::export` opens the registry, checks it and writes the result.
+pub fn render(
+    ctx: &Ctx,
+    registry: &Registry,
+    format: Format,
+    deidentify: bool,
+) -> Result<Vec<u8>, String> {
     let patients: Vec<Patient> = registry.patients().cloned().collect();
-    if deidentify {
-        let key = secret(ctx)?;
-        Ok(export::records(&patients, Some(&key)))
-    } else {
-        Ok(export::records(&patients, None))
+    let key = if deidentify { Some(secret(ctx)?) } else { None };
+    let records = export::records(&patients, key.as_deref());
+    let mut out = Vec::new();
+    match format {
+        Format::Fhir => export::write_format(Kind::Fhir, &records, &mut out),
+        // The dictionary describes the fields, not the patients.
+        Format::Dictionary => export::write_format(Kind::Dictionary, &[], &mut out),
+        Format::Json => {
+            let doc = JsonExport {
+                schema_version: SCHEMA_VERSION,
+                exported: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+                patients: records,
+            };
+            serde_json::to_writer_pretty(&mut out, &doc)
+                .map_err(std::io::Error::from)
+                .and_then(|()| out.write_all(b"\n"))
+        }
+        Format::Csv => write_csv(&mut out, &records).map_err(std::io::Error::from),
     }
+    .map_err(|e| e.to_string())?;
+    Ok(out)
 }
+
+/// The JSON export's document (`crate::cli::export::JsonExport`) with export records, which
+/// carry `age_at_session1`.
+#[derive(Debug, Serialize)]
+struct JsonExport {
+    schema_version: u32,
+    exported: String,
+    patients: Vec<ExportRecord>,
+}
+
+/// The patient CSV of the contract, with `age_at_session1` in place of `birth_date` (which a
+/// de-identified record no longer has).
+fn write_csv(out: &mut Vec<u8>, records: &[ExportRecord]) -> Result<(), csv::Error> {
+    let columns: Vec<&str> = COLUMNS
+        .iter()
+        .map(|c| if *c == "birth_date" { AGE_COLUMN } else { *c })
+        .collect();
+    let mut w = csv::Writer::from_writer(out);
+    w.write_record(&columns)?;
+    for r in records {
+        // The registry's own row, read by column name so the two writers cannot drift apart.
+        let row = serde_json::to_value(to_row(&r.patient)).map_err(std::io::Error::from)?;
+        let cells = columns.iter().map(|c| match *c {
+            AGE_COLUMN => r.age_at_session1.map(|a| a.to_string()).unwrap_or_default(),
+            c => row[c].as_str().unwrap_or_default().to_string(),
+        });
+        w.write_record(cells)?;
+    }
+    w.flush()?;
+    Ok(())
+}
+
+/// The column de-identified CSV exports write instead of `birth_date`.
+pub const AGE_COLUMN: &str = "age_at_session1";
 
 /// File name of the secret in the data directory.
 pub const KEY_FILE: &str = "deidentify.key";

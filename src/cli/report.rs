@@ -53,7 +53,8 @@ pub(crate) fn open_for_reading(ctx: &Ctx) -> Result<(Protocol, Registry), String
     for w in warnings {
         eprintln!("smplan: warning: {w}");
     }
-    let opts = OpenOptions::read(ctx.today, protocol.zone_ids());
+    let mut opts = OpenOptions::new(false, &ctx.operator, ctx.today);
+    opts.known_zones = protocol.zone_ids();
     let registry = Registry::open(&ctx.data_dir, opts).map_err(|e| e.to_string())?;
     for p in registry.report().problems() {
         eprintln!("smplan: warning: {p}; left out");

@@ -3,46 +3,7 @@
 #[path = "export_common/mod.rs"]
 mod export_common;
 
-use export_common::{cohort, d};
-use smplan::protocol::Protocol;
-use smplan::store::{OpenOptions, Registry};
-use std::path::Path;
-use std::process::{Command, Output};
-
-const TODAY: &str = "2025-12-01";
-
-fn registry() -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    let mut opts = OpenOptions::read(d(TODAY), Protocol::builtin().zone_ids());
-    opts.write = true;
-    opts.operator = "test".into();
-    let mut reg = Registry::open(dir.path(), opts).unwrap();
-    for p in cohort() {
-        reg.save(p).unwrap();
-    }
-    dir
-}
-
-fn smplan(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_smplan"))
-        .arg("--data-dir")
-        .arg(dir)
-        .args(args)
-        .env("SMPLAN_TODAY", TODAY)
-        .env_remove("SMPLAN_DEIDENTIFY_KEY")
-        .output()
-        .unwrap()
-}
-
-fn stdout(o: &Output) -> String {
-    assert!(
-        o.status.success(),
-        "exit {:?}: {}",
-        o.status.code(),
-        String::from_utf8_lossy(&o.stderr)
-    );
-    String::from_utf8(o.stdout.clone()).unwrap()
-}
+use export_common::cli::{registry, smplan, stdout};
 
 #[test]
 fn patient_report_in_markdown_and_html() {

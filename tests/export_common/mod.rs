@@ -264,3 +264,46 @@ pub fn leaks(text: &str, forbidden: &[String]) -> Vec<String> {
         .cloned()
         .collect()
 }
+
+/// Running the real binary on a registry holding [`cohort`].
+pub mod cli {
+    use super::{cohort, d};
+    use smplan::protocol::Protocol;
+    use smplan::store::{OpenOptions, Registry};
+    use std::path::Path;
+    use std::process::{Command, Output};
+
+    pub const TODAY: &str = "2025-12-01";
+
+    pub fn registry() -> tempfile::TempDir {
+        let dir = tempfile::tempdir().unwrap();
+        let mut opts = OpenOptions::new(true, "test", d(TODAY));
+        opts.known_zones = Protocol::builtin().zone_ids();
+        let mut reg = Registry::open(dir.path(), opts).unwrap();
+        for p in cohort() {
+            reg.save(p).unwrap();
+        }
+        dir
+    }
+
+    pub fn smplan(dir: &Path, args: &[&str]) -> Output {
+        Command::new(env!("CARGO_BIN_EXE_smplan"))
+            .arg("--data-dir")
+            .arg(dir)
+            .args(args)
+            .env("SMPLAN_TODAY", TODAY)
+            .env_remove("SMPLAN_DEIDENTIFY_KEY")
+            .output()
+            .unwrap()
+    }
+
+    pub fn stdout(o: &Output) -> String {
+        assert!(
+            o.status.success(),
+            "exit {:?}: {}",
+            o.status.code(),
+            String::from_utf8_lossy(&o.stderr)
+        );
+        String::from_utf8(o.stdout.clone()).unwrap()
+    }
+}

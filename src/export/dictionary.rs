@@ -233,7 +233,8 @@ pub fn fields() -> Vec<FieldDef> {
             "Adverse events",
             "text",
             format!(
-                "event types separated by ';': {}; empty = none recorded",
+                "event types separated by ';': {}; other text = an 'other' event with that \
+                 description; empty = none recorded",
                 ids(AdverseKind::ALL.map(AdverseKind::id))
             ),
         ),

@@ -495,6 +495,7 @@ pub fn case_series(patients: &[Patient], ctx: &ReportContext) -> Doc {
         patients.len(),
         ctx.today
     ));
+    methods(&mut d, patients);
     cohort(&mut d, patients);
     protocol(&mut d, patients, ctx);
     let sum = stats::summarize(patients);
@@ -502,6 +503,47 @@ pub fn case_series(patients: &[Patient], ctx: &ReportContext) -> Doc {
     series_adverse(&mut d, patients);
     loss_to_follow_up(&mut d, patients, &sum, ctx);
     d
+}
+
+/// PROCESS items the registry can speak to (setting, selection, operators, outcome measures,
+/// statistics); what it cannot know is said so, for the author to complete.
+fn methods(d: &mut Doc, patients: &[Patient]) {
+    d.h2("Methods");
+    let first = patients.iter().filter_map(|p| p.session_date(1)).min();
+    let last = patients.iter().filter_map(|p| p.last_session_date()).max();
+    let operators: std::collections::BTreeSet<&str> = patients
+        .iter()
+        .flat_map(|p| &p.sessions)
+        .filter_map(|s| s.operator.as_deref())
+        .collect();
+    let period = match (first, last) {
+        (Some(a), Some(b)) => format!("first session {a}, last session {b}"),
+        _ => "no session recorded".into(),
+    };
+    d.list(vec![
+        format!(
+            "Design: retrospective case series of every patient in the registry (n = {}); \
+             whether enrolment was consecutive is not recorded and must be stated by the author.",
+            patients.len()
+        ),
+        format!("Period: {period}."),
+        format!(
+            "Operators: {} distinct operator(s) recorded (names are not printed).",
+            operators.len()
+        ),
+        "Outcome measures: Visual Density Score (VDS, clinician-rated 0–10, one decimal) and \
+         Patient Satisfaction Score (PSS, 0 not satisfied to 3 very satisfied), immediately \
+         after the last session and at six months; fading ΔVDS = VDS post − VDS 6 m; \
+         retention = VDS 6 m / VDS post."
+            .into(),
+        format!(
+            "Statistics: smplan {}; mean ± sample SD; paired t and Wilcoxon signed-rank tests \
+             for VDS post vs 6 months; Spearman ρ between VDS and PSS; Welch t and \
+             Mann–Whitney U for fading by subtype; all two-sided, exact p-values beside the \
+             approximations where every permutation can be enumerated.",
+            env!("CARGO_PKG_VERSION")
+        ),
+    ]);
 }
 
 fn by_subtype(patients: &[Patient]) -> [(&'static str, Vec<&Patient>); 3] {

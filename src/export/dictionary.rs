@@ -691,6 +691,39 @@ mod tests {
         }
     }
 
+    /// The ranges the dictionary prints are the ones the parsers enforce, at both edges.
+    #[test]
+    fn printed_ranges_are_what_validation_accepts() {
+        use crate::domain::{Fitzpatrick, Vds};
+        let bounds = |field: &str| -> (f64, f64) {
+            let a = get(field).allowed;
+            let mut it = a.split(|c: char| c == ',' || c == ' ');
+            let lo = it.next().unwrap().parse().unwrap();
+            let hi = it
+                .find(|w| w.parse::<f64>().is_ok())
+                .unwrap()
+                .parse()
+                .unwrap();
+            (lo, hi)
+        };
+        let (lo, hi) = bounds("vds_6m");
+        assert!(Vds::new(lo).is_ok() && Vds::new(hi).is_ok());
+        assert!(Vds::new(lo - 0.1).is_err() && Vds::new(hi + 0.1).is_err());
+        let pss: Vec<u8> = get("pss_post")
+            .allowed
+            .split(" | ")
+            .map(|c| c.split(',').next().unwrap().parse().unwrap())
+            .collect();
+        for v in 0..=10u8 {
+            assert_eq!(Pss::new(v).is_ok(), pss.contains(&v), "PSS {v}");
+        }
+        for v in 0..=10u8 {
+            let listed = get("fitzpatrick").allowed.starts_with(&format!("{v},"))
+                || get("fitzpatrick").allowed.contains(&format!("| {v},"));
+            assert_eq!(Fitzpatrick::new(v).is_ok(), listed, "Fitzpatrick {v}");
+        }
+    }
+
     #[test]
     fn identifiers_are_flagged() {
         for f in ["name", "birth_date", "expectations", "sessions[].operator"] {

@@ -189,6 +189,8 @@ h1, h2, h3 { page-break-after: avoid; break-after: avoid; }
 table { border-collapse: collapse; margin: .6em 0; page-break-inside: avoid; break-inside: avoid; }
 th, td { border: 1px solid #777; padding: .2em .5em; text-align: left; vertical-align: top; }
 th { background: #eee; }
+thead { display: table-header-group; }
+tr { break-inside: avoid; page-break-inside: avoid; }
 td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
 p.note { font-size: .9em; color: #333; font-style: italic; }
 @page { margin: 15mm; }

@@ -697,7 +697,7 @@ mod tests {
         use crate::domain::{Fitzpatrick, Vds};
         let bounds = |field: &str| -> (f64, f64) {
             let a = get(field).allowed;
-            let mut it = a.split(|c: char| c == ',' || c == ' ');
+            let mut it = a.split([',', ' ']);
             let lo = it.next().unwrap().parse().unwrap();
             let hi = it
                 .find(|w| w.parse::<f64>().is_ok())

@@ -13,6 +13,9 @@ pub struct MannWhitney {
     /// Two-sided p by SciPy's method choice (see [`Method`] in `method`).
     pub p: f64,
     pub method: Method,
+    /// Two-sided p from the normal approximation with tie and continuity correction, whatever
+    /// SciPy would choose (for comparing with the exact p).
+    pub p_normal: f64,
     /// Two-sided p over every split of the pooled values into groups of n₁ and n₂, ties kept:
     /// the share of splits whose rank sum lies at least as far from its mean as the observed
     /// one. Equal to SciPy's exact p without ties. `None` when the count would be too costly
@@ -42,12 +45,12 @@ pub fn mann_whitney(a: &[f64], b: &[f64]) -> Option<MannWhitney> {
     let u = u1.max(f1 * f2 - u1);
 
     let p_exact = exact_p(&ranked.doubled, n1);
+    let n = f1 + f2;
+    let s = (f1 * f2 / 12.0 * ((n + 1.0) - ranked.tie_term() / (n * (n - 1.0)))).sqrt();
+    let z = (u - f1 * f2 / 2.0 - 0.5) / s;
+    let p_normal = (2.0 * dist::normal_sf(z)?).clamp(0.0, 1.0);
     let (p, method) = if (n1 > 8 && n2 > 8) || ranked.has_ties() {
-        let n = f1 + f2;
-        let s = (f1 * f2 / 12.0 * ((n + 1.0) - ranked.tie_term() / (n * (n - 1.0)))).sqrt();
-        let z = (u - f1 * f2 / 2.0 - 0.5) / s;
-        let p = (2.0 * dist::normal_sf(z)?).clamp(0.0, 1.0);
-        (p, Method::NormalTieContinuity)
+        (p_normal, Method::NormalTieContinuity)
     } else {
         // Small and tie-free: SciPy's exact distribution, which the split count equals.
         (p_exact?, Method::Exact)
@@ -58,6 +61,7 @@ pub fn mann_whitney(a: &[f64], b: &[f64]) -> Option<MannWhitney> {
         u: u1,
         p,
         method,
+        p_normal,
         p_exact,
     })
 }

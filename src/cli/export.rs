@@ -3,7 +3,7 @@
 
 use super::{Ctx, fail};
 use crate::domain::{Patient, SCHEMA_VERSION};
-use crate::store::{OpenOptions, Registry, fsutil};
+use crate::store::{Registry, fsutil};
 use serde::Serialize;
 use std::io::Write;
 use std::path::Path;
@@ -28,10 +28,7 @@ pub struct JsonExport<'a> {
 }
 
 pub fn run(ctx: &Ctx, format: Format, deidentify: bool, output: Option<&Path>) -> ExitCode {
-    let reg = match Registry::open(
-        &ctx.data_dir,
-        OpenOptions::new(false, &ctx.operator, ctx.today),
-    ) {
+    let reg = match Registry::open(&ctx.data_dir, ctx.open_options(false, &ctx.protocol())) {
         Ok(r) => r,
         Err(e) => return fail(e),
     };

@@ -5,7 +5,7 @@ use super::Ctx;
 use crate::domain::Patient;
 use crate::export::report::{ReportContext, case_series, patient_report};
 use crate::protocol::Protocol;
-use crate::store::{OpenOptions, Registry, fsutil};
+use crate::store::{Registry, fsutil};
 use std::io::Write;
 use std::path::Path;
 use std::process::ExitCode;
@@ -49,13 +49,9 @@ pub fn run(ctx: &Ctx, record_id: Option<&str>, html: bool, output: Option<&Path>
 /// protocol refused, damaged files) go to standard error, so standard output stays the
 /// document alone.
 pub(crate) fn open_for_reading(ctx: &Ctx) -> Result<(Protocol, Registry), String> {
-    let (protocol, warnings) = Protocol::load(&ctx.data_dir);
-    for w in warnings {
-        eprintln!("smplan: warning: {w}");
-    }
-    let mut opts = OpenOptions::new(false, &ctx.operator, ctx.today);
-    opts.known_zones = protocol.zone_ids();
-    let registry = Registry::open(&ctx.data_dir, opts).map_err(|e| e.to_string())?;
+    let protocol = ctx.protocol();
+    let registry = Registry::open(&ctx.data_dir, ctx.open_options(false, &protocol))
+        .map_err(|e| e.to_string())?;
     for p in registry.report().problems() {
         eprintln!("smplan: warning: {p}; left out");
     }

@@ -381,54 +381,51 @@ impl Protocol {
             }
         }
         for s in Subtype::ALL {
-            let map = self.needle_by_zone.for_subtype(s);
             let section = format!("needle_by_zone.{}", s.id());
-            for z in &self.zones.items {
-                match map.get(&z.id) {
-                    None => {
-                        return Err(err(
-                            format!("{section}.{}", z.id),
-                            "is missing: every zone needs a default needle",
-                        ));
-                    }
-                    Some(code) if self.needle(code).is_none() => {
-                        return Err(err(
-                            format!("{section}.{}", z.id),
-                            format!("'{code}' is not in the needle catalogue"),
-                        ));
-                    }
-                    Some(_) => {}
-                }
-            }
-            if let Some(k) = map.keys().find(|k| self.zone(k).is_none()) {
-                return Err(err(
-                    format!("{section}.{k}"),
-                    "is not a zone of this protocol",
-                ));
-            }
+            self.check_zone_map(
+                self.needle_by_zone.for_subtype(s),
+                &section,
+                "a default needle",
+                |code| match self.needle(code) {
+                    Some(_) => Ok(()),
+                    None => Err(format!("'{code}' is not in the needle catalogue")),
+                },
+            )?;
         }
         Ok(())
     }
 
     fn validate_depth(&self) -> Result<(), ProtocolError> {
+        self.check_zone_map(&self.depth.zones, "depth.zones", "a depth range", |r| {
+            check_depth(*r)
+        })?;
+        check_depth(self.depth.scar_tissue).map_err(|m| err("depth.scar_tissue", m))
+    }
+
+    /// A per-zone table must name every zone of the protocol, no other, with valid values.
+    fn check_zone_map<V>(
+        &self,
+        map: &BTreeMap<String, V>,
+        section: &str,
+        what: &str,
+        check: impl Fn(&V) -> Result<(), String>,
+    ) -> Result<(), ProtocolError> {
         for z in &self.zones.items {
-            match self.depth.zones.get(&z.id) {
+            let field = format!("{section}.{}", z.id);
+            match map.get(&z.id) {
                 None => {
-                    return Err(err(
-                        format!("depth.zones.{}", z.id),
-                        "is missing: every zone needs a depth range",
-                    ));
+                    return Err(err(field, format!("is missing: every zone needs {what}")));
                 }
-                Some(r) => check_depth(*r).map_err(|m| err(format!("depth.zones.{}", z.id), m))?,
+                Some(v) => check(v).map_err(|m| err(field, m))?,
             }
         }
-        if let Some(k) = self.depth.zones.keys().find(|k| self.zone(k).is_none()) {
-            return Err(err(
-                format!("depth.zones.{k}"),
+        match map.keys().find(|k| self.zone(k).is_none()) {
+            Some(k) => Err(err(
+                format!("{section}.{k}"),
                 "is not a zone of this protocol",
-            ));
+            )),
+            None => Ok(()),
         }
-        check_depth(self.depth.scar_tissue).map_err(|m| err("depth.scar_tissue", m))
     }
 
     fn validate_density(&self) -> Result<(), ProtocolError> {
@@ -592,6 +589,16 @@ impl Protocol {
 
     pub fn needle(&self, code: &str) -> Option<&Needle> {
         self.needles.items.iter().find(|n| n.code == code)
+    }
+
+    /// The needle codes of the catalogue, for pickers and messages.
+    pub fn needle_codes(&self) -> Vec<&str> {
+        self.needles.items.iter().map(|n| n.code.as_str()).collect()
+    }
+
+    /// The shade codes, lightest first.
+    pub fn shade_codes(&self) -> Vec<&str> {
+        self.shades.steps.iter().map(|s| s.code.as_str()).collect()
     }
 
     pub fn screen_items(&self) -> &[ScreenItemDef] {
@@ -795,7 +802,12 @@ fn strip_position(s: &str) -> &str {
 /// drafted in any state; only performing treatment is gated.
 pub fn can_record_session(patient: &Patient, protocol: &Protocol) -> Result<(), String> {
     let t = patient.screen.triage(protocol.screen_items());
-    match t.blocks_session(patient.clearance.as_ref()) {
+    // A clearance must say who gave it; a blank name is not a sign-off.
+    let clearance = patient
+        .clearance
+        .as_ref()
+        .filter(|c| !c.by.trim().is_empty());
+    match t.blocks_session(clearance) {
         Some(why) => Err(why),
         None => Ok(()),
     }

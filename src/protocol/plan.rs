@@ -14,7 +14,10 @@ pub fn is_scar_tissue(patient: &Patient, protocol: &Protocol, zone: &str) -> boo
     patient.subtype() == Subtype::Scarring || protocol.zone(zone).is_some_and(|z| z.scar)
 }
 
-/// The protocol's plan for one zone of this patient (no overrides).
+/// The protocol's plan for one zone of this patient (no overrides). `area_cm2` is the area
+/// measured at intake, else the protocol's default is used. A measured area is not marked
+/// as overridden: `overridden` lists edits of the plan itself, which win over the intake
+/// when the plan is regenerated.
 pub fn zone_plan(
     patient: &Patient,
     protocol: &Protocol,
@@ -70,10 +73,6 @@ pub fn zone_plan(
         sessions,
         overridden: Default::default(),
     };
-    if area_cm2.is_some() {
-        // A measured area is the practitioner's value, not the protocol's default.
-        zp.overridden.insert(PlanField::Area.key());
-    }
     zp.recompute_impressions();
     Ok(zp)
 }
@@ -211,6 +210,20 @@ impl PlanField {
     }
 }
 
+/// A code typed in any case, checked against the allowed codes.
+fn pick_code(field: &str, text: &str, what: &str, allowed: &[&str]) -> Result<String, String> {
+    let code = text.trim().to_ascii_uppercase();
+    if allowed.contains(&code.as_str()) {
+        Ok(code)
+    } else {
+        Err(format!(
+            "{field}: '{}' is not {what}; allowed: {}",
+            text.trim(),
+            allowed.join(", ")
+        ))
+    }
+}
+
 fn parse_number(field: &str, text: &str, unit: &str) -> Result<f64, String> {
     text.trim()
         .parse::<f64>()
@@ -238,20 +251,7 @@ pub fn apply_edit(
     };
     match field {
         PlanField::Needle => {
-            let code = text.trim().to_ascii_uppercase();
-            if protocol.needle(&code).is_none() {
-                let codes: Vec<_> = protocol
-                    .needles
-                    .items
-                    .iter()
-                    .map(|n| n.code.as_str())
-                    .collect();
-                return Err(format!(
-                    "needle: '{}' is not in the catalogue; allowed: {}",
-                    text.trim(),
-                    codes.join(", ")
-                ));
-            }
+            let code = pick_code("needle", text, "in the catalogue", &protocol.needle_codes())?;
             next.needle = code;
         }
         PlanField::Depth => {
@@ -297,20 +297,7 @@ pub fn apply_edit(
         }
         PlanField::Shade(s) => {
             let s = session(s)?;
-            let code = text.trim().to_ascii_uppercase();
-            if protocol.shade_step(&code).is_none() {
-                let codes: Vec<_> = protocol
-                    .shades
-                    .steps
-                    .iter()
-                    .map(|st| st.code.as_str())
-                    .collect();
-                return Err(format!(
-                    "{key}: '{}' is not a shade; allowed: {}",
-                    text.trim(),
-                    codes.join(", ")
-                ));
-            }
+            let code = pick_code(&key, text, "a shade", &protocol.shade_codes())?;
             next.sessions[s].shade = code;
         }
     }
@@ -320,14 +307,24 @@ pub fn apply_edit(
     Ok(())
 }
 
-/// Puts one cell back to the protocol's value and forgets that it was overridden.
+/// Puts one cell back to the protocol's value (the intake's, for a measured area) and
+/// forgets that it was overridden.
 pub fn revert_field(
     z: &mut ZonePlan,
     field: PlanField,
     patient: &Patient,
     protocol: &Protocol,
 ) -> Result<(), String> {
-    let area = (field != PlanField::Area).then_some(z.area_cm2);
+    // Area goes back to the intake's measurement, or the protocol default without one.
+    let area = if field == PlanField::Area {
+        patient
+            .zones
+            .iter()
+            .find(|a| a.zone == z.zone)
+            .and_then(|a| a.area_cm2)
+    } else {
+        Some(z.area_cm2)
+    };
     let fresh = zone_plan(patient, protocol, &z.zone, area)?;
     match field {
         PlanField::Needle => z.needle = fresh.needle,

@@ -60,6 +60,7 @@ fn no_identifier_in_the_reports() {
     let ctx = ReportContext {
         today: d("2025-12-01"),
         protocol: &protocol,
+        unreadable: 0,
     };
     let forbidden = forbidden(&cohort());
     let patients: Vec<_> = deidentified().into_iter().map(|r| r.patient).collect();

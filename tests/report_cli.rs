@@ -88,3 +88,25 @@ fn dictionary_export_is_csv() {
     assert_eq!(first, "field,form,label,type,allowed,identifier,deidentify");
     assert!(text.contains("\nvds_6m,csv,VDS at six months,number,"));
 }
+
+#[test]
+fn a_damaged_file_is_reported_and_the_case_series_says_so() {
+    let dir = registry();
+    std::fs::write(
+        dir.path().join("patients").join("BROKEN-1.json"),
+        b"{ not json",
+    )
+    .unwrap();
+    let o = smplan(dir.path(), &["report"]);
+    assert_eq!(o.status.code(), Some(1));
+    let md = String::from_utf8(o.stdout).unwrap();
+    assert!(md.contains("4 patients in the registry"), "{md}");
+    assert!(
+        md.contains("1 patient file(s) of the registry could not be read"),
+        "{md}"
+    );
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("BROKEN-1.json"), "{err}");
+    // A single patient's summary does not depend on the other files.
+    assert!(smplan(dir.path(), &["report", "SMP-002"]).status.success());
+}

@@ -13,6 +13,7 @@ fn with_ctx<T>(f: impl FnOnce(&ReportContext) -> T) -> T {
     let ctx = ReportContext {
         today: d("2025-12-01"),
         protocol: &protocol,
+        unreadable: 0,
     };
     f(&ctx)
 }

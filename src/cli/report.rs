@@ -15,9 +15,11 @@ pub fn run(ctx: &Ctx, record_id: Option<&str>, html: bool, output: Option<&Path>
         Ok(v) => v,
         Err(e) => return super::fail(e),
     };
+    let damaged = registry.report().damaged.len();
     let rctx = ReportContext {
         today: ctx.today,
         protocol: &protocol,
+        unreadable: damaged,
     };
     let doc = match record_id {
         Some(id) => match registry.get(id) {
@@ -39,10 +41,16 @@ pub fn run(ctx: &Ctx, record_id: Option<&str>, html: bool, output: Option<&Path>
     } else {
         doc.to_markdown()
     };
-    match write_output(output, text.as_bytes()) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => super::fail(e),
+    if let Err(e) = write_output(output, text.as_bytes()) {
+        return super::fail(e);
     }
+    if record_id.is_none() && damaged > 0 {
+        // As `export` does: the document is written, and the exit status says it is partial.
+        return super::fail(format!(
+            "the case series leaves out {damaged} damaged file(s); run `smplan check`"
+        ));
+    }
+    ExitCode::SUCCESS
 }
 
 /// The clinic protocol and the registry, opened for reading; warnings about either (a clinic

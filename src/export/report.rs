@@ -21,6 +21,8 @@ pub struct ReportContext<'a> {
     pub today: NaiveDate,
     /// The clinic protocol: zone names, health-screen items, and the protocol section.
     pub protocol: &'a Protocol,
+    /// Patient files of the registry that could not be read (the case series says so).
+    pub unreadable: usize,
 }
 
 impl ReportContext<'_> {
@@ -495,6 +497,13 @@ pub fn case_series(patients: &[Patient], ctx: &ReportContext) -> Doc {
         patients.len(),
         ctx.today
     ));
+    if ctx.unreadable > 0 {
+        d.para(format!(
+            "Warning: {} patient file(s) of the registry could not be read and are not counted \
+             here; run `smplan check`.",
+            ctx.unreadable
+        ));
+    }
     methods(&mut d, patients);
     cohort(&mut d, patients);
     protocol(&mut d, patients, ctx);
@@ -1111,6 +1120,7 @@ mod tests {
         let ctx = ReportContext {
             today: d("2026-09-01"),
             protocol: &pr,
+            unreadable: 0,
         };
         let doc = case_series(&[a, b], &ctx).to_markdown();
         assert!(

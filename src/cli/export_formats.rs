@@ -11,6 +11,7 @@
 use super::Ctx;
 use super::export::Format;
 use crate::domain::{Patient, SCHEMA_VERSION};
+use crate::export::deidentify::AGE_COLUMN;
 use crate::export::{self, ExportRecord, Kind};
 use crate::io::csv::{COLUMNS, to_row};
 use crate::store::{Registry, fsutil};
@@ -80,9 +81,6 @@ fn write_csv(out: &mut Vec<u8>, records: &[ExportRecord]) -> Result<(), csv::Err
     w.flush()?;
     Ok(())
 }
-
-/// The column de-identified CSV exports write instead of `birth_date`.
-pub const AGE_COLUMN: &str = "age_at_session1";
 
 /// File name of the secret in the data directory.
 pub const KEY_FILE: &str = "deidentify.key";

@@ -39,6 +39,9 @@ pub const MAX_SHIFT_DAYS: u64 = 364;
 /// Ages at or above this are written as this value.
 pub const AGE_CAP: u32 = 90;
 
+/// The CSV column de-identified exports write instead of `birth_date`.
+pub const AGE_COLUMN: &str = "age_at_session1";
+
 /// What a removed staff name is replaced with where the record needs a value.
 pub const WITHHELD: &str = "withheld";
 

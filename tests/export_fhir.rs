@@ -111,3 +111,73 @@ fn a_broken_bundle_is_rejected() {
     }
     assert!(!out.status.success(), "a broken bundle passed validation");
 }
+
+#[test]
+fn scores_and_dates_read_back_from_the_bundle() {
+    // Round trip: every VDS and PSS of the registry is in the bundle, on its patient, with its
+    // timepoint and date, and nothing else is.
+    let cohort = export_common::cohort();
+    let b: serde_json::Value = serde_json::from_slice(&fhir(None)).unwrap();
+    let entries = b["entry"].as_array().unwrap();
+    let id_of = |url: &str| -> String {
+        let e = entries.iter().find(|e| e["fullUrl"] == url).unwrap();
+        e["resource"]["identifier"][0]["value"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    let mut from_bundle = Vec::new();
+    for e in entries {
+        let r = &e["resource"];
+        let code = &r["code"]["coding"][0];
+        if r["resourceType"] != "Observation"
+            || code["system"] != smplan::export::fhir::SCORE_SYSTEM
+        {
+            continue;
+        }
+        let value = if code["code"] == "vds" {
+            r["valueQuantity"]["value"].as_f64().unwrap()
+        } else {
+            r["valueInteger"].as_f64().unwrap()
+        };
+        from_bundle.push((
+            id_of(r["subject"]["reference"].as_str().unwrap()),
+            code["code"].as_str().unwrap().to_string(),
+            r["extension"][0]["valueCode"].as_str().unwrap().to_string(),
+            r["effectiveDateTime"].as_str().unwrap().to_string(),
+            value,
+        ));
+    }
+    let mut from_registry = Vec::new();
+    for p in &cohort {
+        for f in &p.follow_ups {
+            let date = f.date.unwrap().to_string();
+            let tp = f.timepoint.id();
+            if let Some(v) = f.vds {
+                from_registry.push((
+                    p.record_id.clone(),
+                    "vds".into(),
+                    tp.clone(),
+                    date.clone(),
+                    v.value(),
+                ));
+            }
+            if let Some(v) = f.pss {
+                from_registry.push((
+                    p.record_id.clone(),
+                    "pss".into(),
+                    tp.clone(),
+                    date.clone(),
+                    f64::from(v.value()),
+                ));
+            }
+        }
+    }
+    let key = |a: &(String, String, String, String, f64),
+               b: &(String, String, String, String, f64)| {
+        (&a.0, &a.1, &a.2).cmp(&(&b.0, &b.1, &b.2))
+    };
+    from_bundle.sort_by(key);
+    from_registry.sort_by(key);
+    assert_eq!(from_bundle, from_registry);
+}

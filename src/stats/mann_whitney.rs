@@ -79,6 +79,13 @@ fn exact_p(doubled: &[i64], n1: usize) -> Option<f64> {
     } else {
         (n - n1, doubled[n1..].iter().sum())
     };
+    // Cheap bound first (rank sums are at most k · 2n), so large samples skip the sort.
+    if n.saturating_mul(k)
+        .saturating_mul(k.saturating_mul(2 * n) + 1)
+        > EXACT_WORK_LIMIT * 64
+    {
+        return None;
+    }
     let mut sorted: Vec<usize> = doubled.iter().map(|&d| d as usize).collect();
     sorted.sort_unstable();
     let smax: usize = sorted[n - k..].iter().sum();

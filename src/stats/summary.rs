@@ -8,7 +8,7 @@ use super::{
     Describe, MannWhitney, Method, SignedRank, Spearman, TTest, describe, mann_whitney, spearman,
     ttest, wilcoxon,
 };
-use crate::domain::{Patient, Subtype, Timepoint};
+use crate::domain::{AdverseKind, Patient, Subtype, Timepoint};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -136,16 +136,46 @@ fn tenths(x: f64) -> f64 {
     (x * 10.0).round() / 10.0
 }
 
-/// The summary of the contract over `patients`.
-pub fn summarize(patients: &[Patient]) -> Summary {
-    let all: Vec<&Patient> = patients.iter().collect();
-    let by =
-        |s: Subtype| -> Vec<&Patient> { patients.iter().filter(|p| p.subtype() == s).collect() };
+/// What the summary needs from one patient, read in a single pass: patient records are large
+/// and scattered in memory, so reading each score from them again for every figure cost more
+/// than all the statistics together on a big registry.
+#[derive(Debug, Clone, Copy)]
+struct Row {
+    subtype: Subtype,
+    vds_post: Option<f64>,
+    vds_6m: Option<f64>,
+    pss_post: Option<f64>,
+    pss_6m: Option<f64>,
+    /// Bit i set: the patient had an event of kind `AdverseKind::ALL[i]`.
+    adverse: u32,
+}
+
+impl Row {
+    fn of(p: &Patient) -> Row {
+        let adverse = p.adverse_events.iter().fold(0u32, |bits, e| {
+            let i = AdverseKind::ALL.iter().position(|k| *k == e.kind);
+            bits | i.map_or(0, |i| 1 << i)
+        });
+        Row {
+            subtype: p.subtype(),
+            vds_post: p.vds_at(Timepoint::Post),
+            vds_6m: p.vds_at(Timepoint::M6),
+            pss_post: p.pss_at(Timepoint::Post).map(f64::from),
+            pss_6m: p.pss_at(Timepoint::M6).map(f64::from),
+            adverse,
+        }
+    }
+}
+
+/// The summary of the contract over `patients` (a slice, or a registry's iterator).
+pub fn summarize<'a>(patients: impl IntoIterator<Item = &'a Patient>) -> Summary {
+    let all: Vec<Row> = patients.into_iter().map(Row::of).collect();
+    let by = |s: Subtype| -> Vec<Row> { all.iter().filter(|r| r.subtype == s).copied().collect() };
     let (aga, scar) = (by(Subtype::Androgenetic), by(Subtype::Scarring));
-    let delta = |ps: &[&Patient]| -> Vec<f64> { pairs(ps, vds_post, vds_6m).2 };
+    let delta = |rows: &[Row]| -> Vec<f64> { pairs(rows, vds_post, vds_6m).2 };
     let (da, ds) = (delta(&aga), delta(&scar));
     Summary {
-        patients: patients.len(),
+        patients: all.len(),
         groups: vec![
             group("all", &all),
             group(Subtype::Androgenetic.id(), &aga),
@@ -159,30 +189,35 @@ pub fn summarize(patients: &[Patient]) -> Summary {
     }
 }
 
-type Score = fn(&Patient) -> Option<f64>;
+type Score = fn(&Row) -> Option<f64>;
 
-fn vds_post(p: &Patient) -> Option<f64> {
-    p.vds_at(Timepoint::Post)
+fn vds_post(r: &Row) -> Option<f64> {
+    r.vds_post
 }
-fn vds_6m(p: &Patient) -> Option<f64> {
-    p.vds_at(Timepoint::M6)
+fn vds_6m(r: &Row) -> Option<f64> {
+    r.vds_6m
 }
-fn pss_post(p: &Patient) -> Option<f64> {
-    p.pss_at(Timepoint::Post).map(f64::from)
+fn pss_post(r: &Row) -> Option<f64> {
+    r.pss_post
 }
-fn pss_6m(p: &Patient) -> Option<f64> {
-    p.pss_at(Timepoint::M6).map(f64::from)
+fn pss_6m(r: &Row) -> Option<f64> {
+    r.pss_6m
 }
 
-fn values(ps: &[&Patient], f: Score) -> Vec<f64> {
-    ps.iter().filter_map(|p| f(p)).collect()
+fn values(rows: &[Row], f: Score) -> Vec<f64> {
+    rows.iter().filter_map(f).collect()
 }
 
 /// Both scores of every patient who has both, and their difference `a − b` in tenths.
-fn pairs(ps: &[&Patient], a: Score, b: Score) -> (Vec<f64>, Vec<f64>, Vec<f64>) {
-    let mut out = (Vec::new(), Vec::new(), Vec::new());
-    for p in ps {
-        if let (Some(x), Some(y)) = (a(p), b(p)) {
+fn pairs(rows: &[Row], a: Score, b: Score) -> (Vec<f64>, Vec<f64>, Vec<f64>) {
+    let n = rows.len();
+    let mut out = (
+        Vec::with_capacity(n),
+        Vec::with_capacity(n),
+        Vec::with_capacity(n),
+    );
+    for r in rows {
+        if let (Some(x), Some(y)) = (a(r), b(r)) {
             out.0.push(x);
             out.1.push(y);
             out.2.push(tenths(x - y));
@@ -191,41 +226,41 @@ fn pairs(ps: &[&Patient], a: Score, b: Score) -> (Vec<f64>, Vec<f64>, Vec<f64>) 
     out
 }
 
-fn group(name: &'static str, ps: &[&Patient]) -> GroupSummary {
-    let (post, m6, delta) = pairs(ps, vds_post, vds_6m);
+fn group(name: &'static str, rows: &[Row]) -> GroupSummary {
+    let (post, m6, delta) = pairs(rows, vds_post, vds_6m);
     let retention: Vec<f64> = post
         .iter()
         .zip(&m6)
         .filter(|(p, _)| **p > 0.0)
         .map(|(p, m)| m / p)
         .collect();
-    let pss6 = values(ps, pss_6m);
+    let pss6 = values(rows, pss_6m);
     let very = pss6.iter().filter(|&&v| v == 3.0).count();
-    let has_post = |p: &&&Patient| vds_post(p).is_some() || pss_post(p).is_some();
-    let has_6m = |p: &&&Patient| vds_6m(p).is_some() || pss_6m(p).is_some();
-    let with_post = ps.iter().filter(has_post).count();
-    let lost = ps.iter().filter(has_post).filter(|p| !has_6m(p)).count();
+    let has_post = |r: &&Row| r.vds_post.is_some() || r.pss_post.is_some();
+    let has_6m = |r: &&Row| r.vds_6m.is_some() || r.pss_6m.is_some();
+    let with_post = rows.iter().filter(has_post).count();
+    let lost = rows.iter().filter(has_post).filter(|r| !has_6m(r)).count();
     GroupSummary {
         group: name,
-        n: ps.len(),
-        vds_post: describe(&values(ps, vds_post)),
-        vds_6m: describe(&values(ps, vds_6m)),
+        n: rows.len(),
+        vds_post: describe(&values(rows, vds_post)),
+        vds_6m: describe(&values(rows, vds_6m)),
         delta_vds: describe(&delta),
-        pss_post: describe(&values(ps, pss_post)),
+        pss_post: describe(&values(rows, pss_post)),
         pss_6m: describe(&pss6),
         very_satisfied_6m: Share::new(very, pss6.len()),
         paired_t_vds: paired_out(ttest::paired_t_differences(&delta), delta.len()),
-        spearman_vds_pss_post: spearman_pair(ps, vds_post, pss_post),
-        spearman_vds_pss_6m: spearman_pair(ps, vds_6m, pss_6m),
+        spearman_vds_pss_post: spearman_pair(rows, vds_post, pss_post),
+        spearman_vds_pss_6m: spearman_pair(rows, vds_6m, pss_6m),
         retention: describe(&retention),
         wilcoxon_vds: signed_rank_out(wilcoxon::wilcoxon_differences(&delta), delta.len()),
         lost_to_follow_up: Share::new(lost, with_post),
-        adverse_events: adverse(ps),
+        adverse_events: adverse(rows),
     }
 }
 
-fn spearman_pair(ps: &[&Patient], a: Score, b: Score) -> SpearmanOut {
-    let (x, y, _) = pairs(ps, a, b);
+fn spearman_pair(rows: &[Row], a: Score, b: Score) -> SpearmanOut {
+    let (x, y, _) = pairs(rows, a, b);
     let s: Option<Spearman> = spearman(&x, &y);
     SpearmanOut {
         n: x.len(),
@@ -282,20 +317,21 @@ fn mw_out(m: Option<MannWhitney>, a: &[f64], b: &[f64]) -> MannWhitneyOut {
     }
 }
 
-fn adverse(ps: &[&Patient]) -> AdverseOut {
-    let mut by_type: BTreeMap<&'static str, usize> = BTreeMap::new();
-    let mut any = 0;
-    for p in ps {
-        let mut kinds: Vec<_> = p.adverse_events.iter().map(|e| e.kind).collect();
-        kinds.sort_unstable();
-        kinds.dedup();
-        any += usize::from(!kinds.is_empty());
-        for k in kinds {
-            *by_type.entry(k.id()).or_default() += 1;
-        }
-    }
+fn adverse(rows: &[Row]) -> AdverseOut {
+    let by_type = AdverseKind::ALL
+        .iter()
+        .enumerate()
+        .map(|(i, k)| {
+            (
+                k.id(),
+                rows.iter().filter(|r| r.adverse >> i & 1 == 1).count(),
+            )
+        })
+        .filter(|(_, n)| *n > 0)
+        .collect();
+    let any = rows.iter().filter(|r| r.adverse != 0).count();
     AdverseOut {
-        patients_with_any: Share::new(any, ps.len()),
+        patients_with_any: Share::new(any, rows.len()),
         by_type,
     }
 }
@@ -303,7 +339,7 @@ fn adverse(ps: &[&Patient]) -> AdverseOut {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::{AdverseEvent, AdverseKind, Pss, Vds};
+    use crate::domain::{AdverseEvent, Pss, Vds};
 
     fn patient(id: &str, s: Subtype, post: Option<(f64, u8)>, m6: Option<(f64, u8)>) -> Patient {
         let mut p = Patient::new(id, s);

@@ -67,16 +67,21 @@ fn rows_by_id(csv_text: &str) -> BTreeMap<String, BTreeMap<String, String>> {
         .collect()
 }
 
+/// The patients of `export --format json --deidentify`.
+fn deidentified_json_patients(dir: &std::path::Path) -> Vec<Patient> {
+    let json: serde_json::Value = serde_json::from_str(&stdout(&smplan(
+        dir,
+        &["export", "--format", "json", "--deidentify"],
+    )))
+    .unwrap();
+    serde_json::from_value(json["patients"].clone()).unwrap()
+}
+
 #[test]
 fn statistics_on_the_de_identified_exports_equal_the_originals() {
     let dir = registry();
     // JSON: the statistics computed from the de-identified records are the registry's.
-    let json: serde_json::Value = serde_json::from_str(&stdout(&smplan(
-        dir.path(),
-        &["export", "--format", "json", "--deidentify"],
-    )))
-    .unwrap();
-    let patients: Vec<Patient> = serde_json::from_value(json["patients"].clone()).unwrap();
+    let patients = deidentified_json_patients(dir.path());
     assert_eq!(patients.len(), 4);
     assert_eq!(
         smplan::stats::summarize(&patients),
@@ -107,12 +112,7 @@ fn statistics_on_the_de_identified_exports_equal_the_originals() {
 #[test]
 fn stats_command_agrees_on_a_registry_rebuilt_from_the_de_identified_export() {
     let dir = registry();
-    let json: serde_json::Value = serde_json::from_str(&stdout(&smplan(
-        dir.path(),
-        &["export", "--format", "json", "--deidentify"],
-    )))
-    .unwrap();
-    let patients: Vec<Patient> = serde_json::from_value(json["patients"].clone()).unwrap();
+    let patients = deidentified_json_patients(dir.path());
     // A second registry holding only what the de-identified export carries.
     let rebuilt = tempfile::tempdir().unwrap();
     let mut opts =

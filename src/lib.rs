@@ -9,7 +9,9 @@
 
 pub mod cli;
 pub mod domain;
+pub mod export;
 pub mod io;
 pub mod protocol;
+pub mod stats;
 pub mod store;
 pub mod tui;

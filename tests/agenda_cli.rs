@@ -243,3 +243,37 @@ fn an_empty_registry_has_an_empty_agenda() {
     let got = agenda_json(dir.path(), "2026-03-01", &[]);
     assert_eq!(got, json!([]));
 }
+
+#[test]
+fn import_accepts_the_zones_of_the_clinic_protocol() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    std::fs::create_dir_all(&data).unwrap();
+    let csv = dir.path().join("nape.csv");
+    std::fs::write(&csv, "record_id,subtype,zones\nZ01,scarring,nape\n").unwrap();
+    let import = || smplan(&data, "2026-03-01", &["import", csv.to_str().unwrap()]);
+    let out = import();
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "the built-in protocol has no nape zone"
+    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains("nape"));
+
+    let mut proto: Value = serde_json::from_str(include_str!("../assets/protocol.json")).unwrap();
+    let mut nape = proto["zones"]["items"][8].clone();
+    nape["id"] = json!("nape");
+    nape["name"] = json!("nape");
+    proto["zones"]["items"].as_array_mut().unwrap().push(nape);
+    for map in ["androgenetic", "scarring"] {
+        proto["needle_by_zone"][map]["nape"] = json!("0601RL");
+    }
+    proto["depth"]["zones"]["nape"] = json!([0.4, 0.6]);
+    std::fs::write(data.join("protocol.json"), proto.to_string()).unwrap();
+    let out = import();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

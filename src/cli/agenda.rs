@@ -5,7 +5,8 @@
 
 use super::Ctx;
 use crate::domain::validate::parse_date;
-use crate::protocol::{AgendaItem, Protocol, agenda};
+use crate::protocol::{AgendaItem, agenda};
+use crate::store::Registry;
 use chrono::{Days, NaiveDate};
 use std::process::ExitCode;
 use unicode_width::UnicodeWidthStr;
@@ -18,15 +19,21 @@ pub fn run(ctx: &Ctx, from: Option<&str>, days: u32, json: bool) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let (protocol, warnings) = Protocol::load(&ctx.data_dir);
-    for w in &warnings {
-        eprintln!("smplan: warning: {w}");
-    }
-    let patients = match load_patients(ctx, &protocol) {
-        Ok(p) => p,
-        Err(code) => return code,
+    let protocol = ctx.protocol();
+    // A reading command: no lock, so the agenda works while the UI is open.
+    let reg = match Registry::open(&ctx.data_dir, ctx.open_options(false, &protocol)) {
+        Ok(r) => r,
+        Err(e) => return super::fail(e),
     };
-    let items = agenda(&patients, &protocol, from, days);
+    // Damaged files are `smplan check`'s report; say that the agenda may miss patients.
+    let problems = reg.report().problems();
+    if !problems.is_empty() {
+        eprintln!(
+            "smplan: warning: {} damaged file(s) in the registry are left out of the agenda; run `smplan check`",
+            problems.len()
+        );
+    }
+    let items = agenda(reg.patients(), &protocol, from, days);
     if json {
         match serde_json::to_string_pretty(&items) {
             Ok(s) => println!("{s}"),
@@ -36,16 +43,6 @@ pub fn run(ctx: &Ctx, from: Option<&str>, days: u32, json: bool) -> ExitCode {
         print!("{}", table(&items, from, days));
     }
     ExitCode::SUCCESS
-}
-
-/// The registry's patients, read without taking the writer lock (reading commands always
-/// work, even while the UI is open).
-fn load_patients(
-    _ctx: &Ctx,
-    _protocol: &Protocol,
-) -> Result<Vec<crate::domain::Patient>, ExitCode> {
-    // Wired to `crate::store::Registry` once the store lands on this branch.
-    Err(super::not_built("agenda (reading the registry)"))
 }
 
 /// How an item stands on `from`, for the table's status column and its note.
@@ -75,7 +72,7 @@ pub fn table(items: &[AgendaItem], from: NaiveDate, days: u32) -> String {
         .checked_add_days(Days::new(u64::from(days.saturating_sub(1))))
         .unwrap_or(from);
     let range = if days == 0 {
-        format!("on {from} (open windows only)")
+        format!("on {from} (windows open that day, and overdue)")
     } else {
         format!(
             "from {from} to {last} ({days} day{})",
@@ -196,6 +193,6 @@ mod tests {
             t,
             "Agenda from 2026-03-01 to 2026-03-14 (14 days): nothing due and nothing overdue.\n"
         );
-        assert!(table(&[], d("2026-03-01"), 0).contains("open windows only"));
+        assert!(table(&[], d("2026-03-01"), 0).contains("windows open that day"));
     }
 }

@@ -1,1 +1,587 @@
+//! The patient CSV of the contract (import and `export --format csv`): header row, free
+//! column order, unknown columns refused, one row per patient, empty cell = not recorded.
+//!
+//! Reading goes through the `csv` crate into [`CsvRow`] (serde), every cell as text, so that
+//! each cell is then parsed by the domain's own parsers and a bad one is reported as
+//! `line N, column C: what is wrong and what is allowed`.
+//!
+//! The CSV holds a subset of a patient record. Importing with `--update` therefore changes
+//! only the columns the file has, and keeps whatever the CSV cannot express (session details,
+//! zone areas, plan, health screen, adverse-event severity...): exporting and re-importing
+//! with `--update` changes nothing.
 
+use crate::domain::validate::{check_record_id, parse_date};
+use crate::domain::{
+    AdverseEvent, AdverseKind, AffectedZone, Classification, Fitzpatrick, FollowUp, Patient, Pss,
+    Session, Sex, Subtype, Timepoint, ValidationContext, Vds,
+};
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+use std::fmt;
+use std::io::Write;
+use std::str::FromStr;
+
+/// The columns, in the order `export` writes them.
+pub const COLUMNS: [&str; 18] = [
+    "record_id",
+    "name",
+    "sex",
+    "birth_date",
+    "fitzpatrick",
+    "subtype",
+    "classification",
+    "zones",
+    "session1_date",
+    "session2_date",
+    "session3_date",
+    "post_date",
+    "vds_post",
+    "vds_6m",
+    "pss_post",
+    "pss_6m",
+    "m6_date",
+    "adverse_events",
+];
+
+/// Columns every file must have.
+pub const REQUIRED: [&str; 2] = ["record_id", "subtype"];
+
+/// One row as text; `None` is an empty cell or an absent column.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CsvRow {
+    pub record_id: Option<String>,
+    pub name: Option<String>,
+    pub sex: Option<String>,
+    pub birth_date: Option<String>,
+    pub fitzpatrick: Option<String>,
+    pub subtype: Option<String>,
+    pub classification: Option<String>,
+    pub zones: Option<String>,
+    pub session1_date: Option<String>,
+    pub session2_date: Option<String>,
+    pub session3_date: Option<String>,
+    pub post_date: Option<String>,
+    pub vds_post: Option<String>,
+    pub vds_6m: Option<String>,
+    pub pss_post: Option<String>,
+    pub pss_6m: Option<String>,
+    pub m6_date: Option<String>,
+    pub adverse_events: Option<String>,
+}
+
+/// One problem in the file. `line` 0 means the file as a whole.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CellError {
+    pub line: u64,
+    /// The column at fault; `None` for a whole row (or a record field no column holds,
+    /// named in the message).
+    pub column: Option<String>,
+    pub message: String,
+}
+
+impl CellError {
+    fn new(line: u64, column: &str, message: impl Into<String>) -> Self {
+        CellError {
+            line,
+            column: Some(column.to_string()),
+            message: message.into(),
+        }
+    }
+}
+
+impl fmt::Display for CellError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match (self.line, &self.column) {
+            (0, _) => f.write_str(&self.message),
+            (l, Some(c)) => write!(f, "line {l}, column {c}: {}", self.message),
+            (l, None) => write!(f, "line {l}: {}", self.message),
+        }
+    }
+}
+
+/// A parsed file: its columns, its rows with their line numbers, and the rows' problems of
+/// shape or encoding (kept so that they are reported with every other bad cell).
+#[derive(Debug, Clone)]
+pub struct CsvFile {
+    pub columns: Vec<String>,
+    pub rows: Vec<(u64, CsvRow)>,
+    pub problems: Vec<CellError>,
+}
+
+impl CsvFile {
+    pub fn has(&self, column: &str) -> bool {
+        self.columns.iter().any(|c| c == column)
+    }
+}
+
+/// Reads a whole file. An empty file or a bad header is refused at once; problems of the rows
+/// (encoding, number of cells) are kept in [`CsvFile::problems`].
+pub fn read(bytes: &[u8]) -> Result<CsvFile, Vec<CellError>> {
+    let body = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Err(vec![CellError {
+            line: 0,
+            column: None,
+            message: format!(
+                "the file is empty; the first line must name the columns (at least {})",
+                REQUIRED.join(" and ")
+            ),
+        }]);
+    }
+    let mut rdr = ::csv::ReaderBuilder::new().from_reader(body);
+    let mut errors = Vec::new();
+    let header_bytes = rdr.byte_headers().map_err(|e| vec![csv_error(&e)])?.clone();
+    let headers = ::csv::StringRecord::from_byte_record(header_bytes).map_err(|e| {
+        vec![CellError {
+            line: 1,
+            column: None,
+            message: format!(
+                "the header's column {} is not UTF-8 text; save the file as UTF-8 (in Excel: \"CSV UTF-8\")",
+                e.utf8_error().field() + 1
+            ),
+        }]
+    })?;
+    let columns: Vec<String> = headers.iter().map(|h| h.trim().to_string()).collect();
+    for (i, c) in columns.iter().enumerate() {
+        if !COLUMNS.contains(&c.as_str()) {
+            errors.push(CellError::new(
+                1,
+                c,
+                format!("unknown column; allowed columns: {}", COLUMNS.join(", ")),
+            ));
+        } else if columns[..i].contains(c) {
+            errors.push(CellError::new(1, c, "this column appears twice"));
+        }
+    }
+    for r in REQUIRED {
+        if !columns.iter().any(|c| c == r) {
+            errors.push(CellError::new(
+                1,
+                r,
+                "required column is missing from the header",
+            ));
+        }
+    }
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    let headers = ::csv::StringRecord::from(columns.clone());
+    let mut rows = Vec::new();
+    for rec in rdr.byte_records() {
+        let rec = match rec {
+            Ok(r) => r,
+            Err(e) => {
+                errors.push(csv_error(&e));
+                continue;
+            }
+        };
+        let line = rec.position().map(|p| p.line()).unwrap_or(0);
+        // Decode cell by cell, so one bad cell is named and the others still checked.
+        let mut cells = Vec::with_capacity(rec.len());
+        for (i, raw) in rec.iter().enumerate() {
+            match std::str::from_utf8(raw) {
+                Ok(t) => cells.push(t.to_string()),
+                Err(_) => {
+                    let col = columns.get(i).map(String::as_str).unwrap_or("?");
+                    errors.push(CellError::new(
+                        line,
+                        col,
+                        "is not UTF-8 text; save the file as UTF-8 (in Excel: \"CSV UTF-8\")",
+                    ));
+                    cells.push(String::from_utf8_lossy(raw).into_owned());
+                }
+            }
+        }
+        match ::csv::StringRecord::from(cells).deserialize::<CsvRow>(Some(&headers)) {
+            Ok(row) => rows.push((line, row)),
+            Err(e) => errors.push(CellError {
+                line,
+                column: None,
+                message: format!("cannot be read ({e})"),
+            }),
+        }
+    }
+    Ok(CsvFile {
+        columns,
+        rows,
+        problems: errors,
+    })
+}
+
+fn csv_error(e: &::csv::Error) -> CellError {
+    let line = e.position().map(|p| p.line()).unwrap_or(0);
+    let message = match e.kind() {
+        ::csv::ErrorKind::UnequalLengths {
+            expected_len, len, ..
+        } => format!(
+            "this row has {len} cells but the header has {expected_len}; check for a missing or extra comma, or quote cells that contain commas"
+        ),
+        _ => format!("cannot be read as CSV ({e})"),
+    };
+    CellError {
+        line: line.max(1),
+        column: None,
+        message,
+    }
+}
+
+/// The cells of one row being turned into a patient, and the problems found so far.
+struct Cells<'a> {
+    file: &'a CsvFile,
+    line: u64,
+    errors: Vec<CellError>,
+}
+
+impl Cells<'_> {
+    /// `None`: the file has no such column (leave the value alone); `Some(None)`: the cell
+    /// is empty (not recorded); `Some(Some(text))`.
+    fn get<'v>(&self, column: &str, value: &'v Option<String>) -> Option<Option<&'v str>> {
+        if !self.file.has(column) {
+            return None;
+        }
+        Some(value.as_deref().filter(|v| !v.trim().is_empty()))
+    }
+
+    /// Parses a present cell, recording the parser's message on failure.
+    fn parse<T>(
+        &mut self,
+        column: &str,
+        text: Option<&str>,
+        f: impl Fn(&str) -> Result<T, String>,
+    ) -> Option<T> {
+        match f(text?) {
+            Ok(v) => Some(v),
+            Err(m) => {
+                self.errors.push(CellError::new(self.line, column, m));
+                None
+            }
+        }
+    }
+
+    /// A column of the file applied to `target`: absent column keeps it, empty cell clears it.
+    fn set<T>(
+        &mut self,
+        target: &mut Option<T>,
+        column: &str,
+        value: &Option<String>,
+        f: impl Fn(&str) -> Result<T, String>,
+    ) {
+        if let Some(text) = self.get(column, value) {
+            *target = self.parse(column, text, f);
+        }
+    }
+}
+
+/// Builds the patient of one row, on top of `base` (the registry's version, when updating).
+/// Columns the file does not have leave `base` as it is; an empty cell clears the value.
+/// Returns the patient (bad cells left unset) and the bad cells.
+pub fn apply_row(
+    file: &CsvFile,
+    line: u64,
+    row: &CsvRow,
+    base: Option<&Patient>,
+) -> (Patient, Vec<CellError>) {
+    let mut c = Cells {
+        file,
+        line,
+        errors: Vec::new(),
+    };
+    let record_id = row.record_id.clone().unwrap_or_default();
+    if let Err(m) = check_record_id(&record_id) {
+        c.errors.push(CellError::new(line, "record_id", m));
+    }
+    let subtype = match c.get("subtype", &row.subtype).flatten() {
+        Some(t) => c.parse("subtype", Some(t), Subtype::from_str),
+        None => {
+            c.errors.push(CellError::new(
+                line,
+                "subtype",
+                "is empty; required: androgenetic or scarring",
+            ));
+            None
+        }
+    };
+    let mut p = match base {
+        Some(b) => b.clone(),
+        None => Patient::new(record_id, subtype.unwrap_or(Subtype::Androgenetic)),
+    };
+    if let Some(s) = subtype {
+        p.alopecia.subtype = s;
+    }
+    c.set(&mut p.name, "name", &row.name, |t| Ok(t.to_string()));
+    c.set(&mut p.sex, "sex", &row.sex, Sex::from_str);
+    c.set(&mut p.birth_date, "birth_date", &row.birth_date, parse_date);
+    c.set(
+        &mut p.fitzpatrick,
+        "fitzpatrick",
+        &row.fitzpatrick,
+        Fitzpatrick::from_str,
+    );
+    c.set(
+        &mut p.alopecia.classification,
+        "classification",
+        &row.classification,
+        |t| Ok(Classification::parse(t)),
+    );
+    if let Some(text) = c.get("zones", &row.zones) {
+        let old = std::mem::take(&mut p.zones);
+        for z in text.unwrap_or("").split(';').map(str::trim) {
+            if z.is_empty() {
+                continue;
+            }
+            let area_cm2 = old.iter().find(|o| o.zone == z).and_then(|o| o.area_cm2);
+            p.zones.push(AffectedZone {
+                zone: z.to_string(),
+                area_cm2,
+            });
+        }
+    }
+    let session_cells = [&row.session1_date, &row.session2_date, &row.session3_date];
+    for (i, value) in session_cells.into_iter().enumerate() {
+        let number = i as u8 + 1;
+        let column = format!("session{number}_date");
+        let Some(text) = c.get(&column, value) else {
+            continue;
+        };
+        match text {
+            Some(t) => {
+                if let Some(date) = c.parse(&column, Some(t), parse_date) {
+                    match p.sessions.iter_mut().find(|s| s.number == number) {
+                        Some(s) => s.date = date,
+                        None => p.sessions.push(Session::new(number, date)),
+                    }
+                }
+            }
+            None => p.sessions.retain(|s| s.number != number),
+        }
+    }
+    p.sessions.sort_by_key(|s| s.number);
+    let follow_ups = [
+        (
+            Timepoint::Post,
+            ["post_date", "vds_post", "pss_post"],
+            [&row.post_date, &row.vds_post, &row.pss_post],
+        ),
+        (
+            Timepoint::M6,
+            ["m6_date", "vds_6m", "pss_6m"],
+            [&row.m6_date, &row.vds_6m, &row.pss_6m],
+        ),
+    ];
+    for (tp, [dc, vc, pc], [date, vds, pss]) in follow_ups {
+        let mut f = p
+            .follow_up(tp)
+            .cloned()
+            .unwrap_or_else(|| FollowUp::new(tp));
+        c.set(&mut f.date, dc, date, parse_date);
+        c.set(&mut f.vds, vc, vds, Vds::from_str);
+        c.set(&mut f.pss, pc, pss, Pss::from_str);
+        p.follow_ups.retain(|x| x.timepoint != tp);
+        if f != FollowUp::new(tp) {
+            p.follow_ups.push(f);
+        }
+    }
+    p.follow_ups.sort_by_key(|f| f.timepoint);
+    if let Some(text) = c.get("adverse_events", &row.adverse_events) {
+        p.adverse_events =
+            merge_events(parse_adverse_events(text.unwrap_or("")), &p.adverse_events);
+    }
+    (p, c.errors)
+}
+
+/// The `adverse_events` cell: `;`-separated adverse-event ids (`infection; patchy_fading`);
+/// text that is not an id is kept as an `other` event with the text as its description
+/// (neighbouring pieces of such text stay together), so nothing a clinic typed is lost and
+/// export then import gives it back. `none` means no events.
+pub fn parse_adverse_events(cell: &str) -> Vec<AdverseEvent> {
+    let t = cell.trim();
+    if t.is_empty() || t.eq_ignore_ascii_case("none") {
+        return Vec::new();
+    }
+    let mut out: Vec<AdverseEvent> = Vec::new();
+    let mut text: Vec<&str> = Vec::new();
+    let flush = |text: &mut Vec<&str>, out: &mut Vec<AdverseEvent>| {
+        let joined = text.join(";");
+        let joined = joined.trim();
+        if !joined.is_empty() {
+            let mut e = AdverseEvent::new(AdverseKind::Other);
+            e.description = Some(joined.to_string());
+            out.push(e);
+        }
+        text.clear();
+    };
+    for piece in t.split(';') {
+        match piece.parse::<AdverseKind>() {
+            Ok(kind) if !piece.trim().is_empty() => {
+                flush(&mut text, &mut out);
+                out.push(AdverseEvent::new(kind));
+            }
+            _ => text.push(piece),
+        }
+    }
+    flush(&mut text, &mut out);
+    out
+}
+
+/// Keeps the details (severity, resolved, onset...) of events the registry already has when
+/// the CSV names the same event again.
+fn merge_events(parsed: Vec<AdverseEvent>, existing: &[AdverseEvent]) -> Vec<AdverseEvent> {
+    let mut used = vec![false; existing.len()];
+    parsed
+        .into_iter()
+        .map(|e| {
+            let found = existing.iter().enumerate().position(|(i, x)| {
+                !used[i]
+                    && x.kind == e.kind
+                    && (e.kind != AdverseKind::Other || x.description == e.description)
+            });
+            match found {
+                Some(i) => {
+                    used[i] = true;
+                    existing[i].clone()
+                }
+                None => e,
+            }
+        })
+        .collect()
+}
+
+/// The `adverse_events` cell of a record (see [`parse_adverse_events`]).
+pub fn format_adverse_events(events: &[AdverseEvent]) -> String {
+    let parts: Vec<String> = events
+        .iter()
+        .map(|e| match (&e.kind, &e.description) {
+            (AdverseKind::Other, Some(d)) if !d.trim().is_empty() => d.clone(),
+            (k, _) => k.id().to_string(),
+        })
+        .collect();
+    parts.join(";")
+}
+
+/// Turns every row into a patient, checked against the file and the registry: duplicate
+/// ids, ids already present without `update`, each cell, and the whole-record rules. Either
+/// every row is good, or every problem is returned.
+pub fn plan_import<'a>(
+    file: &CsvFile,
+    existing: impl Fn(&str) -> Option<&'a Patient>,
+    update: bool,
+    ctx: &ValidationContext,
+) -> Result<Vec<Patient>, Vec<CellError>> {
+    let mut errors = file.problems.clone();
+    let mut patients = Vec::new();
+    let mut seen: HashMap<String, u64> = HashMap::new();
+    if file.rows.is_empty() && errors.is_empty() {
+        return Err(vec![CellError {
+            line: 0,
+            column: None,
+            message: "the file has a header but no patient rows".to_string(),
+        }]);
+    }
+    for (line, row) in &file.rows {
+        let line = *line;
+        let id = row.record_id.clone().unwrap_or_default();
+        let base = existing(&id);
+        if !id.is_empty() {
+            if let Some(first) = seen.get(&id) {
+                errors.push(CellError::new(
+                    line,
+                    "record_id",
+                    format!("'{id}' is already on line {first}; each patient takes one row"),
+                ));
+                continue;
+            }
+            seen.insert(id.clone(), line);
+            if base.is_some() && !update {
+                errors.push(CellError::new(
+                    line,
+                    "record_id",
+                    format!("'{id}' is already in the registry; import with --update to change it"),
+                ));
+                continue;
+            }
+        }
+        let (p, bad_cells) = apply_row(file, line, row, base);
+        // Whole-record rules too, except where a bad cell already explains the problem (a
+        // date that did not parse makes the order of the dates meaningless).
+        let bad: Vec<&str> = bad_cells
+            .iter()
+            .filter_map(|e| e.column.as_deref())
+            .collect();
+        let date_failed = bad.iter().any(|c| c.ends_with("_date"));
+        errors.extend(bad_cells.iter().cloned());
+        for inv in p.validate(ctx) {
+            let f = inv.field.as_str();
+            if f == "record_id" || bad.contains(&f) || (date_failed && f.ends_with("_date")) {
+                continue;
+            }
+            let column = COLUMNS.contains(&f);
+            errors.push(CellError {
+                line,
+                column: column.then(|| inv.field.clone()),
+                message: if column {
+                    inv.message
+                } else {
+                    format!("{}: {}", inv.field, inv.message)
+                },
+            });
+        }
+        patients.push(p);
+    }
+    if errors.is_empty() {
+        Ok(patients)
+    } else {
+        errors.sort_by_key(|e| e.line);
+        Err(errors)
+    }
+}
+
+/// The row of a patient (what the CSV can hold of it).
+pub fn to_row(p: &Patient) -> CsvRow {
+    let date = |d: Option<chrono::NaiveDate>| d.map(|d| d.format("%Y-%m-%d").to_string());
+    let fu = |tp: Timepoint| p.follow_up(tp);
+    let zones: Vec<&str> = p.zones.iter().map(|z| z.zone.as_str()).collect();
+    let events = format_adverse_events(&p.adverse_events);
+    CsvRow {
+        record_id: Some(p.record_id.clone()),
+        name: p.name.clone(),
+        sex: p.sex.map(|s| s.code().to_string()),
+        birth_date: date(p.birth_date),
+        fitzpatrick: p.fitzpatrick.map(|f| f.number().to_string()),
+        subtype: Some(p.subtype().id().to_string()),
+        classification: p.alopecia.classification.as_ref().map(|c| c.to_string()),
+        zones: (!zones.is_empty()).then(|| zones.join(";")),
+        session1_date: date(p.session_date(1)),
+        session2_date: date(p.session_date(2)),
+        session3_date: date(p.session_date(3)),
+        post_date: date(fu(Timepoint::Post).and_then(|f| f.date)),
+        vds_post: fu(Timepoint::Post)
+            .and_then(|f| f.vds)
+            .map(|v| v.to_string()),
+        vds_6m: fu(Timepoint::M6).and_then(|f| f.vds).map(|v| v.to_string()),
+        pss_post: fu(Timepoint::Post)
+            .and_then(|f| f.pss)
+            .map(|v| v.to_string()),
+        pss_6m: fu(Timepoint::M6).and_then(|f| f.pss).map(|v| v.to_string()),
+        m6_date: date(fu(Timepoint::M6).and_then(|f| f.date)),
+        adverse_events: (!events.is_empty()).then_some(events),
+    }
+}
+
+/// Writes the header and one row per patient.
+pub fn write<'a, W: Write>(
+    out: W,
+    patients: impl IntoIterator<Item = &'a Patient>,
+) -> Result<(), ::csv::Error> {
+    let mut w = ::csv::WriterBuilder::new()
+        .has_headers(false)
+        .from_writer(out);
+    w.write_record(COLUMNS)?;
+    for p in patients {
+        w.serialize(to_row(p))?;
+    }
+    w.flush()?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests;

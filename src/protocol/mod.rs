@@ -802,7 +802,12 @@ fn strip_position(s: &str) -> &str {
 /// drafted in any state; only performing treatment is gated.
 pub fn can_record_session(patient: &Patient, protocol: &Protocol) -> Result<(), String> {
     let t = patient.screen.triage(protocol.screen_items());
-    match t.blocks_session(patient.clearance.as_ref()) {
+    // A clearance must say who gave it; a blank name is not a sign-off.
+    let clearance = patient
+        .clearance
+        .as_ref()
+        .filter(|c| !c.by.trim().is_empty());
+    match t.blocks_session(clearance) {
         Some(why) => Err(why),
         None => Ok(()),
     }

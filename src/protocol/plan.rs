@@ -14,7 +14,10 @@ pub fn is_scar_tissue(patient: &Patient, protocol: &Protocol, zone: &str) -> boo
     patient.subtype() == Subtype::Scarring || protocol.zone(zone).is_some_and(|z| z.scar)
 }
 
-/// The protocol's plan for one zone of this patient (no overrides).
+/// The protocol's plan for one zone of this patient (no overrides). `area_cm2` is the area
+/// measured at intake, else the protocol's default is used. A measured area is not marked
+/// as overridden: `overridden` lists edits of the plan itself, which win over the intake
+/// when the plan is regenerated.
 pub fn zone_plan(
     patient: &Patient,
     protocol: &Protocol,
@@ -70,10 +73,6 @@ pub fn zone_plan(
         sessions,
         overridden: Default::default(),
     };
-    if area_cm2.is_some() {
-        // A measured area is the practitioner's value, not the protocol's default.
-        zp.overridden.insert(PlanField::Area.key());
-    }
     zp.recompute_impressions();
     Ok(zp)
 }
@@ -308,14 +307,24 @@ pub fn apply_edit(
     Ok(())
 }
 
-/// Puts one cell back to the protocol's value and forgets that it was overridden.
+/// Puts one cell back to the protocol's value (the intake's, for a measured area) and
+/// forgets that it was overridden.
 pub fn revert_field(
     z: &mut ZonePlan,
     field: PlanField,
     patient: &Patient,
     protocol: &Protocol,
 ) -> Result<(), String> {
-    let area = (field != PlanField::Area).then_some(z.area_cm2);
+    // Area goes back to the intake's measurement, or the protocol default without one.
+    let area = if field == PlanField::Area {
+        patient
+            .zones
+            .iter()
+            .find(|a| a.zone == z.zone)
+            .and_then(|a| a.area_cm2)
+    } else {
+        Some(z.area_cm2)
+    };
     let fresh = zone_plan(patient, protocol, &z.zone, area)?;
     match field {
         PlanField::Needle => z.needle = fresh.needle,

@@ -70,6 +70,13 @@ pub fn spacing_warnings(dates: &[Option<NaiveDate>], protocol: &Protocol) -> Vec
     out
 }
 
+/// Spacing warnings for the sessions a patient has had (see [`spacing_warnings`]).
+pub fn patient_spacing_warnings(patient: &Patient, protocol: &Protocol) -> Vec<String> {
+    let last = patient.sessions.iter().map(|s| s.number).max().unwrap_or(0);
+    let dates: Vec<Option<NaiveDate>> = (1..=last).map(|n| patient.session_date(n)).collect();
+    spacing_warnings(&dates, protocol)
+}
+
 /// A due date with the window around it (both ends included).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Window {

@@ -386,9 +386,10 @@ fn androgenetic_plan_per_zone() {
     assert_eq!(imp, [450, 600, 450]); // 20 × 75 × (0.3, 0.4, 0.3)
     let fr: Vec<f64> = vertex.sessions.iter().map(|s| s.fraction).collect();
     assert_eq!(fr, [0.3, 0.7, 1.0]);
+    assert_eq!(vertex.area_cm2, 20.0, "the measured area");
     assert!(
-        vertex.overridden.contains("area_cm2"),
-        "a measured area is the practitioner's"
+        vertex.overridden.is_empty(),
+        "the intake is not a plan edit"
     );
     // A scar zone in an AGA patient: finer needle, shallower, lower target.
     let scar = &plan.zones[2];
@@ -476,14 +477,7 @@ fn edits_are_validated_remembered_and_recompute_impressions() {
     let keys: Vec<_> = z.overridden.iter().map(String::as_str).collect();
     assert_eq!(
         keys,
-        [
-            "area_cm2",
-            "depth",
-            "fraction.1",
-            "needle",
-            "shade.3",
-            "target_density"
-        ]
+        ["depth", "fraction.1", "needle", "shade.3", "target_density"]
     );
 
     let before = z.clone();
@@ -508,6 +502,13 @@ fn edits_are_validated_remembered_and_recompute_impressions() {
     assert_eq!(z.target_density, 75.0);
     assert!(!z.overridden.contains("target_density"));
     assert_eq!(z.sessions[0].impressions, 600); // 20 × 75 × 0.4 (fraction still overridden)
+    apply_edit(z, PlanField::Area, "33.5", &proto).unwrap();
+    assert_eq!(z.area_cm2, 33.5);
+    revert_field(z, PlanField::Area, &p, &proto).unwrap();
+    assert_eq!(
+        z.area_cm2, 20.0,
+        "back to the measured area, not the default 50"
+    );
 }
 
 #[test]
@@ -535,6 +536,7 @@ fn regenerating_keeps_overrides() {
     );
     let (mut plan, _) = generate_plan(&p, &proto);
     apply_edit(&mut plan.zones[1], PlanField::Needle, "1003RL", &proto).unwrap();
+    apply_edit(&mut plan.zones[0], PlanField::Area, "12", &proto).unwrap();
     plan.start_date = Some(d("2026-03-02"));
     let mut clinic = proto.clone();
     clinic.density.target_fu_per_cm2 = 70.0;
@@ -543,6 +545,11 @@ fn regenerating_keeps_overrides() {
     assert_eq!(next.zones[1].needle, "1003RL");
     assert_eq!(next.zones[1].target_density, 70.0);
     assert_eq!(next.start_date, plan.start_date);
+    assert_eq!(
+        next.zones[0].area_cm2, 12.0,
+        "a plan edit wins over the intake"
+    );
+    assert_eq!(next.zones[1].area_cm2, 50.0, "default area, no edit");
 }
 
 // ---- triage gate --------------------------------------------------------------------
@@ -555,6 +562,15 @@ fn session_gate_follows_triage_and_clearance() {
     p.screen.answers.insert("diabetes".into(), true);
     let e = can_record_session(&p, &proto).unwrap_err();
     assert!(e.contains("clearance") && e.contains("diabetes"), "{e}");
+    p.clearance = Some(Clearance {
+        by: " ".into(),
+        date: d("2026-02-01"),
+        note: None,
+    });
+    assert!(
+        can_record_session(&p, &proto).is_err(),
+        "a nameless clearance"
+    );
     p.clearance = Some(Clearance {
         by: "Dr Li".into(),
         date: d("2026-02-01"),
@@ -596,6 +612,14 @@ fn session_dates_and_spacing_warnings() {
     let w = schedule::spacing_warnings(&close, &proto);
     assert_eq!(w.len(), 1);
     assert!(w[0].contains("session 2 is 5 days"), "{}", w[0]);
+    let p = with_sessions("P", &["2026-01-01", "2026-01-04", "2026-01-11"]);
+    let w = schedule::patient_spacing_warnings(&p, &proto);
+    assert_eq!(w.len(), 1, "{w:?}");
+    assert!(
+        w[0].contains("session 2 is 3 days after session 1"),
+        "{}",
+        w[0]
+    );
     let back = [Some(d("2026-01-08")), Some(d("2026-01-01"))];
     assert!(schedule::spacing_warnings(&back, &proto)[0].contains("before session 1"));
 }
@@ -816,4 +840,63 @@ fn mistakes_in_the_pretty_printed_file_name_the_field() {
     let e = Protocol::parse(&text).unwrap_err();
     assert_eq!(e.field, "needles.items[2].colour", "{e}");
     assert!(e.message.contains("colour"), "{e}");
+}
+
+proptest::proptest! {
+    /// Whatever the area, density and ramp, the sessions add up to area × density within
+    /// rounding (half an impression per session), and no session plans a negative count.
+    #[test]
+    fn impressions_add_up_to_the_target(
+        area in 0.5f64..400.0,
+        density in 1.0f64..150.0,
+        a in 0.05f64..0.45,
+        b in 0.5f64..0.95,
+    ) {
+        let proto = Protocol::builtin();
+        let p = patient(Subtype::Androgenetic, &[("vertex", Some(area))]);
+        let (mut plan, _) = generate_plan(&p, &proto);
+        let z = &mut plan.zones[0];
+        apply_edit(z, PlanField::TargetDensity, &density.to_string(), &proto).unwrap();
+        apply_edit(z, PlanField::Fraction(0), &a.to_string(), &proto).unwrap();
+        apply_edit(z, PlanField::Fraction(1), &b.to_string(), &proto).unwrap();
+        let total: u32 = z.sessions.iter().map(|s| s.impressions).sum();
+        let want = area * density;
+        proptest::prop_assert!((f64::from(total) - want).abs() <= 1.5, "{total} vs {want}");
+    }
+
+    /// The agenda is in contract order and `overdue` means the window ended before `from`.
+    #[test]
+    fn agenda_is_sorted_and_overdue_is_consistent(
+        starts in proptest::collection::vec((0u32..400, 0usize..4, proptest::bool::ANY), 1..12),
+        from_offset in 0u32..500,
+        days in 0u32..60,
+    ) {
+        let proto = Protocol::builtin();
+        let base = d("2025-01-01");
+        let patients: Vec<Patient> = starts
+            .iter()
+            .enumerate()
+            .map(|(i, (start, n, post))| {
+                let s0 = base + chrono::Days::new(u64::from(*start));
+                let dates: Vec<String> = (0..*n)
+                    .map(|k| (s0 + chrono::Days::new(7 * k as u64)).to_string())
+                    .collect();
+                let refs: Vec<&str> = dates.iter().map(String::as_str).collect();
+                let mut p = with_sessions(&format!("R{i:02}"), &refs);
+                if *post && *n == 3 {
+                    follow_up(&mut p, Timepoint::Post, Some(&dates[2]), None);
+                }
+                p
+            })
+            .collect();
+        let from = base + chrono::Days::new(u64::from(from_offset));
+        let items = agenda(&patients, &proto, from, days);
+        for w in items.windows(2) {
+            proptest::prop_assert!((w[0].date, &w[0].record_id) <= (w[1].date, &w[1].record_id));
+        }
+        for it in &items {
+            proptest::prop_assert_eq!(it.overdue, it.window_end < from);
+            proptest::prop_assert!(it.window_start <= it.date && it.date <= it.window_end);
+        }
+    }
 }

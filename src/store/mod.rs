@@ -25,7 +25,7 @@ pub mod fsutil;
 pub mod journal;
 pub mod lock;
 
-use crate::domain::{Invalid, Patient, SCHEMA_VERSION, ValidationContext};
+use crate::domain::{DEFAULT_ZONE_IDS, Invalid, Patient, SCHEMA_VERSION, ValidationContext};
 use audit::AuditEntry;
 use chrono::NaiveDate;
 use fsutil::{create_private_dir, remove_stale_temps, sync_dir, write_durable};
@@ -56,13 +56,14 @@ pub struct OpenOptions {
 }
 
 impl OpenOptions {
-    /// Options for a reading command: no lock, nothing written.
-    pub fn read(today: NaiveDate, known_zones: Vec<String>) -> Self {
+    /// Options with the default protocol's zones (`DEFAULT_ZONE_IDS`); set `known_zones`
+    /// from the clinic's protocol where it is loaded.
+    pub fn new(write: bool, operator: &str, today: NaiveDate) -> Self {
         OpenOptions {
-            write: false,
-            operator: String::new(),
+            write,
+            operator: operator.to_string(),
             today,
-            known_zones,
+            known_zones: DEFAULT_ZONE_IDS.iter().map(|z| z.to_string()).collect(),
         }
     }
 }
@@ -207,6 +208,9 @@ pub struct Registry {
     report: OpenReport,
     read_only: Option<String>,
     lock: Option<lock::WriterLock>,
+    /// Audit-log length before a pending transaction a reader saw (its lines may be half
+    /// appended beyond this point).
+    audit_limit: Option<u64>,
 }
 
 /// A patient file as read from disk.
@@ -229,6 +233,7 @@ impl Registry {
             report: OpenReport::default(),
             read_only: None,
             lock: None,
+            audit_limit: None,
         };
         if reg.opts.write {
             create_private_dir(dir).map_err(io_err(dir))?;
@@ -293,6 +298,32 @@ impl Registry {
             today: self.opts.today,
             known_zones: &self.opts.known_zones,
         }
+    }
+
+    /// Lines of the audit log that are not whole audit entries (an interrupted transaction's
+    /// tail, which the next writer replaces, is not counted).
+    pub fn audit_problems(&self) -> io::Result<Vec<String>> {
+        let bytes = match fs::read(self.dir.join(AUDIT_FILE)) {
+            Ok(b) => b,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
+            Err(e) => return Err(e),
+        };
+        let limit = self.audit_limit.map_or(bytes.len(), |l| {
+            usize::try_from(l).unwrap_or(usize::MAX).min(bytes.len())
+        });
+        let bytes = &bytes[..limit];
+        let mut out = Vec::new();
+        for (i, line) in bytes.split_inclusive(|b| *b == b'\n').enumerate() {
+            let whole = line.ends_with(b"\n") && serde_json::from_slice::<AuditEntry>(line).is_ok();
+            if !whole {
+                out.push(format!(
+                    "{} line {} is not a whole audit entry",
+                    self.dir.join(AUDIT_FILE).display(),
+                    i + 1
+                ));
+            }
+        }
+        Ok(out)
     }
 
     /// Validates and durably saves one patient (new or changed), logging each changed field.
@@ -474,6 +505,7 @@ impl Registry {
             self.patients.clear();
             self.classify(files);
             self.report.pending = commits.len();
+            self.audit_limit = commits.iter().map(|c| c.audit_offset).min();
             for c in commits {
                 for p in c.patients {
                     let file = pdir.join(journal::patient_file_name(&p.record_id));

@@ -13,3 +13,4 @@ pub mod io;
 pub mod protocol;
 pub mod store;
 pub mod synth;
+pub mod tui;

@@ -11,6 +11,7 @@ pub mod cli;
 pub mod domain;
 pub mod io;
 pub mod protocol;
+pub mod stats;
 pub mod store;
 pub mod synth;
 pub mod tui;

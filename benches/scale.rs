@@ -65,7 +65,12 @@ fn sizes() -> Vec<usize> {
 
 fn app_for(dir: &std::path::Path) -> App {
     let reg = Registry::open(dir, opts(false)).expect("open");
-    App::new(Box::new(reg), Protocol::builtin(), today(), Theme { color: true })
+    App::new(
+        Box::new(reg),
+        Protocol::builtin(),
+        today(),
+        Theme { color: true },
+    )
 }
 
 fn bench_open_and_first_frame(c: &mut Criterion) {

@@ -1,8 +1,7 @@
 //! `smplan generate --patients N [--seed S]`: a synthetic registry in an empty directory.
 
 use super::{Ctx, fail};
-use crate::protocol::Protocol;
-use crate::store::{OpenOptions, Registry};
+use crate::store::Registry;
 use crate::synth;
 use std::process::ExitCode;
 
@@ -12,16 +11,8 @@ use std::process::ExitCode;
 const CHUNK: usize = 5_000;
 
 pub fn run(ctx: &Ctx, patients: usize, seed: u64) -> ExitCode {
-    let (protocol, warnings) = Protocol::load(&ctx.data_dir);
-    for w in warnings {
-        eprintln!("smplan: warning: {w}");
-    }
-    let opts = OpenOptions {
-        write: true,
-        operator: ctx.operator.clone(),
-        today: ctx.today,
-        known_zones: protocol.zone_ids(),
-    };
+    let protocol = ctx.protocol();
+    let opts = ctx.open_options(true, &protocol);
     let mut reg = match Registry::open(&ctx.data_dir, opts) {
         Ok(r) => r,
         Err(e) => return fail(e),

@@ -100,13 +100,17 @@ fn bench_frames(c: &mut Criterion) {
         let mut app = app_for(&dir);
         let mut t = Terminal::new(TestBackend::new(120, 40)).expect("terminal");
         g.bench_function(format!("patient_list/{n}"), |b| {
-            b.iter(|| t.draw(|f| ui::draw(f, &mut app)).expect("draw"))
+            b.iter(|| {
+                t.draw(|f| ui::draw(f, &mut app)).expect("draw");
+            })
         });
         let first = app.patients.first().map(|p| p.record_id.clone());
         if let Some(id) = first {
             app.open_patient(&id);
             g.bench_function(format!("workspace/{n}"), |b| {
-                b.iter(|| t.draw(|f| ui::draw(f, &mut app)).expect("draw"))
+                b.iter(|| {
+                    t.draw(|f| ui::draw(f, &mut app)).expect("draw");
+                })
             });
         }
     }

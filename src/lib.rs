@@ -10,6 +10,7 @@
 pub mod cli;
 pub mod domain;
 pub mod dots;
+pub mod export;
 pub mod io;
 pub mod protocol;
 pub mod stats;

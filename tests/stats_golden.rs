@@ -3,7 +3,7 @@
 //!
 //! The cohorts are read here by a small CSV reader straight into `Patient`s, so the numbers
 //! are checked independently of the registry; `golden_through_the_binary` then checks the
-//! same numbers through `smplan import` and `smplan stats --json`.
+//! same numbers through the real binary: `smplan import` then `smplan stats --json`.
 
 use serde_json::Value;
 use smplan::domain::{Patient, Subtype, Timepoint};
@@ -126,6 +126,60 @@ fn golden_cohorts_match_scipy() {
         errors.len(),
         errors.join("\n")
     );
+}
+
+/// Runs the real binary on a data directory; returns (status, stdout, stderr).
+fn smplan(dir: &Path, args: &[&str]) -> (i32, String, String) {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_smplan"))
+        .arg("--data-dir")
+        .arg(dir)
+        .args(args)
+        .env("SMPLAN_TODAY", "2026-11-25")
+        .env_remove("SMPLAN_DATA_DIR")
+        .output()
+        .expect("run smplan");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn golden_through_the_binary() {
+    let mut errors = Vec::new();
+    for (name, csv, expected) in cohorts() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let csv = csv.to_str().expect("utf-8 path");
+        let (code, _, err) = smplan(dir.path(), &["import", csv]);
+        assert_eq!(code, 0, "{name}: import failed: {err}");
+        let (code, out, err) = smplan(dir.path(), &["stats", "--json"]);
+        assert_eq!(code, 0, "{name}: stats failed: {err}");
+        // Standard output is one JSON document and nothing else.
+        let actual: Value = serde_json::from_str(&out)
+            .unwrap_or_else(|e| panic!("{name}: stdout is not one JSON document: {e}\n{out}"));
+        compare(&name, &expected, &actual, &mut errors);
+    }
+    assert!(
+        errors.is_empty(),
+        "{} mismatches:\n{}",
+        errors.len(),
+        errors.join("\n")
+    );
+}
+
+#[test]
+fn empty_registry_prints_nulls_not_nan() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (code, out, err) = smplan(dir.path(), &["stats", "--json"]);
+    assert_eq!(code, 0, "{err}");
+    let v: Value = serde_json::from_str(&out).expect("one JSON document");
+    assert_eq!(v["patients"], 0);
+    assert_eq!(v["groups"][0]["vds_post"]["mean"], Value::Null);
+    assert_eq!(v["groups"][0]["very_satisfied_6m"]["pct"], Value::Null);
+    let (code, out, _) = smplan(dir.path(), &["stats"]);
+    assert_eq!(code, 0);
+    assert!(out.contains("No patients yet"), "{out}");
 }
 
 #[test]

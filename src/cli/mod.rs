@@ -5,6 +5,7 @@
 pub mod agenda;
 pub mod check;
 pub mod export;
+pub mod export_formats;
 pub mod generate;
 pub mod import;
 pub mod report;
@@ -119,10 +120,4 @@ pub fn demo_dir(flag: Option<PathBuf>) -> Result<PathBuf, String> {
 pub fn fail(msg: impl std::fmt::Display) -> ExitCode {
     eprintln!("smplan: {msg}");
     ExitCode::from(1)
-}
-
-/// Placeholder while a command is being built in this session (removed before landing).
-pub(crate) fn not_built(what: &str) -> ExitCode {
-    eprintln!("smplan: `{what}` is not available in this build yet");
-    ExitCode::from(2)
 }

@@ -167,15 +167,15 @@ impl Row {
     }
 }
 
-/// The summary of the contract over `patients`.
-pub fn summarize(patients: &[Patient]) -> Summary {
-    let all: Vec<Row> = patients.iter().map(Row::of).collect();
+/// The summary of the contract over `patients` (a slice, or a registry's iterator).
+pub fn summarize<'a>(patients: impl IntoIterator<Item = &'a Patient>) -> Summary {
+    let all: Vec<Row> = patients.into_iter().map(Row::of).collect();
     let by = |s: Subtype| -> Vec<Row> { all.iter().filter(|r| r.subtype == s).copied().collect() };
     let (aga, scar) = (by(Subtype::Androgenetic), by(Subtype::Scarring));
     let delta = |rows: &[Row]| -> Vec<f64> { pairs(rows, vds_post, vds_6m).2 };
     let (da, ds) = (delta(&aga), delta(&scar));
     Summary {
-        patients: patients.len(),
+        patients: all.len(),
         groups: vec![
             group("all", &all),
             group(Subtype::Androgenetic.id(), &aga),

@@ -13,7 +13,7 @@ use std::time::Duration;
 fn app(n: usize, keys: &[KeyCode]) -> App {
     let today = NaiveDate::from_ymd_opt(2026, 11, 25).expect("date");
     let store = MemoryStore {
-        patients: smplan::synth::registry(n, 7, today),
+        patients: smplan::synth::registry(n, 7, today, &Protocol::builtin()),
         ..MemoryStore::default()
     };
     let mut app = App::new(

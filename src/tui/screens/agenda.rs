@@ -337,7 +337,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &mut App) {
     if wide {
         widths.push(Constraint::Length(24));
     }
-    widths.push(Constraint::Length(25));
+    widths.push(Constraint::Length(26));
     let name_w = Layout::horizontal(widths.clone())
         .spacing(1)
         .split(table_area)

@@ -97,6 +97,8 @@ pub enum Context {
     Choose,
     Help,
     TooSmall,
+    Plan,
+    Confirm,
 }
 
 impl Context {
@@ -110,6 +112,8 @@ impl Context {
             Context::Choose => "Choosing a value",
             Context::Help => "Help",
             Context::TooSmall => "Window too small",
+            Context::Plan => "Plan",
+            Context::Confirm => "Confirm",
         }
     }
 }
@@ -256,11 +260,116 @@ const INTAKE: &[Binding] = &[
         "clear the field (not recorded)"
     ),
     b!([c('?')], Action::Help, "help", "show this help"),
+    b!([c('>')], Action::NextTab, "tab", "next tab of the patient"),
+    b!([c('<')], Action::PrevTab, "", "previous tab of the patient"),
     b!(
         [c('q'), k(KeyCode::Esc)],
         Action::Back,
         "back",
         "back to the patient list"
+    ),
+];
+
+const PLAN: &[Binding] = &[
+    b!([k(KeyCode::Up), c('k')], Action::Up, "", "zone above"),
+    b!(
+        [k(KeyCode::Down), c('j')],
+        Action::Down,
+        "",
+        "zone below (then the dates)"
+    ),
+    b!(
+        [k(KeyCode::Left), c('h')],
+        Action::Left,
+        "",
+        "cell to the left"
+    ),
+    b!(
+        [k(KeyCode::Right), c('l')],
+        Action::Right,
+        "",
+        "cell to the right"
+    ),
+    b!([k(KeyCode::Tab)], Action::NextField, "", "next cell"),
+    b!(
+        [k(KeyCode::BackTab)],
+        Action::PrevField,
+        "",
+        "previous cell"
+    ),
+    b!(
+        [k(KeyCode::Home)],
+        Action::First,
+        "",
+        "first cell of the row"
+    ),
+    b!([k(KeyCode::End)], Action::Last, "", "last cell of the row"),
+    b!([k(KeyCode::Enter)], Action::Open, "edit", "edit the cell"),
+    b!(
+        [c('r')],
+        Action::Revert,
+        "revert",
+        "back to the protocol's value (a date: clear it)"
+    ),
+    b!([k(KeyCode::Delete)], Action::Revert, "", "the same as r"),
+    b!(
+        [c('[')],
+        Action::PrevSession,
+        "",
+        "previous session on the map"
+    ),
+    b!(
+        [c(']')],
+        Action::NextSession,
+        "session",
+        "next session on the map"
+    ),
+    b!([c('1')], Action::Session(1), "", "session 1 on the map"),
+    b!([c('2')], Action::Session(2), "", "session 2 on the map"),
+    b!([c('3')], Action::Session(3), "", "session 3 on the map"),
+    b!(
+        [c('m')],
+        Action::ToggleMap,
+        "map",
+        "scalp map and dot preview (narrow window)"
+    ),
+    b!([c('a')], Action::AddZone, "", "add a zone of the protocol"),
+    b!(
+        [c('x')],
+        Action::RemoveZone,
+        "",
+        "remove the zone (asks first)"
+    ),
+    b!(
+        [c('g')],
+        Action::Generate,
+        "",
+        "generate the plan from the protocol (none yet)"
+    ),
+    b!(
+        [c('R')],
+        Action::Regenerate,
+        "",
+        "regenerate from the protocol, keeping values set by hand"
+    ),
+    b!([c('?')], Action::Help, "help", "show this help"),
+    b!([c('>')], Action::NextTab, "tab", "next tab of the patient"),
+    b!([c('<')], Action::PrevTab, "", "previous tab of the patient"),
+    b!(
+        [c('q'), k(KeyCode::Esc)],
+        Action::Back,
+        "back",
+        "back to the patient list"
+    ),
+];
+
+const CONFIRM: &[Binding] = &[
+    b!([c('y')], Action::Accept, "yes", "yes, do it"),
+    b!(
+        [c('n'), k(KeyCode::Esc), c('q')],
+        Action::Cancel,
+        "no",
+        "no, keep everything as it is"
     ),
 ];
 
@@ -333,6 +442,8 @@ pub fn bindings(ctx: Context) -> &'static [Binding] {
         Context::Choose => CHOOSE,
         Context::Help => HELP,
         Context::TooSmall => TOO_SMALL,
+        Context::Plan => PLAN,
+        Context::Confirm => CONFIRM,
     }
 }
 
@@ -369,6 +480,8 @@ mod tests {
             Context::Choose,
             Context::Help,
             Context::TooSmall,
+            Context::Plan,
+            Context::Confirm,
         ] {
             let keys: Vec<Key> = GLOBAL
                 .iter()

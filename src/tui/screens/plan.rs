@@ -17,11 +17,13 @@ use crate::tui::keymap::Context;
 use crate::tui::screens::intake::Commit;
 use crate::tui::theme::Theme;
 use crate::tui::widgets;
+use crate::tui::widgets::dot_preview::DotPreview;
+use crate::tui::widgets::scalp_map::ScalpMap;
 use ratatui::Frame;
-use ratatui::layout::Rect;
+use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Modifier;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::Paragraph;
+use ratatui::widgets::{Block, Paragraph};
 use tui_input::Input;
 
 /// Width from which the map and the dot preview sit beside the table; below it they are
@@ -218,7 +220,10 @@ impl PlanView {
                 row: row + 1,
                 field,
             },
-            (Cell::Zone { .. }, true) => Cell::Start,
+            (Cell::Zone { field, .. }, true) => match field {
+                PlanField::Fraction(s) | PlanField::Shade(s) => Cell::SessionDate(s),
+                _ => Cell::Start,
+            },
             (Cell::Zone { row, field }, false) => Cell::Zone {
                 row: row.saturating_sub(1),
                 field,
@@ -736,7 +741,7 @@ pub struct View<'a> {
 /// Draws the tab: the table (and the dates) with, on a wide window, the map beside it.
 pub fn draw(frame: &mut Frame, area: Rect, view: &mut PlanView, v: &View) {
     let side = area.width >= SIDE_BY_SIDE_WIDTH;
-    if !side && view.show_map && v.patient.plan.is_some() {
+    if !side && view.show_map && !view.is_editing() && v.patient.plan.is_some() {
         draw_map(frame, area, view, v);
         return;
     }
@@ -760,17 +765,37 @@ pub fn draw(frame: &mut Frame, area: Rect, view: &mut PlanView, v: &View) {
     }
 }
 
-/// The scalp map over the dot preview of the selected zone.
+/// The scalp map for the selected session and the dot preview of the selected zone: one over
+/// the other in a side panel, side by side when they fill a narrow window on their own.
 fn draw_map(frame: &mut Frame, area: Rect, view: &PlanView, v: &View) {
     let Some(plan) = v.patient.plan.as_ref() else {
         return;
     };
-    let lines = vec![Line::styled(
-        format!("session {} — map", view.session + 1),
-        v.theme.header(),
-    )];
-    let _ = plan;
-    frame.render_widget(Paragraph::new(lines), area);
+    let sessions = v.protocol.session_count();
+    let [map_area, dots_area] = if area.width >= 2 * area.height + 20 {
+        Layout::horizontal([Constraint::Percentage(55), Constraint::Fill(1)]).areas(area)
+    } else {
+        Layout::vertical([Constraint::Percentage(60), Constraint::Fill(1)]).areas(area)
+    };
+    let zone = view.selected_zone(plan);
+    let title = format!(" Scalp map · session {} of {sessions} ", view.session + 1);
+    let map = ScalpMap::new(v.protocol, plan, view.session)
+        .selected(zone.map(|z| z.zone.as_str()))
+        .theme(*v.theme)
+        .block(Block::bordered().title(Span::styled(title, v.theme.title())));
+    frame.render_widget(map, map_area);
+    if let Some(z) = zone {
+        let name = v
+            .protocol
+            .zone(&z.zone)
+            .map_or(z.zone.as_str(), |d| d.name.as_str());
+        let title = format!(" Dot preview · {} ", zone_label(&z.zone));
+        let dots = DotPreview::new(z, view.session)
+            .name(name)
+            .theme(*v.theme)
+            .block(Block::bordered().title(Span::styled(title, v.theme.title())));
+        frame.render_widget(dots, dots_area);
+    }
 }
 
 fn draw_table(frame: &mut Frame, area: Rect, view: &mut PlanView, v: &View) {
@@ -850,7 +875,8 @@ fn draw_table(frame: &mut Frame, area: Rect, view: &mut PlanView, v: &View) {
             x += widgets::width(sep);
             let focused = field.is_some_and(|f| view.focus == Cell::Zone { row, field: f });
             if focused && let Some(input) = &view.editing {
-                let shown = widgets::pad(input.value(), width.max(8));
+                let shown =
+                    widgets::pad(input.value(), width.max(widgets::width(input.value()) + 1));
                 cursor = Some(((x + input.visual_cursor()) as u16, lines.len()));
                 let wdt = widgets::width(&shown);
                 spans.push(Span::styled(shown, theme.editing()));

@@ -485,3 +485,84 @@ fn a_patient_without_a_plan_gets_one_generated_from_the_protocol() {
         app.status.text
     );
 }
+
+#[test]
+fn a_long_plan_scrolls_under_a_fixed_header_and_keeps_the_focus_in_view() {
+    let proto = Protocol::builtin();
+    let mut p = demo().remove(0);
+    p.zones = proto
+        .zone_ids()
+        .into_iter()
+        .map(|id| smplan::domain::AffectedZone {
+            zone: id,
+            area_cm2: None,
+        })
+        .collect();
+    p.plan = Some(smplan::protocol::generate_plan(&p, &proto).0);
+    let mut app = app_on(MemoryStore {
+        patients: vec![p],
+        ..MemoryStore::default()
+    });
+    key(&mut app, KeyCode::Enter);
+    key(&mut app, KeyCode::Char('>'));
+    for _ in 0..9 {
+        key(&mut app, KeyCode::Down);
+    }
+    key(&mut app, KeyCode::Enter);
+    typ(&mut app, "x");
+    key(&mut app, KeyCode::Enter); // refused: the reason under the last zone
+    let t = screen(&mut app, 80, 24);
+    insta::assert_snapshot!("plan_long_80x24", t.backend());
+    row_of(&t, "FU/cm²");
+    row_of(&t, "scar");
+    row_of(&t, "✗ needle");
+    // Every zone is planned: nothing to add, and it says so.
+    key(&mut app, KeyCode::Esc);
+    key(&mut app, KeyCode::Char('a'));
+    assert!(app.workspace.as_ref().unwrap().plan.adding.is_none());
+    assert!(
+        app.status.text.contains("already planned"),
+        "{}",
+        app.status.text
+    );
+}
+
+#[test]
+fn regenerating_keeps_the_values_set_by_hand() {
+    let (mut app, store) = open_plan_shared();
+    for _ in 0..3 {
+        key(&mut app, KeyCode::Right);
+    }
+    key(&mut app, KeyCode::Enter);
+    for _ in 0..4 {
+        key(&mut app, KeyCode::Backspace);
+    }
+    typ(&mut app, "60");
+    key(&mut app, KeyCode::Enter);
+    // The frontal needle as an older protocol had it, not marked as set by hand.
+    {
+        let mut s = store.0.borrow_mut();
+        let p = s
+            .patients
+            .iter_mut()
+            .find(|p| p.record_id == "DEMO-01")
+            .unwrap();
+        p.plan.as_mut().unwrap().zones[1].needle = "1203RL".into();
+    }
+    // Reopen so the app reads the store again.
+    key(&mut app, KeyCode::Esc);
+    key(&mut app, KeyCode::Char('q'));
+    let mut app = app_on(store.clone());
+    key(&mut app, KeyCode::Enter);
+    key(&mut app, KeyCode::Char('>'));
+    key(&mut app, KeyCode::Char('R'));
+    let plan = stored(&store, "DEMO-01").plan.unwrap();
+    assert_eq!(plan.zones[1].needle, "0803RL");
+    assert_eq!(plan.zones[0].target_density, 60.0);
+    assert!(plan.zones[0].overridden.contains("target_density"));
+    assert!(
+        app.status.text.contains("overrides kept"),
+        "{}",
+        app.status.text
+    );
+}

@@ -73,6 +73,8 @@ pub struct PlanView {
     pub show_map: bool,
     /// What the last generation or regeneration could not keep, shown under the dates.
     pub notes: Vec<String>,
+    /// First line of the table body shown (the two header lines stay put).
+    scroll: usize,
 }
 
 impl Default for PlanView {
@@ -89,6 +91,7 @@ impl Default for PlanView {
             adding: None,
             show_map: false,
             notes: Vec::new(),
+            scroll: 0,
         }
     }
 }
@@ -820,6 +823,7 @@ fn draw_table(frame: &mut Frame, area: Rect, view: &mut PlanView, v: &View) {
     let w = widths(plan, sessions, area.width as usize);
     let mut lines: Vec<Line> = Vec::new();
     let mut cursor: Option<(u16, usize)> = None;
+    let mut focus_line = HEADER_LINES;
 
     // Header: the session groups (the one on the map underlined), then the column names.
     let lead = w.zone + 1 + w.needle + 1 + w.depth + 1 + w.area + 1 + w.density;
@@ -931,6 +935,9 @@ fn draw_table(frame: &mut Frame, area: Rect, view: &mut PlanView, v: &View) {
             cell(&mut spans, " ", None, imp, w.imp, true);
             cell(&mut spans, " ", Some(sh), cell_text(z, sh), w.shade, false);
         }
+        if row_focused {
+            focus_line = lines.len();
+        }
         lines.push(Line::from(spans));
         if let Some((Cell::Zone { row: r, .. }, msg)) = &view.error
             && *r == row
@@ -941,6 +948,9 @@ fn draw_table(frame: &mut Frame, area: Rect, view: &mut PlanView, v: &View) {
                 area.width as usize,
                 theme,
             ));
+            if row_focused {
+                focus_line = lines.len() - 1;
+            }
         }
     }
     // Totals per session.
@@ -995,6 +1005,9 @@ fn draw_table(frame: &mut Frame, area: Rect, view: &mut PlanView, v: &View) {
         date_cell(&mut dates, format!("S{} ", s + 1), Cell::SessionDate(s), d);
     }
     let dates_line = lines.len();
+    if matches!(view.focus, Cell::Start | Cell::SessionDate(_)) {
+        focus_line = dates_line;
+    }
     lines.push(Line::from(dates));
     if let Some((Cell::Start | Cell::SessionDate(_), msg)) = &view.error {
         lines.extend(error_lines(
@@ -1015,12 +1028,14 @@ fn draw_table(frame: &mut Frame, area: Rect, view: &mut PlanView, v: &View) {
         }
     }
     if let Some(id) = &view.confirm_remove {
+        focus_line = lines.len();
         lines.push(Line::styled(
             format!("Remove zone {id} from the plan? y removes, n or Esc keeps it"),
             theme.warn().add_modifier(Modifier::REVERSED),
         ));
     }
     if let Some((ids, sel)) = &view.adding {
+        focus_line = lines.len() + 1 + sel;
         lines.extend(add_list(ids, *sel, proto, theme));
     }
     lines.push(Line::styled(
@@ -1028,15 +1043,40 @@ fn draw_table(frame: &mut Frame, area: Rect, view: &mut PlanView, v: &View) {
         theme.dim(),
     ));
 
-    frame.render_widget(Paragraph::new(lines), area);
+    // The two header lines stay; the body scrolls to keep the focus in view.
+    let body_h = (area.height as usize).saturating_sub(HEADER_LINES);
+    let fl = focus_line.saturating_sub(HEADER_LINES);
+    if fl < view.scroll {
+        view.scroll = fl;
+    } else if fl >= view.scroll + body_h {
+        view.scroll = fl + 1 - body_h;
+    }
+    view.scroll = view
+        .scroll
+        .min((lines.len() - HEADER_LINES).saturating_sub(body_h));
+    let body = lines.split_off(HEADER_LINES);
+    let [head_area, body_area] =
+        Layout::vertical([Constraint::Length(HEADER_LINES as u16), Constraint::Fill(1)])
+            .areas(area);
+    frame.render_widget(Paragraph::new(lines), head_area);
+    frame.render_widget(
+        Paragraph::new(body).scroll((view.scroll as u16, 0)),
+        body_area,
+    );
     if let Some((cx, line)) = cursor {
         let line = if line == usize::MAX { dates_line } else { line };
-        if (line as u16) < area.height {
+        let shown = line
+            .checked_sub(HEADER_LINES + view.scroll)
+            .filter(|l| *l < body_h);
+        if let Some(l) = shown {
             let cx = (area.x + cx).min(area.right().saturating_sub(1));
-            frame.set_cursor_position((cx, area.y + line as u16));
+            frame.set_cursor_position((cx, body_area.y + l as u16));
         }
     }
 }
+
+/// The session groups and the column names, above the scrolling rows.
+const HEADER_LINES: usize = 2;
 
 fn add_list(ids: &[String], sel: usize, proto: &Protocol, theme: &Theme) -> Vec<Line<'static>> {
     let mut out = vec![Line::styled(

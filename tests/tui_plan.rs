@@ -566,3 +566,23 @@ fn regenerating_keeps_the_values_set_by_hand() {
         app.status.text
     );
 }
+
+#[test]
+fn help_on_the_plan_tab_lists_every_key_even_at_80x24() {
+    for (w, h) in [(80, 24), (120, 40)] {
+        let mut app = open_plan(None);
+        key(&mut app, KeyCode::Char('?'));
+        let t = screen(&mut app, w, h);
+        insta::assert_snapshot!(format!("plan_help_{w}x{h}"), t.backend());
+        for k in [
+            "map: previous session",
+            "map: session 3",
+            "regenerate",
+            "Ctrl-C",
+            "back to the patient list",
+            "Each accepted field",
+        ] {
+            row_of(&t, k);
+        }
+    }
+}

@@ -276,64 +276,39 @@ const PLAN: &[Binding] = &[
         [k(KeyCode::Down), c('j')],
         Action::Down,
         "",
-        "zone below (then the dates)"
+        "zone below, then dates"
     ),
     b!(
-        [k(KeyCode::Left), c('h')],
+        [k(KeyCode::Left), c('h'), k(KeyCode::BackTab)],
         Action::Left,
         "",
         "cell to the left"
     ),
     b!(
-        [k(KeyCode::Right), c('l')],
+        [k(KeyCode::Right), c('l'), k(KeyCode::Tab)],
         Action::Right,
         "",
         "cell to the right"
     ),
-    b!([k(KeyCode::Tab)], Action::NextField, "", "next cell"),
-    b!(
-        [k(KeyCode::BackTab)],
-        Action::PrevField,
-        "",
-        "previous cell"
-    ),
-    b!(
-        [k(KeyCode::Home)],
-        Action::First,
-        "",
-        "first cell of the row"
-    ),
-    b!([k(KeyCode::End)], Action::Last, "", "last cell of the row"),
     b!([k(KeyCode::Enter)], Action::Open, "edit", "edit the cell"),
-    b!(
-        [c('r')],
-        Action::Revert,
-        "revert",
-        "back to the protocol's value (a date: clear it)"
-    ),
-    b!([k(KeyCode::Delete)], Action::Revert, "", "the same as r"),
-    b!(
-        [c('[')],
-        Action::PrevSession,
-        "",
-        "previous session on the map"
-    ),
+    b!([c('r')], Action::Revert, "revert", "back to protocol value"),
+    b!([c('[')], Action::PrevSession, "", "map: previous session"),
     b!(
         [c(']')],
         Action::NextSession,
         "session",
-        "next session on the map"
+        "map: next session"
     ),
-    b!([c('1')], Action::Session(1), "", "session 1 on the map"),
-    b!([c('2')], Action::Session(2), "", "session 2 on the map"),
-    b!([c('3')], Action::Session(3), "", "session 3 on the map"),
+    b!([c('1')], Action::Session(1), "", "map: session 1"),
+    b!([c('2')], Action::Session(2), "", "map: session 2"),
+    b!([c('3')], Action::Session(3), "", "map: session 3"),
     b!(
         [c('m')],
         Action::ToggleMap,
         "map",
-        "scalp map and dot preview (narrow window)"
+        "map and dots (narrow window)"
     ),
-    b!([c('a')], Action::AddZone, "", "add a zone of the protocol"),
+    b!([c('a')], Action::AddZone, "", "add a zone"),
     b!(
         [c('x')],
         Action::RemoveZone,
@@ -344,17 +319,17 @@ const PLAN: &[Binding] = &[
         [c('g')],
         Action::Generate,
         "",
-        "generate the plan from the protocol (none yet)"
+        "generate the plan (none yet)"
     ),
     b!(
         [c('R')],
         Action::Regenerate,
         "",
-        "regenerate from the protocol, keeping values set by hand"
+        "regenerate, keep hand values"
     ),
     b!([c('?')], Action::Help, "help", "show this help"),
-    b!([c('>')], Action::NextTab, "tab", "next tab of the patient"),
-    b!([c('<')], Action::PrevTab, "", "previous tab of the patient"),
+    b!([c('>')], Action::NextTab, "tab", "next tab"),
+    b!([c('<')], Action::PrevTab, "", "previous tab"),
     b!(
         [c('q'), k(KeyCode::Esc)],
         Action::Back,

@@ -73,6 +73,19 @@ fn open_plan(read_only: Option<&str>) -> App {
     app
 }
 
+/// Moves `right` cells to the right, opens the cell, replaces its text and presses Enter.
+fn retype(app: &mut App, right: usize, text: &str) {
+    for _ in 0..right {
+        key(app, KeyCode::Right);
+    }
+    key(app, KeyCode::Enter);
+    for _ in 0..12 {
+        key(app, KeyCode::Backspace);
+    }
+    typ(app, text);
+    key(app, KeyCode::Enter);
+}
+
 fn screen(app: &mut App, w: u16, h: u16) -> Terminal<TestBackend> {
     let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
     t.draw(|f| ui::draw(f, app)).unwrap();
@@ -221,12 +234,7 @@ fn an_invalid_cell_is_refused_with_the_reason_beside_it_and_nothing_saved() {
             field: PlanField::TargetDensity
         }
     );
-    key(&mut app, KeyCode::Enter);
-    for _ in 0..4 {
-        key(&mut app, KeyCode::Backspace);
-    }
-    typ(&mut app, "500");
-    key(&mut app, KeyCode::Enter);
+    retype(&mut app, 0, "500");
     assert_eq!(store.0.borrow().saves, 0);
     assert_eq!(stored(&store, "DEMO-01"), before);
     assert!(app.status.text.contains("not saved"), "{}", app.status.text);
@@ -241,15 +249,7 @@ fn an_invalid_cell_is_refused_with_the_reason_beside_it_and_nothing_saved() {
     );
     // A fraction that would not rise is refused too, naming the session at fault.
     key(&mut app, KeyCode::Esc);
-    for _ in 0..3 {
-        key(&mut app, KeyCode::Right);
-    }
-    key(&mut app, KeyCode::Enter); // session 2 fraction, "70%"
-    for _ in 0..4 {
-        key(&mut app, KeyCode::Backspace);
-    }
-    typ(&mut app, "20%");
-    key(&mut app, KeyCode::Enter);
+    retype(&mut app, 3, "20%");
     assert!(
         app.status.text.contains("fraction.2"),
         "{}",
@@ -261,15 +261,7 @@ fn an_invalid_cell_is_refused_with_the_reason_beside_it_and_nothing_saved() {
 #[test]
 fn an_edit_reaches_the_store_recomputes_impressions_and_is_marked_as_set_by_hand() {
     let (mut app, store) = open_plan_shared();
-    for _ in 0..3 {
-        key(&mut app, KeyCode::Right);
-    }
-    key(&mut app, KeyCode::Enter);
-    for _ in 0..4 {
-        key(&mut app, KeyCode::Backspace);
-    }
-    typ(&mut app, "60");
-    key(&mut app, KeyCode::Enter);
+    retype(&mut app, 3, "60");
     assert_eq!(store.0.borrow().saves, 1);
     let z = stored(&store, "DEMO-01").plan.unwrap().zones[0].clone();
     assert_eq!(z.target_density, 60.0);
@@ -429,12 +421,7 @@ fn session_dates_closer_than_the_interval_are_saved_with_a_warning() {
         key(&mut app, KeyCode::Down);
     }
     assert_eq!(focus(&app), Cell::Start);
-    key(&mut app, KeyCode::Enter);
-    for _ in 0..10 {
-        key(&mut app, KeyCode::Backspace);
-    }
-    typ(&mut app, "2026-12-01");
-    key(&mut app, KeyCode::Enter);
+    retype(&mut app, 0, "2026-12-01");
     let plan = stored(&store, "DEMO-01").plan.unwrap();
     let dates: Vec<String> = plan
         .session_dates
@@ -444,12 +431,7 @@ fn session_dates_closer_than_the_interval_are_saved_with_a_warning() {
     assert_eq!(dates, ["2026-12-01", "2026-12-08", "2026-12-15"]);
     key(&mut app, KeyCode::Right);
     key(&mut app, KeyCode::Right); // session 2
-    key(&mut app, KeyCode::Enter);
-    for _ in 0..10 {
-        key(&mut app, KeyCode::Backspace);
-    }
-    typ(&mut app, "2026-12-04");
-    key(&mut app, KeyCode::Enter);
+    retype(&mut app, 0, "2026-12-04");
     let plan = stored(&store, "DEMO-01").plan.unwrap();
     assert_eq!(plan.session_dates[1].unwrap().to_string(), "2026-12-04");
     assert!(app.status.text.contains("warning"), "{}", app.status.text);
@@ -530,15 +512,7 @@ fn a_long_plan_scrolls_under_a_fixed_header_and_keeps_the_focus_in_view() {
 #[test]
 fn regenerating_keeps_the_values_set_by_hand() {
     let (mut app, store) = open_plan_shared();
-    for _ in 0..3 {
-        key(&mut app, KeyCode::Right);
-    }
-    key(&mut app, KeyCode::Enter);
-    for _ in 0..4 {
-        key(&mut app, KeyCode::Backspace);
-    }
-    typ(&mut app, "60");
-    key(&mut app, KeyCode::Enter);
+    retype(&mut app, 3, "60");
     // The frontal needle as an older protocol had it, not marked as set by hand.
     {
         let mut s = store.0.borrow_mut();

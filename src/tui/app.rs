@@ -377,29 +377,7 @@ impl App {
         let commit = ws
             .plan
             .update(action, &patient, &self.protocol, read_only.as_deref());
-        match commit {
-            Commit::Nothing => {}
-            Commit::Refused(msg) => self.set_status(StatusKind::Error, msg),
-            Commit::Save { patient, what } => {
-                let result = self.save(*patient);
-                let saved = self.open().cloned();
-                let Some(ws) = self.workspace.as_mut() else {
-                    return;
-                };
-                match result {
-                    Ok(()) => {
-                        if let Some(p) = &saved {
-                            ws.plan.saved(p, &self.protocol);
-                        }
-                        self.set_status(StatusKind::Ok, format!("saved: {what}"));
-                    }
-                    Err(e) => {
-                        ws.plan.refused(e.clone());
-                        self.set_status(StatusKind::Error, format!("not saved: {e}"));
-                    }
-                }
-            }
-        }
+        self.apply_commit(commit);
     }
 
     fn update_intake(&mut self, action: Action) {
@@ -427,6 +405,12 @@ impl App {
         let commit = ws
             .intake
             .update(action, &patient, &self.protocol, self.today);
+        self.apply_commit(commit);
+    }
+
+    /// Saves what the active tab asked for, says how it went on the status line and tells the
+    /// tab (an accepted save ends its edit; a refused one keeps it, with the reason).
+    fn apply_commit(&mut self, commit: Commit) {
         match commit {
             Commit::Nothing => {}
             Commit::Refused(msg) => self.set_status(StatusKind::Error, msg),
@@ -439,12 +423,18 @@ impl App {
                 match result {
                     Ok(()) => {
                         if let Some(p) = &saved {
-                            ws.intake.saved(p, &self.protocol);
+                            match ws.tab {
+                                Tab::Intake => ws.intake.saved(p, &self.protocol),
+                                Tab::Plan => ws.plan.saved(p, &self.protocol),
+                            }
                         }
                         self.set_status(StatusKind::Ok, format!("saved: {what}"));
                     }
                     Err(e) => {
-                        ws.intake.refused(e.clone());
+                        match ws.tab {
+                            Tab::Intake => ws.intake.refused(e.clone()),
+                            Tab::Plan => ws.plan.refused(e.clone()),
+                        }
                         self.set_status(StatusKind::Error, format!("not saved: {e}"));
                     }
                 }

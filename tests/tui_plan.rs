@@ -560,3 +560,37 @@ fn help_on_the_plan_tab_lists_every_key_even_at_80x24() {
         }
     }
 }
+
+#[test]
+fn tab_saves_the_cell_and_moves_to_the_next() {
+    let (mut app, store) = open_plan_shared();
+    key(&mut app, KeyCode::Enter);
+    for _ in 0..8 {
+        key(&mut app, KeyCode::Backspace);
+    }
+    typ(&mut app, "0401rl");
+    key(&mut app, KeyCode::Tab);
+    let z = stored(&store, "DEMO-01").plan.unwrap().zones[0].clone();
+    assert_eq!(z.needle, "0401RL");
+    assert!(z.overridden.contains("needle"));
+    assert_eq!(
+        focus(&app),
+        Cell::Zone {
+            row: 0,
+            field: PlanField::Depth
+        }
+    );
+    // A refused value keeps the focus and the edit where they are.
+    key(&mut app, KeyCode::Enter);
+    typ(&mut app, "x");
+    key(&mut app, KeyCode::Tab);
+    assert!(app.workspace.as_ref().unwrap().plan.editing.is_some());
+    assert_eq!(
+        focus(&app),
+        Cell::Zone {
+            row: 0,
+            field: PlanField::Depth
+        }
+    );
+    assert_eq!(store.0.borrow().saves, 1);
+}

@@ -75,6 +75,8 @@ pub struct PlanView {
     pub notes: Vec<String>,
     /// First line of the table body shown (the two header lines stay put).
     scroll: usize,
+    /// Cells to move right (or left) once the edit being saved is accepted.
+    after: i32,
 }
 
 impl Default for PlanView {
@@ -92,6 +94,7 @@ impl Default for PlanView {
             show_map: false,
             notes: Vec::new(),
             scroll: 0,
+            after: 0,
         }
     }
 }
@@ -209,10 +212,15 @@ impl PlanView {
         self.editing = None;
         self.error = None;
         self.clamp(p.plan.as_ref(), proto.session_count());
+        let step = std::mem::take(&mut self.after);
+        if step != 0 {
+            self.move_col(proto.session_count(), step);
+        }
     }
 
     /// After the store refused a save: the reason goes beside the cell, the edit stays open.
     pub fn refused(&mut self, msg: String) {
+        self.after = 0;
         self.error = Some((self.focus, msg));
     }
 
@@ -338,13 +346,12 @@ impl PlanView {
                 Action::Accept | Action::NextField | Action::PrevField => {
                     let text = input.value().to_string();
                     let commit = self.commit_text(p, proto, &text);
-                    if matches!(commit, Commit::Save { .. }) {
-                        match action {
-                            Action::NextField => self.move_col(sessions, 1),
-                            Action::PrevField => self.move_col(sessions, -1),
-                            _ => {}
-                        }
-                    }
+                    // Tab moves on once the store has taken the value (see `saved`).
+                    self.after = match action {
+                        Action::NextField => 1,
+                        Action::PrevField => -1,
+                        _ => 0,
+                    };
                     commit
                 }
                 _ => Commit::Nothing,

@@ -336,6 +336,11 @@ fn stepping_the_sessions_fills_the_map_more() {
         let s = app.workspace.as_ref().unwrap().plan.session;
         assert!(line(&t, row_of(&t, "Scalp map")).contains(&format!("session {}", s + 1)));
     }
+    // The session on the map is underlined in the table's header, the others are not.
+    let t = screen(&mut app, 120, 40);
+    let s3 = cell_at(&t, "│session 1", "session 3").modifier;
+    let s1 = cell_at(&t, "│session 1", "session 1").modifier;
+    assert!(s3.contains(Modifier::UNDERLINED) && !s1.contains(Modifier::UNDERLINED));
     // 30% → 70% → 100%, and ] stops at the last session.
     assert!(dots[0] < dots[1] && dots[1] < dots[2], "{dots:?}");
     assert_eq!(dots[2], dots[3]);
@@ -457,6 +462,12 @@ fn a_patient_without_a_plan_gets_one_generated_from_the_protocol() {
     key(&mut app, KeyCode::Char('>'));
     let t = screen(&mut app, 80, 24);
     row_of(&t, "No plan yet");
+    key(&mut app, KeyCode::Char('>')); // round to the intake, and back to the plan
+    assert_eq!(
+        app.workspace.as_ref().unwrap().tab,
+        smplan::tui::app::Tab::Intake
+    );
+    key(&mut app, KeyCode::Char('<'));
     key(&mut app, KeyCode::Char('g'));
     let plan = stored(&store, "DEMO-01").plan.unwrap();
     assert_eq!(plan.zones.len(), 4);
@@ -466,6 +477,22 @@ fn a_patient_without_a_plan_gets_one_generated_from_the_protocol() {
         "{}",
         app.status.text
     );
+    // A zone ticked at intake later is pointed out until it is planned.
+    store.0.borrow_mut().patients[0]
+        .zones
+        .push(smplan::domain::AffectedZone {
+            zone: "occipital".into(),
+            area_cm2: None,
+        });
+    let mut app = app_on(store.clone());
+    key(&mut app, KeyCode::Enter);
+    key(&mut app, KeyCode::Char('>'));
+    let t = screen(&mut app, 80, 24);
+    assert!(line(&t, row_of(&t, "not planned")).contains("occipital"));
+    key(&mut app, KeyCode::Char('R'));
+    assert_eq!(stored(&store, "DEMO-01").plan.unwrap().zones.len(), 5);
+    let t = screen(&mut app, 80, 24);
+    assert!(!format!("{}", t.backend()).contains("not planned"));
 }
 
 #[test]

@@ -1029,6 +1029,21 @@ fn draw_table(frame: &mut Frame, area: Rect, view: &mut PlanView, v: &View) {
             lines.push(Line::styled(l, theme.warn()));
         }
     }
+    let unplanned: Vec<&str> = p
+        .zones
+        .iter()
+        .map(|a| a.zone.as_str())
+        .filter(|id| !plan.zones.iter().any(|z| z.zone == *id))
+        .collect();
+    if !unplanned.is_empty() {
+        let text = format!(
+            "• affected at intake but not planned: {} (a adds one, R regenerates)",
+            unplanned.join(", ")
+        );
+        for l in wrap_at(&text, area.width as usize) {
+            lines.push(Line::styled(l, theme.warn()));
+        }
+    }
     for n in &view.notes {
         for l in wrap_at(&format!("• {n}"), area.width as usize) {
             lines.push(Line::styled(l, theme.dim()));

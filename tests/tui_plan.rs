@@ -621,3 +621,16 @@ fn tab_saves_the_cell_and_moves_to_the_next() {
     );
     assert_eq!(store.0.borrow().saves, 1);
 }
+
+#[test]
+fn confirmation_and_zone_list_snapshots() {
+    let mut app = open_plan(None);
+    key(&mut app, KeyCode::Down);
+    key(&mut app, KeyCode::Char('x'));
+    let t = screen(&mut app, 80, 24);
+    insta::assert_snapshot!("plan_confirm_remove_80x24", t.backend());
+    key(&mut app, KeyCode::Esc);
+    key(&mut app, KeyCode::Char('a'));
+    let t = screen(&mut app, 80, 24);
+    insta::assert_snapshot!("plan_add_zone_80x24", t.backend());
+}

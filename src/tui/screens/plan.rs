@@ -303,7 +303,7 @@ impl PlanView {
                 }
                 Action::Cancel => {
                     self.confirm_remove = None;
-                    Commit::Refused(format!("zone {id} kept"))
+                    Commit::Nothing
                 }
                 _ => Commit::Nothing,
             };
@@ -822,7 +822,7 @@ fn draw_table(frame: &mut Frame, area: Rect, view: &mut PlanView, v: &View) {
         ];
         if let Some((ids, sel)) = &view.adding {
             lines.push(Line::raw(""));
-            lines.extend(add_list(ids, *sel, proto, theme));
+            lines.extend(add_list(ids, *sel, proto, theme, area.width as usize));
         }
         frame.render_widget(Paragraph::new(lines), area);
         return;
@@ -1058,7 +1058,7 @@ fn draw_table(frame: &mut Frame, area: Rect, view: &mut PlanView, v: &View) {
     }
     if let Some((ids, sel)) = &view.adding {
         focus_line = lines.len() + 1 + sel;
-        lines.extend(add_list(ids, *sel, proto, theme));
+        lines.extend(add_list(ids, *sel, proto, theme, area.width as usize));
     }
     lines.push(Line::styled(
         "* set by hand (r puts back the protocol's value)",
@@ -1100,7 +1100,13 @@ fn draw_table(frame: &mut Frame, area: Rect, view: &mut PlanView, v: &View) {
 /// The session groups and the column names, above the scrolling rows.
 const HEADER_LINES: usize = 2;
 
-fn add_list(ids: &[String], sel: usize, proto: &Protocol, theme: &Theme) -> Vec<Line<'static>> {
+fn add_list(
+    ids: &[String],
+    sel: usize,
+    proto: &Protocol,
+    theme: &Theme,
+    w: usize,
+) -> Vec<Line<'static>> {
     let mut out = vec![Line::styled(
         "Add which zone? (Enter adds, Esc cancels)",
         theme.header(),
@@ -1112,7 +1118,8 @@ fn add_list(ids: &[String], sel: usize, proto: &Protocol, theme: &Theme) -> Vec<
         } else {
             ("( ) ", theme.base())
         };
-        out.push(Line::styled(format!("  {mark}{id} — {name}"), style));
+        let text = widgets::truncate(&format!("  {mark}{id} — {name}"), w);
+        out.push(Line::styled(text, style));
     }
     out
 }

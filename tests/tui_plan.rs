@@ -69,7 +69,7 @@ fn open_plan(read_only: Option<&str>) -> App {
         ..MemoryStore::default()
     });
     key(&mut app, KeyCode::Enter);
-    key(&mut app, KeyCode::Char('>'));
+    key(&mut app, KeyCode::Char(']'));
     app
 }
 
@@ -116,7 +116,7 @@ fn open_plan_shared() -> (App, Shared) {
     store.0.borrow_mut().patients = demo();
     let mut app = app_on(store.clone());
     key(&mut app, KeyCode::Enter);
-    key(&mut app, KeyCode::Char('>'));
+    key(&mut app, KeyCode::Char(']'));
     (app, store)
 }
 
@@ -329,7 +329,7 @@ fn map_dots(t: &Terminal<TestBackend>) -> u32 {
 fn stepping_the_sessions_fills_the_map_more() {
     let mut app = open_plan(None);
     let mut dots = Vec::new();
-    for k in ['1', ']', ']', ']'] {
+    for k in ['1', '>', '.', '>'] {
         key(&mut app, KeyCode::Char(k));
         let t = screen(&mut app, 120, 40);
         dots.push(map_dots(&t));
@@ -341,10 +341,10 @@ fn stepping_the_sessions_fills_the_map_more() {
     let s3 = cell_at(&t, "│session 1", "session 3").modifier;
     let s1 = cell_at(&t, "│session 1", "session 1").modifier;
     assert!(s3.contains(Modifier::UNDERLINED) && !s1.contains(Modifier::UNDERLINED));
-    // 30% → 70% → 100%, and ] stops at the last session.
+    // 30% → 70% → 100%, and > stops at the last session.
     assert!(dots[0] < dots[1] && dots[1] < dots[2], "{dots:?}");
     assert_eq!(dots[2], dots[3]);
-    key(&mut app, KeyCode::Char('['));
+    key(&mut app, KeyCode::Char('<'));
     assert_eq!(app.workspace.as_ref().unwrap().plan.session, 1);
     key(&mut app, KeyCode::Char('3'));
     assert_eq!(app.workspace.as_ref().unwrap().plan.session, 2);
@@ -370,7 +370,7 @@ fn read_only_registry_refuses_plan_edits_with_the_reason() {
             .is_none()
     );
     // Looking is still allowed.
-    key(&mut app, KeyCode::Char(']'));
+    key(&mut app, KeyCode::Char('>'));
     assert_eq!(app.workspace.as_ref().unwrap().plan.session, 1);
 }
 
@@ -459,15 +459,15 @@ fn a_patient_without_a_plan_gets_one_generated_from_the_protocol() {
     store.0.borrow_mut().patients = vec![p];
     let mut app = app_on(store.clone());
     key(&mut app, KeyCode::Enter);
-    key(&mut app, KeyCode::Char('>'));
+    key(&mut app, KeyCode::Char(']'));
     let t = screen(&mut app, 80, 24);
     row_of(&t, "No plan yet");
-    key(&mut app, KeyCode::Char('>')); // round to the intake, and back to the plan
+    key(&mut app, KeyCode::Char(']')); // round to the intake, and back to the plan
     assert_eq!(
         app.workspace.as_ref().unwrap().tab,
         smplan::tui::app::Tab::Intake
     );
-    key(&mut app, KeyCode::Char('<'));
+    key(&mut app, KeyCode::Char('['));
     key(&mut app, KeyCode::Char('g'));
     let plan = stored(&store, "DEMO-01").plan.unwrap();
     assert_eq!(plan.zones.len(), 4);
@@ -486,7 +486,7 @@ fn a_patient_without_a_plan_gets_one_generated_from_the_protocol() {
         });
     let mut app = app_on(store.clone());
     key(&mut app, KeyCode::Enter);
-    key(&mut app, KeyCode::Char('>'));
+    key(&mut app, KeyCode::Char(']'));
     let t = screen(&mut app, 80, 24);
     assert!(line(&t, row_of(&t, "not planned")).contains("occipital"));
     key(&mut app, KeyCode::Char('R'));
@@ -513,7 +513,7 @@ fn a_long_plan_scrolls_under_a_fixed_header_and_keeps_the_focus_in_view() {
         ..MemoryStore::default()
     });
     key(&mut app, KeyCode::Enter);
-    key(&mut app, KeyCode::Char('>'));
+    key(&mut app, KeyCode::Char(']'));
     for _ in 0..9 {
         key(&mut app, KeyCode::Down);
     }
@@ -555,7 +555,7 @@ fn regenerating_keeps_the_values_set_by_hand() {
     key(&mut app, KeyCode::Char('q'));
     let mut app = app_on(store.clone());
     key(&mut app, KeyCode::Enter);
-    key(&mut app, KeyCode::Char('>'));
+    key(&mut app, KeyCode::Char(']'));
     key(&mut app, KeyCode::Char('R'));
     let plan = stored(&store, "DEMO-01").plan.unwrap();
     assert_eq!(plan.zones[1].needle, "0803RL");

@@ -322,7 +322,7 @@ fn a_plan_cell_edited_in_the_terminal_reaches_the_patient_file_and_the_audit() {
     let mut s = Session::start_sized(&demo, &["--demo"], 120, 40);
     s.wait_for("DEMO-10");
     s.send(ENTER); // DEMO-01, first in the list
-    s.send(">");
+    s.send("]");
     s.wait_for("Scalp map · session 1 of 3");
     s.send("lll"); // needle, depth, area → target density
     s.send(ENTER);

@@ -260,8 +260,8 @@ const INTAKE: &[Binding] = &[
         "clear the field (not recorded)"
     ),
     b!([c('?')], Action::Help, "help", "show this help"),
-    b!([c('>')], Action::NextTab, "tab", "next tab of the patient"),
-    b!([c('<')], Action::PrevTab, "", "previous tab of the patient"),
+    b!([c(']')], Action::NextTab, "tab", "next tab of the patient"),
+    b!([c('[')], Action::PrevTab, "", "previous tab of the patient"),
     b!(
         [c('q'), k(KeyCode::Esc)],
         Action::Back,
@@ -292,9 +292,14 @@ const PLAN: &[Binding] = &[
     ),
     b!([k(KeyCode::Enter)], Action::Open, "edit", "edit the cell"),
     b!([c('r')], Action::Revert, "revert", "back to protocol value"),
-    b!([c('[')], Action::PrevSession, "", "map: previous session"),
     b!(
-        [c(']')],
+        [c('<'), c(',')],
+        Action::PrevSession,
+        "",
+        "map: previous session"
+    ),
+    b!(
+        [c('>'), c('.')],
         Action::NextSession,
         "session",
         "map: next session"
@@ -328,8 +333,8 @@ const PLAN: &[Binding] = &[
         "regenerate, keep hand values"
     ),
     b!([c('?')], Action::Help, "help", "show this help"),
-    b!([c('>')], Action::NextTab, "tab", "next tab"),
-    b!([c('<')], Action::PrevTab, "", "previous tab"),
+    b!([c(']')], Action::NextTab, "tab", "next tab"),
+    b!([c('[')], Action::PrevTab, "", "previous tab"),
     b!(
         [c('q'), k(KeyCode::Esc)],
         Action::Back,

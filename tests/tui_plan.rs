@@ -634,3 +634,30 @@ fn confirmation_and_zone_list_snapshots() {
     let t = screen(&mut app, 80, 24);
     insta::assert_snapshot!("plan_add_zone_80x24", t.backend());
 }
+
+#[test]
+fn with_colour_an_override_is_also_coloured_and_without_it_only_bold_and_starred() {
+    for color in [true, false] {
+        let mut app = App::new(
+            Box::new(MemoryStore {
+                patients: demo(),
+                ..MemoryStore::default()
+            }),
+            Protocol::builtin(),
+            today(),
+            Theme { color },
+        );
+        key(&mut app, KeyCode::Enter);
+        key(&mut app, KeyCode::Char(']'));
+        key(&mut app, KeyCode::Down); // focus off the hairline row
+        let t = screen(&mut app, 80, 24);
+        let c = cell_at(&t, "hairline", "22*");
+        assert!(c.modifier.contains(Modifier::BOLD));
+        let want = if color {
+            ratatui::style::Color::Magenta
+        } else {
+            ratatui::style::Color::Reset
+        };
+        assert_eq!(c.fg, want);
+    }
+}

@@ -3,4 +3,5 @@
 pub mod intake;
 pub mod new_patient;
 pub mod patients;
+pub mod plan;
 pub mod workspace;

@@ -637,10 +637,14 @@ fn confirmation_and_zone_list_snapshots() {
 
 #[test]
 fn with_colour_an_override_is_also_coloured_and_without_it_only_bold_and_starred() {
+    // The demo's areas are measured at intake, not overrides; mark one as set by hand.
+    let mut patients = demo();
+    let plan = patients[0].plan.as_mut().expect("demo plan");
+    plan.zones[0].overridden.insert("area_cm2".into());
     for color in [true, false] {
         let mut app = App::new(
             Box::new(MemoryStore {
-                patients: demo(),
+                patients: patients.clone(),
                 ..MemoryStore::default()
             }),
             Protocol::builtin(),

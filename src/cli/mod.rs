@@ -5,6 +5,7 @@
 pub mod agenda;
 pub mod check;
 pub mod export;
+pub mod export_formats;
 pub mod generate;
 pub mod import;
 pub mod report;
@@ -63,6 +64,31 @@ impl Ctx {
     }
 }
 
+impl Ctx {
+    /// The clinic protocol (`<data dir>/protocol.json`, else the built-in one). A clinic file
+    /// that was refused is reported on standard error, naming the field at fault.
+    pub fn protocol(&self) -> crate::protocol::Protocol {
+        let (protocol, warnings) = crate::protocol::Protocol::load(&self.data_dir);
+        for w in warnings {
+            eprintln!("smplan: warning: {w}");
+        }
+        protocol
+    }
+
+    /// Registry options for this command: its operator and date, and the protocol's zones
+    /// as the zones a record may name.
+    pub fn open_options(
+        &self,
+        write: bool,
+        protocol: &crate::protocol::Protocol,
+    ) -> crate::store::OpenOptions {
+        crate::store::OpenOptions {
+            known_zones: protocol.zone_ids(),
+            ..crate::store::OpenOptions::new(write, &self.operator, self.today)
+        }
+    }
+}
+
 /// `--data-dir`, else `$SMPLAN_DATA_DIR`, else `directories::ProjectDirs`.
 pub fn resolve_data_dir(flag: Option<PathBuf>) -> Result<PathBuf, String> {
     if let Some(d) = flag {
@@ -94,10 +120,4 @@ pub fn demo_dir(flag: Option<PathBuf>) -> Result<PathBuf, String> {
 pub fn fail(msg: impl std::fmt::Display) -> ExitCode {
     eprintln!("smplan: {msg}");
     ExitCode::from(1)
-}
-
-/// Placeholder while a command is being built in this session (removed before landing).
-pub(crate) fn not_built(what: &str) -> ExitCode {
-    eprintln!("smplan: `{what}` is not available in this build yet");
-    ExitCode::from(2)
 }

@@ -1,0 +1,406 @@
+//! The application state and the one place it changes: [`App::update`].
+//!
+//! Key presses become [`Action`]s through the key map; `update` applies an action to the
+//! state. Drawing only reads the state (see `ui.rs`), so a test can drive the whole UI with
+//! keys and look at the result without a terminal.
+
+use super::data::PatientStore;
+use super::keymap::{self, Context};
+use super::screens::intake::{Commit, IntakeForm};
+use super::screens::new_patient::NewPatientForm;
+use super::screens::patients::PatientList;
+use super::theme::Theme;
+use crate::domain::{Patient, ValidationContext};
+use crate::protocol::Protocol;
+use chrono::NaiveDate;
+use crossterm::event::{Event, KeyEvent, KeyEventKind};
+use tui_input::InputRequest;
+
+/// Smallest window the screens are laid out for.
+pub const MIN_WIDTH: u16 = 80;
+pub const MIN_HEIGHT: u16 = 24;
+
+/// Everything the user can ask for. Keys map to these through [`keymap`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    Quit,
+    Back,
+    Help,
+    Up,
+    Down,
+    PageUp,
+    PageDown,
+    First,
+    Last,
+    Open,
+    NewPatient,
+    StartSearch,
+    CycleFilter,
+    CycleSort,
+    ReverseSort,
+    NextField,
+    PrevField,
+    Toggle,
+    Accept,
+    Cancel,
+    Clear,
+    /// A key typed into the text field being edited.
+    Edit(InputRequest),
+    Resize(u16, u16),
+}
+
+/// How the last thing went, for the status line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StatusKind {
+    Info,
+    Ok,
+    Error,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Status {
+    pub kind: StatusKind,
+    pub text: String,
+}
+
+/// The tabs of a patient's workspace. Only tabs that exist are listed; the plan, sessions and
+/// follow-up tabs are added here as they are built.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tab {
+    Intake,
+}
+
+impl Tab {
+    pub const ALL: [Tab; 1] = [Tab::Intake];
+    pub fn title(self) -> &'static str {
+        match self {
+            Tab::Intake => "Intake",
+        }
+    }
+}
+
+/// One patient open in the workspace.
+#[derive(Debug)]
+pub struct Workspace {
+    pub record_id: String,
+    pub tab: Tab,
+    pub intake: IntakeForm,
+}
+
+pub struct App {
+    store: Box<dyn PatientStore>,
+    pub protocol: Protocol,
+    pub today: NaiveDate,
+    pub theme: Theme,
+    /// Cache of the store's patients, refreshed after every save.
+    pub patients: Vec<Patient>,
+    pub list: PatientList,
+    pub new_patient: Option<NewPatientForm>,
+    pub workspace: Option<Workspace>,
+    /// `Some(context underneath)` while the help overlay is open.
+    pub help: Option<Context>,
+    pub status: Status,
+    /// Last known window size (from drawing or a resize event).
+    pub size: (u16, u16),
+    pub quit: bool,
+    pub read_only: Option<String>,
+    pub quarantined: Vec<String>,
+}
+
+impl App {
+    pub fn new(
+        store: Box<dyn PatientStore>,
+        protocol: Protocol,
+        today: NaiveDate,
+        theme: Theme,
+    ) -> App {
+        let patients = store.patients();
+        let read_only = store.read_only_reason();
+        let quarantined = store.quarantined();
+        let status = match &read_only {
+            Some(r) => Status {
+                kind: StatusKind::Error,
+                text: format!("read-only: {r}"),
+            },
+            None => Status {
+                kind: StatusKind::Info,
+                text: format!("{} patients in the registry", patients.len()),
+            },
+        };
+        App {
+            store,
+            protocol,
+            today,
+            theme,
+            patients,
+            list: PatientList::default(),
+            new_patient: None,
+            workspace: None,
+            help: None,
+            status,
+            size: (MIN_WIDTH, MIN_HEIGHT),
+            quit: false,
+            read_only,
+            quarantined,
+        }
+    }
+
+    pub fn too_small(&self) -> bool {
+        self.size.0 < MIN_WIDTH || self.size.1 < MIN_HEIGHT
+    }
+
+    /// Where the keyboard is now.
+    pub fn context(&self) -> Context {
+        if self.too_small() {
+            Context::TooSmall
+        } else if self.help.is_some() {
+            Context::Help
+        } else if self.new_patient.is_some() {
+            Context::NewPatient
+        } else if let Some(ws) = &self.workspace {
+            match ws.tab {
+                Tab::Intake => ws.intake.context(),
+            }
+        } else if self.list.searching {
+            Context::Search
+        } else {
+            Context::Patients
+        }
+    }
+
+    /// Turns a terminal event into an action: key presses only (not releases or repeats
+    /// reported by some terminals), through the key map, else into the text being edited.
+    pub fn action_for(&self, event: &Event) -> Option<Action> {
+        match event {
+            Event::Key(key) if key.kind == KeyEventKind::Press => self.action_for_key(key),
+            Event::Resize(w, h) => Some(Action::Resize(*w, *h)),
+            _ => None,
+        }
+    }
+
+    pub fn action_for_key(&self, key: &KeyEvent) -> Option<Action> {
+        let ctx = self.context();
+        if let Some(a) = keymap::lookup(ctx, key) {
+            return Some(a);
+        }
+        let typing = match ctx {
+            Context::Search | Context::EditText => true,
+            Context::NewPatient => self.new_patient.as_ref().is_some_and(|f| f.on_text()),
+            _ => false,
+        };
+        if typing {
+            tui_input::backend::crossterm::to_input_request(&Event::Key(*key)).map(Action::Edit)
+        } else {
+            None
+        }
+    }
+
+    /// Feeds one terminal event through the key map and `update`.
+    pub fn handle_event(&mut self, event: &Event) {
+        if let Some(a) = self.action_for(event) {
+            self.update(a);
+        }
+    }
+
+    pub fn set_status(&mut self, kind: StatusKind, text: impl Into<String>) {
+        self.status = Status {
+            kind,
+            text: text.into(),
+        };
+    }
+
+    /// The one place the state changes.
+    pub fn update(&mut self, action: Action) {
+        match action {
+            Action::Quit => {
+                self.quit = true;
+                return;
+            }
+            Action::Resize(w, h) => {
+                self.size = (w, h);
+                return;
+            }
+            _ => {}
+        }
+        match self.context() {
+            Context::TooSmall => {}
+            Context::Help => {
+                if action == Action::Back {
+                    self.help = None;
+                }
+            }
+            Context::NewPatient => self.update_new_patient(action),
+            Context::Intake | Context::EditText | Context::Choose => self.update_intake(action),
+            Context::Patients | Context::Search => self.update_list(action),
+        }
+    }
+
+    fn update_list(&mut self, action: Action) {
+        match action {
+            Action::Help => self.help = Some(self.context()),
+            Action::Back if !self.list.query().is_empty() => self.list.clear_search(),
+            Action::Back => self.quit = true,
+            Action::NewPatient => {
+                if let Some(r) = &self.read_only {
+                    let text = format!("cannot add a patient: read-only ({r})");
+                    self.set_status(StatusKind::Error, text);
+                } else {
+                    self.new_patient = Some(NewPatientForm::new(&self.patients));
+                }
+            }
+            Action::Open => {
+                let rows = self.list.rows(&self.patients, &self.protocol, self.today);
+                if let Some(row) = rows.get(self.list.selected) {
+                    let id = row.record_id.clone();
+                    self.open_patient(&id);
+                }
+            }
+            other => {
+                let n = self
+                    .list
+                    .rows(&self.patients, &self.protocol, self.today)
+                    .len();
+                self.list.update(other, n);
+            }
+        }
+    }
+
+    fn update_new_patient(&mut self, action: Action) {
+        let Some(form) = self.new_patient.as_mut() else {
+            return;
+        };
+        match action {
+            Action::Cancel => {
+                self.new_patient = None;
+                self.set_status(StatusKind::Info, "no patient created");
+            }
+            Action::Accept => match form.build(&self.patients) {
+                Err(e) => form.error = Some(e),
+                Ok(p) => {
+                    let id = p.record_id.clone();
+                    match self.store.save(p) {
+                        Ok(()) => {
+                            self.new_patient = None;
+                            self.refresh();
+                            self.list.clear_search();
+                            self.open_patient(&id);
+                            self.set_status(StatusKind::Ok, format!("saved new patient {id}"));
+                        }
+                        Err(e) => {
+                            form.error = Some(e.clone());
+                            self.set_status(StatusKind::Error, e);
+                        }
+                    }
+                }
+            },
+            other => form.update(other),
+        }
+    }
+
+    fn update_intake(&mut self, action: Action) {
+        let Some(ws) = self.workspace.as_mut() else {
+            return;
+        };
+        let Some(patient) = self
+            .patients
+            .iter()
+            .find(|p| p.record_id == ws.record_id)
+            .cloned()
+        else {
+            self.workspace = None;
+            return;
+        };
+        if action == Action::Help && !ws.intake.is_editing() {
+            self.help = Some(self.context());
+            return;
+        }
+        if action == Action::Back && !ws.intake.is_editing() {
+            self.workspace = None;
+            self.select_in_list(&patient.record_id);
+            return;
+        }
+        let commit = ws
+            .intake
+            .update(action, &patient, &self.protocol, self.today);
+        match commit {
+            Commit::Nothing => {}
+            Commit::Refused(msg) => self.set_status(StatusKind::Error, msg),
+            Commit::Save { patient, what } => {
+                let result = self.save(*patient);
+                let saved = self.open().cloned();
+                let Some(ws) = self.workspace.as_mut() else {
+                    return;
+                };
+                match result {
+                    Ok(()) => {
+                        if let Some(p) = &saved {
+                            ws.intake.saved(p, &self.protocol);
+                        }
+                        self.set_status(StatusKind::Ok, format!("saved: {what}"));
+                    }
+                    Err(e) => {
+                        ws.intake.refused(e.clone());
+                        self.set_status(StatusKind::Error, format!("not saved: {e}"));
+                    }
+                }
+            }
+        }
+    }
+
+    /// Saves a changed patient through the store, refusing it when it would add a validation
+    /// problem the record did not have before (an imported record with an old problem can
+    /// still be edited elsewhere).
+    fn save(&mut self, patient: Patient) -> Result<(), String> {
+        if let Some(r) = &self.read_only {
+            return Err(format!("the registry is read-only ({r})"));
+        }
+        let zones = self.protocol.zone_ids();
+        let ctx = ValidationContext {
+            today: self.today,
+            known_zones: &zones,
+        };
+        let before = self
+            .patients
+            .iter()
+            .find(|p| p.record_id == patient.record_id)
+            .map(|p| p.validate(&ctx))
+            .unwrap_or_default();
+        let new_problems: Vec<_> = patient
+            .validate(&ctx)
+            .into_iter()
+            .filter(|i| !before.contains(i))
+            .collect();
+        if let Some(first) = new_problems.first() {
+            return Err(first.message.clone());
+        }
+        self.store.save(patient)?;
+        self.refresh();
+        Ok(())
+    }
+
+    fn refresh(&mut self) {
+        self.patients = self.store.patients();
+    }
+
+    pub fn open_patient(&mut self, record_id: &str) {
+        self.workspace = Some(Workspace {
+            record_id: record_id.to_string(),
+            tab: Tab::Intake,
+            intake: IntakeForm::default(),
+        });
+        self.set_status(StatusKind::Info, format!("opened {record_id}"));
+    }
+
+    fn select_in_list(&mut self, record_id: &str) {
+        let rows = self.list.rows(&self.patients, &self.protocol, self.today);
+        if let Some(i) = rows.iter().position(|r| r.record_id == record_id) {
+            self.list.selected = i;
+        }
+    }
+
+    /// The patient open in the workspace.
+    pub fn open(&self) -> Option<&Patient> {
+        let ws = self.workspace.as_ref()?;
+        self.patients.iter().find(|p| p.record_id == ws.record_id)
+    }
+}

@@ -1,0 +1,76 @@
+//! What the UI needs from the registry, as one small seam.
+//!
+//! The UI never reads or writes files itself: every change goes through [`PatientStore::save`]
+//! (the store validates, writes atomically and audits). Keeping the seam this small lets the
+//! screens be tested on an in-memory store and lets the real store slot in unchanged. The
+//! clinic protocol is used directly (`crate::protocol::Protocol`): it is plain data.
+
+use crate::domain::Patient;
+
+/// The registry as the UI sees it.
+pub trait PatientStore {
+    /// Every readable patient (damaged files are quarantined by the store, not listed here).
+    fn patients(&self) -> Vec<Patient>;
+    /// Validates, writes atomically and audits one patient; the error is one sentence for the
+    /// status line.
+    fn save(&mut self, patient: Patient) -> Result<(), String>;
+    /// Why edits are refused (another process holds the writer lock, newer schema...);
+    /// `None` when the UI may write.
+    fn read_only_reason(&self) -> Option<String>;
+    /// One line per file the store moved aside because it could not be read.
+    fn quarantined(&self) -> Vec<String>;
+}
+
+/// A registry held in memory: for tests and for previews that must not touch disk.
+#[derive(Debug, Default, Clone)]
+pub struct MemoryStore {
+    pub patients: Vec<Patient>,
+    pub read_only: Option<String>,
+    pub quarantined: Vec<String>,
+    /// Number of successful saves, so tests can check that a refused edit wrote nothing.
+    pub saves: usize,
+}
+
+impl PatientStore for MemoryStore {
+    fn patients(&self) -> Vec<Patient> {
+        self.patients.clone()
+    }
+    fn save(&mut self, patient: Patient) -> Result<(), String> {
+        if let Some(r) = &self.read_only {
+            return Err(format!("read-only: {r}"));
+        }
+        match self
+            .patients
+            .iter_mut()
+            .find(|p| p.record_id == patient.record_id)
+        {
+            Some(p) => *p = patient,
+            None => self.patients.push(patient),
+        }
+        self.saves += 1;
+        Ok(())
+    }
+    fn read_only_reason(&self) -> Option<String> {
+        self.read_only.clone()
+    }
+    fn quarantined(&self) -> Vec<String> {
+        self.quarantined.clone()
+    }
+}
+
+/// The registry on disk, through the store (atomic, audited writes; the writer lock is held
+/// for as long as the registry is open).
+impl PatientStore for crate::store::Registry {
+    fn patients(&self) -> Vec<Patient> {
+        crate::store::Registry::patients(self).cloned().collect()
+    }
+    fn save(&mut self, patient: Patient) -> Result<(), String> {
+        crate::store::Registry::save(self, patient).map_err(|e| e.to_string())
+    }
+    fn read_only_reason(&self) -> Option<String> {
+        crate::store::Registry::read_only_reason(self).map(str::to_string)
+    }
+    fn quarantined(&self) -> Vec<String> {
+        self.report().problems()
+    }
+}

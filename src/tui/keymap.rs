@@ -1,0 +1,403 @@
+//! The key map: for every context, the keys that work there and what they do.
+//!
+//! This one table feeds three things — turning a key press into an [`Action`], the key bar at
+//! the bottom of the screen, and the `?` help overlay — so what the bar and the help say is
+//! always what the keys do.
+
+use super::app::Action;
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+/// One key, with the modifiers it needs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Key {
+    pub code: KeyCode,
+    pub mods: KeyModifiers,
+}
+
+const fn k(code: KeyCode) -> Key {
+    Key {
+        code,
+        mods: KeyModifiers::NONE,
+    }
+}
+const fn c(ch: char) -> Key {
+    k(KeyCode::Char(ch))
+}
+const fn ctrl(ch: char) -> Key {
+    Key {
+        code: KeyCode::Char(ch),
+        mods: KeyModifiers::CONTROL,
+    }
+}
+
+impl Key {
+    /// Whether a key press is this key. Shift is ignored for characters, since the terminal
+    /// already folds it into the character (`N` arrives as Shift+`N`), and BackTab carries it.
+    pub fn matches(&self, ev: &KeyEvent) -> bool {
+        let relevant = ev.modifiers & (KeyModifiers::CONTROL | KeyModifiers::ALT);
+        let want = self.mods & (KeyModifiers::CONTROL | KeyModifiers::ALT);
+        ev.code == self.code && relevant == want
+    }
+
+    pub fn label(&self) -> String {
+        let base = match self.code {
+            KeyCode::Char(' ') => "Space".to_string(),
+            KeyCode::Char(ch) => ch.to_string(),
+            KeyCode::Enter => "Enter".into(),
+            KeyCode::Esc => "Esc".into(),
+            KeyCode::Tab => "Tab".into(),
+            KeyCode::BackTab => "Shift-Tab".into(),
+            KeyCode::Up => "↑".into(),
+            KeyCode::Down => "↓".into(),
+            KeyCode::Left => "←".into(),
+            KeyCode::Right => "→".into(),
+            KeyCode::PageUp => "PgUp".into(),
+            KeyCode::PageDown => "PgDn".into(),
+            KeyCode::Home => "Home".into(),
+            KeyCode::End => "End".into(),
+            KeyCode::Backspace => "Backspace".into(),
+            other => format!("{other:?}"),
+        };
+        if self.mods.contains(KeyModifiers::CONTROL) {
+            format!("Ctrl-{}", base.to_uppercase())
+        } else {
+            base
+        }
+    }
+}
+
+/// One command: its keys, the action, a short label for the key bar (empty = help only) and
+/// a sentence for the help overlay.
+#[derive(Debug, Clone, Copy)]
+pub struct Binding {
+    pub keys: &'static [Key],
+    pub action: Action,
+    pub bar: &'static str,
+    pub help: &'static str,
+}
+
+impl Binding {
+    pub fn keys_label(&self) -> String {
+        self.keys
+            .iter()
+            .map(Key::label)
+            .collect::<Vec<_>>()
+            .join("/")
+    }
+}
+
+/// Where the keyboard is, which decides which bindings apply.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Context {
+    Patients,
+    Search,
+    NewPatient,
+    Intake,
+    EditText,
+    Choose,
+    Help,
+    TooSmall,
+}
+
+impl Context {
+    pub fn title(self) -> &'static str {
+        match self {
+            Context::Patients => "Patients",
+            Context::Search => "Searching the list",
+            Context::NewPatient => "New patient",
+            Context::Intake => "Intake",
+            Context::EditText => "Editing a field",
+            Context::Choose => "Choosing a value",
+            Context::Help => "Help",
+            Context::TooSmall => "Window too small",
+        }
+    }
+}
+
+macro_rules! b {
+    ([$($key:expr),+], $action:expr, $bar:expr, $help:expr) => {
+        Binding { keys: &[$($key),+], action: $action, bar: $bar, help: $help }
+    };
+}
+
+/// Works everywhere, whatever else is going on.
+pub const GLOBAL: &[Binding] = &[b!(
+    [ctrl('c')],
+    Action::Quit,
+    "",
+    "quit smplan at once (every accepted field is already saved)"
+)];
+
+const PATIENTS: &[Binding] = &[
+    b!([k(KeyCode::Up), c('k')], Action::Up, "", "previous patient"),
+    b!([k(KeyCode::Down), c('j')], Action::Down, "", "next patient"),
+    b!([k(KeyCode::PageUp)], Action::PageUp, "", "one page up"),
+    b!(
+        [k(KeyCode::PageDown)],
+        Action::PageDown,
+        "",
+        "one page down"
+    ),
+    b!(
+        [k(KeyCode::Home), c('g')],
+        Action::First,
+        "",
+        "first patient"
+    ),
+    b!([k(KeyCode::End), c('G')], Action::Last, "", "last patient"),
+    b!(
+        [k(KeyCode::Enter)],
+        Action::Open,
+        "open",
+        "open the patient's workspace"
+    ),
+    b!(
+        [c('n')],
+        Action::NewPatient,
+        "new",
+        "register a new patient"
+    ),
+    b!(
+        [c('/')],
+        Action::StartSearch,
+        "search",
+        "search record id and name as you type"
+    ),
+    b!(
+        [c('f')],
+        Action::CycleFilter,
+        "filter",
+        "filter by subtype: all → androgenetic → scarring"
+    ),
+    b!(
+        [c('s')],
+        Action::CycleSort,
+        "sort",
+        "sort by the next column"
+    ),
+    b!([c('S')], Action::ReverseSort, "", "reverse the sort order"),
+    b!([c('?')], Action::Help, "help", "show this help"),
+    b!(
+        [c('q'), k(KeyCode::Esc)],
+        Action::Back,
+        "quit",
+        "clear the search, or quit"
+    ),
+];
+
+const SEARCH: &[Binding] = &[
+    b!(
+        [k(KeyCode::Enter)],
+        Action::Accept,
+        "keep",
+        "keep the search and return to the list"
+    ),
+    b!(
+        [k(KeyCode::Esc)],
+        Action::Cancel,
+        "clear",
+        "clear the search"
+    ),
+    b!([k(KeyCode::Up)], Action::Up, "", "previous match"),
+    b!([k(KeyCode::Down)], Action::Down, "", "next match"),
+];
+
+const NEW_PATIENT: &[Binding] = &[
+    b!([k(KeyCode::Tab)], Action::NextField, "next", "next field"),
+    b!(
+        [k(KeyCode::BackTab)],
+        Action::PrevField,
+        "",
+        "previous field"
+    ),
+    b!(
+        [k(KeyCode::Left), k(KeyCode::Right), c(' ')],
+        Action::Toggle,
+        "",
+        "change the subtype (on the subtype field)"
+    ),
+    b!(
+        [k(KeyCode::Enter)],
+        Action::Accept,
+        "create",
+        "create the patient and open the intake"
+    ),
+    b!(
+        [k(KeyCode::Esc)],
+        Action::Cancel,
+        "cancel",
+        "cancel without creating anything"
+    ),
+];
+
+const INTAKE: &[Binding] = &[
+    b!([k(KeyCode::Up), c('k')], Action::Up, "", "previous field"),
+    b!([k(KeyCode::Down), c('j')], Action::Down, "", "next field"),
+    b!([k(KeyCode::Tab)], Action::NextField, "", "next field"),
+    b!(
+        [k(KeyCode::BackTab)],
+        Action::PrevField,
+        "",
+        "previous field"
+    ),
+    b!([k(KeyCode::PageUp)], Action::PageUp, "", "previous section"),
+    b!([k(KeyCode::PageDown)], Action::PageDown, "", "next section"),
+    b!(
+        [k(KeyCode::Enter)],
+        Action::Open,
+        "edit",
+        "edit the field (a tick box toggles)"
+    ),
+    b!([c(' ')], Action::Toggle, "tick", "tick or untick a box"),
+    b!(
+        [k(KeyCode::Delete)],
+        Action::Clear,
+        "",
+        "clear the field (not recorded)"
+    ),
+    b!([c('?')], Action::Help, "help", "show this help"),
+    b!(
+        [c('q'), k(KeyCode::Esc)],
+        Action::Back,
+        "back",
+        "back to the patient list"
+    ),
+];
+
+const EDIT_TEXT: &[Binding] = &[
+    b!(
+        [k(KeyCode::Enter)],
+        Action::Accept,
+        "save",
+        "check and save the value"
+    ),
+    b!(
+        [k(KeyCode::Tab)],
+        Action::NextField,
+        "",
+        "save and go to the next field"
+    ),
+    b!(
+        [k(KeyCode::BackTab)],
+        Action::PrevField,
+        "",
+        "save and go to the previous field"
+    ),
+    b!(
+        [k(KeyCode::Esc)],
+        Action::Cancel,
+        "cancel",
+        "cancel the edit; nothing is saved"
+    ),
+];
+
+const CHOOSE: &[Binding] = &[
+    b!([k(KeyCode::Up), c('k')], Action::Up, "", "previous option"),
+    b!([k(KeyCode::Down), c('j')], Action::Down, "", "next option"),
+    b!(
+        [k(KeyCode::Enter), c(' ')],
+        Action::Accept,
+        "choose",
+        "save the highlighted option"
+    ),
+    b!(
+        [k(KeyCode::Esc), c('q')],
+        Action::Cancel,
+        "cancel",
+        "cancel; nothing is saved"
+    ),
+];
+
+const HELP: &[Binding] = &[b!(
+    [c('?'), c('q'), k(KeyCode::Esc)],
+    Action::Back,
+    "close",
+    "close the help"
+)];
+
+const TOO_SMALL: &[Binding] = &[b!(
+    [c('q'), k(KeyCode::Esc)],
+    Action::Quit,
+    "quit",
+    "quit smplan"
+)];
+
+/// The bindings of one context (without [`GLOBAL`]).
+pub fn bindings(ctx: Context) -> &'static [Binding] {
+    match ctx {
+        Context::Patients => PATIENTS,
+        Context::Search => SEARCH,
+        Context::NewPatient => NEW_PATIENT,
+        Context::Intake => INTAKE,
+        Context::EditText => EDIT_TEXT,
+        Context::Choose => CHOOSE,
+        Context::Help => HELP,
+        Context::TooSmall => TOO_SMALL,
+    }
+}
+
+/// The action a key press means in this context, if any.
+pub fn lookup(ctx: Context, ev: &KeyEvent) -> Option<Action> {
+    GLOBAL
+        .iter()
+        .chain(bindings(ctx))
+        .find(|b| b.keys.iter().any(|key| key.matches(ev)))
+        .map(|b| b.action)
+}
+
+/// The `key label` pairs of the bottom key bar.
+pub fn bar(ctx: Context) -> Vec<(String, &'static str)> {
+    bindings(ctx)
+        .iter()
+        .filter(|b| !b.bar.is_empty())
+        .map(|b| (b.keys_label(), b.bar))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn no_key_is_bound_twice_in_a_context() {
+        for ctx in [
+            Context::Patients,
+            Context::Search,
+            Context::NewPatient,
+            Context::Intake,
+            Context::EditText,
+            Context::Choose,
+            Context::Help,
+            Context::TooSmall,
+        ] {
+            let keys: Vec<Key> = GLOBAL
+                .iter()
+                .chain(bindings(ctx))
+                .flat_map(|b| b.keys.iter().copied())
+                .collect();
+            for (i, a) in keys.iter().enumerate() {
+                assert!(!keys[i + 1..].contains(a), "{ctx:?}: {a:?} bound twice");
+            }
+        }
+    }
+
+    #[test]
+    fn ctrl_c_quits_everywhere_and_q_is_not_ctrl_q() {
+        let ctrl_c = KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL);
+        for ctx in [
+            Context::Patients,
+            Context::EditText,
+            Context::Help,
+            Context::TooSmall,
+        ] {
+            assert_eq!(lookup(ctx, &ctrl_c), Some(Action::Quit));
+        }
+        let plain_c = KeyEvent::new(KeyCode::Char('c'), KeyModifiers::NONE);
+        assert_eq!(lookup(Context::EditText, &plain_c), None);
+        let shifted = KeyEvent::new(KeyCode::Char('S'), KeyModifiers::SHIFT);
+        assert_eq!(
+            lookup(Context::Patients, &shifted),
+            Some(Action::ReverseSort)
+        );
+    }
+}

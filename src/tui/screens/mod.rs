@@ -1,0 +1,6 @@
+//! One module per screen: its state, how actions change it, and how it is drawn.
+
+pub mod intake;
+pub mod new_patient;
+pub mod patients;
+pub mod workspace;

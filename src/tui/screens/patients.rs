@@ -1,0 +1,383 @@
+//! The home screen: every patient in one table, with search, subtype filter and sort.
+
+use crate::domain::{Patient, Subtype, Triage};
+use crate::protocol::Protocol;
+use crate::protocol::schedule::{AgendaItem, next_due};
+use crate::tui::app::{Action, App};
+use crate::tui::widgets;
+use chrono::NaiveDate;
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Cell, Paragraph, Row, Table, TableState};
+use std::cmp::Ordering;
+use tui_input::Input;
+
+/// The columns of the table, in display order; sorting works on any of them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Column {
+    RecordId,
+    Name,
+    Subtype,
+    Triage,
+    Sessions,
+    NextDue,
+    Vds,
+    Pss,
+}
+
+impl Column {
+    pub const ALL: [Column; 8] = [
+        Column::RecordId,
+        Column::Name,
+        Column::Subtype,
+        Column::Triage,
+        Column::Sessions,
+        Column::NextDue,
+        Column::Vds,
+        Column::Pss,
+    ];
+    pub fn title(self) -> &'static str {
+        match self {
+            Column::RecordId => "Record",
+            Column::Name => "Name",
+            Column::Subtype => "Subtype · class",
+            Column::Triage => "Triage",
+            Column::Sessions => "Sess",
+            Column::NextDue => "Next due",
+            Column::Vds => "VDS",
+            Column::Pss => "PSS",
+        }
+    }
+    fn width(self) -> Constraint {
+        match self {
+            Column::RecordId => Constraint::Length(8),
+            Column::Name => Constraint::Fill(2),
+            Column::Subtype => Constraint::Fill(3),
+            Column::Triage => Constraint::Length(9),
+            Column::Sessions => Constraint::Length(4),
+            Column::NextDue => Constraint::Length(16),
+            Column::Vds => Constraint::Length(4),
+            Column::Pss => Constraint::Length(3),
+        }
+    }
+}
+
+/// One patient as the list shows it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ListRow {
+    pub record_id: String,
+    pub name: String,
+    pub subtype: Subtype,
+    pub class: String,
+    pub triage: Triage,
+    /// A "clearance needed" triage with the physician's sign-off recorded.
+    pub cleared: bool,
+    pub sessions: usize,
+    pub due: Option<AgendaItem>,
+    pub vds: Option<f64>,
+    pub pss: Option<u8>,
+}
+
+impl ListRow {
+    pub fn new(p: &Patient, protocol: &Protocol, today: NaiveDate) -> ListRow {
+        let latest = p.latest_scores();
+        let tri = p.screen.triage(&protocol.screen.items).triage;
+        ListRow {
+            record_id: p.record_id.clone(),
+            name: p.name.clone().unwrap_or_default(),
+            subtype: p.subtype(),
+            class: match &p.alopecia.classification {
+                Some(c) => format!("{} · {c}", short_subtype(p.subtype())),
+                None => p.subtype().id().to_string(),
+            },
+            triage: tri,
+            cleared: tri == Triage::ClearanceNeeded && p.clearance.is_some(),
+            sessions: p.sessions_done(),
+            due: next_due(p, protocol, today),
+            vds: latest.and_then(|f| f.vds).map(|v| v.value()),
+            pss: latest.and_then(|f| f.pss).map(|v| v.value()),
+        }
+    }
+
+    pub fn triage_label(&self) -> &'static str {
+        match (self.triage, self.cleared) {
+            (Triage::ClearanceNeeded, true) => "cleared",
+            (Triage::ClearanceNeeded, false) => "clearance",
+            (t, _) => t.label(),
+        }
+    }
+
+    fn cmp_by(&self, other: &ListRow, col: Column) -> Ordering {
+        fn opt<T: PartialOrd>(a: &Option<T>, b: &Option<T>) -> Ordering {
+            // Missing values sort last whatever the direction of the others.
+            match (a, b) {
+                (Some(x), Some(y)) => x.partial_cmp(y).unwrap_or(Ordering::Equal),
+                (Some(_), None) => Ordering::Less,
+                (None, Some(_)) => Ordering::Greater,
+                (None, None) => Ordering::Equal,
+            }
+        }
+        match col {
+            Column::RecordId => self.record_id.cmp(&other.record_id),
+            Column::Name => self.name.cmp(&other.name),
+            Column::Subtype => (self.subtype, &self.class).cmp(&(other.subtype, &other.class)),
+            Column::Triage => self.triage.cmp(&other.triage),
+            Column::Sessions => self.sessions.cmp(&other.sessions),
+            Column::NextDue => opt(
+                &self.due.as_ref().map(|d| d.date),
+                &other.due.as_ref().map(|d| d.date),
+            ),
+            Column::Vds => opt(&self.vds, &other.vds),
+            Column::Pss => opt(&self.pss, &other.pss),
+        }
+    }
+}
+
+fn short_subtype(s: Subtype) -> &'static str {
+    match s {
+        Subtype::Androgenetic => "AGA",
+        Subtype::Scarring => "scar",
+    }
+}
+
+/// "session 2" → "S2", "follow-up 6m" → "6m": the date carries the rest.
+fn short_due(label: &str) -> String {
+    if let Some(n) = label.strip_prefix("session ") {
+        format!("S{n}")
+    } else if let Some(t) = label.strip_prefix("follow-up ") {
+        t.to_string()
+    } else {
+        label.to_string()
+    }
+}
+
+/// The list's own state: selection, search, filter and sort.
+#[derive(Debug, Default)]
+pub struct PatientList {
+    pub selected: usize,
+    pub search: Input,
+    /// The search field has the keyboard.
+    pub searching: bool,
+    pub filter: Option<Subtype>,
+    /// Index into [`Column::ALL`].
+    pub sort: usize,
+    pub descending: bool,
+    pub table: TableState,
+}
+
+impl PatientList {
+    pub fn query(&self) -> &str {
+        self.search.value()
+    }
+
+    pub fn sort_column(&self) -> Column {
+        Column::ALL[self.sort % Column::ALL.len()]
+    }
+
+    pub fn clear_search(&mut self) {
+        self.search.reset();
+        self.searching = false;
+        self.selected = 0;
+    }
+
+    /// The rows to show, filtered, searched and sorted.
+    pub fn rows(
+        &self,
+        patients: &[Patient],
+        protocol: &Protocol,
+        today: NaiveDate,
+    ) -> Vec<ListRow> {
+        let q = self.query().trim().to_lowercase();
+        let mut rows: Vec<ListRow> = patients
+            .iter()
+            .filter(|p| self.filter.is_none_or(|s| p.subtype() == s))
+            .filter(|p| {
+                q.is_empty()
+                    || p.record_id.to_lowercase().contains(&q)
+                    || p.name
+                        .as_deref()
+                        .is_some_and(|n| n.to_lowercase().contains(&q))
+            })
+            .map(|p| ListRow::new(p, protocol, today))
+            .collect();
+        let col = self.sort_column();
+        rows.sort_by(|a, b| {
+            let o = a.cmp_by(b, col);
+            let o = if self.descending { o.reverse() } else { o };
+            o.then_with(|| a.record_id.cmp(&b.record_id))
+        });
+        rows
+    }
+
+    /// Moves, searches, filters and sorts; `n` is the number of rows shown.
+    pub fn update(&mut self, action: Action, n: usize) {
+        let last = n.saturating_sub(1);
+        match action {
+            Action::Up => self.selected = self.selected.saturating_sub(1),
+            Action::Down => self.selected = (self.selected + 1).min(last),
+            Action::PageUp => self.selected = self.selected.saturating_sub(10),
+            Action::PageDown => self.selected = (self.selected + 10).min(last),
+            Action::First => self.selected = 0,
+            Action::Last => self.selected = last,
+            Action::StartSearch => self.searching = true,
+            Action::Accept => self.searching = false,
+            Action::Cancel => self.clear_search(),
+            Action::Edit(req) => {
+                self.search.handle(req);
+                self.selected = 0;
+            }
+            Action::CycleFilter => {
+                self.filter = match self.filter {
+                    None => Some(Subtype::Androgenetic),
+                    Some(Subtype::Androgenetic) => Some(Subtype::Scarring),
+                    Some(Subtype::Scarring) => None,
+                };
+                self.selected = 0;
+            }
+            Action::CycleSort => {
+                self.sort = (self.sort + 1) % Column::ALL.len();
+                self.descending = false;
+            }
+            Action::ReverseSort => self.descending = !self.descending,
+            _ => {}
+        }
+    }
+}
+
+/// Draws the patient list into `area`; returns the cursor position while searching.
+pub fn draw(frame: &mut Frame, area: Rect, app: &mut App) {
+    let theme = app.theme;
+    let rows = app.list.rows(&app.patients, &app.protocol, app.today);
+    if app.list.selected >= rows.len() {
+        app.list.selected = rows.len().saturating_sub(1);
+    }
+    let [top, table_area] =
+        Layout::vertical([Constraint::Length(1), Constraint::Fill(1)]).areas(area);
+
+    // The search / filter / sort line.
+    let list = &app.list;
+    let mut spans = vec![Span::styled("Search ", theme.header())];
+    let q = list.query();
+    let search_style = if list.searching {
+        theme.editing()
+    } else {
+        theme.base()
+    };
+    let search_text = if q.is_empty() && !list.searching {
+        "(press /)".to_string()
+    } else {
+        q.to_string()
+    };
+    spans.push(Span::styled(
+        search_text,
+        if q.is_empty() && !list.searching {
+            theme.dim()
+        } else {
+            search_style
+        },
+    ));
+    spans.push(Span::raw("  "));
+    spans.push(Span::styled("Filter ", theme.header()));
+    spans.push(Span::raw(match list.filter {
+        None => "all",
+        Some(Subtype::Androgenetic) => "androgenetic",
+        Some(Subtype::Scarring) => "scarring",
+    }));
+    spans.push(Span::raw("  "));
+    spans.push(Span::styled("Sort ", theme.header()));
+    spans.push(Span::raw(format!(
+        "{} {}",
+        list.sort_column().title(),
+        if list.descending { "↓" } else { "↑" }
+    )));
+    spans.push(Span::styled(
+        format!("  {} of {}", rows.len(), app.patients.len()),
+        theme.dim(),
+    ));
+    frame.render_widget(Paragraph::new(Line::from(spans)), top);
+    if list.searching {
+        let x = top.x + 7 + list.search.visual_cursor() as u16;
+        frame.set_cursor_position((x.min(top.right().saturating_sub(1)), top.y));
+    }
+
+    if app.patients.is_empty() {
+        let msg = vec![
+            Line::raw(""),
+            Line::styled("No patients in this registry yet.", theme.header()),
+            Line::raw(""),
+            Line::raw("Press n to register the first patient."),
+            Line::raw("To look around first, quit and run: smplan --demo"),
+        ];
+        frame.render_widget(Paragraph::new(msg).centered(), table_area);
+        return;
+    }
+    if rows.is_empty() {
+        let msg = Line::styled(
+            "No patient matches the search or filter (Esc clears the search, f changes the filter).",
+            theme.dim(),
+        );
+        frame.render_widget(
+            Paragraph::new(vec![Line::raw(""), msg]).centered(),
+            table_area,
+        );
+        return;
+    }
+
+    let sort_col = list.sort_column();
+    let header = Row::new(Column::ALL.map(|c| {
+        let mut t = c.title().to_string();
+        if c == sort_col {
+            t.push(if list.descending { '↓' } else { '↑' });
+        }
+        Cell::from(t)
+    }))
+    .style(theme.header());
+    // Column widths as the table will lay them out, so long text is cut with "…" rather
+    // than silently (a cut "Norwood III-vertex" must not read "Norwood III").
+    let col_w: Vec<usize> = Layout::horizontal(Column::ALL.map(Column::width))
+        .spacing(1)
+        .split(table_area)
+        .iter()
+        .map(|r| r.width as usize)
+        .collect();
+    let fit = |i: usize, s: &str| widgets::truncate(s, col_w.get(i).copied().unwrap_or(0));
+    let body: Vec<Row> = rows
+        .iter()
+        .map(|r| {
+            Row::new(vec![
+                Cell::from(fit(0, &r.record_id)),
+                Cell::from(fit(1, &r.name)),
+                Cell::from(fit(2, &r.class)),
+                Cell::from(Span::styled(r.triage_label(), theme.triage(r.triage))),
+                Cell::from(format!("{}/3", r.sessions.min(3))),
+                Cell::from(
+                    r.due
+                        .as_ref()
+                        .map(|d| format!("{:<4} {}", short_due(&d.label), d.date))
+                        .unwrap_or_else(|| "—".into()),
+                ),
+                Cell::from(r.vds.map(widgets::fmt_score).unwrap_or_else(|| "—".into())),
+                Cell::from(r.pss.map(|v| v.to_string()).unwrap_or_else(|| "—".into())),
+            ])
+        })
+        .collect();
+    let table = Table::new(body, Column::ALL.map(Column::width))
+        .header(header)
+        .column_spacing(1)
+        .row_highlight_style(theme.selected());
+    app.list.table.select(Some(app.list.selected));
+    frame.render_stateful_widget(table, table_area, &mut app.list.table);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn short_due_labels() {
+        assert_eq!(short_due("session 2"), "S2");
+        assert_eq!(short_due("follow-up 6m"), "6m");
+        assert_eq!(short_due("follow-up post"), "post");
+    }
+}

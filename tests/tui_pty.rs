@@ -1,0 +1,316 @@
+//! End to end: the real `smplan` binary in a pseudo-terminal, driven by keystrokes.
+//!
+//! On an empty registry a patient is created and its intake filled (a Chinese name, a
+//! health-screen item, a zone with its area, consent); after quitting, the patient's file
+//! holds exactly what was typed. `SMPLAN_TODAY` and `NO_COLOR=1` keep it deterministic.
+
+use portable_pty::{CommandBuilder, PtySize, native_pty_system};
+use smplan::domain::*;
+use std::io::{Read, Write};
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+const DOWN: &str = "\x1b[B";
+const PGDN: &str = "\x1b[6~";
+const ENTER: &str = "\r";
+const TAB: &str = "\t";
+const CTRL_U: &str = "\x15";
+
+struct Session {
+    screen: Arc<Mutex<vt100::Parser>>,
+    writer: Box<dyn Write + Send>,
+    child: Box<dyn portable_pty::Child + Send + Sync>,
+}
+
+impl Session {
+    fn start(data_dir: &Path, extra: &[&str]) -> Session {
+        Session::start_sized(data_dir, extra, 80, 24)
+    }
+
+    fn start_sized(data_dir: &Path, extra: &[&str], cols: u16, rows: u16) -> Session {
+        let pty = native_pty_system()
+            .openpty(PtySize {
+                rows,
+                cols,
+                pixel_width: 0,
+                pixel_height: 0,
+            })
+            .unwrap();
+        let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_smplan"));
+        cmd.arg("--data-dir");
+        cmd.arg(data_dir);
+        cmd.args(extra);
+        cmd.env("SMPLAN_TODAY", "2026-11-25");
+        cmd.env("NO_COLOR", "1");
+        cmd.env("TERM", "xterm-256color");
+        cmd.env("USER", "pty-test");
+        let child = pty.slave.spawn_command(cmd).unwrap();
+        drop(pty.slave);
+        let mut reader = pty.master.try_clone_reader().unwrap();
+        let writer = pty.master.take_writer().unwrap();
+        let screen = Arc::new(Mutex::new(vt100::Parser::new(rows, cols, 0)));
+        let s2 = Arc::clone(&screen);
+        std::thread::spawn(move || {
+            let _keep_master_open = pty.master;
+            let mut buf = [0u8; 4096];
+            while let Ok(n) = reader.read(&mut buf) {
+                if n == 0 {
+                    break;
+                }
+                s2.lock().unwrap().process(&buf[..n]);
+            }
+        });
+        Session {
+            screen,
+            writer,
+            child,
+        }
+    }
+
+    fn contents(&self) -> String {
+        self.screen.lock().unwrap().screen().contents()
+    }
+
+    /// Waits until the screen shows `text` (the UI redraws after every key).
+    fn wait_for(&self, text: &str) {
+        let start = Instant::now();
+        while start.elapsed() < Duration::from_secs(20) {
+            if self.contents().contains(text) {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        panic!(
+            "timed out waiting for {text:?}; screen:\n{}",
+            self.contents()
+        );
+    }
+
+    /// With NO_COLOR the terminal receives no colour at all, and the row showing `needle`
+    /// is marked by reverse video and bold instead.
+    fn check_no_colour_and_selection(&self, needle: &str) {
+        let parser = self.screen.lock().unwrap();
+        let screen = parser.screen();
+        let (rows, cols) = screen.size();
+        let row = (0..rows)
+            .find(|r| screen.contents_between(*r, 0, *r, cols).contains(needle))
+            .expect("row on screen");
+        for r in 0..rows {
+            for c in 0..cols {
+                let cell = screen.cell(r, c).unwrap();
+                assert_eq!(cell.fgcolor(), vt100::Color::Default, "colour at {r},{c}");
+                assert_eq!(cell.bgcolor(), vt100::Color::Default, "colour at {r},{c}");
+            }
+        }
+        let first = screen.cell(row, 0).unwrap();
+        assert!(
+            first.inverse() && first.bold(),
+            "selected row is reverse and bold"
+        );
+    }
+
+    fn send(&mut self, keys: &str) {
+        self.writer.write_all(keys.as_bytes()).unwrap();
+        self.writer.flush().unwrap();
+        // Let the UI read each burst as its own events (a lone ESC must not merge with
+        // the next key into an escape sequence).
+        std::thread::sleep(Duration::from_millis(60));
+    }
+
+    fn wait_exit(&mut self) -> portable_pty::ExitStatus {
+        let start = Instant::now();
+        while start.elapsed() < Duration::from_secs(20) {
+            if let Some(st) = self.child.try_wait().unwrap() {
+                return st;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        self.child.kill().unwrap();
+        panic!("smplan did not exit; screen:\n{}", self.contents());
+    }
+}
+
+/// A failed test must not leave smplan running in its pseudo-terminal.
+impl Drop for Session {
+    fn drop(&mut self) {
+        if let Ok(None) = self.child.try_wait() {
+            let _ = self.child.kill();
+        }
+    }
+}
+
+#[test]
+fn create_a_patient_and_fill_the_intake_by_keystrokes() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("registry");
+    let mut s = Session::start(&data, &[]);
+    s.wait_for("No patients in this registry yet");
+
+    // New patient: replace the proposed id, keep androgenetic.
+    s.send("n");
+    s.wait_for("New patient");
+    s.send(CTRL_U);
+    s.send("PTY-1");
+    s.send(ENTER);
+    s.wait_for("saved new patient PTY-1");
+
+    // Name (Chinese), then Tab saves and moves to Sex.
+    s.send(ENTER);
+    s.send("陈小红");
+    s.send(TAB);
+    s.wait_for("saved: name 陈小红");
+    // Sex: open the list, move from "not recorded" to F, choose.
+    s.send(ENTER);
+    s.send(DOWN);
+    s.send(ENTER);
+    s.wait_for("saved: sex F");
+    // Date of birth: first a date that does not exist (refused), then the right one.
+    s.send(DOWN);
+    s.send(ENTER);
+    s.send("1985-02-30");
+    s.send(ENTER);
+    s.wait_for("not a real date");
+    s.send(CTRL_U);
+    s.send("1985-07-21");
+    s.send(ENTER);
+    s.wait_for("saved: date of birth 1985-07-21");
+
+    // Zones affected: tick the frontal hairline and give its area.
+    s.send(PGDN);
+    s.send(PGDN);
+    s.send(" ");
+    s.wait_for("frontal hairline added");
+    s.send(ENTER);
+    s.send("24.5");
+    s.send(ENTER);
+    s.wait_for("saved: frontal hairline 24.5 cm²");
+
+    // Health screen: the date, then the first item (a deferral); the badge follows.
+    s.send(PGDN);
+    s.send(ENTER);
+    s.send("2026-11-20");
+    s.send(ENTER);
+    s.wait_for("saved: screen date 2026-11-20");
+    s.send(DOWN);
+    s.send(" ");
+    s.wait_for("triage: defer");
+    assert!(s.contents().contains("DEFER"), "{}", s.contents());
+
+    // Consent to treatment.
+    s.send(PGDN);
+    s.send(PGDN);
+    s.send(" ");
+    s.wait_for("consent to treatment given");
+
+    // Back to the list, which shows the new patient selected, then quit.
+    s.send("q");
+    s.wait_for("PTY-1  ");
+    s.check_no_colour_and_selection("PTY-1  ");
+    s.send("q");
+    let status = s.wait_exit();
+    assert!(status.success(), "{status:?}");
+
+    let text = std::fs::read_to_string(data.join("patients").join("PTY-1.json")).unwrap();
+    let p: Patient = serde_json::from_str(&text).unwrap();
+    let d = |s: &str| validate::parse_date(s).unwrap();
+    assert_eq!(p.record_id, "PTY-1");
+    assert_eq!(p.name.as_deref(), Some("陈小红"));
+    assert_eq!(p.sex, Some(Sex::F));
+    assert_eq!(p.birth_date, Some(d("1985-07-21")));
+    assert_eq!(p.subtype(), Subtype::Androgenetic);
+    assert_eq!(
+        p.zones,
+        vec![AffectedZone {
+            zone: "hairline".into(),
+            area_cm2: Some(24.5)
+        }]
+    );
+    assert_eq!(p.screen.date, Some(d("2026-11-20")));
+    assert_eq!(
+        p.screen.answers.iter().collect::<Vec<_>>(),
+        vec![(&"scalp_dermatitis".to_string(), &true)]
+    );
+    assert!(p.consent.treatment && !p.consent.photographs && !p.consent.data_use);
+    assert_eq!(p.fitzpatrick, None, "nothing else was recorded");
+    // `smplan export --format csv` reads back exactly what was typed.
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_smplan"))
+        .arg("--data-dir")
+        .arg(&data)
+        .args(["export", "--format", "csv"])
+        .env("SMPLAN_TODAY", "2026-11-25")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let mut rows = csv::Reader::from_reader(out.stdout.as_slice());
+    let header = rows.headers().unwrap().clone();
+    let records: Vec<csv::StringRecord> = rows.records().map(|r| r.unwrap()).collect();
+    assert_eq!(records.len(), 1);
+    let cell = |name: &str| {
+        let i = header.iter().position(|h| h == name).unwrap();
+        records[0][i].to_string()
+    };
+    assert_eq!(cell("record_id"), "PTY-1");
+    assert_eq!(cell("name"), "陈小红");
+    assert_eq!(cell("sex"), "F");
+    assert_eq!(cell("birth_date"), "1985-07-21");
+    assert_eq!(cell("subtype"), "androgenetic");
+    assert_eq!(cell("zones"), "hairline");
+    assert_eq!(cell("fitzpatrick"), "");
+    // The store audited each change under the operator.
+    let audit = std::fs::read_to_string(data.join("audit.jsonl")).unwrap();
+    assert!(audit.contains("pty-test") && audit.contains("陈小红"));
+}
+
+#[test]
+fn demo_opens_on_its_own_copy_of_the_cohort() {
+    let dir = tempfile::tempdir().unwrap();
+    let demo = dir.path().join("demo");
+    let mut s = Session::start(&demo, &["--demo"]);
+    s.wait_for("DEMO-10");
+    s.wait_for("10 synthetic patients copied");
+    s.send("q");
+    assert!(s.wait_exit().success());
+    let n = std::fs::read_dir(demo.join("patients")).unwrap().count();
+    assert_eq!(n, 10);
+    // A second start finds the demo in place and copies nothing again.
+    let mut s = Session::start(&demo, &["--demo"]);
+    s.wait_for("demo registry in");
+    s.send("q");
+    assert!(s.wait_exit().success());
+}
+
+#[test]
+fn too_small_terminal_still_quits_with_q() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut s = Session::start_sized(&dir.path().join("r"), &[], 60, 20);
+    s.wait_for("Window too small");
+    s.wait_for("at least 80×24; this one is 60×20");
+    s.send("q");
+    assert!(s.wait_exit().success());
+}
+
+#[test]
+fn a_second_ui_opens_read_only_and_damaged_files_are_listed() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("r");
+    std::fs::create_dir_all(data.join("patients")).unwrap();
+    std::fs::write(data.join("patients").join("BROKEN.json"), "{ not json").unwrap();
+    let mut first = Session::start(&data, &[]);
+    first.wait_for("damaged file");
+    first.wait_for("BROKEN.json");
+    let mut second = Session::start(&data, &[]);
+    second.wait_for("READ-ONLY");
+    second.wait_for("another smplan is writing");
+    // Edits are refused with the reason.
+    second.send("n");
+    second.wait_for("cannot add a patient: read-only");
+    second.send("q");
+    assert!(second.wait_exit().success());
+    first.send("q");
+    assert!(first.wait_exit().success());
+}

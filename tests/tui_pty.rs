@@ -314,3 +314,39 @@ fn a_second_ui_opens_read_only_and_damaged_files_are_listed() {
     first.send("q");
     assert!(first.wait_exit().success());
 }
+
+#[test]
+fn a_plan_cell_edited_in_the_terminal_reaches_the_patient_file_and_the_audit() {
+    let dir = tempfile::tempdir().unwrap();
+    let demo = dir.path().join("demo");
+    let mut s = Session::start_sized(&demo, &["--demo"], 120, 40);
+    s.wait_for("DEMO-10");
+    s.send(ENTER); // DEMO-01, first in the list
+    s.send("]");
+    s.wait_for("Scalp map · session 1 of 3");
+    s.send("lll"); // needle, depth, area → target density
+    s.send(ENTER);
+    s.send(CTRL_U);
+    s.send("60");
+    s.send(ENTER);
+    s.wait_for("saved: hairline target density 60 (impressions 396/528/396)");
+    s.wait_for("60*");
+    s.send("3");
+    s.wait_for("Scalp map · session 3 of 3");
+    s.send("q");
+    s.wait_for("DEMO-10");
+    s.send("q");
+    assert!(s.wait_exit().success());
+    let text = std::fs::read_to_string(demo.join("patients").join("DEMO-01.json")).unwrap();
+    let p: Patient = serde_json::from_str(&text).unwrap();
+    let z = &p.plan.unwrap().zones[0];
+    assert_eq!((z.zone.as_str(), z.target_density), ("hairline", 60.0));
+    assert!(z.overridden.contains("target_density"));
+    assert_eq!(z.sessions[1].impressions, 528);
+    let audit = std::fs::read_to_string(demo.join("audit.jsonl")).unwrap();
+    let line = audit
+        .lines()
+        .find(|l| l.contains("target_density") && l.contains("DEMO-01"))
+        .unwrap_or_else(|| panic!("no audit line for the density:\n{audit}"));
+    assert!(line.contains("pty-test") && line.contains("60"), "{line}");
+}

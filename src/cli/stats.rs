@@ -13,6 +13,7 @@ use crate::stats::summary::{
 };
 use crate::stats::{Method, summarize};
 use crate::store::{OpenOptions, Registry};
+use serde::Serialize;
 use std::fmt::Write as _;
 use std::process::ExitCode;
 
@@ -34,7 +35,11 @@ pub fn run(ctx: &Ctx, json: bool, compare_published: bool) -> ExitCode {
     }
     let summary = summarize(reg.patients());
     if json {
-        match serde_json::to_string_pretty(&summary) {
+        let doc = JsonDoc {
+            summary: &summary,
+            published_comparison: compare_published.then(|| published_json(&summary)),
+        };
+        match serde_json::to_string_pretty(&doc) {
             Ok(s) => println!("{s}"),
             Err(e) => return fail(format!("cannot write the statistics as JSON: {e}")),
         }
@@ -470,6 +475,46 @@ pub fn published_rows(s: &Summary) -> Vec<PublishedRow> {
     rows
 }
 
+/// `stats --json`: the summary in the contract's key order, and with `--compare-published`
+/// the comparison as an additive key.
+#[derive(Serialize)]
+struct JsonDoc<'a> {
+    #[serde(flatten)]
+    summary: &'a Summary,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    published_comparison: Option<Vec<PublishedJson>>,
+}
+
+#[derive(Debug, Serialize)]
+struct PublishedJson {
+    figure: &'static str,
+    published: &'static str,
+    registry: String,
+    verdict: &'static str,
+    reason: Option<String>,
+}
+
+fn published_json(s: &Summary) -> Vec<PublishedJson> {
+    published_rows(s)
+        .into_iter()
+        .map(|r| {
+            let (verdict, reason) = match r.verdict {
+                Verdict::Matches => ("matches", None),
+                Verdict::Differs => ("differs", None),
+                Verdict::Impossible(why) => ("cannot be reproduced", Some(why)),
+                Verdict::NoData => ("no data", None),
+            };
+            PublishedJson {
+                figure: r.figure,
+                published: r.published,
+                registry: r.registry,
+                verdict,
+                reason,
+            }
+        })
+        .collect()
+}
+
 /// The published comparison as text.
 pub fn render_published(s: &Summary) -> String {
     let mut o = String::new();
@@ -572,6 +617,25 @@ mod tests {
         assert_eq!(n.verdict, Verdict::Differs);
         let text = render_published(&summarize(&small_cohort()));
         assert!(text.contains("CANNOT BE REPRODUCED"), "{text}");
+    }
+
+    #[test]
+    fn published_comparison_in_json() {
+        let s = summarize(&small_cohort());
+        let doc = JsonDoc {
+            summary: &s,
+            published_comparison: Some(published_json(&s)),
+        };
+        let text = serde_json::to_string(&doc).unwrap();
+        // Contract keys first, in the contract's order; the comparison after them.
+        let at = |k: &str| text.find(&format!("\"{k}\"")).unwrap();
+        assert!(at("patients") < at("groups"));
+        assert!(at("groups") < at("subtype_comparison_delta_vds"));
+        assert!(at("subtype_comparison_delta_vds") < at("published_comparison"));
+        let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+        let rows = v["published_comparison"].as_array().unwrap();
+        assert!(rows.iter().any(|r| r["verdict"] == "cannot be reproduced"
+            && r["reason"].as_str().unwrap().contains("85.7%")));
     }
 
     #[test]

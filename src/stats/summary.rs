@@ -129,39 +129,46 @@ pub struct MannWhitneyOut {
     pub n2: usize,
 }
 
-/// VDS is scored to one decimal, so a difference of two scores is too. Rounding it to tenths
-/// removes binary artefacts (8.7 − 7.6 ≠ 9.7 − 8.6 in floating point) that would otherwise
-/// split ties in the rank tests and make "all differences equal" fail by one ulp.
-fn tenths(x: f64) -> f64 {
-    (x * 10.0).round() / 10.0
-}
-
 /// What the summary needs from one patient, read in a single pass: patient records are large
 /// and scattered in memory, so reading each score from them again for every figure cost more
-/// than all the statistics together on a big registry.
+/// than all the statistics together on a big registry. Eight bytes a patient: scores as
+/// whole tenths (VDS has one decimal, PSS is whole), [`MISSING`] when not recorded.
 #[derive(Debug, Clone, Copy)]
 struct Row {
     subtype: Subtype,
-    vds_post: Option<f64>,
-    vds_6m: Option<f64>,
-    pss_post: Option<f64>,
-    pss_6m: Option<f64>,
+    vds_post: u8,
+    vds_6m: u8,
+    pss_post: u8,
+    pss_6m: u8,
     /// Bit i set: the patient had an event of kind `AdverseKind::ALL[i]`.
-    adverse: u32,
+    adverse: u16,
+}
+
+const MISSING: u8 = u8::MAX;
+
+/// A score in tenths (VDS 0..=10 with one decimal and PSS 0..=3 both fit a byte).
+fn to_tenths(v: Option<f64>) -> u8 {
+    v.map_or(MISSING, |v| (v * 10.0).round().clamp(0.0, 254.0) as u8)
+}
+
+/// Back from tenths; `t / 10` is the same double as the score read from text.
+fn from_tenths(t: u8) -> Option<f64> {
+    (t != MISSING).then(|| f64::from(t) / 10.0)
 }
 
 impl Row {
     fn of(p: &Patient) -> Row {
-        let adverse = p.adverse_events.iter().fold(0u32, |bits, e| {
+        let adverse = p.adverse_events.iter().fold(0u16, |bits, e| {
             let i = AdverseKind::ALL.iter().position(|k| *k == e.kind);
             bits | i.map_or(0, |i| 1 << i)
         });
+        let pss = |tp| p.pss_at(tp).map(f64::from);
         Row {
             subtype: p.subtype(),
-            vds_post: p.vds_at(Timepoint::Post),
-            vds_6m: p.vds_at(Timepoint::M6),
-            pss_post: p.pss_at(Timepoint::Post).map(f64::from),
-            pss_6m: p.pss_at(Timepoint::M6).map(f64::from),
+            vds_post: to_tenths(p.vds_at(Timepoint::Post)),
+            vds_6m: to_tenths(p.vds_at(Timepoint::M6)),
+            pss_post: to_tenths(pss(Timepoint::Post)),
+            pss_6m: to_tenths(pss(Timepoint::M6)),
             adverse,
         }
     }
@@ -189,26 +196,30 @@ pub fn summarize<'a>(patients: impl IntoIterator<Item = &'a Patient>) -> Summary
     }
 }
 
-type Score = fn(&Row) -> Option<f64>;
+/// A score of a row, in tenths or [`MISSING`].
+type Score = fn(&Row) -> u8;
 
-fn vds_post(r: &Row) -> Option<f64> {
+fn vds_post(r: &Row) -> u8 {
     r.vds_post
 }
-fn vds_6m(r: &Row) -> Option<f64> {
+fn vds_6m(r: &Row) -> u8 {
     r.vds_6m
 }
-fn pss_post(r: &Row) -> Option<f64> {
+fn pss_post(r: &Row) -> u8 {
     r.pss_post
 }
-fn pss_6m(r: &Row) -> Option<f64> {
+fn pss_6m(r: &Row) -> u8 {
     r.pss_6m
 }
 
 fn values(rows: &[Row], f: Score) -> Vec<f64> {
-    rows.iter().filter_map(f).collect()
+    rows.iter().filter_map(|r| from_tenths(f(r))).collect()
 }
 
-/// Both scores of every patient who has both, and their difference `a − b` in tenths.
+/// Both scores of every patient who has both, and their difference `a − b`. Scores have one
+/// decimal, so the difference is taken in whole tenths: in binary 8.7 − 7.6 ≠ 9.7 − 8.6, and
+/// that artefact would split ties in the rank tests and make "all differences equal" fail by
+/// one ulp.
 fn pairs(rows: &[Row], a: Score, b: Score) -> (Vec<f64>, Vec<f64>, Vec<f64>) {
     let n = rows.len();
     let mut out = (
@@ -217,10 +228,11 @@ fn pairs(rows: &[Row], a: Score, b: Score) -> (Vec<f64>, Vec<f64>, Vec<f64>) {
         Vec::with_capacity(n),
     );
     for r in rows {
-        if let (Some(x), Some(y)) = (a(r), b(r)) {
-            out.0.push(x);
-            out.1.push(y);
-            out.2.push(tenths(x - y));
+        let (x, y) = (a(r), b(r));
+        if let (Some(xf), Some(yf)) = (from_tenths(x), from_tenths(y)) {
+            out.0.push(xf);
+            out.1.push(yf);
+            out.2.push(f64::from(i16::from(x) - i16::from(y)) / 10.0);
         }
     }
     out
@@ -236,8 +248,8 @@ fn group(name: &'static str, rows: &[Row]) -> GroupSummary {
         .collect();
     let pss6 = values(rows, pss_6m);
     let very = pss6.iter().filter(|&&v| v == 3.0).count();
-    let has_post = |r: &&Row| r.vds_post.is_some() || r.pss_post.is_some();
-    let has_6m = |r: &&Row| r.vds_6m.is_some() || r.pss_6m.is_some();
+    let has_post = |r: &&Row| r.vds_post != MISSING || r.pss_post != MISSING;
+    let has_6m = |r: &&Row| r.vds_6m != MISSING || r.pss_6m != MISSING;
     let with_post = rows.iter().filter(has_post).count();
     let lost = rows.iter().filter(has_post).filter(|r| !has_6m(r)).count();
     GroupSummary {

@@ -10,6 +10,7 @@ use super::screens::agenda::{AgendaOutcome, AgendaView};
 use super::screens::intake::{Commit, IntakeForm};
 use super::screens::new_patient::NewPatientForm;
 use super::screens::patients::PatientList;
+use super::screens::plan::PlanView;
 use super::screens::stats::StatsView;
 use super::theme::Theme;
 use crate::domain::{Patient, ValidationContext};
@@ -48,6 +49,25 @@ pub enum Action {
     Clear,
     /// A key typed into the text field being edited.
     Edit(InputRequest),
+    Left,
+    Right,
+    /// The next / previous tab of the patient's workspace.
+    NextTab,
+    PrevTab,
+    /// Plan tab: the session shown on the map (`Session(n)` is 1-based).
+    PrevSession,
+    NextSession,
+    Session(u8),
+    /// Plan tab: map and dot preview instead of the table on a narrow window.
+    ToggleMap,
+    AddZone,
+    RemoveZone,
+    /// Put the focused plan cell back to the protocol's value.
+    Revert,
+    /// Generate the plan from the protocol (when there is none).
+    Generate,
+    /// Regenerate from the protocol, keeping the values set by hand.
+    Regenerate,
     Resize(u16, u16),
     /// The statistics screen, from anywhere.
     Statistics,
@@ -91,13 +111,15 @@ pub struct Status {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Tab {
     Intake,
+    Plan,
 }
 
 impl Tab {
-    pub const ALL: [Tab; 1] = [Tab::Intake];
+    pub const ALL: [Tab; 2] = [Tab::Intake, Tab::Plan];
     pub fn title(self) -> &'static str {
         match self {
             Tab::Intake => "Intake",
+            Tab::Plan => "Plan",
         }
     }
 }
@@ -108,6 +130,7 @@ pub struct Workspace {
     pub record_id: String,
     pub tab: Tab,
     pub intake: IntakeForm,
+    pub plan: PlanView,
 }
 
 pub struct App {
@@ -199,6 +222,7 @@ impl App {
         } else if let Some(ws) = &self.workspace {
             match ws.tab {
                 Tab::Intake => ws.intake.context(),
+                Tab::Plan => ws.plan.context(),
             }
         } else if self.list.searching {
             Context::Search
@@ -282,7 +306,11 @@ impl App {
                 }
             }
             Context::NewPatient => self.update_new_patient(action),
-            Context::Intake | Context::EditText | Context::Choose => self.update_intake(action),
+            Context::Intake
+            | Context::EditText
+            | Context::Choose
+            | Context::Plan
+            | Context::Confirm => self.update_workspace(action),
             Context::Patients | Context::Search => self.update_list(action),
             // Reached through `update_global` above.
             Context::Statistics | Context::Agenda => {}
@@ -383,6 +411,61 @@ impl App {
         }
     }
 
+    /// Tab switching, then the active tab.
+    fn update_workspace(&mut self, action: Action) {
+        let Some(ws) = self.workspace.as_mut() else {
+            return;
+        };
+        let busy = match ws.tab {
+            Tab::Intake => ws.intake.is_editing(),
+            Tab::Plan => ws.plan.is_editing(),
+        };
+        if !busy && matches!(action, Action::NextTab | Action::PrevTab) {
+            let i = Tab::ALL.iter().position(|t| *t == ws.tab).unwrap_or(0);
+            let n = Tab::ALL.len();
+            let j = if action == Action::NextTab {
+                (i + 1) % n
+            } else {
+                (i + n - 1) % n
+            };
+            ws.tab = Tab::ALL[j];
+            return;
+        }
+        match ws.tab {
+            Tab::Intake => self.update_intake(action),
+            Tab::Plan => self.update_plan(action),
+        }
+    }
+
+    fn update_plan(&mut self, action: Action) {
+        let Some(patient) = self.open().cloned() else {
+            self.workspace = None;
+            return;
+        };
+        let Some(ws) = self.workspace.as_mut() else {
+            return;
+        };
+        if !ws.plan.is_editing() {
+            match action {
+                Action::Help => {
+                    self.help = Some(self.context());
+                    return;
+                }
+                Action::Back => {
+                    self.workspace = None;
+                    self.select_in_list(&patient.record_id);
+                    return;
+                }
+                _ => {}
+            }
+        }
+        let read_only = self.read_only.clone();
+        let commit = ws
+            .plan
+            .update(action, &patient, &self.protocol, read_only.as_deref());
+        self.apply_commit(commit);
+    }
+
     fn update_intake(&mut self, action: Action) {
         let Some(ws) = self.workspace.as_mut() else {
             return;
@@ -408,6 +491,12 @@ impl App {
         let commit = ws
             .intake
             .update(action, &patient, &self.protocol, self.today);
+        self.apply_commit(commit);
+    }
+
+    /// Saves what the active tab asked for, says how it went on the status line and tells the
+    /// tab (an accepted save ends its edit; a refused one keeps it, with the reason).
+    fn apply_commit(&mut self, commit: Commit) {
         match commit {
             Commit::Nothing => {}
             Commit::Refused(msg) => self.set_status(StatusKind::Error, msg),
@@ -420,12 +509,18 @@ impl App {
                 match result {
                     Ok(()) => {
                         if let Some(p) = &saved {
-                            ws.intake.saved(p, &self.protocol);
+                            match ws.tab {
+                                Tab::Intake => ws.intake.saved(p, &self.protocol),
+                                Tab::Plan => ws.plan.saved(p, &self.protocol),
+                            }
                         }
                         self.set_status(StatusKind::Ok, format!("saved: {what}"));
                     }
                     Err(e) => {
-                        ws.intake.refused(e.clone());
+                        match ws.tab {
+                            Tab::Intake => ws.intake.refused(e.clone()),
+                            Tab::Plan => ws.plan.refused(e.clone()),
+                        }
                         self.set_status(StatusKind::Error, format!("not saved: {e}"));
                     }
                 }
@@ -474,6 +569,7 @@ impl App {
             record_id: record_id.to_string(),
             tab: Tab::Intake,
             intake: IntakeForm::default(),
+            plan: PlanView::default(),
         });
         self.set_status(StatusKind::Info, format!("opened {record_id}"));
     }

@@ -98,6 +98,8 @@ pub enum Context {
     Choose,
     Help,
     TooSmall,
+    Plan,
+    Confirm,
     Statistics,
     Agenda,
 }
@@ -113,6 +115,8 @@ impl Context {
             Context::Choose => "Choosing a value",
             Context::Help => "Help",
             Context::TooSmall => "Window too small",
+            Context::Plan => "Plan",
+            Context::Confirm => "Confirm",
             Context::Statistics => "Statistics",
             Context::Agenda => "Agenda",
         }
@@ -139,13 +143,13 @@ pub const GLOBAL: &[Binding] = &[
         [k(KeyCode::F(2))],
         Action::Statistics,
         "statistics",
-        "the statistics screen (recomputed after every save); Esc returns"
+        "statistics; Esc comes back"
     ),
     b!(
         [k(KeyCode::F(3))],
         Action::Agenda,
         "agenda",
-        "the agenda: what is due and overdue; Esc returns"
+        "agenda: due and overdue"
     ),
 ];
 
@@ -363,11 +367,96 @@ const INTAKE: &[Binding] = &[
         "clear the field (not recorded)"
     ),
     b!([c('?')], Action::Help, "help", "show this help"),
+    b!([c(']')], Action::NextTab, "tab", "next tab of the patient"),
+    b!([c('[')], Action::PrevTab, "", "previous tab of the patient"),
     b!(
         [c('q'), k(KeyCode::Esc)],
         Action::Back,
         "back",
         "back to the patient list"
+    ),
+];
+
+const PLAN: &[Binding] = &[
+    b!([k(KeyCode::Up), c('k')], Action::Up, "", "zone above"),
+    b!(
+        [k(KeyCode::Down), c('j')],
+        Action::Down,
+        "",
+        "zone below, then dates"
+    ),
+    b!(
+        [k(KeyCode::Left), c('h'), k(KeyCode::BackTab)],
+        Action::Left,
+        "",
+        "cell to the left"
+    ),
+    b!(
+        [k(KeyCode::Right), c('l'), k(KeyCode::Tab)],
+        Action::Right,
+        "",
+        "cell to the right"
+    ),
+    b!([k(KeyCode::Enter)], Action::Open, "edit", "edit the cell"),
+    b!([c('r')], Action::Revert, "revert", "back to protocol value"),
+    b!(
+        [c('<'), c(',')],
+        Action::PrevSession,
+        "",
+        "map: previous session"
+    ),
+    b!(
+        [c('>'), c('.')],
+        Action::NextSession,
+        "session",
+        "map: next session"
+    ),
+    b!([c('1')], Action::Session(1), "", "map: session 1"),
+    b!([c('2')], Action::Session(2), "", "map: session 2"),
+    b!([c('3')], Action::Session(3), "", "map: session 3"),
+    b!(
+        [c('m')],
+        Action::ToggleMap,
+        "map",
+        "map and dots (narrow window)"
+    ),
+    b!([c('a')], Action::AddZone, "", "add a zone"),
+    b!(
+        [c('x')],
+        Action::RemoveZone,
+        "",
+        "remove the zone (asks first)"
+    ),
+    b!(
+        [c('g')],
+        Action::Generate,
+        "",
+        "generate the plan (none yet)"
+    ),
+    b!(
+        [c('R')],
+        Action::Regenerate,
+        "",
+        "regenerate, keep hand values"
+    ),
+    b!([c('?')], Action::Help, "help", "show this help"),
+    b!([c(']')], Action::NextTab, "tab", "next tab"),
+    b!([c('[')], Action::PrevTab, "", "previous tab"),
+    b!(
+        [c('q'), k(KeyCode::Esc)],
+        Action::Back,
+        "back",
+        "back to the patient list"
+    ),
+];
+
+const CONFIRM: &[Binding] = &[
+    b!([c('y')], Action::Accept, "yes", "yes, do it"),
+    b!(
+        [c('n'), k(KeyCode::Esc), c('q')],
+        Action::Cancel,
+        "no",
+        "no, keep everything as it is"
     ),
 ];
 
@@ -440,6 +529,8 @@ pub fn bindings(ctx: Context) -> &'static [Binding] {
         Context::Choose => CHOOSE,
         Context::Help => HELP,
         Context::TooSmall => TOO_SMALL,
+        Context::Plan => PLAN,
+        Context::Confirm => CONFIRM,
         Context::Statistics => STATISTICS,
         Context::Agenda => AGENDA,
     }
@@ -487,6 +578,8 @@ mod tests {
             Context::Choose,
             Context::Help,
             Context::TooSmall,
+            Context::Plan,
+            Context::Confirm,
             Context::Statistics,
             Context::Agenda,
         ] {

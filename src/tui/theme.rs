@@ -70,6 +70,10 @@ impl Theme {
     pub fn tab_active(&self) -> Style {
         self.selected()
     }
+    /// A plan value set by hand: bold as well as coloured, and the table adds a `*`.
+    pub fn overridden(&self) -> Style {
+        self.fg(Color::Magenta).add_modifier(Modifier::BOLD)
+    }
     pub fn triage(&self, t: Triage) -> Style {
         match t {
             Triage::Clear => self.ok().add_modifier(Modifier::BOLD),

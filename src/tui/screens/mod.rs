@@ -4,5 +4,6 @@ pub mod agenda;
 pub mod intake;
 pub mod new_patient;
 pub mod patients;
+pub mod plan;
 pub mod stats;
 pub mod workspace;

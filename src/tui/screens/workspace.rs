@@ -1,6 +1,6 @@
 //! A patient's workspace: a header naming the patient, the tab bar, and the active tab.
 
-use super::intake;
+use super::{intake, plan};
 use crate::tui::app::{App, Tab};
 use crate::tui::widgets;
 use ratatui::Frame;
@@ -69,6 +69,16 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &mut App) {
             &app.protocol,
             app.today,
             &theme,
+        ),
+        Tab::Plan => plan::draw(
+            frame,
+            body,
+            &mut ws.plan,
+            &plan::View {
+                patient: &p,
+                protocol: &app.protocol,
+                theme: &theme,
+            },
         ),
     }
 }

@@ -1,0 +1,318 @@
+//! End to end in a real terminal: the `smplan` binary in a pseudo-terminal (portable-pty,
+//! read back through vt100), `NO_COLOR=1` and `SMPLAN_TODAY` fixed.
+//!
+//! What the statistics and agenda screens show must be what `smplan stats --json` and
+//! `smplan agenda --json` say about the same registry: the screen is read cell by cell and
+//! every figure is compared with the JSON, formatted by the rules the screen promises
+//! (two decimals, n beside every figure, "too few patients" where the JSON has null).
+
+use portable_pty::{CommandBuilder, PtySize, native_pty_system};
+use serde_json::Value;
+use std::io::{Read, Write};
+use std::path::Path;
+use std::process::Command;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+const TODAY: &str = "2026-11-25";
+const F2: &str = "\x1bOQ";
+const F3: &str = "\x1bOR";
+const ESC: &str = "\x1b";
+
+struct Tui {
+    screen: Arc<Mutex<vt100::Parser>>,
+    writer: Box<dyn Write + Send>,
+    child: Box<dyn portable_pty::Child + Send + Sync>,
+}
+
+impl Tui {
+    fn start(data_dir: &Path, cols: u16, rows: u16) -> Tui {
+        let pty = native_pty_system()
+            .openpty(PtySize {
+                rows,
+                cols,
+                pixel_width: 0,
+                pixel_height: 0,
+            })
+            .unwrap();
+        let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_smplan"));
+        cmd.arg("--data-dir");
+        cmd.arg(data_dir);
+        cmd.env("SMPLAN_TODAY", TODAY);
+        cmd.env("NO_COLOR", "1");
+        cmd.env("TERM", "xterm-256color");
+        cmd.env("USER", "journey-test");
+        let child = pty.slave.spawn_command(cmd).unwrap();
+        drop(pty.slave);
+        let mut reader = pty.master.try_clone_reader().unwrap();
+        let writer = pty.master.take_writer().unwrap();
+        let screen = Arc::new(Mutex::new(vt100::Parser::new(rows, cols, 0)));
+        let s2 = Arc::clone(&screen);
+        std::thread::spawn(move || {
+            let _keep_master_open = pty.master;
+            let mut buf = [0u8; 4096];
+            while let Ok(n) = reader.read(&mut buf) {
+                if n == 0 {
+                    break;
+                }
+                s2.lock().unwrap().process(&buf[..n]);
+            }
+        });
+        Tui {
+            screen,
+            writer,
+            child,
+        }
+    }
+
+    fn contents(&self) -> String {
+        self.screen.lock().unwrap().screen().contents()
+    }
+
+    /// Waits until the screen shows `text` (the UI redraws after every key).
+    fn wait_for(&self, text: &str) -> String {
+        let start = Instant::now();
+        while start.elapsed() < Duration::from_secs(30) {
+            let c = self.contents();
+            if c.contains(text) {
+                return c;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        panic!(
+            "timed out waiting for {text:?}; screen:\n{}",
+            self.contents()
+        );
+    }
+
+    fn send(&mut self, keys: &str) {
+        self.writer.write_all(keys.as_bytes()).unwrap();
+        self.writer.flush().unwrap();
+        // Each burst its own events: a lone ESC must not merge with the next key.
+        std::thread::sleep(Duration::from_millis(80));
+    }
+
+    fn quit(&mut self) {
+        self.send(ESC);
+        self.send("\x03");
+        let start = Instant::now();
+        while start.elapsed() < Duration::from_secs(20) {
+            if let Some(st) = self.child.try_wait().unwrap() {
+                assert!(st.success(), "{st:?}");
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        panic!("smplan did not exit; screen:\n{}", self.contents());
+    }
+}
+
+/// A failed test must not leave smplan running in its pseudo-terminal.
+impl Drop for Tui {
+    fn drop(&mut self) {
+        if let Ok(None) = self.child.try_wait() {
+            let _ = self.child.kill();
+        }
+    }
+}
+
+fn smplan(data_dir: &Path, args: &[&str]) -> std::process::Output {
+    let out = Command::new(env!("CARGO_BIN_EXE_smplan"))
+        .arg("--data-dir")
+        .arg(data_dir)
+        .args(args)
+        .env("SMPLAN_TODAY", TODAY)
+        .env("USER", "journey-test")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "smplan {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
+fn json(data_dir: &Path, args: &[&str]) -> Value {
+    serde_json::from_slice(&smplan(data_dir, args).stdout).unwrap()
+}
+
+// ---- the statistics screen against `stats --json` ----------------------------------------
+
+fn f(v: &Value) -> Option<f64> {
+    v.as_f64()
+}
+
+/// `<desc>` as the screen shows it.
+fn desc(d: &Value) -> String {
+    match (f(&d["mean"]), f(&d["sd"])) {
+        (None, _) => "too few patients".into(),
+        (Some(m), None) => format!("{m:.2} n={}", d["n"]),
+        (Some(m), Some(sd)) => format!("{m:.2} ± {sd:.2} n={}", d["n"]),
+    }
+}
+
+fn p_text(p: f64) -> String {
+    if p < 0.0001 {
+        "p<0.0001".into()
+    } else {
+        format!("p={p:.4}")
+    }
+}
+
+fn undefined(n: u64, need: u64) -> String {
+    if n < need {
+        "too few patients".into()
+    } else {
+        format!("no variation n={n}")
+    }
+}
+
+/// Expected (label, cell per group) rows of the figures page, from the JSON alone.
+fn expected_rows(stats: &Value) -> Vec<(String, Vec<String>)> {
+    let groups = stats["groups"].as_array().unwrap();
+    let row = |label: &str, cell: &dyn Fn(&Value) -> String| {
+        (label.to_string(), groups.iter().map(cell).collect())
+    };
+    let paired = |g: &Value| {
+        let t = &g["paired_t_vds"];
+        match (f(&t["t"]), t["df"].as_u64()) {
+            (Some(tv), Some(df)) => format!("t={tv:.2} df={df} n={}", t["n"]),
+            _ => undefined(t["n"].as_u64().unwrap(), 2),
+        }
+    };
+    let paired_p = |g: &Value| match f(&g["paired_t_vds"]["p"]) {
+        Some(p) => format!("{} t dist", p_text(p)),
+        None => "—".into(),
+    };
+    let spearman = |key: &'static str| {
+        move |g: &Value| {
+            let s = &g[key];
+            match f(&s["rho"]) {
+                Some(r) => format!("ρ={r:.2} n={}", s["n"]),
+                None => undefined(s["n"].as_u64().unwrap(), 3),
+            }
+        }
+    };
+    let spearman_p = |key: &'static str| {
+        move |g: &Value| match f(&g[key]["p"]) {
+            Some(p) => format!("{} t approx", p_text(p)),
+            None => "—".into(),
+        }
+    };
+    let very = |g: &Value| {
+        let v = &g["very_satisfied_6m"];
+        match f(&v["pct"]) {
+            Some(pct) => format!("{}/{} ({pct:.0}%)", v["count"], v["of"]),
+            None => "too few patients".into(),
+        }
+    };
+    vec![
+        row("Patients", &|g| format!("n={}", g["n"])),
+        row("VDS post", &|g| desc(&g["vds_post"])),
+        row("VDS 6 months", &|g| desc(&g["vds_6m"])),
+        row("Fading (post − 6 m)", &|g| desc(&g["delta_vds"])),
+        row("PSS post", &|g| desc(&g["pss_post"])),
+        row("PSS 6 months", &|g| desc(&g["pss_6m"])),
+        row("Very satisfied at 6 m", &very),
+        row("Paired t", &paired),
+        row("  p", &paired_p),
+        row("Spearman VDS~PSS post", &spearman("spearman_vds_pss_post")),
+        row("  p", &spearman_p("spearman_vds_pss_post")),
+        row("Spearman VDS~PSS 6 m", &spearman("spearman_vds_pss_6m")),
+        row("  p", &spearman_p("spearman_vds_pss_6m")),
+    ]
+}
+
+/// Checks every expected row against the screen: the row's label starts a line, and the
+/// line holds the three groups' cells in order. `"  p"` rows are the next line of that label
+/// after the previous expected row.
+fn assert_screen_agrees(screen: &str, stats: &Value) {
+    let lines: Vec<&str> = screen.lines().collect();
+    let mut from = 0;
+    for (label, cells) in expected_rows(stats) {
+        let i = (from..lines.len())
+            .find(|&i| {
+                let rest = lines[i].strip_prefix(label.as_str());
+                rest.is_some_and(|r| r.starts_with("  ") || r.starts_with(" n") || r.is_empty())
+            })
+            .unwrap_or_else(|| panic!("row {label:?} not on screen after line {from}:\n{screen}"));
+        let mut at = label.len();
+        for c in &cells {
+            let found = lines[i][at..]
+                .find(c.as_str())
+                .unwrap_or_else(|| panic!("{label:?}: {c:?} not in {:?}", lines[i]));
+            at += found + c.len();
+        }
+        from = i + 1;
+    }
+    // The top line counts every patient.
+    let header = format!("{} patients:", stats["patients"]);
+    assert!(
+        screen.contains(&header),
+        "{header:?} not on screen:\n{screen}"
+    );
+}
+
+/// Six patients: four scored at both visits (two per subtype), one between sessions with
+/// the second one overdue, one whose post visit is due now.
+const SEED_CSV: &str = "\
+record_id,subtype,classification,session1_date,session2_date,session3_date,post_date,vds_post,pss_post,m6_date,vds_6m,pss_6m
+J-1,androgenetic,Norwood IV,2026-01-05,2026-01-12,2026-01-19,2026-01-19,9.5,3,2026-07-20,8.5,3
+J-2,androgenetic,Norwood V,2026-01-06,2026-01-13,2026-01-20,2026-01-20,9,3,2026-07-21,8,2
+J-3,scarring,FUT strip scar,2026-01-07,2026-01-14,2026-01-21,2026-01-21,8,2,2026-07-22,6.5,2
+J-4,scarring,Burn scar,2026-01-08,2026-01-15,2026-01-22,2026-01-22,8.5,3,2026-07-23,7,1
+J-5,androgenetic,Norwood III,2026-11-10,,,,,,,,
+J-6,scarring,Trauma scar,2026-11-04,2026-11-11,2026-11-18,,,,,,
+";
+
+#[test]
+fn statistics_and_agenda_screens_agree_with_the_json_commands() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("registry");
+    let csv = dir.path().join("seed.csv");
+    std::fs::write(&csv, SEED_CSV).unwrap();
+    smplan(&data, &["import", csv.to_str().unwrap()]);
+    let stats = json(&data, &["stats", "--json"]);
+    assert_eq!(stats["patients"], 6);
+
+    let mut ui = Tui::start(&data, 120, 40);
+    ui.wait_for("J-6");
+    ui.send(F2);
+    let screen = ui.wait_for("Spearman VDS~PSS 6 m");
+    assert_screen_agrees(&screen, &stats);
+    // The comparison can fail: a wrong count is noticed.
+    let mut wrong = stats.clone();
+    wrong["groups"][0]["vds_post"]["n"] = 5.into();
+    let caught = std::panic::catch_unwind(|| assert_screen_agrees(&screen, &wrong));
+    assert!(caught.is_err(), "a changed figure must not agree");
+
+    // The agenda: every item of `agenda --json`, overdue ones marked in words.
+    ui.send(F3);
+    let screen = ui.wait_for("Agenda 2026-11-25 to 2026-12-08");
+    let items = json(&data, &["agenda", "--json"]);
+    let items = items.as_array().unwrap();
+    assert!(!items.is_empty());
+    let rows: Vec<&str> = screen
+        .lines()
+        .filter(|l| l.contains("session") || l.contains("follow-up"))
+        .collect();
+    assert_eq!(rows.len(), items.len(), "{screen}");
+    let overdue = items.iter().filter(|i| i["overdue"] == true).count();
+    assert!(overdue > 0, "J-5's second session is overdue");
+    for it in items {
+        let (id, label, date) = (
+            it["record_id"].as_str().unwrap(),
+            it["label"].as_str().unwrap(),
+            it["date"].as_str().unwrap(),
+        );
+        let row = rows
+            .iter()
+            .find(|r| r.contains(id) && r.contains(label) && r.contains(date))
+            .unwrap_or_else(|| panic!("{id} {label} {date} not on screen:\n{screen}"));
+        assert_eq!(row.starts_with("! OVERDUE"), it["overdue"] == true, "{row}");
+    }
+    // Overdue rows come first.
+    assert!(rows[..overdue].iter().all(|r| r.starts_with("! OVERDUE")));
+    ui.quit();
+}

@@ -6,9 +6,12 @@
 
 use super::data::PatientStore;
 use super::keymap::{self, Context};
+use super::screens::followup::FollowUpTab;
+use super::screens::form::{RecordTab, TabCtx};
 use super::screens::intake::{Commit, IntakeForm};
 use super::screens::new_patient::NewPatientForm;
 use super::screens::patients::PatientList;
+use super::screens::sessions::SessionsTab;
 use super::theme::Theme;
 use crate::domain::{Patient, ValidationContext};
 use crate::protocol::Protocol;
@@ -47,6 +50,14 @@ pub enum Action {
     /// A key typed into the text field being edited.
     Edit(InputRequest),
     Resize(u16, u16),
+    /// Next / previous tab of the workspace.
+    NextTab,
+    PrevTab,
+    /// Sideways within a tab (the previous / next session).
+    Left,
+    Right,
+    /// Add an item to the tab (an adverse event, a follow-up timepoint).
+    Add,
 }
 
 /// How the last thing went, for the status line.
@@ -68,14 +79,25 @@ pub struct Status {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Tab {
     Intake,
+    Sessions,
+    FollowUp,
 }
 
 impl Tab {
-    pub const ALL: [Tab; 1] = [Tab::Intake];
+    pub const ALL: [Tab; 3] = [Tab::Intake, Tab::Sessions, Tab::FollowUp];
     pub fn title(self) -> &'static str {
         match self {
             Tab::Intake => "Intake",
+            Tab::Sessions => "Sessions",
+            Tab::FollowUp => "Follow-up",
         }
+    }
+
+    /// The tab `delta` steps along, wrapping around.
+    pub fn step(self, delta: isize) -> Tab {
+        let n = Tab::ALL.len() as isize;
+        let i = Tab::ALL.iter().position(|t| *t == self).unwrap_or(0) as isize;
+        Tab::ALL[(i + delta).rem_euclid(n) as usize]
     }
 }
 
@@ -85,6 +107,27 @@ pub struct Workspace {
     pub record_id: String,
     pub tab: Tab,
     pub intake: IntakeForm,
+    pub sessions: SessionsTab,
+    pub followup: FollowUpTab,
+}
+
+impl Workspace {
+    /// The active tab when it is one of the record tabs built on the shared form.
+    pub fn record_tab(&mut self) -> Option<&mut dyn RecordTab> {
+        match self.tab {
+            Tab::Intake => None,
+            Tab::Sessions => Some(&mut self.sessions),
+            Tab::FollowUp => Some(&mut self.followup),
+        }
+    }
+
+    fn is_editing(&self) -> bool {
+        match self.tab {
+            Tab::Intake => self.intake.is_editing(),
+            Tab::Sessions => self.sessions.is_editing(),
+            Tab::FollowUp => self.followup.is_editing(),
+        }
+    }
 }
 
 pub struct App {
@@ -105,6 +148,8 @@ pub struct App {
     pub quit: bool,
     pub read_only: Option<String>,
     pub quarantined: Vec<String>,
+    /// Who is using the UI: the default operator of a session and assessor of a follow-up.
+    pub operator: String,
 }
 
 impl App {
@@ -142,6 +187,7 @@ impl App {
             quit: false,
             read_only,
             quarantined,
+            operator: String::new(),
         }
     }
 
@@ -160,6 +206,8 @@ impl App {
         } else if let Some(ws) = &self.workspace {
             match ws.tab {
                 Tab::Intake => ws.intake.context(),
+                Tab::Sessions => ws.sessions.context(),
+                Tab::FollowUp => ws.followup.context(),
             }
         } else if self.list.searching {
             Context::Search
@@ -186,6 +234,10 @@ impl App {
         let typing = match ctx {
             Context::Search | Context::EditText => true,
             Context::NewPatient => self.new_patient.as_ref().is_some_and(|f| f.on_text()),
+            // A digit on a record tab starts entering a value (fast score entry).
+            Context::Sessions | Context::FollowUp => {
+                matches!(key.code, crossterm::event::KeyCode::Char(c) if c.is_ascii_digit())
+            }
             _ => false,
         };
         if typing {
@@ -230,7 +282,11 @@ impl App {
                 }
             }
             Context::NewPatient => self.update_new_patient(action),
-            Context::Intake | Context::EditText | Context::Choose => self.update_intake(action),
+            Context::Intake
+            | Context::EditText
+            | Context::Choose
+            | Context::Sessions
+            | Context::FollowUp => self.update_workspace(action),
             Context::Patients | Context::Search => self.update_list(action),
         }
     }
@@ -294,6 +350,85 @@ impl App {
                 }
             },
             other => form.update(other),
+        }
+    }
+
+    /// Tab switching, then the active tab.
+    fn update_workspace(&mut self, action: Action) {
+        let Some(ws) = self.workspace.as_mut() else {
+            return;
+        };
+        if !ws.is_editing() && matches!(action, Action::NextTab | Action::PrevTab) {
+            ws.tab = ws.tab.step(if action == Action::NextTab { 1 } else { -1 });
+            return;
+        }
+        match ws.tab {
+            Tab::Intake => self.update_intake(action),
+            Tab::Sessions | Tab::FollowUp => self.update_record_tab(action),
+        }
+    }
+
+    /// The sessions and follow-up tabs: the tab turns the action into a change, the app saves
+    /// it through the store and tells the tab how it went.
+    fn update_record_tab(&mut self, action: Action) {
+        let Some(patient) = self.open().cloned() else {
+            self.workspace = None;
+            return;
+        };
+        let Some(ws) = self.workspace.as_mut() else {
+            return;
+        };
+        let editing = ws.is_editing();
+        if action == Action::Help && !editing {
+            self.help = Some(self.context());
+            return;
+        }
+        if action == Action::Back && !editing {
+            self.workspace = None;
+            self.select_in_list(&patient.record_id);
+            return;
+        }
+        let operator = self.operator.clone();
+        let c = TabCtx {
+            patient: &patient,
+            protocol: &self.protocol,
+            today: self.today,
+            operator: &operator,
+            theme: &self.theme,
+        };
+        let Some(tab) = ws.record_tab() else {
+            return;
+        };
+        match tab.update(action, &c) {
+            Commit::Nothing => {}
+            Commit::Refused(msg) => self.set_status(StatusKind::Error, msg),
+            Commit::Save { patient: q, what } => {
+                let result = self.save(*q);
+                let Some(saved) = self.open().cloned() else {
+                    return;
+                };
+                let c = TabCtx {
+                    patient: &saved,
+                    protocol: &self.protocol,
+                    today: self.today,
+                    operator: &operator,
+                    theme: &self.theme,
+                };
+                let Some(tab) = self.workspace.as_mut().and_then(|w| w.record_tab()) else {
+                    return;
+                };
+                let status = match result {
+                    Ok(()) => {
+                        tab.saved(&c);
+                        (StatusKind::Ok, format!("saved: {what}"))
+                    }
+                    Err(e) => {
+                        tab.refused(e.clone());
+                        (StatusKind::Error, format!("not saved: {e}"))
+                    }
+                };
+                self.set_status(status.0, status.1);
+            }
         }
     }
 
@@ -387,6 +522,8 @@ impl App {
             record_id: record_id.to_string(),
             tab: Tab::Intake,
             intake: IntakeForm::default(),
+            sessions: SessionsTab::default(),
+            followup: FollowUpTab::default(),
         });
         self.set_status(StatusKind::Info, format!("opened {record_id}"));
     }

@@ -97,6 +97,8 @@ pub enum Context {
     Choose,
     Help,
     TooSmall,
+    Sessions,
+    FollowUp,
 }
 
 impl Context {
@@ -110,6 +112,8 @@ impl Context {
             Context::Choose => "Choosing a value",
             Context::Help => "Help",
             Context::TooSmall => "Window too small",
+            Context::Sessions => "Sessions",
+            Context::FollowUp => "Follow-up",
         }
     }
 }
@@ -255,6 +259,121 @@ const INTAKE: &[Binding] = &[
         "",
         "clear the field (not recorded)"
     ),
+    TAB_NEXT,
+    TAB_PREV,
+    b!([c('?')], Action::Help, "help", "show this help"),
+    b!(
+        [c('q'), k(KeyCode::Esc)],
+        Action::Back,
+        "back",
+        "back to the patient list"
+    ),
+];
+
+const TAB_NEXT: Binding = b!([c(']')], Action::NextTab, "tab", "next tab of the patient");
+const TAB_PREV: Binding = b!([c('[')], Action::PrevTab, "", "previous tab of the patient");
+
+const SESSIONS: &[Binding] = &[
+    b!([k(KeyCode::Up), c('k')], Action::Up, "", "previous field"),
+    b!([k(KeyCode::Down), c('j')], Action::Down, "", "next field"),
+    b!([k(KeyCode::Tab)], Action::NextField, "", "next field"),
+    b!(
+        [k(KeyCode::BackTab)],
+        Action::PrevField,
+        "",
+        "previous field"
+    ),
+    b!([k(KeyCode::PageUp)], Action::PageUp, "", "eight fields up"),
+    b!(
+        [k(KeyCode::PageDown)],
+        Action::PageDown,
+        "",
+        "eight fields down"
+    ),
+    b!(
+        [k(KeyCode::Left), c('h')],
+        Action::Left,
+        "",
+        "previous session"
+    ),
+    b!(
+        [k(KeyCode::Right), c('l')],
+        Action::Right,
+        "session",
+        "next session"
+    ),
+    b!(
+        [k(KeyCode::Enter)],
+        Action::Open,
+        "edit/record",
+        "edit the field, choose from its list, or record the session (date, then details)"
+    ),
+    b!(
+        [c(' ')],
+        Action::Toggle,
+        "tick",
+        "tick or untick a box (bleeding, resolved)"
+    ),
+    b!(
+        [c('a')],
+        Action::Add,
+        "add event",
+        "add an adverse event: choose its type"
+    ),
+    b!(
+        [k(KeyCode::Delete)],
+        Action::Clear,
+        "",
+        "clear the field; on an event's type, remove the event"
+    ),
+    TAB_NEXT,
+    TAB_PREV,
+    b!([c('?')], Action::Help, "help", "show this help"),
+    b!(
+        [c('q'), k(KeyCode::Esc)],
+        Action::Back,
+        "back",
+        "back to the patient list"
+    ),
+];
+
+const FOLLOW_UP: &[Binding] = &[
+    b!([k(KeyCode::Up), c('k')], Action::Up, "", "previous field"),
+    b!([k(KeyCode::Down), c('j')], Action::Down, "", "next field"),
+    b!([k(KeyCode::Tab)], Action::NextField, "", "next field"),
+    b!(
+        [k(KeyCode::BackTab)],
+        Action::PrevField,
+        "",
+        "previous field"
+    ),
+    b!([k(KeyCode::PageUp)], Action::PageUp, "", "eight fields up"),
+    b!(
+        [k(KeyCode::PageDown)],
+        Action::PageDown,
+        "",
+        "eight fields down"
+    ),
+    b!(
+        [k(KeyCode::Enter)],
+        Action::Open,
+        "edit",
+        "edit the field (a date starts at today); or just type the number, then Enter"
+    ),
+    b!(
+        [c('a')],
+        Action::Add,
+        "add timepoint",
+        "add a follow-up timepoint (12m, 24m...)"
+    ),
+    b!(
+        [k(KeyCode::Delete)],
+        Action::Clear,
+        "",
+        "clear the field (not recorded)"
+    ),
+    TAB_NEXT,
+    TAB_PREV,
     b!([c('?')], Action::Help, "help", "show this help"),
     b!(
         [c('q'), k(KeyCode::Esc)],
@@ -333,6 +452,8 @@ pub fn bindings(ctx: Context) -> &'static [Binding] {
         Context::Choose => CHOOSE,
         Context::Help => HELP,
         Context::TooSmall => TOO_SMALL,
+        Context::Sessions => SESSIONS,
+        Context::FollowUp => FOLLOW_UP,
     }
 }
 
@@ -369,6 +490,8 @@ mod tests {
             Context::Choose,
             Context::Help,
             Context::TooSmall,
+            Context::Sessions,
+            Context::FollowUp,
         ] {
             let keys: Vec<Key> = GLOBAL
                 .iter()

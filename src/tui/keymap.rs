@@ -290,6 +290,8 @@ const SESSIONS: &[Binding] = &[
         "",
         "eight fields down"
     ),
+    b!([k(KeyCode::Home)], Action::First, "", "first field"),
+    b!([k(KeyCode::End)], Action::Last, "", "last field"),
     b!(
         [k(KeyCode::Left), c('h')],
         Action::Left,
@@ -305,7 +307,7 @@ const SESSIONS: &[Binding] = &[
     b!(
         [k(KeyCode::Enter)],
         Action::Open,
-        "edit/record",
+        "edit",
         "edit the field, choose from its list, or record the session (date, then details)"
     ),
     b!(
@@ -317,7 +319,7 @@ const SESSIONS: &[Binding] = &[
     b!(
         [c('a')],
         Action::Add,
-        "add event",
+        "event",
         "add an adverse event: choose its type"
     ),
     b!(
@@ -354,6 +356,8 @@ const FOLLOW_UP: &[Binding] = &[
         "",
         "eight fields down"
     ),
+    b!([k(KeyCode::Home)], Action::First, "", "first field"),
+    b!([k(KeyCode::End)], Action::Last, "", "last field"),
     b!(
         [k(KeyCode::Enter)],
         Action::Open,
@@ -363,7 +367,7 @@ const FOLLOW_UP: &[Binding] = &[
     b!(
         [c('a')],
         Action::Add,
-        "add timepoint",
+        "timepoint",
         "add a follow-up timepoint (12m, 24m...)"
     ),
     b!(

@@ -140,15 +140,19 @@ impl FollowUpTab {
             if let Some(m) = flag {
                 v.extend(form::note_lines(&format!("⚠ {m}"), w, theme.warn()));
             }
-            v.push(Item::Field(
-                Field::text(
-                    Key::Vds(tp),
-                    "VDS (0–10)",
-                    vds.map_or("—".into(), |v| v.to_string()),
-                )
-                .prefill(vds.map(|v| v.to_string()).unwrap_or_default())
-                .hint("0 to 10 in steps of 0.5"),
-            ));
+            let mut vds_field = Field::text(
+                Key::Vds(tp),
+                "VDS (0–10)",
+                vds.map_or("—".into(), |v| v.to_string()),
+            )
+            .prefill(vds.map(|v| v.to_string()).unwrap_or_default())
+            .hint("0 to 10 in steps of 0.5");
+            if vds.is_some_and(|v| (v.value() * 2.0).fract() != 0.0) {
+                // Imported or older records may hold one decimal; kept, but not on this scale.
+                vds_field =
+                    vds_field.flag("off the 0.5-step scale (kept as recorded)", theme.dim());
+            }
+            v.push(Item::Field(vds_field));
             v.push(Item::Field(
                 Field::text(Key::Pss(tp), "PSS (0–3)", pss.map_or("—".into(), pss_shown))
                     .prefill(pss.map(|p| p.to_string()).unwrap_or_default())

@@ -376,6 +376,7 @@ impl<K: Copy + PartialEq> Form<K> {
 
     /// Draws the form, keeping the focused field (or the open option list) in view.
     pub fn draw(&mut self, frame: &mut Frame, area: Rect, items: &[Item<K>], theme: &Theme) {
+        self.focused(items);
         let w = area.width as usize;
         let label_w = items
             .iter()
@@ -385,7 +386,7 @@ impl<K: Copy + PartialEq> Form<K> {
             })
             .max()
             .unwrap_or(0)
-            .clamp(12, (w * 40 / 100).max(12));
+            .clamp(20, (w * 40 / 100).max(20));
         let value_w = w.saturating_sub(label_w + 3);
         let indent = || Span::raw(" ".repeat(label_w + 3));
         let mut lines: Vec<Line> = Vec::new();

@@ -313,7 +313,7 @@ const SESSIONS: &[Binding] = &[
     b!(
         [c(' ')],
         Action::Toggle,
-        "tick",
+        "",
         "tick or untick a box (bleeding, resolved)"
     ),
     b!(

@@ -273,25 +273,42 @@ const INTAKE: &[Binding] = &[
 const TAB_NEXT: Binding = b!([c(']')], Action::NextTab, "tab", "next tab of the patient");
 const TAB_PREV: Binding = b!([c('[')], Action::PrevTab, "", "previous tab of the patient");
 
+// The moves shared by the record tabs (sessions, follow-up).
+const F_UP: Binding = b!([k(KeyCode::Up), c('k')], Action::Up, "", "previous field");
+const F_DOWN: Binding = b!([k(KeyCode::Down), c('j')], Action::Down, "", "next field");
+const F_NEXT: Binding = b!([k(KeyCode::Tab)], Action::NextField, "", "next field");
+const F_PREV: Binding = b!(
+    [k(KeyCode::BackTab)],
+    Action::PrevField,
+    "",
+    "previous field"
+);
+const F_PGUP: Binding = b!([k(KeyCode::PageUp)], Action::PageUp, "", "eight fields up");
+const F_PGDN: Binding = b!(
+    [k(KeyCode::PageDown)],
+    Action::PageDown,
+    "",
+    "eight fields down"
+);
+const F_HOME: Binding = b!([k(KeyCode::Home)], Action::First, "", "first field");
+const F_END: Binding = b!([k(KeyCode::End)], Action::Last, "", "last field");
+const F_HELP: Binding = b!([c('?')], Action::Help, "help", "show this help");
+const F_BACK: Binding = b!(
+    [c('q'), k(KeyCode::Esc)],
+    Action::Back,
+    "back",
+    "back to the patient list"
+);
+
 const SESSIONS: &[Binding] = &[
-    b!([k(KeyCode::Up), c('k')], Action::Up, "", "previous field"),
-    b!([k(KeyCode::Down), c('j')], Action::Down, "", "next field"),
-    b!([k(KeyCode::Tab)], Action::NextField, "", "next field"),
-    b!(
-        [k(KeyCode::BackTab)],
-        Action::PrevField,
-        "",
-        "previous field"
-    ),
-    b!([k(KeyCode::PageUp)], Action::PageUp, "", "eight fields up"),
-    b!(
-        [k(KeyCode::PageDown)],
-        Action::PageDown,
-        "",
-        "eight fields down"
-    ),
-    b!([k(KeyCode::Home)], Action::First, "", "first field"),
-    b!([k(KeyCode::End)], Action::Last, "", "last field"),
+    F_UP,
+    F_DOWN,
+    F_NEXT,
+    F_PREV,
+    F_PGUP,
+    F_PGDN,
+    F_HOME,
+    F_END,
     b!(
         [k(KeyCode::Left), c('h')],
         Action::Left,
@@ -330,34 +347,19 @@ const SESSIONS: &[Binding] = &[
     ),
     TAB_NEXT,
     TAB_PREV,
-    b!([c('?')], Action::Help, "help", "show this help"),
-    b!(
-        [c('q'), k(KeyCode::Esc)],
-        Action::Back,
-        "back",
-        "back to the patient list"
-    ),
+    F_HELP,
+    F_BACK,
 ];
 
 const FOLLOW_UP: &[Binding] = &[
-    b!([k(KeyCode::Up), c('k')], Action::Up, "", "previous field"),
-    b!([k(KeyCode::Down), c('j')], Action::Down, "", "next field"),
-    b!([k(KeyCode::Tab)], Action::NextField, "", "next field"),
-    b!(
-        [k(KeyCode::BackTab)],
-        Action::PrevField,
-        "",
-        "previous field"
-    ),
-    b!([k(KeyCode::PageUp)], Action::PageUp, "", "eight fields up"),
-    b!(
-        [k(KeyCode::PageDown)],
-        Action::PageDown,
-        "",
-        "eight fields down"
-    ),
-    b!([k(KeyCode::Home)], Action::First, "", "first field"),
-    b!([k(KeyCode::End)], Action::Last, "", "last field"),
+    F_UP,
+    F_DOWN,
+    F_NEXT,
+    F_PREV,
+    F_PGUP,
+    F_PGDN,
+    F_HOME,
+    F_END,
     b!(
         [k(KeyCode::Enter)],
         Action::Open,
@@ -378,13 +380,8 @@ const FOLLOW_UP: &[Binding] = &[
     ),
     TAB_NEXT,
     TAB_PREV,
-    b!([c('?')], Action::Help, "help", "show this help"),
-    b!(
-        [c('q'), k(KeyCode::Esc)],
-        Action::Back,
-        "back",
-        "back to the patient list"
-    ),
+    F_HELP,
+    F_BACK,
 ];
 
 const EDIT_TEXT: &[Binding] = &[

@@ -65,7 +65,6 @@ const PSS_HINT: &str = "0 not · 1 somewhat · 2 satisfied · 3 very satisfied";
 #[derive(Debug, Default)]
 pub struct FollowUpTab {
     pub form: Form<Key>,
-    focus_after: Option<Key>,
 }
 
 fn tp_title(tp: Timepoint) -> String {
@@ -194,7 +193,7 @@ impl FollowUpTab {
                 }
                 q.follow_ups.push(FollowUp::new(tp));
                 q.follow_ups.sort_by_key(|f| f.timepoint);
-                self.focus_after = Some(Key::Date(tp));
+                self.form.focus_after_save(Key::Date(tp));
                 format!("follow-up {} added; enter its date and scores", tp.id())
             }
             Key::Date(tp) => {
@@ -262,19 +261,14 @@ impl RecordTab for FollowUpTab {
         let ev = self.form.update(action, &items);
         let result = self.apply(ev, c);
         let mut commit = form::commit(&mut self.form, &items, c.patient, result);
-        match &mut commit {
-            Commit::Save { patient, what } => {
-                // Say at once when the visit just saved is out of its window.
-                let flags = out_of_window(patient, c.protocol);
-                if let Some(Key::Date(tp)) = self.form.focus
-                    && let Some(m) = flags
-                        .iter()
-                        .find(|m| m.starts_with(&format!("follow-up {} ", tp.id())))
-                {
-                    what.push_str(&format!(" — flagged: {m}"));
-                }
-            }
-            _ => self.focus_after = None,
+        // Say at once when the visit just saved is out of its window.
+        if let Commit::Save { patient, what } = &mut commit
+            && let Some(Key::Date(tp)) = self.form.focus
+            && let Some(m) = out_of_window(patient, c.protocol)
+                .into_iter()
+                .find(|m| m.starts_with(&format!("follow-up {} ", tp.id())))
+        {
+            what.push_str(&format!(" — flagged: {m}"));
         }
         commit
     }
@@ -282,13 +276,9 @@ impl RecordTab for FollowUpTab {
     fn saved(&mut self, c: &TabCtx) {
         let items = self.items(c, NOTE_WIDTH);
         self.form.saved(&items);
-        if let Some(k) = self.focus_after.take() {
-            self.form.focus = Some(k);
-        }
     }
 
     fn refused(&mut self, reason: String) {
-        self.focus_after = None;
         self.form.refused(reason);
     }
 

@@ -10,7 +10,7 @@
 //! on a text field starts a fresh edit with that digit: a score is entered as `8.5 Enter 3
 //! Enter` without opening anything first.
 
-use super::intake::Commit;
+use super::intake::{Commit, wrap};
 use crate::domain::Patient;
 use crate::protocol::Protocol;
 use crate::tui::app::Action;
@@ -62,8 +62,12 @@ pub fn commit<K: Copy + PartialEq>(
             form.refused(e.clone());
             Commit::Refused(format!("not saved: {e}"))
         }
-        Ok(None) => Commit::Nothing,
+        Ok(None) => {
+            form.then = None;
+            Commit::Nothing
+        }
         Ok(Some((q, _))) if q == *before => {
+            form.then = None;
             form.unchanged(items);
             Commit::Nothing
         }
@@ -173,8 +177,10 @@ pub struct Form<K> {
     pub editing: Option<Editing>,
     /// Why the last value of a field was refused, shown under it.
     pub error: Option<(K, String)>,
-    /// Where focus goes once the pending save succeeds.
+    /// Where focus goes once the pending save succeeds: a step, or a field named by the
+    /// screen (the type of a new event, the date of a new timepoint).
     after: isize,
+    then: Option<K>,
     scroll: usize,
 }
 
@@ -185,6 +191,7 @@ impl<K> Default for Form<K> {
             editing: None,
             error: None,
             after: 0,
+            then: None,
             scroll: 0,
         }
     }
@@ -359,6 +366,14 @@ impl<K: Copy + PartialEq> Form<K> {
         if after != 0 {
             self.step(items, after);
         }
+        if let Some(k) = self.then.take() {
+            self.focus = Some(k);
+        }
+    }
+
+    /// Once the pending save succeeds, focus `k` instead of the next field.
+    pub fn focus_after_save(&mut self, k: K) {
+        self.then = Some(k);
     }
 
     /// Nothing was saved: keep the editor open with the reason under the field.
@@ -367,6 +382,7 @@ impl<K: Copy + PartialEq> Form<K> {
             self.error = Some((f, reason));
         }
         self.after = 0;
+        self.then = None;
     }
 
     /// Nothing to save (the value did not change): close the editor and move on.
@@ -504,26 +520,6 @@ impl<K: Copy + PartialEq> Form<K> {
             frame.set_cursor_position((x, area.y + (line - scroll) as u16));
         }
     }
-}
-
-/// Splits `text` into lines of at most `w` columns, at spaces where possible.
-pub fn wrap(text: &str, w: usize) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut line = String::new();
-    for word in text.split(' ') {
-        let need = widgets::width(&line) + usize::from(!line.is_empty()) + widgets::width(word);
-        if need > w && !line.is_empty() {
-            out.push(std::mem::take(&mut line));
-        }
-        if !line.is_empty() {
-            line.push(' ');
-        }
-        line.push_str(word);
-    }
-    if !line.is_empty() {
-        out.push(line);
-    }
-    out.into_iter().map(|l| widgets::truncate(&l, w)).collect()
 }
 
 /// A message wrapped to `w` columns as form lines, each indented by two spaces.

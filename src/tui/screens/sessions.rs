@@ -180,8 +180,6 @@ pub struct SessionsTab {
     /// The session shown (1-based); `None` until the tab is first used, then the next one due.
     pub selected: Option<u8>,
     pub form: Form<Key>,
-    /// Focus to take once the pending save succeeds (a new event's type, say).
-    focus_after: Option<Key>,
 }
 
 fn opt_text(t: &str) -> Option<String> {
@@ -592,7 +590,7 @@ impl SessionsTab {
                 let date = parse_date(&t)?;
                 q.sessions.push(new_session(&q, n, date, c.operator));
                 q.sessions.sort_by_key(|s| s.number);
-                self.focus_after = Some(Key::Date);
+                self.form.focus_after_save(Key::Date);
                 format!("session {n} recorded as performed on {date}; check the details below")
             }
             Event::Clear(Key::EvKind(i)) => {
@@ -611,7 +609,8 @@ impl SessionsTab {
                 e.onset = Some(c.today);
                 e.session = q.sessions.iter().map(|s| s.number).max();
                 q.adverse_events.push(e);
-                self.focus_after = Some(Key::EvSeverity(q.adverse_events.len() - 1));
+                self.form
+                    .focus_after_save(Key::EvSeverity(q.adverse_events.len() - 1));
                 format!(
                     "adverse event {} added: {} (onset today; set severity and the rest)",
                     q.adverse_events.len(),
@@ -912,8 +911,6 @@ impl RecordTab for SessionsTab {
             if !warnings.is_empty() {
                 what.push_str(&format!(" — warning: {}", warnings.join("; ")));
             }
-        } else {
-            self.focus_after = None;
         }
         commit
     }
@@ -922,13 +919,9 @@ impl RecordTab for SessionsTab {
         let n = self.shown(c.patient, c.protocol);
         let items = self.items(c, n, NOTE_WIDTH);
         self.form.saved(&items);
-        if let Some(k) = self.focus_after.take() {
-            self.form.focus = Some(k);
-        }
     }
 
     fn refused(&mut self, reason: String) {
-        self.focus_after = None;
         self.form.refused(reason);
     }
 

@@ -162,6 +162,27 @@ fn sessions_tab_of_a_fresh_patient() {
 }
 
 #[test]
+fn sessions_tab_right_after_recording_a_session() {
+    both_sizes("sessions_recorded", || {
+        let (mut app, _) = open_on(vec![fresh()], Tab::Sessions, false);
+        key(&mut app, KeyCode::Enter);
+        key(&mut app, KeyCode::Enter);
+        app
+    });
+}
+
+#[test]
+fn choosing_an_adverse_event_type_shows_the_list() {
+    let (mut app, _) = open_on(vec![fresh()], Tab::Sessions, false);
+    key(&mut app, KeyCode::Char('a'));
+    let mut t = term(120, 40);
+    draw(&mut app, &mut t);
+    insta::assert_snapshot!("sessions_event_types_120x40", t.backend());
+    let m = modifier_at(&t, "(•) infection", "i");
+    assert!(m.contains(Modifier::REVERSED | Modifier::BOLD), "{m:?}");
+}
+
+#[test]
 fn follow_up_tab_of_a_demo_patient() {
     both_sizes("followup_demo", || {
         open_on(vec![demo()], Tab::FollowUp, false).0

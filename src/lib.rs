@@ -9,7 +9,11 @@
 
 pub mod cli;
 pub mod domain;
+pub mod dots;
+pub mod export;
 pub mod io;
 pub mod protocol;
+pub mod stats;
 pub mod store;
+pub mod synth;
 pub mod tui;

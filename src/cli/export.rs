@@ -1,7 +1,7 @@
 //! `smplan export --format csv|json [-o FILE]`: the registry for other programs. A reading
 //! command: it never takes the writer lock.
 
-use super::{Ctx, fail, not_built};
+use super::{Ctx, fail};
 use crate::domain::{Patient, SCHEMA_VERSION};
 use crate::store::{Registry, fsutil};
 use serde::Serialize;
@@ -28,14 +28,6 @@ pub struct JsonExport<'a> {
 }
 
 pub fn run(ctx: &Ctx, format: Format, deidentify: bool, output: Option<&Path>) -> ExitCode {
-    match format {
-        Format::Fhir => return not_built("export --format fhir"),
-        Format::Dictionary => return not_built("export --format dictionary"),
-        Format::Csv | Format::Json => {}
-    }
-    if deidentify {
-        return not_built("export --deidentify");
-    }
     let reg = match Registry::open(&ctx.data_dir, ctx.open_options(false, &ctx.protocol())) {
         Ok(r) => r,
         Err(e) => return fail(e),
@@ -46,7 +38,7 @@ pub fn run(ctx: &Ctx, format: Format, deidentify: bool, output: Option<&Path>) -
             f.display()
         ));
     }
-    let bytes = match render(&reg, format) {
+    let bytes = match render(ctx, &reg, format, deidentify) {
         Ok(b) => b,
         Err(e) => return fail(format!("cannot export: {e}")),
     };
@@ -73,7 +65,10 @@ pub fn run(ctx: &Ctx, format: Format, deidentify: bool, output: Option<&Path>) -
     ExitCode::SUCCESS
 }
 
-fn render(reg: &Registry, format: Format) -> Result<Vec<u8>, String> {
+fn render(ctx: &Ctx, reg: &Registry, format: Format, deidentify: bool) -> Result<Vec<u8>, String> {
+    if deidentify || matches!(format, Format::Fhir | Format::Dictionary) {
+        return super::export_formats::render(ctx, reg, format, deidentify);
+    }
     let mut out = Vec::new();
     match format {
         Format::Json => {

@@ -5,6 +5,7 @@
 pub mod agenda;
 pub mod check;
 pub mod export;
+pub mod export_formats;
 pub mod generate;
 pub mod import;
 pub mod report;

@@ -1,6 +1,587 @@
-use super::Ctx;
+//! `smplan stats`: retention statistics of the registry.
+//!
+//! `--json` prints the statistics JSON of the contract (one document, nothing else on standard
+//! output). Without it, a table per group written for a reader of a paper: n beside every
+//! figure, the test and its method beside every p, and "too few patients" where a figure is
+//! undefined. `--compare-published` adds the reference case series' figures beside the
+//! registry's and says which the data cannot reproduce.
+
+use super::{Ctx, fail};
+use crate::stats::describe::Describe;
+use crate::stats::summary::{
+    GroupSummary, MannWhitneyOut, PairedTOut, Share, SignedRankOut, SpearmanOut, Summary, WelchOut,
+};
+use crate::stats::{Method, summarize};
+use crate::store::{OpenOptions, Registry};
+use std::fmt::Write as _;
 use std::process::ExitCode;
 
-pub fn run(_ctx: &Ctx, _json: bool, _compare_published: bool) -> ExitCode {
-    super::not_built("stats")
+pub fn run(ctx: &Ctx, json: bool, compare_published: bool) -> ExitCode {
+    let reg = match Registry::open(
+        &ctx.data_dir,
+        OpenOptions::new(false, &ctx.operator, ctx.today),
+    ) {
+        Ok(r) => r,
+        Err(e) => return fail(e),
+    };
+    // Statistics are computed on what could be read; say so when something could not.
+    let problems = reg.report().problems();
+    if !problems.is_empty() {
+        eprintln!(
+            "smplan: warning: {} file(s) of the registry could not be used and are not in these statistics; run `smplan check` for details",
+            problems.len()
+        );
+    }
+    let summary = summarize(reg.patients());
+    if json {
+        match serde_json::to_string_pretty(&summary) {
+            Ok(s) => println!("{s}"),
+            Err(e) => return fail(format!("cannot write the statistics as JSON: {e}")),
+        }
+        return ExitCode::SUCCESS;
+    }
+    let mut out = render(&summary, &ctx.data_dir.display().to_string());
+    if compare_published {
+        out.push('\n');
+        out.push_str(&render_published(&summary));
+    }
+    print!("{out}");
+    ExitCode::SUCCESS
+}
+
+/// Why a figure is missing: with enough patients it is the data (no spread, all equal),
+/// otherwise too few patients.
+fn undefined(n: usize, needed: usize) -> String {
+    if n < needed {
+        format!("too few patients (n = {n}, needs {needed})")
+    } else {
+        format!("undefined: no variation (n = {n})")
+    }
+}
+
+fn num(x: f64, decimals: usize) -> String {
+    format!("{x:.decimals$}")
+}
+
+/// A p-value as papers print it: three significant figures, "< 0.001" below that.
+pub fn fmt_p(p: f64) -> String {
+    if p < 0.001 {
+        if p == 0.0 {
+            "< 1e-300".to_string()
+        } else {
+            format!("{p:.2e}")
+        }
+    } else {
+        let decimals = (2.0 - p.log10().floor()).max(2.0) as usize;
+        format!("{p:.decimals$}")
+    }
+}
+
+fn pct(s: &Share) -> String {
+    match s.pct {
+        Some(p) => format!("{} of {} ({:.1}%)", s.count, s.of, p),
+        None => format!("{} of {} (too few patients)", s.count, s.of),
+    }
+}
+
+/// The text report: one block per group, then the subtype comparison.
+pub fn render(s: &Summary, where_: &str) -> String {
+    let mut o = String::new();
+    let _ = writeln!(
+        o,
+        "Retention statistics: {} patient(s) in {where_}",
+        s.patients
+    );
+    if s.patients == 0 {
+        let _ = writeln!(o, "No patients yet: import a CSV or record patients first.");
+        return o;
+    }
+    let _ = writeln!(
+        o,
+        "Two-sided p-values; SD is the sample SD (n - 1); CI is the 95% confidence interval of the mean (t)."
+    );
+    for g in &s.groups {
+        render_group(&mut o, g);
+    }
+    render_comparison(&mut o, &s.subtype_comparison_delta_vds);
+    o
+}
+
+fn desc_line(o: &mut String, label: &str, d: &Describe, decimals: usize) {
+    let f = |x: Option<f64>| x.map_or("-".to_string(), |x| num(x, decimals));
+    let body = match (d.mean, d.sd) {
+        (None, _) => "no patients scored".to_string(),
+        (Some(m), None) => format!("{} (SD: {})", num(m, decimals), undefined(d.n, 2)),
+        (Some(m), Some(sd)) => {
+            let ci = d.ci95.map_or("-".to_string(), |c| {
+                format!("{} to {}", num(c.low, decimals), num(c.high, decimals))
+            });
+            format!(
+                "{} ± {}   median {}   range {} to {}   CI {}",
+                num(m, decimals),
+                num(sd, decimals),
+                f(d.median),
+                f(d.min),
+                f(d.max),
+                ci
+            )
+        }
+    };
+    let _ = writeln!(o, "  {label:<24} n = {:<4} {body}", d.n);
+}
+
+fn method_note(
+    method: Option<Method>,
+    p_exact: Option<f64>,
+    exact_method: Option<Method>,
+) -> String {
+    let mut s = method.map_or(String::new(), |m| format!(" ({m})"));
+    // When p itself is exact, the exact p says nothing new.
+    let already_exact = matches!(method, Some(Method::Exact | Method::ExactPermutation));
+    if let (Some(pe), Some(m), false) = (p_exact, exact_method, already_exact) {
+        let _ = write!(s, "; p = {} ({m})", fmt_p(pe));
+    }
+    s
+}
+
+fn paired_line(o: &mut String, t: &PairedTOut) {
+    let body = match (t.t, t.df, t.p) {
+        (Some(tv), Some(df), Some(p)) => format!(
+            "t = {:.3}, df = {df}, p = {}{}",
+            tv,
+            fmt_p(p),
+            method_note(t.method, None, None)
+        ),
+        _ => undefined(t.n, 2),
+    };
+    let _ = writeln!(o, "    {:<30} n = {:<4} {body}", "paired t-test", t.n);
+}
+
+fn wilcoxon_line(o: &mut String, w: &SignedRankOut) {
+    let body = match (w.w, w.p) {
+        (Some(wv), Some(p)) => format!(
+            "W = {wv}, p = {}{}{}",
+            fmt_p(p),
+            method_note(w.method, w.p_exact, w.p_exact_method),
+            match w.n_nonzero {
+                Some(nz) if nz < w.n => format!(" [{} zero difference(s) dropped]", w.n - nz),
+                _ => String::new(),
+            }
+        ),
+        _ if w.n == 0 => undefined(0, 1),
+        _ => format!("undefined: every difference is zero (n = {})", w.n),
+    };
+    let _ = writeln!(
+        o,
+        "    {:<30} n = {:<4} {body}",
+        "Wilcoxon signed-rank", w.n
+    );
+}
+
+fn spearman_line(o: &mut String, label: &str, sp: &SpearmanOut) {
+    let body = match (sp.rho, sp.p) {
+        (Some(r), Some(p)) => format!(
+            "rho = {r:.3}, p = {}{}",
+            fmt_p(p),
+            method_note(sp.method, sp.p_exact, sp.p_exact_method)
+        ),
+        _ => undefined(sp.n, 3),
+    };
+    let _ = writeln!(o, "    {label:<30} n = {:<4} {body}", sp.n);
+}
+
+fn render_group(o: &mut String, g: &GroupSummary) {
+    let title = match g.group {
+        "all" => "All patients",
+        "androgenetic" => "Androgenetic alopecia",
+        "scarring" => "Scarring alopecia",
+        other => other,
+    };
+    let _ = writeln!(o, "\n{title} (n = {})", g.n);
+    desc_line(o, "VDS post", &g.vds_post, 2);
+    desc_line(o, "VDS 6 months", &g.vds_6m, 2);
+    desc_line(o, "Delta VDS (post - 6 m)", &g.delta_vds, 2);
+    desc_line(o, "Retention (6 m / post)", &g.retention, 3);
+    desc_line(o, "PSS post", &g.pss_post, 2);
+    desc_line(o, "PSS 6 months", &g.pss_6m, 2);
+    let _ = writeln!(
+        o,
+        "  {:<24} {}",
+        "Very satisfied at 6 m",
+        pct(&g.very_satisfied_6m)
+    );
+    let _ = writeln!(
+        o,
+        "  {:<24} {} with post scores have no 6-month scores",
+        "Lost to follow-up",
+        pct(&g.lost_to_follow_up)
+    );
+    let ae = &g.adverse_events;
+    let kinds: Vec<String> = ae.by_type.iter().map(|(k, n)| format!("{k} {n}")).collect();
+    let _ = writeln!(
+        o,
+        "  {:<24} {} patients{}",
+        "Adverse events",
+        pct(&ae.patients_with_any),
+        if kinds.is_empty() {
+            String::new()
+        } else {
+            format!(": {}", kinds.join(", "))
+        }
+    );
+    let _ = writeln!(o, "  Tests");
+    let _ = writeln!(o, "   VDS post vs 6 months");
+    paired_line(o, &g.paired_t_vds);
+    wilcoxon_line(o, &g.wilcoxon_vds);
+    let _ = writeln!(o, "   Spearman correlation of VDS and PSS");
+    spearman_line(o, "at post", &g.spearman_vds_pss_post);
+    spearman_line(o, "at 6 months", &g.spearman_vds_pss_6m);
+}
+
+fn t_line(o: &mut String, label: &str, t: &WelchOut) {
+    let body = match (t.t, t.df, t.p) {
+        (Some(tv), Some(df), Some(p)) => format!(
+            "t = {tv:.3}, df = {df:.2}, p = {}{}",
+            fmt_p(p),
+            method_note(t.method, None, None)
+        ),
+        _ if t.n1 < 2 || t.n2 < 2 => "too few patients (needs 2 per subtype)".to_string(),
+        _ => "undefined: no variation in either subtype".to_string(),
+    };
+    let _ = writeln!(o, "    {label:<30} n = {} vs {:<3} {body}", t.n1, t.n2);
+}
+
+fn mw_line(o: &mut String, m: &MannWhitneyOut) {
+    let body = match (m.u, m.p) {
+        (Some(u), Some(p)) => format!(
+            "U = {u}, p = {}{}",
+            fmt_p(p),
+            method_note(m.method, m.p_exact, m.p_exact_method)
+        ),
+        _ if m.n1 == 0 || m.n2 == 0 => "too few patients (needs 1 per subtype)".to_string(),
+        _ => "undefined: every value is equal".to_string(),
+    };
+    let _ = writeln!(
+        o,
+        "    {:<30} n = {} vs {:<3} {body}",
+        "Mann-Whitney U", m.n1, m.n2
+    );
+}
+
+fn render_comparison(o: &mut String, c: &crate::stats::summary::Comparison) {
+    let _ = writeln!(
+        o,
+        "\nFading (delta VDS) by subtype, androgenetic minus scarring"
+    );
+    t_line(o, "Welch t-test", &c.welch_t);
+    mw_line(o, &c.mann_whitney);
+    t_line(o, "Student t-test (pooled)", &c.student_t);
+}
+
+/// How a published figure compares with the registry's.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Verdict {
+    Matches,
+    Differs,
+    /// The registry cannot give this figure, whatever its scores: the reason.
+    Impossible(String),
+    NoData,
+}
+
+/// One line of the published comparison.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PublishedRow {
+    pub figure: &'static str,
+    pub published: &'static str,
+    pub registry: String,
+    pub verdict: Verdict,
+}
+
+/// Whether `x` rounds to `published` at the published number of decimals.
+fn rounds_to(x: Option<f64>, published: f64, decimals: i32) -> Verdict {
+    match x {
+        None => Verdict::NoData,
+        Some(x) => {
+            let scale = 10f64.powi(decimals);
+            if ((x * scale).round() - (published * scale).round()).abs() < 0.5 {
+                Verdict::Matches
+            } else {
+                Verdict::Differs
+            }
+        }
+    }
+}
+
+fn both(a: Verdict, b: Verdict) -> Verdict {
+    match (a, b) {
+        (Verdict::NoData, _) | (_, Verdict::NoData) => Verdict::NoData,
+        (Verdict::Matches, Verdict::Matches) => Verdict::Matches,
+        _ => Verdict::Differs,
+    }
+}
+
+fn either(a: Verdict, b: Verdict) -> Verdict {
+    match (a, b) {
+        (Verdict::Matches, _) | (_, Verdict::Matches) => Verdict::Matches,
+        (Verdict::NoData, Verdict::NoData) => Verdict::NoData,
+        _ => Verdict::Differs,
+    }
+}
+
+fn mean_sd(d: &Describe) -> String {
+    match (d.mean, d.sd) {
+        (Some(m), Some(sd)) => format!("{m:.2} ± {sd:.2} (n = {})", d.n),
+        (Some(m), None) => format!("{m:.2} (n = {})", d.n),
+        _ => format!("no scores (n = {})", d.n),
+    }
+}
+
+fn opt(x: Option<f64>, decimals: usize) -> String {
+    x.map_or("-".to_string(), |x| num(x, decimals))
+}
+
+/// The reference case series (Liu et al., J Cosmet Dermatol 2025;24(9):e70375) beside the
+/// registry, figure by figure.
+pub fn published_rows(s: &Summary) -> Vec<PublishedRow> {
+    let [all, aga, scar] = [&s.groups[0], &s.groups[1], &s.groups[2]];
+    let mut rows = Vec::new();
+    rows.push(PublishedRow {
+        figure: "patients (androgenetic / scarring)",
+        published: "10 (6 / 4)",
+        registry: format!("{} ({} / {})", s.patients, aga.n, scar.n),
+        verdict: if (s.patients, aga.n, scar.n) == (10, 6, 4) {
+            Verdict::Matches
+        } else {
+            Verdict::Differs
+        },
+    });
+    for (figure, published, d, m, sd) in [
+        ("VDS post, all", "8.7 ± 1.1", &all.vds_post, 8.7, 1.1),
+        (
+            "VDS post, androgenetic",
+            "9.1 ± 0.5",
+            &aga.vds_post,
+            9.1,
+            0.5,
+        ),
+        ("VDS 6 months, all", "7.7 ± 1.4", &all.vds_6m, 7.7, 1.4),
+    ] {
+        rows.push(PublishedRow {
+            figure,
+            published,
+            registry: mean_sd(d),
+            verdict: both(rounds_to(d.mean, m, 1), rounds_to(d.sd, sd, 1)),
+        });
+    }
+    for (figure, published, d, m) in [
+        ("delta VDS, androgenetic", "0.9", &aga.delta_vds, 0.9),
+        ("delta VDS, scarring", "1.6", &scar.delta_vds, 1.6),
+    ] {
+        rows.push(PublishedRow {
+            figure,
+            published,
+            registry: format!("{} (n = {})", opt(d.mean, 2), d.n),
+            verdict: rounds_to(d.mean, m, 1),
+        });
+    }
+    let c = &s.subtype_comparison_delta_vds;
+    rows.push(PublishedRow {
+        figure: "delta VDS by subtype, p (test not named)",
+        published: "0.03",
+        registry: format!(
+            "Welch {}, Mann-Whitney {} (n = {} vs {})",
+            c.welch_t.p.map_or("-".into(), fmt_p),
+            c.mann_whitney.p.map_or("-".into(), fmt_p),
+            c.welch_t.n1,
+            c.welch_t.n2
+        ),
+        verdict: either(
+            rounds_to(c.welch_t.p, 0.03, 2),
+            rounds_to(c.mann_whitney.p, 0.03, 2),
+        ),
+    });
+    rows.push(PublishedRow {
+        figure: "mean PSS (timepoint not named)",
+        published: "2.7",
+        registry: format!(
+            "post {} (n = {}), 6 m {} (n = {})",
+            opt(all.pss_post.mean, 2),
+            all.pss_post.n,
+            opt(all.pss_6m.mean, 2),
+            all.pss_6m.n
+        ),
+        verdict: either(
+            rounds_to(all.pss_post.mean, 2.7, 1),
+            rounds_to(all.pss_6m.mean, 2.7, 1),
+        ),
+    });
+    let sp = |x: &SpearmanOut| -> Verdict {
+        match (x.rho, x.p) {
+            (Some(_), Some(p)) if p < 0.001 => rounds_to(x.rho, 0.91, 2),
+            (Some(_), Some(_)) => Verdict::Differs,
+            _ => Verdict::NoData,
+        }
+    };
+    let sp_text = |x: &SpearmanOut| match (x.rho, x.p) {
+        (Some(r), Some(p)) => format!("{r:.2}, p {} (n = {})", fmt_p(p), x.n),
+        _ => format!("- (n = {})", x.n),
+    };
+    rows.push(PublishedRow {
+        figure: "Spearman rho(VDS, PSS) (timepoint not named)",
+        published: "0.91, p < 0.001",
+        registry: format!(
+            "post {}; 6 m {}",
+            sp_text(&all.spearman_vds_pss_post),
+            sp_text(&all.spearman_vds_pss_6m)
+        ),
+        verdict: either(sp(&all.spearman_vds_pss_post), sp(&all.spearman_vds_pss_6m)),
+    });
+    let vs = &aga.very_satisfied_6m;
+    let attainable = (0..=vs.of).any(|k| {
+        let p = 100.0 * k as f64 / vs.of as f64;
+        (p * 10.0).round() == 857.0
+    });
+    rows.push(PublishedRow {
+        figure: "very satisfied, androgenetic",
+        published: "85.7%",
+        registry: pct(vs),
+        verdict: if vs.of == 0 {
+            Verdict::NoData
+        } else if !attainable {
+            Verdict::Impossible(format!(
+                "with {} androgenetic patient(s) scored at 6 m no count gives 85.7% (it is 6 of 7)",
+                vs.of
+            ))
+        } else {
+            rounds_to(vs.pct, 85.7, 1)
+        },
+    });
+    let ae = &all.adverse_events.patients_with_any;
+    rows.push(PublishedRow {
+        figure: "adverse events",
+        published: "none",
+        registry: format!("{} of {} patients", ae.count, ae.of),
+        verdict: if ae.count == 0 {
+            Verdict::Matches
+        } else {
+            Verdict::Differs
+        },
+    });
+    rows
+}
+
+/// The published comparison as text.
+pub fn render_published(s: &Summary) -> String {
+    let mut o = String::new();
+    let _ = writeln!(
+        o,
+        "Published case series (Liu et al., J Cosmet Dermatol 2025;24(9):e70375, 10 patients)"
+    );
+    let _ = writeln!(
+        o,
+        "Published figures are rounded; a registry figure matches when it rounds to the same value."
+    );
+    for r in published_rows(s) {
+        let verdict = match &r.verdict {
+            Verdict::Matches => "matches".to_string(),
+            Verdict::Differs => "DIFFERS".to_string(),
+            Verdict::Impossible(why) => format!("CANNOT BE REPRODUCED: {why}"),
+            Verdict::NoData => "no data in the registry".to_string(),
+        };
+        let _ = writeln!(o, "  {}", r.figure);
+        let _ = writeln!(
+            o,
+            "      published {:<18} registry {}   -> {verdict}",
+            r.published, r.registry
+        );
+    }
+    let _ = writeln!(
+        o,
+        "Note: the published summary does not reconcile with itself (85.7% of 6 patients is not a whole count; the subgroup fading figures imply a 6-month mean near 7.5, not 7.7), so no registry can match every figure; smplan computes from patient-level records only."
+    );
+    o
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::{Patient, Pss, Subtype, Timepoint, Vds};
+
+    fn patient(id: &str, s: Subtype, post: (f64, u8), m6: Option<(f64, u8)>) -> Patient {
+        let mut p = Patient::new(id, s);
+        let f = p.follow_up_mut(Timepoint::Post);
+        f.vds = Some(Vds::new(post.0).unwrap());
+        f.pss = Some(Pss::new(post.1).unwrap());
+        if let Some((v, q)) = m6 {
+            let f = p.follow_up_mut(Timepoint::M6);
+            f.vds = Some(Vds::new(v).unwrap());
+            f.pss = Some(Pss::new(q).unwrap());
+        }
+        p
+    }
+
+    fn small_cohort() -> Vec<Patient> {
+        let a = Subtype::Androgenetic;
+        let s = Subtype::Scarring;
+        vec![
+            patient("A1", a, (9.5, 3), Some((9.0, 3))),
+            patient("A2", a, (9.0, 3), Some((8.5, 3))),
+            patient("A3", a, (8.5, 2), Some((7.5, 2))),
+            patient("A4", a, (9.0, 3), None),
+            patient("S1", s, (8.0, 2), Some((6.5, 1))),
+        ]
+    }
+
+    #[test]
+    fn table_shows_n_methods_and_too_few() {
+        let out = render(&summarize(&small_cohort()), "/tmp/reg");
+        assert!(out.contains("5 patient(s) in /tmp/reg"), "{out}");
+        assert!(out.contains("Scarring alopecia (n = 1)"), "{out}");
+        // One scarring patient: SD and every test are undefined for want of patients.
+        assert!(out.contains("too few patients (n = 1, needs 2)"), "{out}");
+        assert!(out.contains("too few patients (n = 1, needs 3)"), "{out}");
+        assert!(out.contains("(t distribution)"), "{out}");
+        assert!(out.contains("(t approximation)"), "{out}");
+        assert!(out.contains("(exact permutation)"), "{out}");
+        assert!(out.contains("Lost to follow-up"), "{out}");
+        assert!(out.contains("1 of 4 (25.0%)"), "{out}");
+        assert!(!out.contains("NaN") && !out.contains("inf"), "{out}");
+    }
+
+    #[test]
+    fn empty_registry_says_so() {
+        let out = render(&summarize(&[]), "/x");
+        assert!(out.contains("No patients yet"), "{out}");
+    }
+
+    #[test]
+    fn published_comparison_flags_the_impossible_share() {
+        let rows = published_rows(&summarize(&small_cohort()));
+        let vs = rows
+            .iter()
+            .find(|r| r.figure == "very satisfied, androgenetic")
+            .unwrap();
+        // 3 androgenetic patients scored at 6 m: 85.7% is not k/3 for any k.
+        assert!(matches!(vs.verdict, Verdict::Impossible(_)), "{vs:?}");
+        let ae = rows.iter().find(|r| r.figure == "adverse events").unwrap();
+        assert_eq!(ae.verdict, Verdict::Matches);
+        let n = rows
+            .iter()
+            .find(|r| r.figure.starts_with("patients"))
+            .unwrap();
+        assert_eq!(n.verdict, Verdict::Differs);
+        let text = render_published(&summarize(&small_cohort()));
+        assert!(text.contains("CANNOT BE REPRODUCED"), "{text}");
+    }
+
+    #[test]
+    fn rounding_comparison() {
+        assert_eq!(rounds_to(Some(8.66), 8.7, 1), Verdict::Matches);
+        assert_eq!(rounds_to(Some(8.64), 8.7, 1), Verdict::Differs);
+        assert_eq!(rounds_to(None, 8.7, 1), Verdict::NoData);
+        assert_eq!(fmt_p(0.0123456), "0.0123");
+        assert_eq!(fmt_p(0.763), "0.763");
+        assert_eq!(fmt_p(1.0), "1.00");
+        assert_eq!(fmt_p(0.00012), "1.20e-4");
+    }
 }

@@ -13,7 +13,7 @@ pub struct Vds(f64);
 
 impl Vds {
     pub fn new(v: f64) -> Result<Self, String> {
-        if !v.is_finite() || !(0.0..=10.0).contains(&v) {
+        if !v.is_finite() || !super::limits::VDS.contains(&v) {
             return Err(format!("{v} is outside 0..10 (VDS is scored 0 to 10)"));
         }
         let tenths = v * 10.0;
@@ -57,7 +57,7 @@ impl FromStr for Vds {
             ));
         }
         Vds::new(v).map_err(|_| {
-            if v.is_finite() && (0.0..=10.0).contains(&v) {
+            if v.is_finite() && super::limits::VDS.contains(&v) {
                 format!("{t} has more than one decimal (VDS is 0 to 10 with at most one decimal)")
             } else {
                 format!("{t} is outside 0..10 (VDS is scored 0 to 10)")
@@ -89,7 +89,7 @@ impl Pss {
         "very satisfied",
     ];
     pub fn new(v: u8) -> Result<Self, String> {
-        if v <= 3 {
+        if super::limits::PSS.contains(&v) {
             Ok(Pss(v))
         } else {
             Err(format!(
@@ -125,7 +125,9 @@ impl FromStr for Pss {
     fn from_str(s: &str) -> Result<Self, String> {
         let t = s.trim();
         match t.parse::<i64>() {
-            Ok(v) if (0..=3).contains(&v) => Ok(Pss(v as u8)),
+            Ok(v) if u8::try_from(v).is_ok_and(|v| super::limits::PSS.contains(&v)) => {
+                Ok(Pss(v as u8))
+            }
             Ok(_) => Err(format!(
                 "{t} is outside 0..3 (PSS is a whole number 0 to 3)"
             )),

@@ -51,7 +51,7 @@ pub struct Fitzpatrick(u8);
 impl Fitzpatrick {
     pub const ROMAN: [&'static str; 6] = ["I", "II", "III", "IV", "V", "VI"];
     pub fn new(n: u8) -> Result<Self, String> {
-        if (1..=6).contains(&n) {
+        if super::limits::FITZPATRICK.contains(&n) {
             Ok(Fitzpatrick(n))
         } else {
             Err(format!(
@@ -66,7 +66,7 @@ impl Fitzpatrick {
         Self::ROMAN[(self.0 - 1) as usize]
     }
     pub fn all() -> impl Iterator<Item = Fitzpatrick> {
-        (1..=6).map(Fitzpatrick)
+        super::limits::FITZPATRICK.map(Fitzpatrick)
     }
 }
 
@@ -415,6 +415,17 @@ pub enum Activity {
     Quiescent,
 }
 
+impl Activity {
+    pub const ALL: [Activity; 2] = [Activity::Active, Activity::Quiescent];
+    /// The serialized id.
+    pub fn id(self) -> &'static str {
+        match self {
+            Activity::Active => "active",
+            Activity::Quiescent => "quiescent",
+        }
+    }
+}
+
 /// Surface of the scar, which decides needle and depth.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -422,6 +433,18 @@ pub enum Texture {
     Flat,
     Raised,
     Atrophic,
+}
+
+impl Texture {
+    pub const ALL: [Texture; 3] = [Texture::Flat, Texture::Raised, Texture::Atrophic];
+    /// The serialized id.
+    pub fn id(self) -> &'static str {
+        match self {
+            Texture::Flat => "flat",
+            Texture::Raised => "raised",
+            Texture::Atrophic => "atrophic",
+        }
+    }
 }
 
 /// Details recorded for scarring alopecia only.

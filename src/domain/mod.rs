@@ -7,6 +7,7 @@
 pub mod adverse;
 pub mod followup;
 pub mod intake;
+pub mod limits;
 pub mod patient;
 pub mod plan;
 pub mod screen;

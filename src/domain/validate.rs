@@ -2,7 +2,7 @@
 //! lives beside each type (`FromStr`); this module checks what only the whole record can tell:
 //! dates in order, known zones, subtype and classification agreeing.
 
-use super::{Classification, Patient, Subtype, Timepoint};
+use super::{Classification, Patient, Subtype, Timepoint, limits};
 use chrono::NaiveDate;
 use std::fmt;
 
@@ -58,8 +58,11 @@ pub fn check_record_id(id: &str) -> Result<(), String> {
     if id != id.trim() {
         return Err(format!("'{id}' has leading or trailing spaces"));
     }
-    if id.chars().count() > 64 {
-        return Err("record_id is longer than 64 characters".into());
+    if id.chars().count() > limits::RECORD_ID_MAX_CHARS {
+        return Err(format!(
+            "record_id is longer than {} characters",
+            limits::RECORD_ID_MAX_CHARS
+        ));
     }
     if let Some(c) = id
         .chars()
@@ -89,15 +92,18 @@ impl Patient {
                     "birth_date",
                     format!("{b} is in the future (today is {today})"),
                 ));
-            } else if today.years_since(b).unwrap_or(0) > 120 {
+            } else if today.years_since(b).unwrap_or(0) > limits::MAX_AGE_YEARS {
                 out.push(Invalid::new(
                     "birth_date",
-                    format!("{b} would make the patient over 120 years old"),
+                    format!(
+                        "{b} would make the patient over {} years old",
+                        limits::MAX_AGE_YEARS
+                    ),
                 ));
             }
         }
         if let Some(g) = self.grey_percent
-            && g > 100
+            && !limits::GREY_PERCENT.contains(&g)
         {
             out.push(Invalid::new(
                 "grey_percent",
@@ -155,7 +161,7 @@ impl Patient {
                 ));
             }
             if let Some(a) = z.area_cm2
-                && (!a.is_finite() || a <= 0.0 || a > 1000.0)
+                && (!a.is_finite() || a <= 0.0 || !limits::AREA_CM2.contains(&a))
             {
                 out.push(Invalid::new(
                     "zones",
@@ -312,13 +318,14 @@ impl Patient {
                         format!("plan names unknown zone '{}'", z.zone),
                     ));
                 }
-                for (what, v, lo, hi) in [
-                    ("area", z.area_cm2, 0.0, 1000.0),
-                    ("target density", z.target_density, 0.0, 200.0),
-                    ("depth", z.depth_min_mm, 0.0, 3.0),
-                    ("depth", z.depth_max_mm, 0.0, 3.0),
+                for (what, v, range) in [
+                    ("area", z.area_cm2, &limits::AREA_CM2),
+                    ("target density", z.target_density, &limits::TARGET_DENSITY),
+                    ("depth", z.depth_min_mm, &limits::DEPTH_MM),
+                    ("depth", z.depth_max_mm, &limits::DEPTH_MM),
                 ] {
-                    if !v.is_finite() || v < lo || v > hi {
+                    let (lo, hi) = (range.start(), range.end());
+                    if !v.is_finite() || !range.contains(&v) {
                         out.push(Invalid::new(
                             "plan",
                             format!("{}: {what} {v} is outside {lo}..{hi}", z.zone),
@@ -333,7 +340,7 @@ impl Patient {
                 }
                 let mut pf = 0.0;
                 for (s, sp) in z.sessions.iter().enumerate() {
-                    if !(0.0..=1.0).contains(&sp.fraction) || sp.fraction < pf {
+                    if !limits::FRACTION.contains(&sp.fraction) || sp.fraction < pf {
                         out.push(Invalid::new(
                             "plan",
                             format!(

@@ -1,6 +1,11 @@
 //! Small drawing helpers shared by the screens: text fitted by display width, the key bar,
 //! the status line, a centred popup area.
 
+pub mod dot_preview;
+mod panel;
+pub mod scalp_map;
+pub mod stats_charts;
+
 use super::app::{Status, StatusKind};
 use super::keymap::{self, Context};
 use super::theme::Theme;

@@ -1,0 +1,651 @@
+//! The case-series report, following the PROCESS / CARE items for case series.
+
+use super::{ReportContext, num, pct};
+use crate::domain::{Classification, Patient, Subtype, Timepoint};
+use crate::export::doc::Doc;
+use crate::stats;
+use chrono::NaiveDate;
+use std::collections::BTreeMap;
+
+/// The case-series report over the whole registry (or a de-identified export of it).
+pub fn case_series(patients: &[Patient], ctx: &ReportContext) -> Doc {
+    let mut d = Doc::new("Scalp micropigmentation: case-series report");
+    d.para(format!(
+        "{} patients in the registry as of {}. Every figure is computed from the patient-level \
+         records, with n beside it; p-values are two-sided, with the test and method named.",
+        patients.len(),
+        ctx.today
+    ));
+    if ctx.unreadable > 0 {
+        d.para(format!(
+            "Warning: {} patient file(s) of the registry could not be read and are not counted \
+             here; run `smplan check`.",
+            ctx.unreadable
+        ));
+    }
+    methods(&mut d, patients);
+    cohort(&mut d, patients);
+    protocol(&mut d, patients, ctx);
+    let sum = stats::summarize(patients);
+    outcomes(&mut d, &sum);
+    series_adverse(&mut d, patients);
+    loss_to_follow_up(&mut d, patients, &sum, ctx);
+    d
+}
+
+/// PROCESS items the registry can speak to (setting, selection, operators, outcome measures,
+/// statistics); what it cannot know is said so, for the author to complete.
+fn methods(d: &mut Doc, patients: &[Patient]) {
+    d.h2("Methods");
+    let first = patients.iter().filter_map(|p| p.session_date(1)).min();
+    let last = patients.iter().filter_map(|p| p.last_session_date()).max();
+    let operators: std::collections::BTreeSet<&str> = patients
+        .iter()
+        .flat_map(|p| &p.sessions)
+        .filter_map(|s| s.operator.as_deref())
+        .collect();
+    let period = match (first, last) {
+        (Some(a), Some(b)) => format!("first session {a}, last session {b}"),
+        _ => "no session recorded".into(),
+    };
+    d.list(vec![
+        format!(
+            "Design: retrospective case series of every patient in the registry (n = {}); \
+             whether enrolment was consecutive is not recorded and must be stated by the author.",
+            patients.len()
+        ),
+        format!("Period: {period}."),
+        format!(
+            "Operators: {} distinct operator(s) recorded (names are not printed).",
+            operators.len()
+        ),
+        "Outcome measures: Visual Density Score (VDS, clinician-rated 0–10, one decimal) and \
+         Patient Satisfaction Score (PSS, 0 not satisfied to 3 very satisfied), immediately \
+         after the last session and at six months; fading ΔVDS = VDS post − VDS 6 m; \
+         retention = VDS 6 m / VDS post."
+            .into(),
+        format!(
+            "Statistics: smplan {}; mean ± sample SD; paired t and Wilcoxon signed-rank tests \
+             for VDS post vs 6 months; Spearman ρ between VDS and PSS; Welch t and \
+             Mann–Whitney U for fading by subtype; all two-sided, exact p-values beside the \
+             approximations where every permutation can be enumerated.",
+            env!("CARGO_PKG_VERSION")
+        ),
+    ]);
+}
+
+fn by_subtype(patients: &[Patient]) -> [(&'static str, Vec<&Patient>); 3] {
+    let of = |s: Subtype| patients.iter().filter(|p| p.subtype() == s).collect();
+    [
+        ("all", patients.iter().collect()),
+        ("androgenetic", of(Subtype::Androgenetic)),
+        ("scarring", of(Subtype::Scarring)),
+    ]
+}
+
+/// Mean ± SD (range) of whole numbers, with n.
+fn summary(v: &[f64]) -> String {
+    if v.is_empty() {
+        return "n = 0".into();
+    }
+    let n = v.len() as f64;
+    let mean = v.iter().sum::<f64>() / n;
+    let min = v.iter().copied().fold(f64::INFINITY, f64::min);
+    let max = v.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    let sd = if v.len() > 1 {
+        let ss: f64 = v.iter().map(|x| (x - mean).powi(2)).sum();
+        format!(" ± {:.1}", (ss / (n - 1.0)).sqrt())
+    } else {
+        String::new()
+    };
+    format!("{mean:.1}{sd} ({}–{}), n = {}", num(min), num(max), v.len())
+}
+
+fn count_line<K: Ord + std::fmt::Display>(counts: BTreeMap<K, usize>, of: usize) -> String {
+    if counts.is_empty() {
+        return "—".into();
+    }
+    counts
+        .into_iter()
+        .map(|(k, c)| format!("{k} {c}/{of}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn cohort(d: &mut Doc, patients: &[Patient]) {
+    d.h2("Cohort characteristics");
+    let groups = by_subtype(patients);
+    let mut rows: Vec<Vec<String>> = Vec::new();
+    let mut add = |label: &str, f: &dyn Fn(&[&Patient]) -> String| {
+        let mut r = vec![label.to_string()];
+        r.extend(groups.iter().map(|(_, g)| f(g)));
+        rows.push(r);
+    };
+    add("patients", &|g| g.len().to_string());
+    add("age at session 1, years", &|g| {
+        let ages: Vec<f64> = g
+            .iter()
+            .filter_map(|p| crate::export::deidentify::age_at_session1(p))
+            .map(f64::from)
+            .collect();
+        summary(&ages)
+    });
+    add("sex", &|g| {
+        let mut m = BTreeMap::new();
+        for p in g {
+            *m.entry(p.sex.map(|s| s.code()).unwrap_or("not recorded"))
+                .or_insert(0) += 1;
+        }
+        count_line(m, g.len())
+    });
+    add("Fitzpatrick type", &|g| {
+        let mut m = BTreeMap::new();
+        for p in g {
+            *m.entry(p.fitzpatrick.map(|f| f.roman()).unwrap_or("not recorded"))
+                .or_insert(0) += 1;
+        }
+        count_line(m, g.len())
+    });
+    add("classification", &|g| {
+        let mut m = BTreeMap::new();
+        for p in g {
+            let c = match &p.alopecia.classification {
+                Some(Classification::Other(_)) => "other (typed by hand)".to_string(),
+                Some(c) => c.to_string(),
+                None => "not recorded".into(),
+            };
+            *m.entry(c).or_insert(0) += 1;
+        }
+        count_line(m, g.len())
+    });
+    add("zones treated per patient", &|g| {
+        let v: Vec<f64> = g.iter().map(|p| p.zones.len() as f64).collect();
+        summary(&v)
+    });
+    add("treated area, cm²", &|g| {
+        let v: Vec<f64> = g
+            .iter()
+            .filter_map(|p| p.plan.as_ref())
+            .map(|pl| pl.zones.iter().map(|z| z.area_cm2).sum())
+            .collect();
+        summary(&v)
+    });
+    d.table(&["", "all", "androgenetic", "scarring"], &[], rows);
+    d.note("Mean ± sample SD (range), n = patients with the value recorded; counts as k/n.");
+}
+
+fn protocol(d: &mut Doc, patients: &[Patient], ctx: &ReportContext) {
+    d.h2("Protocol");
+    let pr = ctx.protocol;
+    d.h3(format!("As planned ({})", pr.name));
+    let fractions: Vec<String> = pr
+        .density
+        .session_fractions
+        .iter()
+        .map(|f| format!("{:.0}%", f * 100.0))
+        .collect();
+    let follow_ups: Vec<String> = pr
+        .schedule
+        .follow_ups
+        .iter()
+        .map(|f| {
+            format!(
+                "{}: {} days after the last session (window −{}/+{} days)",
+                f.timepoint.label(),
+                f.days_after_last_session,
+                f.window_before_days,
+                f.window_after_days
+            )
+        })
+        .collect();
+    let shades: Vec<String> = pr
+        .shades
+        .steps
+        .iter()
+        .map(|s| format!("{} {}", s.code, s.label))
+        .collect();
+    d.list(vec![
+        format!(
+            "{} sessions, {} days apart; density built up to {} of the target",
+            fractions.len(),
+            pr.schedule.session_interval_days,
+            fractions.join(" → ")
+        ),
+        format!(
+            "Target density (100%): {} FU/cm², scar tissue {} FU/cm²",
+            num(pr.density.target_fu_per_cm2),
+            num(pr.density.scar_target_fu_per_cm2)
+        ),
+        format!("Follow-up: {}", follow_ups.join("; ")),
+        format!("Pigment shade steps: {}", shades.join(", ")),
+        "Dots placed at random, not in a grid; zones with thicker residual hair first; \
+         depth held at the epidermal–upper dermal junction (bleeding means too deep)"
+            .to_string(),
+    ]);
+    let needle = |map: &BTreeMap<String, String>, zone: &str| {
+        map.get(zone)
+            .map(|code| match pr.needle(code) {
+                Some(n) => format!("{code} ({})", n.describe()),
+                None => code.clone(),
+            })
+            .unwrap_or_else(|| "—".into())
+    };
+    let rows = pr
+        .zones
+        .items
+        .iter()
+        .map(|z| {
+            let depth = if z.scar {
+                pr.depth.scar_tissue
+            } else {
+                pr.depth
+                    .zones
+                    .get(&z.id)
+                    .copied()
+                    .unwrap_or(pr.depth.scar_tissue)
+            };
+            vec![
+                z.name.clone(),
+                num(z.default_area_cm2),
+                needle(&pr.needle_by_zone.androgenetic, &z.id),
+                needle(&pr.needle_by_zone.scarring, &z.id),
+                format!("{}–{}", num(depth[0]), num(depth[1])),
+            ]
+        })
+        .collect();
+    d.table(
+        &[
+            "zone",
+            "default area cm²",
+            "needle, androgenetic",
+            "needle, scarring",
+            "depth mm",
+        ],
+        &["default area cm²"],
+        rows,
+    );
+    d.note(
+        "Protocol values are the clinic's defaults, not clinical guidelines; each patient's \
+         plan may override them, and the plan records which values were set by hand.",
+    );
+    d.h3("As performed");
+    let mut sessions_done = BTreeMap::new();
+    let mut intervals = Vec::new();
+    let mut needles = BTreeMap::new();
+    let mut zone_sessions = 0usize;
+    let mut bleeding = 0usize;
+    let mut bleeding_known = 0usize;
+    for p in patients {
+        *sessions_done.entry(p.sessions_done()).or_insert(0) += 1;
+        let mut dates: Vec<NaiveDate> = p.sessions.iter().map(|s| s.date).collect();
+        dates.sort();
+        intervals.extend(dates.windows(2).map(|w| (w[1] - w[0]).num_days() as f64));
+        for s in &p.sessions {
+            for z in &s.zones {
+                zone_sessions += 1;
+                if let Some(n) = &z.needle {
+                    *needles.entry(n.clone()).or_insert(0) += 1;
+                }
+                if let Some(b) = z.bleeding {
+                    bleeding_known += 1;
+                    bleeding += usize::from(b);
+                }
+            }
+        }
+    }
+    let n = patients.len();
+    d.list(vec![
+        format!(
+            "Sessions performed per patient: {}",
+            count_line(
+                sessions_done
+                    .into_iter()
+                    .map(|(k, v)| (format!("{k} sessions"), v))
+                    .collect(),
+                n
+            )
+        ),
+        format!("Days between consecutive sessions: {}", summary(&intervals)),
+        format!(
+            "Needles used (zone-sessions): {}",
+            count_line(needles, zone_sessions)
+        ),
+        format!(
+            "Bleeding observed (zero-bleeding rule broken): {bleeding} of {bleeding_known} zone-sessions with the check recorded ({})",
+            pct(bleeding, bleeding_known)
+        ),
+    ]);
+}
+
+/// `p = 0.031`, `p < 0.001`, or a dash when undefined.
+fn p_value(p: Option<f64>) -> String {
+    match p {
+        Some(p) if p < 0.001 => "p < 0.001".into(),
+        Some(p) => format!("p = {p:.3}"),
+        None => "—".into(),
+    }
+}
+
+fn method(m: Option<stats::Method>) -> String {
+    m.map(|m| m.label().to_string()).unwrap_or_default()
+}
+
+fn describe(x: &stats::Describe, digits: usize) -> String {
+    match (x.mean, x.sd) {
+        (Some(m), Some(sd)) => format!("{m:.digits$} ± {sd:.digits$} (n = {})", x.n),
+        (Some(m), None) => format!("{m:.digits$} (n = {})", x.n),
+        _ => format!("— (n = {})", x.n),
+    }
+}
+
+/// One row of the tests table, and a second with the exact p-value where there is one.
+#[derive(Debug, Clone)]
+struct TestLine<'a> {
+    group: &'a str,
+    comparison: &'a str,
+    test: &'a str,
+    n: String,
+    statistic: String,
+}
+
+impl<'a> TestLine<'a> {
+    fn new(group: &'a str, comparison: &'a str, test: &'a str, n: String) -> Self {
+        TestLine {
+            group,
+            comparison,
+            test,
+            n,
+            statistic: String::new(),
+        }
+    }
+    fn statistic(self, s: Option<String>) -> Self {
+        TestLine {
+            statistic: s.unwrap_or_else(|| "—".into()),
+            ..self
+        }
+    }
+    fn p(
+        self,
+        p: Option<f64>,
+        m: Option<stats::Method>,
+        p_exact: Option<f64>,
+        exact_method: Option<stats::Method>,
+    ) -> Vec<Vec<String>> {
+        let row = |statistic: String, p: Option<f64>, m: Option<stats::Method>| {
+            vec![
+                self.group.to_string(),
+                self.comparison.to_string(),
+                self.test.to_string(),
+                self.n.clone(),
+                statistic,
+                p_value(p),
+                method(m),
+            ]
+        };
+        let mut out = vec![row(self.statistic.clone(), p, m)];
+        // The exact p gets its own row unless it is the value already shown (SciPy's own
+        // method is exact for small tie-free samples).
+        if let Some(e) = p_exact
+            && !p.is_some_and(|p| (p - e).abs() <= 1e-12)
+        {
+            out.push(row(String::new(), p_exact, exact_method));
+        }
+        out
+    }
+}
+
+fn outcomes(d: &mut Doc, sum: &stats::Summary) {
+    d.h2("Outcomes");
+    let g = &sum.groups;
+    let row = |label: &str, f: &dyn Fn(&stats::summary::GroupSummary) -> String| {
+        let mut r = vec![label.to_string()];
+        r.extend(g.iter().map(f));
+        r
+    };
+    let retention = |x: &stats::Describe| match (x.mean, x.sd) {
+        (Some(m), Some(sd)) => format!("{:.0}% ± {:.0} (n = {})", m * 100.0, sd * 100.0, x.n),
+        (Some(m), None) => format!("{:.0}% (n = {})", m * 100.0, x.n),
+        _ => format!("— (n = {})", x.n),
+    };
+    let share = |s: &stats::summary::Share| match s.pct {
+        Some(p) => format!("{}/{} ({p:.1}%)", s.count, s.of),
+        None => format!("{}/{}", s.count, s.of),
+    };
+    let rows = vec![
+        row("patients", &|x| x.n.to_string()),
+        row("VDS post (0–10)", &|x| describe(&x.vds_post, 1)),
+        row("VDS 6 months", &|x| describe(&x.vds_6m, 1)),
+        row("fading ΔVDS (post − 6 m)", &|x| {
+            describe(&x.delta_vds, 2)
+        }),
+        row("retention (VDS 6 m / post)", &|x| retention(&x.retention)),
+        row("PSS post (0–3)", &|x| describe(&x.pss_post, 1)),
+        row("PSS 6 months", &|x| describe(&x.pss_6m, 1)),
+        row("very satisfied at 6 m (PSS 3)", &|x| {
+            share(&x.very_satisfied_6m)
+        }),
+    ];
+    let header: Vec<&str> = std::iter::once("")
+        .chain(g.iter().map(|x| x.group))
+        .collect();
+    d.table(&header, &[], rows);
+    d.note("Mean ± sample SD (n − 1); n = patients with the value (for ΔVDS and retention, with both scores).");
+
+    d.h3("Tests");
+    let mut rows = Vec::new();
+    for x in &sum.groups {
+        let t = &x.paired_t_vds;
+        let line = TestLine::new(x.group, "VDS post vs 6 m", "paired t", t.n.to_string());
+        rows.extend(
+            line.clone()
+                .statistic(t.t.zip(t.df).map(|(v, df)| format!("t({df}) = {v:.2}")))
+                .p(t.p, t.method, None, None),
+        );
+        let w = &x.wilcoxon_vds;
+        rows.extend(
+            TestLine {
+                test: "Wilcoxon signed-rank",
+                ..line
+            }
+            .statistic(w.w.map(|v| format!("W = {}", num(v))))
+            .p(w.p, w.method, w.p_exact, w.p_exact_method),
+        );
+        for (label, s) in [
+            ("VDS vs PSS, post", &x.spearman_vds_pss_post),
+            ("VDS vs PSS, 6 m", &x.spearman_vds_pss_6m),
+        ] {
+            rows.extend(
+                TestLine::new(x.group, label, "Spearman ρ", s.n.to_string())
+                    .statistic(s.rho.map(|r| format!("ρ = {r:.2}")))
+                    .p(s.p, s.method, s.p_exact, s.p_exact_method),
+            );
+        }
+    }
+    let c = &sum.subtype_comparison_delta_vds;
+    let n12 = format!("{} + {}", c.welch_t.n1, c.welch_t.n2);
+    let w = &c.welch_t;
+    rows.extend(
+        TestLine::new(
+            "androgenetic vs scarring",
+            "fading ΔVDS",
+            "Welch t",
+            n12.clone(),
+        )
+        .statistic(w.t.zip(w.df).map(|(t, df)| format!("t({df:.1}) = {t:.2}")))
+        .p(w.p, w.method, None, None),
+    );
+    let mw = &c.mann_whitney;
+    rows.extend(
+        TestLine::new(
+            "androgenetic vs scarring",
+            "fading ΔVDS",
+            "Mann–Whitney U",
+            n12,
+        )
+        .statistic(mw.u.map(|u| format!("U = {}", num(u))))
+        .p(mw.p, mw.method, mw.p_exact, mw.p_exact_method),
+    );
+    d.table(
+        &[
+            "group",
+            "comparison",
+            "test",
+            "n",
+            "statistic",
+            "p",
+            "method",
+        ],
+        &["n"],
+        rows,
+    );
+    d.note(
+        "All p-values two-sided. Where an exact p-value exists (every permutation, split or \
+         sign assignment enumerated, ties kept) it is shown; the t approximation of Spearman's \
+         p understates it at small n. A dash means too few patients or no variation.",
+    );
+}
+
+fn series_adverse(d: &mut Doc, patients: &[Patient]) {
+    d.h2("Adverse events");
+    let with_any = patients
+        .iter()
+        .filter(|p| !p.adverse_events.is_empty())
+        .count();
+    let n = patients.len();
+    d.para(format!(
+        "Patients with any adverse event: {with_any} of {n} ({}).",
+        pct(with_any, n)
+    ));
+    let mut by_kind: BTreeMap<&str, (usize, usize, usize, usize)> = BTreeMap::new();
+    for p in patients {
+        let mut seen = std::collections::BTreeSet::new();
+        for a in &p.adverse_events {
+            let e = by_kind.entry(a.kind.label()).or_default();
+            e.0 += 1;
+            if seen.insert(a.kind) {
+                e.1 += 1;
+            }
+            if a.resolved == Some(true) {
+                e.2 += 1;
+            }
+            if a.severity == Some(crate::domain::Severity::Severe) {
+                e.3 += 1;
+            }
+        }
+    }
+    if by_kind.is_empty() {
+        return;
+    }
+    let rows = by_kind
+        .into_iter()
+        .map(|(k, (events, pats, resolved, severe))| {
+            vec![
+                k.to_string(),
+                events.to_string(),
+                format!("{pats} ({})", pct(pats, n)),
+                resolved.to_string(),
+                severe.to_string(),
+            ]
+        })
+        .collect();
+    d.table(
+        &["type", "events", "patients", "resolved", "severe"],
+        &["events", "patients", "resolved", "severe"],
+        rows,
+    );
+}
+
+fn scored(p: &Patient, tp: Timepoint) -> bool {
+    p.vds_at(tp).is_some() || p.pss_at(tp).is_some()
+}
+
+fn loss_to_follow_up(d: &mut Doc, patients: &[Patient], sum: &stats::Summary, ctx: &ReportContext) {
+    d.h2("Follow-up and loss to follow-up");
+    // The six-month window's last day, from the protocol (default 182 + 14 days).
+    let m6_window_end = ctx
+        .protocol
+        .schedule
+        .follow_ups
+        .iter()
+        .find(|f| f.timepoint == Timepoint::M6)
+        .map(|f| i64::from(f.days_after_last_session + f.window_after_days))
+        .unwrap_or(182 + 14);
+    let mut rows = Vec::new();
+    for ((label, g), gs) in by_subtype(patients).into_iter().zip(&sum.groups) {
+        let count = |f: &dyn Fn(&Patient) -> bool| g.iter().filter(|p| f(p)).count();
+        let window_open = count(&|p| {
+            scored(p, Timepoint::Post)
+                && !scored(p, Timepoint::M6)
+                && p.last_session_date()
+                    .is_some_and(|l| (ctx.today - l).num_days() <= m6_window_end)
+        });
+        let lost = &gs.lost_to_follow_up;
+        rows.push(vec![
+            label.to_string(),
+            g.len().to_string(),
+            count(&|p| p.sessions_done() > 0).to_string(),
+            count(&|p| scored(p, Timepoint::Post)).to_string(),
+            count(&|p| scored(p, Timepoint::M6)).to_string(),
+            format!("{} ({})", lost.count, pct(lost.count, lost.of)),
+            window_open.to_string(),
+        ]);
+    }
+    let cols = [
+        "patients",
+        "treated",
+        "scored post",
+        "scored 6 m",
+        "no 6 m score",
+        "of which window still open",
+    ];
+    let header: Vec<&str> = std::iter::once("group").chain(cols).collect();
+    d.table(&header, &cols, rows);
+    d.note(format!(
+        "Lost to follow-up: scored (VDS or PSS) after the last session but not at six months, as \
+         a share of those scored post. A patient whose six-month window ({m6_window_end} days \
+         after the last session) has not closed yet is counted but may still come."
+    ));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::*;
+    use crate::protocol::Protocol;
+
+    fn d(s: &str) -> NaiveDate {
+        validate::parse_date(s).unwrap()
+    }
+
+    fn protocol() -> Protocol {
+        Protocol::builtin()
+    }
+
+    #[test]
+    fn summary_formats_mean_sd_range_and_n() {
+        assert_eq!(summary(&[]), "n = 0");
+        assert_eq!(summary(&[8.0]), "8.0 (8–8), n = 1");
+        assert_eq!(summary(&[8.0, 9.0, 10.0]), "9.0 ± 1.0 (8–10), n = 3");
+    }
+
+    #[test]
+    fn loss_to_follow_up_counts_post_without_6m() {
+        let mut a = Patient::new("A", Subtype::Androgenetic);
+        a.sessions.push(Session::new(1, d("2025-01-01")));
+        a.follow_up_mut(Timepoint::Post).vds = Some(Vds::new(9.0).unwrap());
+        let mut b = a.clone();
+        b.record_id = "B".into();
+        b.follow_up_mut(Timepoint::M6).vds = Some(Vds::new(8.0).unwrap());
+        let pr = protocol();
+        let ctx = ReportContext {
+            today: d("2026-09-01"),
+            protocol: &pr,
+            unreadable: 0,
+        };
+        let doc = case_series(&[a, b], &ctx).to_markdown();
+        assert!(
+            doc.contains("| all | 2 | 2 | 2 | 1 | 1 (50.0%) | 0 |"),
+            "{doc}"
+        );
+    }
+}

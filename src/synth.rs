@@ -7,6 +7,8 @@
 //! rather than a crate whose stream could change between versions.
 
 use crate::domain::*;
+use crate::protocol::schedule::schedule_plan;
+use crate::protocol::{Protocol, generate_plan};
 use chrono::{Duration, NaiveDate};
 
 /// SplitMix64: tiny, fast, and its output is fixed by its definition, so a seed reproduces a
@@ -78,7 +80,7 @@ fn pss_for(vds: f64, rng: &mut Rng) -> Pss {
 }
 
 /// One synthetic patient. `index` makes the record id; `today` bounds every date.
-pub fn patient(index: usize, rng: &mut Rng, today: NaiveDate) -> Patient {
+pub fn patient(index: usize, rng: &mut Rng, today: NaiveDate, protocol: &Protocol) -> Patient {
     let scarring = rng.chance(0.4);
     let subtype = if scarring {
         Subtype::Scarring
@@ -216,6 +218,8 @@ pub fn patient(index: usize, rng: &mut Rng, today: NaiveDate) -> Patient {
         data_use: rng.chance(0.85),
         date: Some(intake),
     };
+    let (mut plan, _) = generate_plan(&p, protocol);
+    schedule_plan(&mut plan, start, protocol);
     // Sessions at the weekly interval, sometimes a day or two late; only those in the past.
     let mut date = start;
     for n in 1..=3u8 {
@@ -225,9 +229,29 @@ pub fn patient(index: usize, rng: &mut Rng, today: NaiveDate) -> Patient {
         let mut s = Session::new(n, date);
         s.operator = Some("synthetic".into());
         s.duration_min = Some(rng.range(90, 240) as u32);
+        let i = usize::from(n - 1);
+        s.zones = plan
+            .zones
+            .iter()
+            .map(|z| ZoneWork {
+                zone: z.zone.clone(),
+                needle: Some(z.needle.clone()),
+                density_reached: Some(z.density_after(i)),
+                depth_mm: Some((z.depth_min_mm + z.depth_max_mm) / 2.0),
+                bleeding: Some(rng.chance(0.02)),
+            })
+            .collect();
+        s.pigment_shade = plan
+            .zones
+            .first()
+            .and_then(|z| z.sessions.get(i))
+            .map(|sp| sp.shade.clone());
+        s.pigment_lot = Some(format!("LOT-{}", rng.range(1000, 9999)));
+        s.pigment_expiry = Some(date + Duration::days(rng.range(120, 700)));
         p.sessions.push(s);
         date += Duration::days(7 + rng.range(0, 2) * i64::from(rng.chance(0.2)));
     }
+    p.plan = Some(plan);
     let Some(last) = p.session_date(3) else {
         return p;
     };
@@ -270,9 +294,11 @@ pub fn patient(index: usize, rng: &mut Rng, today: NaiveDate) -> Patient {
 }
 
 /// A whole synthetic registry of `n` patients.
-pub fn registry(n: usize, seed: u64, today: NaiveDate) -> Vec<Patient> {
+pub fn registry(n: usize, seed: u64, today: NaiveDate, protocol: &Protocol) -> Vec<Patient> {
     let mut rng = Rng::new(seed);
-    (0..n).map(|i| patient(i, &mut rng, today)).collect()
+    (0..n)
+        .map(|i| patient(i, &mut rng, today, protocol))
+        .collect()
 }
 
 #[cfg(test)]
@@ -285,9 +311,9 @@ mod tests {
 
     #[test]
     fn same_seed_same_registry_other_seed_other() {
-        let a = registry(200, 7, today());
-        let b = registry(200, 7, today());
-        let c = registry(200, 8, today());
+        let a = registry(200, 7, today(), &Protocol::builtin());
+        let b = registry(200, 7, today(), &Protocol::builtin());
+        let c = registry(200, 8, today(), &Protocol::builtin());
         assert_eq!(a, b);
         assert_ne!(a, c);
     }
@@ -299,7 +325,7 @@ mod tests {
             today: today(),
             known_zones: &zones,
         };
-        for p in registry(2000, 1, today()) {
+        for p in registry(2000, 1, today(), &Protocol::builtin()) {
             let e = p.validate(&ctx);
             assert!(e.is_empty(), "{}: {e:?}", p.record_id);
         }
@@ -307,7 +333,7 @@ mod tests {
 
     #[test]
     fn the_registry_is_realistic() {
-        let ps = registry(2000, 3, today());
+        let ps = registry(2000, 3, today(), &Protocol::builtin());
         let scar = ps
             .iter()
             .filter(|p| p.subtype() == Subtype::Scarring)

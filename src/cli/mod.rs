@@ -121,9 +121,3 @@ pub fn fail(msg: impl std::fmt::Display) -> ExitCode {
     eprintln!("smplan: {msg}");
     ExitCode::from(1)
 }
-
-/// Placeholder while a command is being built in this session (removed before landing).
-pub(crate) fn not_built(what: &str) -> ExitCode {
-    eprintln!("smplan: `{what}` is not available in this build yet");
-    ExitCode::from(2)
-}

@@ -554,3 +554,60 @@ fn help_on_the_sessions_tab_lists_its_keys() {
         screen(&t)
     );
 }
+
+/// The same keys on the real registry on disk: the store writes the session and the score
+/// atomically, and its audit log names the operator and the changed fields.
+#[test]
+fn a_session_and_a_score_reach_the_registry_on_disk_and_its_audit_log() {
+    use smplan::store::{OpenOptions, Registry};
+    let dir = tempfile::tempdir().unwrap();
+    let proto = Protocol::builtin();
+    let opts = || OpenOptions {
+        known_zones: proto.zone_ids(),
+        ..OpenOptions::new(true, "Dr Lin", today())
+    };
+    let mut p = fresh();
+    p.sessions = vec![
+        Session::new(1, d("2026-11-04")),
+        Session::new(2, d("2026-11-11")),
+    ];
+    {
+        let mut reg = Registry::open(dir.path(), opts()).unwrap();
+        reg.save(p).unwrap();
+    }
+    let reg = Registry::open(dir.path(), opts()).unwrap();
+    let mut app = App::new(
+        Box::new(reg),
+        proto.clone(),
+        today(),
+        Theme { color: false },
+    );
+    app.operator = "Dr Lin".into();
+    key(&mut app, KeyCode::Enter);
+    key(&mut app, KeyCode::Char(']'));
+    // Session 3 on 2026-11-18, then its post visit scored the same day.
+    key(&mut app, KeyCode::Enter);
+    for _ in 0..10 {
+        key(&mut app, KeyCode::Backspace);
+    }
+    typ(&mut app, "2026-11-18");
+    key(&mut app, KeyCode::Enter);
+    assert_eq!(app.status.kind, StatusKind::Ok, "{:?}", app.status);
+    key(&mut app, KeyCode::Char(']'));
+    typ(&mut app, "2026-11-18");
+    key(&mut app, KeyCode::Enter);
+    typ(&mut app, "9");
+    key(&mut app, KeyCode::Enter);
+    assert_eq!(app.status.kind, StatusKind::Ok, "{:?}", app.status);
+    drop(app);
+    let reg = Registry::open(dir.path(), opts()).unwrap();
+    let back = reg.patients().next().unwrap().clone();
+    let s3 = back.session(3).unwrap();
+    assert_eq!(s3.date, d("2026-11-18"));
+    assert_eq!(s3.operator.as_deref(), Some("Dr Lin"));
+    assert_eq!(back.vds_at(Timepoint::Post), Some(9.0));
+    let audit = std::fs::read_to_string(dir.path().join("audit.jsonl")).unwrap();
+    assert!(audit.contains("Dr Lin"), "{audit}");
+    assert!(audit.contains("\"sessions["), "{audit}");
+    assert!(audit.contains("follow_ups[post].vds"), "{audit}");
+}

@@ -290,7 +290,7 @@ fn a_recorded_session_reaches_the_store_prefilled_from_the_plan() {
     }
     // A date in the future is refused by the record's rules and nothing changes.
     let saves = store.0.borrow().saves;
-    key(&mut app, KeyCode::Home);
+    key(&mut app, KeyCode::PageUp);
     key(&mut app, KeyCode::Enter);
     for _ in 0..10 {
         key(&mut app, KeyCode::Backspace);
@@ -544,6 +544,12 @@ fn help_on_the_sessions_tab_lists_its_keys() {
     let s = screen(&t);
     assert!(s.contains("add an adverse event"), "{s}");
     assert!(s.contains("next tab of the patient"), "{s}");
+    // Every key fits at 80×24 too.
+    let mut small = term(80, 24);
+    draw(&mut app, &mut small);
+    let s = screen(&small);
+    assert!(s.contains("back to the patient list"), "{s}");
+    assert!(s.contains("quit smplan at once"), "{s}");
     key(&mut app, KeyCode::Esc);
     key(&mut app, KeyCode::Char(']'));
     key(&mut app, KeyCode::Char('?'));
@@ -553,6 +559,9 @@ fn help_on_the_sessions_tab_lists_its_keys() {
         "{}",
         screen(&t)
     );
+    let mut small = term(80, 24);
+    draw(&mut app, &mut small);
+    insta::assert_snapshot!("followup_help_80x24", small.backend());
 }
 
 /// The same keys on the real registry on disk: the store writes the session and the score

@@ -290,8 +290,6 @@ const F_PGDN: Binding = b!(
     "",
     "eight fields down"
 );
-const F_HOME: Binding = b!([k(KeyCode::Home)], Action::First, "", "first field");
-const F_END: Binding = b!([k(KeyCode::End)], Action::Last, "", "last field");
 const F_HELP: Binding = b!([c('?')], Action::Help, "help", "show this help");
 const F_BACK: Binding = b!(
     [c('q'), k(KeyCode::Esc)],
@@ -307,8 +305,6 @@ const SESSIONS: &[Binding] = &[
     F_PREV,
     F_PGUP,
     F_PGDN,
-    F_HOME,
-    F_END,
     b!(
         [k(KeyCode::Left), c('h')],
         Action::Left,
@@ -325,7 +321,7 @@ const SESSIONS: &[Binding] = &[
         [k(KeyCode::Enter)],
         Action::Open,
         "edit",
-        "edit the field, choose from its list, or record the session (date, then details)"
+        "edit or choose; on the record line, the date performed"
     ),
     b!(
         [c(' ')],
@@ -358,13 +354,11 @@ const FOLLOW_UP: &[Binding] = &[
     F_PREV,
     F_PGUP,
     F_PGDN,
-    F_HOME,
-    F_END,
     b!(
         [k(KeyCode::Enter)],
         Action::Open,
         "edit",
-        "edit the field (a date starts at today); or just type the number, then Enter"
+        "edit (a date starts at today), or just type the number"
     ),
     b!(
         [c('a')],

@@ -462,10 +462,10 @@ fn a_patient_without_a_plan_gets_one_generated_from_the_protocol() {
     key(&mut app, KeyCode::Char(']'));
     let t = screen(&mut app, 80, 24);
     row_of(&t, "No plan yet");
-    key(&mut app, KeyCode::Char(']')); // round to the intake, and back to the plan
+    key(&mut app, KeyCode::Char(']')); // on to the sessions, and back to the plan
     assert_eq!(
         app.workspace.as_ref().unwrap().tab,
-        smplan::tui::app::Tab::Intake
+        smplan::tui::app::Tab::Sessions
     );
     key(&mut app, KeyCode::Char('['));
     key(&mut app, KeyCode::Char('g'));

@@ -308,7 +308,10 @@ fn help_lists_the_screen_keys_and_the_global_ones() {
     let mut app = with_keys(demo(), &[KeyCode::F(2), KeyCode::Char('?')]);
     let s = draw(&mut app, &mut term(120, 40));
     assert!(s.contains("next page: figures → charts"), "{s}");
-    assert!(s.contains("F3") && s.contains("agenda: due and overdue"), "{s}");
+    assert!(
+        s.contains("F3") && s.contains("agenda: due and overdue"),
+        "{s}"
+    );
     key(&mut app, KeyCode::Esc);
     assert_eq!(app.global, Some(smplan::tui::app::Global::Statistics));
 }

@@ -18,6 +18,11 @@ const TODAY: &str = "2026-11-25";
 const F2: &str = "\x1bOQ";
 const F3: &str = "\x1bOR";
 const ESC: &str = "\x1b";
+const ENTER: &str = "\r";
+const TAB: &str = "\t";
+const RIGHT: &str = "\x1b[C";
+const PGDN: &str = "\x1b[6~";
+const CTRL_U: &str = "\x15";
 
 struct Tui {
     screen: Arc<Mutex<vt100::Parser>>,
@@ -247,7 +252,8 @@ fn assert_screen_agrees(screen: &str, stats: &Value) {
         from = i + 1;
     }
     // The top line counts every patient.
-    let header = format!("{} patients:", stats["patients"]);
+    let n = stats["patients"].as_u64().unwrap();
+    let header = format!("{n} patient{}:", if n == 1 { "" } else { "s" });
     assert!(
         screen.contains(&header),
         "{header:?} not on screen:\n{screen}"
@@ -315,4 +321,119 @@ fn statistics_and_agenda_screens_agree_with_the_json_commands() {
     // Overdue rows come first.
     assert!(rows[..overdue].iter().all(|r| r.starts_with("! OVERDUE")));
     ui.quit();
+}
+
+/// The whole journey by keyboard on an empty registry: a new patient, the intake, a plan
+/// generated from the protocol, three sessions, both follow-ups scored; then the statistics
+/// screen counts the patient and agrees with `smplan stats --json`, and a score changed in
+/// the same run shows there at once.
+#[test]
+fn whole_journey_by_keyboard_ends_counted_on_the_statistics_screen() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("registry");
+    let mut ui = Tui::start(&data, 120, 40);
+    ui.wait_for("No patients in this registry yet");
+    ui.send(F2);
+    ui.wait_for("0 patients: 0 androgenetic, 0 scarring");
+    ui.wait_for("too few patients");
+    ui.send(ESC);
+
+    // New patient, then the intake: a name, a zone with its area, the screen date, consent.
+    ui.send("n");
+    ui.wait_for("New patient");
+    ui.send(CTRL_U);
+    ui.send("J-1");
+    ui.send(ENTER);
+    ui.wait_for("saved new patient J-1");
+    ui.send(ENTER);
+    ui.send("林美");
+    ui.send(TAB);
+    ui.wait_for("saved: name 林美");
+    ui.send(PGDN);
+    ui.send(PGDN);
+    ui.send(" ");
+    ui.wait_for("frontal hairline added");
+    ui.send(ENTER);
+    ui.send("24.5");
+    ui.send(ENTER);
+    ui.wait_for("saved: frontal hairline 24.5 cm²");
+    ui.send(PGDN);
+    ui.send(ENTER);
+    ui.send("2026-05-01");
+    ui.send(ENTER);
+    ui.wait_for("saved: screen date 2026-05-01");
+    ui.send(PGDN);
+    ui.send(PGDN);
+    ui.send(" ");
+    ui.wait_for("consent to treatment given");
+
+    // Plan: generated from the protocol.
+    ui.send("]");
+    ui.wait_for("No plan yet");
+    ui.send("g");
+    ui.wait_for("Scalp map");
+
+    // Three sessions, a week apart, in May.
+    ui.send("]");
+    ui.wait_for("Record as performed");
+    for (i, day) in ["2026-05-04", "2026-05-11", "2026-05-18"]
+        .iter()
+        .enumerate()
+    {
+        if i > 0 {
+            ui.send(RIGHT);
+        }
+        ui.send(ENTER);
+        ui.send(CTRL_U);
+        ui.send(day);
+        ui.send(ENTER);
+        ui.wait_for(&format!("session {} recorded", i + 1));
+    }
+
+    // Both follow-ups by fast entry: date, VDS, PSS, assessor.
+    ui.send("]");
+    ui.wait_for("Post-treatment (post)");
+    for keys in ["2026-05-18", ENTER, "9.5", ENTER, "3", ENTER, ENTER, ENTER] {
+        ui.send(keys);
+    }
+    ui.wait_for("assessor journey-test");
+    // The statistics already count the post scores; the 6-month ones are not there yet.
+    ui.send(F2);
+    let screen = ui.wait_for("1 patient: 1 androgenetic, 0 scarring");
+    let six = screen
+        .lines()
+        .find(|l| l.starts_with("VDS 6 months"))
+        .unwrap();
+    assert!(six.contains("too few patients"), "{screen}");
+    assert!(screen.contains("9.50 n=1"), "{screen}");
+    ui.send(ESC);
+    ui.wait_for("Post-treatment (post)");
+    for keys in ["2026-11-16", ENTER, "8.5", ENTER, "2", ENTER, ENTER, ENTER] {
+        ui.send(keys);
+    }
+    ui.wait_for("2 — satisfied");
+
+    // The statistics screen counts the new patient, as `stats --json` does, with the
+    // six-month score saved a moment ago: no restart.
+    ui.send(F2);
+    let screen = ui.wait_for("8.50 n=1");
+    let stats = json(&data, &["stats", "--json"]);
+    assert_eq!(stats["patients"], 1);
+    assert_eq!(stats["groups"][0]["vds_6m"]["n"], 1);
+    assert_screen_agrees(&screen, &stats);
+    assert!(
+        screen.contains("9.50 n=1") && screen.contains("8.50 n=1"),
+        "{screen}"
+    );
+    assert!(screen.contains("1.00 n=1"), "fading 9.5 − 8.5:\n{screen}");
+    assert!(
+        screen.contains("1 patient: 1 androgenetic, 0 scarring"),
+        "{screen}"
+    );
+    ui.quit();
+
+    let text = std::fs::read_to_string(data.join("patients").join("J-1.json")).unwrap();
+    let p: smplan::domain::Patient = serde_json::from_str(&text).unwrap();
+    assert_eq!(p.sessions.len(), 3);
+    assert!(p.plan.is_some());
 }

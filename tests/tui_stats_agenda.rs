@@ -328,3 +328,56 @@ fn active_page_is_reversed() {
     let xc = line.find("Charts").unwrap() as u16;
     assert!(!buf[(xc, y as u16)].modifier.contains(Modifier::REVERSED));
 }
+
+/// A patient after three sessions, not yet scored.
+fn treated() -> Patient {
+    let mut p = Patient::new("T-01", Subtype::Scarring);
+    for (i, day) in ["2026-05-04", "2026-05-11", "2026-05-18"]
+        .iter()
+        .enumerate()
+    {
+        p.sessions.push(Session::new(i as u8 + 1, d(day)));
+    }
+    p
+}
+
+#[test]
+fn a_saved_score_changes_the_statistics_at_once() {
+    let mut patients = demo_cohort().unwrap();
+    patients.push(treated());
+    let mut app = app_with(patients);
+    let mut t = term(120, 40);
+    key(&mut app, KeyCode::F(2));
+    let before = draw(&mut app, &mut t);
+    assert!(
+        before.contains("11 patients: 6 androgenetic, 5 scarring"),
+        "{before}"
+    );
+    let vds_post = |s: &str| row_of(s, "VDS post").1;
+    assert!(vds_post(&before).contains("8.70 ± 1.09 n=10"), "{before}");
+    // Back to the list, open T-01 (last), its follow-up tab, score the post visit.
+    key(&mut app, KeyCode::Esc);
+    key(&mut app, KeyCode::End);
+    key(&mut app, KeyCode::Enter);
+    while app.workspace.as_ref().unwrap().tab != smplan::tui::app::Tab::FollowUp {
+        key(&mut app, KeyCode::Char(']'));
+    }
+    for k in "2026-05-18".chars() {
+        key(&mut app, KeyCode::Char(k));
+    }
+    key(&mut app, KeyCode::Enter);
+    key(&mut app, KeyCode::Char('5'));
+    key(&mut app, KeyCode::Enter);
+    assert!(app.status.text.contains("saved"), "{:?}", app.status);
+    key(&mut app, KeyCode::F(2));
+    let after = draw(&mut app, &mut t);
+    // (10 × 8.7 + 5) / 11 = 8.36; scarring (4 × 8.1 + 5) / 5 = 7.48.
+    assert!(vds_post(&after).contains("8.36 ± 1.52 n=11"), "{after}");
+    assert!(vds_post(&after).contains("7.48 ± 1.92 n=5"), "{after}");
+    // T-01 has a post score and no six-month one: lost to follow-up so far.
+    assert!(
+        row_of(&after, "Lost to follow-up").1.contains("1/11"),
+        "{after}"
+    );
+    assert_ne!(before, after);
+}

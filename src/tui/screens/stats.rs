@@ -423,8 +423,9 @@ fn page_bar(view: &StatsView, s: &Summary, theme: &Theme) -> Line<'static> {
         spans.push(Span::styled(format!(" {} ", p.title()), style));
         spans.push(Span::raw(" "));
     }
+    let plural = if s.patients == 1 { "" } else { "s" };
     spans.push(Span::raw(format!(
-        " {} patients: {aga} androgenetic, {scar} scarring",
+        " {} patient{plural}: {aga} androgenetic, {scar} scarring",
         s.patients
     )));
     Line::from(spans)

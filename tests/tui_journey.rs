@@ -6,119 +6,21 @@
 //! every figure is compared with the JSON, formatted by the rules the screen promises
 //! (two decimals, n beside every figure, "too few patients" where the JSON has null).
 
-use portable_pty::{CommandBuilder, PtySize, native_pty_system};
+mod pty_common;
+
+use pty_common::*;
 use serde_json::Value;
-use std::io::{Read, Write};
 use std::path::Path;
 use std::process::Command;
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
 
 const TODAY: &str = "2026-11-25";
-const F2: &str = "\x1bOQ";
-const F3: &str = "\x1bOR";
-const ESC: &str = "\x1b";
-const ENTER: &str = "\r";
-const TAB: &str = "\t";
-const RIGHT: &str = "\x1b[C";
-const PGDN: &str = "\x1b[6~";
-const CTRL_U: &str = "\x15";
 
-struct Tui {
-    screen: Arc<Mutex<vt100::Parser>>,
-    writer: Box<dyn Write + Send>,
-    child: Box<dyn portable_pty::Child + Send + Sync>,
-}
-
-impl Tui {
-    fn start(data_dir: &Path, cols: u16, rows: u16) -> Tui {
-        let pty = native_pty_system()
-            .openpty(PtySize {
-                rows,
-                cols,
-                pixel_width: 0,
-                pixel_height: 0,
-            })
-            .unwrap();
-        let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_smplan"));
-        cmd.arg("--data-dir");
-        cmd.arg(data_dir);
-        cmd.env("SMPLAN_TODAY", TODAY);
-        cmd.env("NO_COLOR", "1");
-        cmd.env("TERM", "xterm-256color");
-        cmd.env("USER", "journey-test");
-        let child = pty.slave.spawn_command(cmd).unwrap();
-        drop(pty.slave);
-        let mut reader = pty.master.try_clone_reader().unwrap();
-        let writer = pty.master.take_writer().unwrap();
-        let screen = Arc::new(Mutex::new(vt100::Parser::new(rows, cols, 0)));
-        let s2 = Arc::clone(&screen);
-        std::thread::spawn(move || {
-            let _keep_master_open = pty.master;
-            let mut buf = [0u8; 4096];
-            while let Ok(n) = reader.read(&mut buf) {
-                if n == 0 {
-                    break;
-                }
-                s2.lock().unwrap().process(&buf[..n]);
-            }
-        });
-        Tui {
-            screen,
-            writer,
-            child,
-        }
-    }
-
-    fn contents(&self) -> String {
-        self.screen.lock().unwrap().screen().contents()
-    }
-
-    /// Waits until the screen shows `text` (the UI redraws after every key).
-    fn wait_for(&self, text: &str) -> String {
-        let start = Instant::now();
-        while start.elapsed() < Duration::from_secs(30) {
-            let c = self.contents();
-            if c.contains(text) {
-                return c;
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        panic!(
-            "timed out waiting for {text:?}; screen:\n{}",
-            self.contents()
-        );
-    }
-
-    fn send(&mut self, keys: &str) {
-        self.writer.write_all(keys.as_bytes()).unwrap();
-        self.writer.flush().unwrap();
-        // Each burst its own events: a lone ESC must not merge with the next key.
-        std::thread::sleep(Duration::from_millis(80));
-    }
-
-    fn quit(&mut self) {
-        self.send(ESC);
-        self.send("\x03");
-        let start = Instant::now();
-        while start.elapsed() < Duration::from_secs(20) {
-            if let Some(st) = self.child.try_wait().unwrap() {
-                assert!(st.success(), "{st:?}");
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        panic!("smplan did not exit; screen:\n{}", self.contents());
-    }
-}
-
-/// A failed test must not leave smplan running in its pseudo-terminal.
-impl Drop for Tui {
-    fn drop(&mut self) {
-        if let Ok(None) = self.child.try_wait() {
-            let _ = self.child.kill();
-        }
-    }
+/// Leaves whatever screen is up and quits with Ctrl-C; smplan must exit cleanly.
+fn quit(ui: &mut Pty) {
+    ui.send(ESC);
+    ui.send("\x03");
+    let status = ui.wait_exit();
+    assert!(status.success(), "{status:?}");
 }
 
 fn smplan(data_dir: &Path, args: &[&str]) -> std::process::Output {
@@ -127,7 +29,7 @@ fn smplan(data_dir: &Path, args: &[&str]) -> std::process::Output {
         .arg(data_dir)
         .args(args)
         .env("SMPLAN_TODAY", TODAY)
-        .env("USER", "journey-test")
+        .env("USER", "pty-test")
         .output()
         .unwrap();
     assert!(
@@ -282,7 +184,7 @@ fn statistics_and_agenda_screens_agree_with_the_json_commands() {
     let stats = json(&data, &["stats", "--json"]);
     assert_eq!(stats["patients"], 6);
 
-    let mut ui = Tui::start(&data, 120, 40);
+    let mut ui = Pty::start_sized(&data, &[], 120, 40);
     ui.wait_for("J-6");
     ui.send(F2);
     let screen = ui.wait_for("Spearman VDS~PSS 6 m");
@@ -320,7 +222,7 @@ fn statistics_and_agenda_screens_agree_with_the_json_commands() {
     }
     // Overdue rows come first.
     assert!(rows[..overdue].iter().all(|r| r.starts_with("! OVERDUE")));
-    ui.quit();
+    quit(&mut ui);
 }
 
 /// The whole journey by keyboard on an empty registry: a new patient, the intake, a plan
@@ -331,7 +233,7 @@ fn statistics_and_agenda_screens_agree_with_the_json_commands() {
 fn whole_journey_by_keyboard_ends_counted_on_the_statistics_screen() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("registry");
-    let mut ui = Tui::start(&data, 120, 40);
+    let mut ui = Pty::start_sized(&data, &[], 120, 40);
     ui.wait_for("No patients in this registry yet");
     ui.send(F2);
     ui.wait_for("0 patients: 0 androgenetic, 0 scarring");
@@ -396,7 +298,7 @@ fn whole_journey_by_keyboard_ends_counted_on_the_statistics_screen() {
     for keys in ["2026-05-18", ENTER, "9.5", ENTER, "3", ENTER, ENTER, ENTER] {
         ui.send(keys);
     }
-    ui.wait_for("assessor journey-test");
+    ui.wait_for("assessor pty-test");
     // The statistics already count the post scores; the 6-month ones are not there yet.
     ui.send(F2);
     let screen = ui.wait_for("1 patient: 1 androgenetic, 0 scarring");
@@ -430,7 +332,7 @@ fn whole_journey_by_keyboard_ends_counted_on_the_statistics_screen() {
         screen.contains("1 patient: 1 androgenetic, 0 scarring"),
         "{screen}"
     );
-    ui.quit();
+    quit(&mut ui);
 
     let text = std::fs::read_to_string(data.join("patients").join("J-1.json")).unwrap();
     let p: smplan::domain::Patient = serde_json::from_str(&text).unwrap();

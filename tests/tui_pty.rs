@@ -4,147 +4,16 @@
 //! health-screen item, a zone with its area, consent); after quitting, the patient's file
 //! holds exactly what was typed. `SMPLAN_TODAY` and `NO_COLOR=1` keep it deterministic.
 
-use portable_pty::{CommandBuilder, PtySize, native_pty_system};
+mod pty_common;
+
+use pty_common::*;
 use smplan::domain::*;
-use std::io::{Read, Write};
-use std::path::Path;
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
-
-const DOWN: &str = "\x1b[B";
-const PGDN: &str = "\x1b[6~";
-const ENTER: &str = "\r";
-const TAB: &str = "\t";
-const CTRL_U: &str = "\x15";
-
-struct Session {
-    screen: Arc<Mutex<vt100::Parser>>,
-    writer: Box<dyn Write + Send>,
-    child: Box<dyn portable_pty::Child + Send + Sync>,
-}
-
-impl Session {
-    fn start(data_dir: &Path, extra: &[&str]) -> Session {
-        Session::start_sized(data_dir, extra, 80, 24)
-    }
-
-    fn start_sized(data_dir: &Path, extra: &[&str], cols: u16, rows: u16) -> Session {
-        let pty = native_pty_system()
-            .openpty(PtySize {
-                rows,
-                cols,
-                pixel_width: 0,
-                pixel_height: 0,
-            })
-            .unwrap();
-        let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_smplan"));
-        cmd.arg("--data-dir");
-        cmd.arg(data_dir);
-        cmd.args(extra);
-        cmd.env("SMPLAN_TODAY", "2026-11-25");
-        cmd.env("NO_COLOR", "1");
-        cmd.env("TERM", "xterm-256color");
-        cmd.env("USER", "pty-test");
-        let child = pty.slave.spawn_command(cmd).unwrap();
-        drop(pty.slave);
-        let mut reader = pty.master.try_clone_reader().unwrap();
-        let writer = pty.master.take_writer().unwrap();
-        let screen = Arc::new(Mutex::new(vt100::Parser::new(rows, cols, 0)));
-        let s2 = Arc::clone(&screen);
-        std::thread::spawn(move || {
-            let _keep_master_open = pty.master;
-            let mut buf = [0u8; 4096];
-            while let Ok(n) = reader.read(&mut buf) {
-                if n == 0 {
-                    break;
-                }
-                s2.lock().unwrap().process(&buf[..n]);
-            }
-        });
-        Session {
-            screen,
-            writer,
-            child,
-        }
-    }
-
-    fn contents(&self) -> String {
-        self.screen.lock().unwrap().screen().contents()
-    }
-
-    /// Waits until the screen shows `text` (the UI redraws after every key).
-    fn wait_for(&self, text: &str) {
-        let start = Instant::now();
-        while start.elapsed() < Duration::from_secs(20) {
-            if self.contents().contains(text) {
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        panic!(
-            "timed out waiting for {text:?}; screen:\n{}",
-            self.contents()
-        );
-    }
-
-    /// With NO_COLOR the terminal receives no colour at all, and the row showing `needle`
-    /// is marked by reverse video and bold instead.
-    fn check_no_colour_and_selection(&self, needle: &str) {
-        let parser = self.screen.lock().unwrap();
-        let screen = parser.screen();
-        let (rows, cols) = screen.size();
-        let row = (0..rows)
-            .find(|r| screen.contents_between(*r, 0, *r, cols).contains(needle))
-            .expect("row on screen");
-        for r in 0..rows {
-            for c in 0..cols {
-                let cell = screen.cell(r, c).unwrap();
-                assert_eq!(cell.fgcolor(), vt100::Color::Default, "colour at {r},{c}");
-                assert_eq!(cell.bgcolor(), vt100::Color::Default, "colour at {r},{c}");
-            }
-        }
-        let first = screen.cell(row, 0).unwrap();
-        assert!(
-            first.inverse() && first.bold(),
-            "selected row is reverse and bold"
-        );
-    }
-
-    fn send(&mut self, keys: &str) {
-        self.writer.write_all(keys.as_bytes()).unwrap();
-        self.writer.flush().unwrap();
-        // Let the UI read each burst as its own events (a lone ESC must not merge with
-        // the next key into an escape sequence).
-        std::thread::sleep(Duration::from_millis(60));
-    }
-
-    fn wait_exit(&mut self) -> portable_pty::ExitStatus {
-        let start = Instant::now();
-        while start.elapsed() < Duration::from_secs(20) {
-            if let Some(st) = self.child.try_wait().unwrap() {
-                return st;
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        self.child.kill().unwrap();
-        panic!("smplan did not exit; screen:\n{}", self.contents());
-    }
-}
-
-/// A failed test must not leave smplan running in its pseudo-terminal.
-impl Drop for Session {
-    fn drop(&mut self) {
-        if let Ok(None) = self.child.try_wait() {
-            let _ = self.child.kill();
-        }
-    }
-}
 
 #[test]
 fn create_a_patient_and_fill_the_intake_by_keystrokes() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("registry");
-    let mut s = Session::start(&data, &[]);
+    let mut s = Pty::start(&data, &[]);
     s.wait_for("No patients in this registry yet");
 
     // New patient: replace the proposed id, keep androgenetic.
@@ -270,7 +139,7 @@ fn create_a_patient_and_fill_the_intake_by_keystrokes() {
 fn demo_opens_on_its_own_copy_of_the_cohort() {
     let dir = tempfile::tempdir().unwrap();
     let demo = dir.path().join("demo");
-    let mut s = Session::start(&demo, &["--demo"]);
+    let mut s = Pty::start(&demo, &["--demo"]);
     s.wait_for("DEMO-10");
     s.wait_for("10 synthetic patients copied");
     s.send("q");
@@ -278,7 +147,7 @@ fn demo_opens_on_its_own_copy_of_the_cohort() {
     let n = std::fs::read_dir(demo.join("patients")).unwrap().count();
     assert_eq!(n, 10);
     // A second start finds the demo in place and copies nothing again.
-    let mut s = Session::start(&demo, &["--demo"]);
+    let mut s = Pty::start(&demo, &["--demo"]);
     s.wait_for("demo registry in");
     s.send("q");
     assert!(s.wait_exit().success());
@@ -287,7 +156,7 @@ fn demo_opens_on_its_own_copy_of_the_cohort() {
 #[test]
 fn too_small_terminal_still_quits_with_q() {
     let dir = tempfile::tempdir().unwrap();
-    let mut s = Session::start_sized(&dir.path().join("r"), &[], 60, 20);
+    let mut s = Pty::start_sized(&dir.path().join("r"), &[], 60, 20);
     s.wait_for("Window too small");
     s.wait_for("at least 80×24; this one is 60×20");
     s.send("q");
@@ -300,10 +169,10 @@ fn a_second_ui_opens_read_only_and_damaged_files_are_listed() {
     let data = dir.path().join("r");
     std::fs::create_dir_all(data.join("patients")).unwrap();
     std::fs::write(data.join("patients").join("BROKEN.json"), "{ not json").unwrap();
-    let mut first = Session::start(&data, &[]);
+    let mut first = Pty::start(&data, &[]);
     first.wait_for("damaged file");
     first.wait_for("BROKEN.json");
-    let mut second = Session::start(&data, &[]);
+    let mut second = Pty::start(&data, &[]);
     second.wait_for("READ-ONLY");
     second.wait_for("another smplan is writing");
     // Edits are refused with the reason.
@@ -319,7 +188,7 @@ fn a_second_ui_opens_read_only_and_damaged_files_are_listed() {
 fn a_plan_cell_edited_in_the_terminal_reaches_the_patient_file_and_the_audit() {
     let dir = tempfile::tempdir().unwrap();
     let demo = dir.path().join("demo");
-    let mut s = Session::start_sized(&demo, &["--demo"], 120, 40);
+    let mut s = Pty::start_sized(&demo, &["--demo"], 120, 40);
     s.wait_for("DEMO-10");
     s.send(ENTER); // DEMO-01, first in the list
     s.send("]");
@@ -355,7 +224,7 @@ fn a_plan_cell_edited_in_the_terminal_reaches_the_patient_file_and_the_audit() {
 fn fast_score_entry_on_the_follow_up_tab_reaches_the_patient_file() {
     let dir = tempfile::tempdir().unwrap();
     let demo = dir.path().join("demo");
-    let mut s = Session::start(&demo, &["--demo"]);
+    let mut s = Pty::start(&demo, &["--demo"]);
     s.wait_for("DEMO-10");
     s.send(ENTER);
     s.wait_for("Intake");

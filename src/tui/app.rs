@@ -137,7 +137,8 @@ impl App {
         today: NaiveDate,
         theme: Theme,
     ) -> App {
-        let patients = store.patients();
+        let mut patients = store.patients();
+        patients.sort_by(|a, b| a.record_id.cmp(&b.record_id));
         let read_only = store.read_only_reason();
         let quarantined = store.quarantined();
         let status = match &read_only {
@@ -277,9 +278,12 @@ impl App {
                 }
             }
             Action::Open => {
-                let rows = self.list.rows(&self.patients, &self.protocol, self.today);
-                if let Some(row) = rows.get(self.list.selected) {
-                    let id = row.record_id.clone();
+                let id = self
+                    .list
+                    .rows(&self.patients, &self.protocol, self.today)
+                    .get(self.list.selected)
+                    .map(|row| row.record_id.clone());
+                if let Some(id) = id {
                     self.open_patient(&id);
                 }
             }
@@ -306,10 +310,10 @@ impl App {
                 Err(e) => form.error = Some(e),
                 Ok(p) => {
                     let id = p.record_id.clone();
-                    match self.store.save(p) {
+                    match self.store.save(p.clone()) {
                         Ok(()) => {
                             self.new_patient = None;
-                            self.refresh();
+                            self.remember(p);
                             self.list.clear_search();
                             self.open_patient(&id);
                             self.set_status(StatusKind::Ok, format!("saved new patient {id}"));
@@ -468,13 +472,29 @@ impl App {
         if let Some(first) = new_problems.first() {
             return Err(first.message.clone());
         }
-        self.store.save(patient)?;
-        self.refresh();
+        self.store.save(patient.clone())?;
+        self.remember(patient);
         Ok(())
     }
 
-    fn refresh(&mut self) {
-        self.patients = self.store.patients();
+    /// Puts a patient the store has just saved into the UI's copy, in record-id order, and
+    /// updates its row of the list: a save costs the same whatever the size of the registry.
+    fn remember(&mut self, patient: Patient) {
+        let (index, inserted) = match self
+            .patients
+            .binary_search_by(|p| p.record_id.as_str().cmp(patient.record_id.as_str()))
+        {
+            Ok(i) => {
+                self.patients[i] = patient;
+                (i, false)
+            }
+            Err(i) => {
+                self.patients.insert(i, patient);
+                (i, true)
+            }
+        };
+        self.list
+            .patient_saved(&self.patients, index, inserted, &self.protocol, self.today);
     }
 
     pub fn open_patient(&mut self, record_id: &str) {
@@ -488,8 +508,12 @@ impl App {
     }
 
     fn select_in_list(&mut self, record_id: &str) {
-        let rows = self.list.rows(&self.patients, &self.protocol, self.today);
-        if let Some(i) = rows.iter().position(|r| r.record_id == record_id) {
+        let found = self
+            .list
+            .rows(&self.patients, &self.protocol, self.today)
+            .iter()
+            .position(|r| r.record_id == record_id);
+        if let Some(i) = found {
             self.list.selected = i;
         }
     }

@@ -350,3 +350,35 @@ fn a_plan_cell_edited_in_the_terminal_reaches_the_patient_file_and_the_audit() {
         .unwrap_or_else(|| panic!("no audit line for the density:\n{audit}"));
     assert!(line.contains("pty-test") && line.contains("60"), "{line}");
 }
+
+#[test]
+fn fast_score_entry_on_the_follow_up_tab_reaches_the_patient_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let demo = dir.path().join("demo");
+    let mut s = Session::start(&demo, &["--demo"]);
+    s.wait_for("DEMO-10");
+    s.send(ENTER);
+    s.wait_for("Intake");
+    s.send("]]]"); // plan, sessions, follow-up
+    s.wait_for("Add a timepoint");
+    // Add a 12-month visit, then: date, Enter, VDS, Enter, PSS, Enter, assessor (Enter opens
+    // it at the operator, Enter saves).
+    s.send("a");
+    s.send("12m");
+    s.send(ENTER);
+    s.wait_for("follow-up 12m added");
+    for keys in ["2026-01-25", ENTER, "9.5", ENTER, "3", ENTER, ENTER, ENTER] {
+        s.send(keys);
+    }
+    s.wait_for("assessor pty-test");
+    s.wait_for("3 — very satisfied");
+    s.send("\x03");
+    assert!(s.wait_exit().success());
+    let text = std::fs::read_to_string(demo.join("patients").join("DEMO-01.json")).unwrap();
+    let p: Patient = serde_json::from_str(&text).unwrap();
+    let f = p.follow_up(Timepoint::Months(12)).unwrap();
+    assert_eq!(f.date, Some("2026-01-25".parse().unwrap()));
+    assert_eq!(f.vds.map(|v| v.value()), Some(9.5));
+    assert_eq!(f.pss.map(|v| v.value()), Some(3));
+    assert_eq!(f.assessor.as_deref(), Some("pty-test"));
+}

@@ -96,6 +96,7 @@ pub fn run(ctx: &Ctx) -> ExitCode {
         notes.push(format!("demo registry in {}", ctx.data_dir.display()));
     }
     let mut app = App::new(Box::new(registry), protocol, ctx.today, Theme::from_env());
+    app.operator = ctx.operator.clone();
     if !notes.is_empty() && app.read_only.is_none() {
         app.set_status(StatusKind::Info, notes.join("; "));
     }

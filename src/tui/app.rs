@@ -6,10 +6,13 @@
 
 use super::data::PatientStore;
 use super::keymap::{self, Context};
+use super::screens::followup::FollowUpTab;
+use super::screens::form::{RecordTab, TabCtx};
 use super::screens::intake::{Commit, IntakeForm};
 use super::screens::new_patient::NewPatientForm;
 use super::screens::patients::PatientList;
 use super::screens::plan::PlanView;
+use super::screens::sessions::SessionsTab;
 use super::theme::Theme;
 use crate::domain::{Patient, ValidationContext};
 use crate::protocol::Protocol;
@@ -47,6 +50,7 @@ pub enum Action {
     Clear,
     /// A key typed into the text field being edited.
     Edit(InputRequest),
+    /// Sideways within a tab (the previous / next cell or session).
     Left,
     Right,
     /// The next / previous tab of the patient's workspace.
@@ -67,6 +71,8 @@ pub enum Action {
     /// Regenerate from the protocol, keeping the values set by hand.
     Regenerate,
     Resize(u16, u16),
+    /// Add an item to the tab (an adverse event, a follow-up timepoint).
+    Add,
 }
 
 /// How the last thing went, for the status line.
@@ -89,15 +95,26 @@ pub struct Status {
 pub enum Tab {
     Intake,
     Plan,
+    Sessions,
+    FollowUp,
 }
 
 impl Tab {
-    pub const ALL: [Tab; 2] = [Tab::Intake, Tab::Plan];
+    pub const ALL: [Tab; 4] = [Tab::Intake, Tab::Plan, Tab::Sessions, Tab::FollowUp];
     pub fn title(self) -> &'static str {
         match self {
             Tab::Intake => "Intake",
             Tab::Plan => "Plan",
+            Tab::Sessions => "Sessions",
+            Tab::FollowUp => "Follow-up",
         }
+    }
+
+    /// The tab `delta` steps along, wrapping around.
+    pub fn step(self, delta: isize) -> Tab {
+        let n = Tab::ALL.len() as isize;
+        let i = Tab::ALL.iter().position(|t| *t == self).unwrap_or(0) as isize;
+        Tab::ALL[(i + delta).rem_euclid(n) as usize]
     }
 }
 
@@ -108,6 +125,28 @@ pub struct Workspace {
     pub tab: Tab,
     pub intake: IntakeForm,
     pub plan: PlanView,
+    pub sessions: SessionsTab,
+    pub followup: FollowUpTab,
+}
+
+impl Workspace {
+    /// The active tab when it is one of the record tabs built on the shared form.
+    pub fn record_tab(&mut self) -> Option<&mut dyn RecordTab> {
+        match self.tab {
+            Tab::Intake | Tab::Plan => None,
+            Tab::Sessions => Some(&mut self.sessions),
+            Tab::FollowUp => Some(&mut self.followup),
+        }
+    }
+
+    fn is_editing(&self) -> bool {
+        match self.tab {
+            Tab::Intake => self.intake.is_editing(),
+            Tab::Plan => self.plan.is_editing(),
+            Tab::Sessions => self.sessions.is_editing(),
+            Tab::FollowUp => self.followup.is_editing(),
+        }
+    }
 }
 
 pub struct App {
@@ -128,6 +167,8 @@ pub struct App {
     pub quit: bool,
     pub read_only: Option<String>,
     pub quarantined: Vec<String>,
+    /// Who is using the UI: the default operator of a session and assessor of a follow-up.
+    pub operator: String,
 }
 
 impl App {
@@ -166,6 +207,7 @@ impl App {
             quit: false,
             read_only,
             quarantined,
+            operator: String::new(),
         }
     }
 
@@ -185,6 +227,8 @@ impl App {
             match ws.tab {
                 Tab::Intake => ws.intake.context(),
                 Tab::Plan => ws.plan.context(),
+                Tab::Sessions => ws.sessions.context(),
+                Tab::FollowUp => ws.followup.context(),
             }
         } else if self.list.searching {
             Context::Search
@@ -211,6 +255,10 @@ impl App {
         let typing = match ctx {
             Context::Search | Context::EditText => true,
             Context::NewPatient => self.new_patient.as_ref().is_some_and(|f| f.on_text()),
+            // A digit on a record tab starts entering a value (fast score entry).
+            Context::Sessions | Context::FollowUp => {
+                matches!(key.code, crossterm::event::KeyCode::Char(c) if c.is_ascii_digit())
+            }
             _ => false,
         };
         if typing {
@@ -259,7 +307,9 @@ impl App {
             | Context::EditText
             | Context::Choose
             | Context::Plan
-            | Context::Confirm => self.update_workspace(action),
+            | Context::Confirm
+            | Context::Sessions
+            | Context::FollowUp => self.update_workspace(action),
             Context::Patients | Context::Search => self.update_list(action),
         }
     }
@@ -334,24 +384,14 @@ impl App {
         let Some(ws) = self.workspace.as_mut() else {
             return;
         };
-        let busy = match ws.tab {
-            Tab::Intake => ws.intake.is_editing(),
-            Tab::Plan => ws.plan.is_editing(),
-        };
-        if !busy && matches!(action, Action::NextTab | Action::PrevTab) {
-            let i = Tab::ALL.iter().position(|t| *t == ws.tab).unwrap_or(0);
-            let n = Tab::ALL.len();
-            let j = if action == Action::NextTab {
-                (i + 1) % n
-            } else {
-                (i + n - 1) % n
-            };
-            ws.tab = Tab::ALL[j];
+        if !ws.is_editing() && matches!(action, Action::NextTab | Action::PrevTab) {
+            ws.tab = ws.tab.step(if action == Action::NextTab { 1 } else { -1 });
             return;
         }
         match ws.tab {
             Tab::Intake => self.update_intake(action),
             Tab::Plan => self.update_plan(action),
+            Tab::Sessions | Tab::FollowUp => self.update_record_tab(action),
         }
     }
 
@@ -382,6 +422,70 @@ impl App {
             .plan
             .update(action, &patient, &self.protocol, read_only.as_deref());
         self.apply_commit(commit);
+    }
+
+    /// The sessions and follow-up tabs: the tab turns the action into a change, the app saves
+    /// it through the store and tells the tab how it went.
+    fn update_record_tab(&mut self, action: Action) {
+        let Some(patient) = self.open().cloned() else {
+            self.workspace = None;
+            return;
+        };
+        let Some(ws) = self.workspace.as_mut() else {
+            return;
+        };
+        let editing = ws.is_editing();
+        if action == Action::Help && !editing {
+            self.help = Some(self.context());
+            return;
+        }
+        if action == Action::Back && !editing {
+            self.workspace = None;
+            self.select_in_list(&patient.record_id);
+            return;
+        }
+        let operator = self.operator.clone();
+        let c = TabCtx {
+            patient: &patient,
+            protocol: &self.protocol,
+            today: self.today,
+            operator: &operator,
+            theme: &self.theme,
+        };
+        let Some(tab) = ws.record_tab() else {
+            return;
+        };
+        match tab.update(action, &c) {
+            Commit::Nothing => {}
+            Commit::Refused(msg) => self.set_status(StatusKind::Error, msg),
+            Commit::Save { patient: q, what } => {
+                let result = self.save(*q);
+                let Some(saved) = self.open().cloned() else {
+                    return;
+                };
+                let c = TabCtx {
+                    patient: &saved,
+                    protocol: &self.protocol,
+                    today: self.today,
+                    operator: &operator,
+                    theme: &self.theme,
+                };
+                let Some(tab) = self.workspace.as_mut().and_then(|w| w.record_tab()) else {
+                    return;
+                };
+                let status = match result {
+                    Ok(()) => {
+                        tab.saved(&c);
+                        (StatusKind::Ok, format!("saved: {what}"))
+                    }
+                    Err(e) => {
+                        tab.refused(e.clone());
+                        (StatusKind::Error, format!("not saved: {e}"))
+                    }
+                };
+                self.set_status(status.0, status.1);
+            }
+        }
     }
 
     fn update_intake(&mut self, action: Action) {
@@ -430,6 +534,8 @@ impl App {
                             match ws.tab {
                                 Tab::Intake => ws.intake.saved(p, &self.protocol),
                                 Tab::Plan => ws.plan.saved(p, &self.protocol),
+                                // The record tabs are told through `update_record_tab`.
+                                Tab::Sessions | Tab::FollowUp => {}
                             }
                         }
                         self.set_status(StatusKind::Ok, format!("saved: {what}"));
@@ -438,6 +544,7 @@ impl App {
                         match ws.tab {
                             Tab::Intake => ws.intake.refused(e.clone()),
                             Tab::Plan => ws.plan.refused(e.clone()),
+                            Tab::Sessions | Tab::FollowUp => {}
                         }
                         self.set_status(StatusKind::Error, format!("not saved: {e}"));
                     }
@@ -503,6 +610,8 @@ impl App {
             tab: Tab::Intake,
             intake: IntakeForm::default(),
             plan: PlanView::default(),
+            sessions: SessionsTab::default(),
+            followup: FollowUpTab::default(),
         });
         self.set_status(StatusKind::Info, format!("opened {record_id}"));
     }

@@ -99,6 +99,8 @@ pub enum Context {
     TooSmall,
     Plan,
     Confirm,
+    Sessions,
+    FollowUp,
 }
 
 impl Context {
@@ -114,6 +116,8 @@ impl Context {
             Context::TooSmall => "Window too small",
             Context::Plan => "Plan",
             Context::Confirm => "Confirm",
+            Context::Sessions => "Sessions",
+            Context::FollowUp => "Follow-up",
         }
     }
 }
@@ -259,9 +263,9 @@ const INTAKE: &[Binding] = &[
         "",
         "clear the field (not recorded)"
     ),
+    TAB_NEXT,
+    TAB_PREV,
     b!([c('?')], Action::Help, "help", "show this help"),
-    b!([c(']')], Action::NextTab, "tab", "next tab of the patient"),
-    b!([c('[')], Action::PrevTab, "", "previous tab of the patient"),
     b!(
         [c('q'), k(KeyCode::Esc)],
         Action::Back,
@@ -333,8 +337,8 @@ const PLAN: &[Binding] = &[
         "regenerate, keep hand values"
     ),
     b!([c('?')], Action::Help, "help", "show this help"),
-    b!([c(']')], Action::NextTab, "tab", "next tab"),
-    b!([c('[')], Action::PrevTab, "", "previous tab"),
+    TAB_NEXT,
+    TAB_PREV,
     b!(
         [c('q'), k(KeyCode::Esc)],
         Action::Back,
@@ -351,6 +355,114 @@ const CONFIRM: &[Binding] = &[
         "no",
         "no, keep everything as it is"
     ),
+];
+
+const TAB_NEXT: Binding = b!([c(']')], Action::NextTab, "tab", "next tab of the patient");
+const TAB_PREV: Binding = b!([c('[')], Action::PrevTab, "", "previous tab of the patient");
+
+// The moves shared by the record tabs (sessions, follow-up).
+const F_UP: Binding = b!([k(KeyCode::Up), c('k')], Action::Up, "", "previous field");
+const F_DOWN: Binding = b!([k(KeyCode::Down), c('j')], Action::Down, "", "next field");
+const F_NEXT: Binding = b!([k(KeyCode::Tab)], Action::NextField, "", "next field");
+const F_PREV: Binding = b!(
+    [k(KeyCode::BackTab)],
+    Action::PrevField,
+    "",
+    "previous field"
+);
+const F_PGUP: Binding = b!([k(KeyCode::PageUp)], Action::PageUp, "", "eight fields up");
+const F_PGDN: Binding = b!(
+    [k(KeyCode::PageDown)],
+    Action::PageDown,
+    "",
+    "eight fields down"
+);
+const F_HELP: Binding = b!([c('?')], Action::Help, "help", "show this help");
+const F_BACK: Binding = b!(
+    [c('q'), k(KeyCode::Esc)],
+    Action::Back,
+    "back",
+    "back to the patient list"
+);
+
+const SESSIONS: &[Binding] = &[
+    F_UP,
+    F_DOWN,
+    F_NEXT,
+    F_PREV,
+    F_PGUP,
+    F_PGDN,
+    b!(
+        [k(KeyCode::Left), c('h')],
+        Action::Left,
+        "",
+        "previous session"
+    ),
+    b!(
+        [k(KeyCode::Right), c('l')],
+        Action::Right,
+        "session",
+        "next session"
+    ),
+    b!(
+        [k(KeyCode::Enter)],
+        Action::Open,
+        "edit",
+        "edit or choose; on the record line, the date performed"
+    ),
+    b!(
+        [c(' ')],
+        Action::Toggle,
+        "",
+        "tick or untick a box (bleeding, resolved)"
+    ),
+    b!(
+        [c('a')],
+        Action::Add,
+        "event",
+        "add an adverse event: choose its type"
+    ),
+    b!(
+        [k(KeyCode::Delete)],
+        Action::Clear,
+        "",
+        "clear the field; on an event's type, remove the event"
+    ),
+    TAB_NEXT,
+    TAB_PREV,
+    F_HELP,
+    F_BACK,
+];
+
+const FOLLOW_UP: &[Binding] = &[
+    F_UP,
+    F_DOWN,
+    F_NEXT,
+    F_PREV,
+    F_PGUP,
+    F_PGDN,
+    b!(
+        [k(KeyCode::Enter)],
+        Action::Open,
+        "edit",
+        "edit (a date starts at today), or just type the number"
+    ),
+    b!(
+        [c('a')],
+        Action::Add,
+        "timepoint",
+        "add a follow-up timepoint (12m, 24m...)"
+    ),
+    b!(
+        [k(KeyCode::Delete)],
+        Action::Clear,
+        "",
+        "clear the field (not recorded)"
+    ),
+    TAB_NEXT,
+    TAB_PREV,
+    F_HELP,
+    F_BACK,
 ];
 
 const EDIT_TEXT: &[Binding] = &[
@@ -424,6 +536,8 @@ pub fn bindings(ctx: Context) -> &'static [Binding] {
         Context::TooSmall => TOO_SMALL,
         Context::Plan => PLAN,
         Context::Confirm => CONFIRM,
+        Context::Sessions => SESSIONS,
+        Context::FollowUp => FOLLOW_UP,
     }
 }
 
@@ -462,6 +576,8 @@ mod tests {
             Context::TooSmall,
             Context::Plan,
             Context::Confirm,
+            Context::Sessions,
+            Context::FollowUp,
         ] {
             let keys: Vec<Key> = GLOBAL
                 .iter()

@@ -1125,7 +1125,7 @@ fn label_width(labels: impl Iterator<Item = String>, w: usize) -> usize {
 }
 
 /// Splits `text` into lines of at most `w` columns, at spaces where possible.
-fn wrap(text: &str, w: usize) -> Vec<String> {
+pub fn wrap(text: &str, w: usize) -> Vec<String> {
     let mut out = Vec::new();
     let mut line = String::new();
     for word in text.split(' ') {

@@ -60,7 +60,19 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &mut App) {
     }
     frame.render_widget(Paragraph::new(Line::from(tab_spans)), tabs);
 
+    if let Some(tab) = ws.record_tab() {
+        let c = crate::tui::screens::form::TabCtx {
+            patient: &p,
+            protocol: &app.protocol,
+            today: app.today,
+            operator: &app.operator,
+            theme: &theme,
+        };
+        tab.draw(frame, body, &c);
+        return;
+    }
     match ws.tab {
+        Tab::Sessions | Tab::FollowUp => {}
         Tab::Intake => intake::draw(
             frame,
             body,

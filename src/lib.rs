@@ -10,4 +10,5 @@
 pub mod cli;
 pub mod domain;
 pub mod io;
+pub mod protocol;
 pub mod store;

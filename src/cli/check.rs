@@ -2,15 +2,12 @@
 //! reading command: it never takes the lock and never moves a file.
 
 use super::{Ctx, fail};
-use crate::store::{OpenOptions, Registry};
+use crate::store::Registry;
 use std::process::ExitCode;
 
 pub fn run(ctx: &Ctx) -> ExitCode {
     let dir = ctx.data_dir.display();
-    let reg = match Registry::open(
-        &ctx.data_dir,
-        OpenOptions::new(false, &ctx.operator, ctx.today),
-    ) {
+    let reg = match Registry::open(&ctx.data_dir, ctx.open_options(false, &ctx.protocol())) {
         Ok(r) => r,
         Err(e) => return fail(e),
     };

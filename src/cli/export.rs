@@ -3,7 +3,7 @@
 
 use super::{Ctx, fail, not_built};
 use crate::domain::{Patient, SCHEMA_VERSION};
-use crate::store::{OpenOptions, Registry, fsutil};
+use crate::store::{Registry, fsutil};
 use serde::Serialize;
 use std::io::Write;
 use std::path::Path;
@@ -36,10 +36,7 @@ pub fn run(ctx: &Ctx, format: Format, deidentify: bool, output: Option<&Path>) -
     if deidentify {
         return not_built("export --deidentify");
     }
-    let reg = match Registry::open(
-        &ctx.data_dir,
-        OpenOptions::new(false, &ctx.operator, ctx.today),
-    ) {
+    let reg = match Registry::open(&ctx.data_dir, ctx.open_options(false, &ctx.protocol())) {
         Ok(r) => r,
         Err(e) => return fail(e),
     };

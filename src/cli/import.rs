@@ -2,7 +2,7 @@
 
 use super::{Ctx, fail};
 use crate::io::csv::{self as patient_csv, CellError, CsvFile};
-use crate::store::{OpenOptions, Registry};
+use crate::store::Registry;
 use std::path::Path;
 use std::process::ExitCode;
 
@@ -17,7 +17,8 @@ pub fn run(ctx: &Ctx, file: &Path, update: bool) -> ExitCode {
     };
     // First against the registry as it is, without the lock: a refused file leaves the
     // registry byte for byte as it was (not even the lock file is touched).
-    let opts = |write| OpenOptions::new(write, &ctx.operator, ctx.today);
+    let protocol = ctx.protocol();
+    let opts = |write| ctx.open_options(write, &protocol);
     let reader = match Registry::open(&ctx.data_dir, opts(false)) {
         Ok(r) => r,
         Err(e) => return fail(e),

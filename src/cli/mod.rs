@@ -63,6 +63,31 @@ impl Ctx {
     }
 }
 
+impl Ctx {
+    /// The clinic protocol (`<data dir>/protocol.json`, else the built-in one). A clinic file
+    /// that was refused is reported on standard error, naming the field at fault.
+    pub fn protocol(&self) -> crate::protocol::Protocol {
+        let (protocol, warnings) = crate::protocol::Protocol::load(&self.data_dir);
+        for w in warnings {
+            eprintln!("smplan: warning: {w}");
+        }
+        protocol
+    }
+
+    /// Registry options for this command: its operator and date, and the protocol's zones
+    /// as the zones a record may name.
+    pub fn open_options(
+        &self,
+        write: bool,
+        protocol: &crate::protocol::Protocol,
+    ) -> crate::store::OpenOptions {
+        crate::store::OpenOptions {
+            known_zones: protocol.zone_ids(),
+            ..crate::store::OpenOptions::new(write, &self.operator, self.today)
+        }
+    }
+}
+
 /// `--data-dir`, else `$SMPLAN_DATA_DIR`, else `directories::ProjectDirs`.
 pub fn resolve_data_dir(flag: Option<PathBuf>) -> Result<PathBuf, String> {
     if let Some(d) = flag {

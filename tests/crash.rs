@@ -25,7 +25,7 @@ const DIR_ENV: &str = "SMPLAN_CRASH_DIR";
 const START_ENV: &str = "SMPLAN_CRASH_START";
 const BATCH: usize = 200;
 const SAVE_IDS: u64 = 20;
-const KILLS: usize = 52;
+const KILLS: usize = 50;
 
 fn opts(write: bool) -> OpenOptions {
     OpenOptions::new(

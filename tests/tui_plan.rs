@@ -462,12 +462,12 @@ fn a_patient_without_a_plan_gets_one_generated_from_the_protocol() {
     key(&mut app, KeyCode::Char(']'));
     let t = screen(&mut app, 80, 24);
     row_of(&t, "No plan yet");
-    key(&mut app, KeyCode::Char(']')); // on to the sessions, and back to the plan
+    key(&mut app, KeyCode::Char('[')); // back to the intake, and on to the plan
     assert_eq!(
         app.workspace.as_ref().unwrap().tab,
-        smplan::tui::app::Tab::Sessions
+        smplan::tui::app::Tab::Intake
     );
-    key(&mut app, KeyCode::Char('['));
+    key(&mut app, KeyCode::Char(']'));
     key(&mut app, KeyCode::Char('g'));
     let plan = stored(&store, "DEMO-01").plan.unwrap();
     assert_eq!(plan.zones.len(), 4);

@@ -228,10 +228,7 @@ fn fast_score_entry_on_the_follow_up_tab_reaches_the_patient_file() {
     s.wait_for("DEMO-10");
     s.send(ENTER);
     s.wait_for("Intake");
-    // Intake → Plan → Sessions → Follow-up.
-    s.send("]");
-    s.send("]");
-    s.send("]");
+    s.send("]]]"); // plan, sessions, follow-up
     s.wait_for("Add a timepoint");
     // Add a 12-month visit, then: date, Enter, VDS, Enter, PSS, Enter, assessor (Enter opens
     // it at the operator, Enter saves).

@@ -81,18 +81,13 @@ fn app_on(patients: Vec<Patient>, color: bool) -> (App, Shared) {
     (app, store)
 }
 
-/// Moves the open patient's workspace to `tab` with `]`.
-fn open_tab(app: &mut App, tab: Tab) {
-    while app.workspace.as_ref().unwrap().tab != tab {
-        key(app, KeyCode::Char(']'));
-    }
-}
-
 /// Opens the first patient on `tab`.
 fn open_on(patients: Vec<Patient>, tab: Tab, color: bool) -> (App, Shared) {
     let (mut app, store) = app_on(patients, color);
     key(&mut app, KeyCode::Enter);
-    open_tab(&mut app, tab);
+    while app.workspace.as_ref().unwrap().tab != tab {
+        key(&mut app, KeyCode::Char(']'));
+    }
     (app, store)
 }
 
@@ -598,7 +593,8 @@ fn a_session_and_a_score_reach_the_registry_on_disk_and_its_audit_log() {
     );
     app.operator = "Dr Lin".into();
     key(&mut app, KeyCode::Enter);
-    open_tab(&mut app, Tab::Sessions);
+    key(&mut app, KeyCode::Char(']')); // plan
+    key(&mut app, KeyCode::Char(']')); // sessions
     // Session 3 on 2026-11-18, then its post visit scored the same day.
     key(&mut app, KeyCode::Enter);
     for _ in 0..10 {
@@ -607,7 +603,7 @@ fn a_session_and_a_score_reach_the_registry_on_disk_and_its_audit_log() {
     typ(&mut app, "2026-11-18");
     key(&mut app, KeyCode::Enter);
     assert_eq!(app.status.kind, StatusKind::Ok, "{:?}", app.status);
-    open_tab(&mut app, Tab::FollowUp);
+    key(&mut app, KeyCode::Char(']'));
     typ(&mut app, "2026-11-18");
     key(&mut app, KeyCode::Enter);
     typ(&mut app, "9");

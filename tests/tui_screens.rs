@@ -158,8 +158,8 @@ fn filter_and_sort() {
     let ids = |app: &App| -> Vec<String> {
         app.list
             .rows(&app.patients, &app.protocol, app.today)
-            .into_iter()
-            .map(|r| r.record_id)
+            .iter()
+            .map(|r| r.record_id.clone())
             .collect()
     };
     key(&mut app, KeyCode::Char('f'));
@@ -532,4 +532,42 @@ fn intake_of_a_scarring_demo_patient() {
         key(&mut app, KeyCode::PageDown);
         app
     });
+}
+
+/// A long list scrolls: only the rows on screen are drawn, and the selection stays visible
+/// at the end and back at the top.
+#[test]
+fn a_long_list_scrolls_with_the_selection() {
+    let many: Vec<Patient> = (0..500)
+        .map(|i| {
+            let mut p = Patient::new(format!("R-{i:04}"), Subtype::Androgenetic);
+            p.name = Some(format!("患者 {i}"));
+            p
+        })
+        .collect();
+    let mut app = app_with(many, false);
+    let mut t = term(80, 24);
+    draw(&mut app, &mut t);
+    let text = |t: &Terminal<TestBackend>| format!("{:?}", t.backend().buffer());
+    assert!(text(&t).contains("R-0000"));
+    assert!(!text(&t).contains("R-0499"));
+    key(&mut app, KeyCode::End);
+    draw(&mut app, &mut t);
+    assert!(text(&t).contains("R-0499"));
+    assert!(!text(&t).contains("R-0000"));
+    let y = row_of(&t, "R-0499");
+    assert!(
+        t.backend().buffer()[(0, y)]
+            .modifier
+            .contains(Modifier::REVERSED)
+    );
+    key(&mut app, KeyCode::Home);
+    draw(&mut app, &mut t);
+    assert!(text(&t).contains("R-0000"));
+    let y = row_of(&t, "R-0000");
+    assert!(
+        t.backend().buffer()[(0, y)]
+            .modifier
+            .contains(Modifier::REVERSED)
+    );
 }

@@ -27,9 +27,6 @@ pub fn run(ctx: &Ctx) -> ExitCode {
     for w in &report.warnings {
         eprintln!("smplan: warning: {w}");
     }
-    if let Some(who) = &report.lock_holder {
-        println!("being written by {who}");
-    }
     if report.pending > 0 {
         println!(
             "{} change(s) in progress or interrupted; the next writer completes them",

@@ -24,7 +24,7 @@
 //! of the registry.
 
 use super::audit::{AUDIT_FILE, AuditEntry};
-use super::fsutil::{FILE_MODE, TMP_PREFIX, sync_dir, write_atomic, write_durable};
+use super::fsutil::{FILE_MODE, TMP_PREFIX, sync_dir, write_durable, write_many_durable};
 use crate::domain::Patient;
 use serde::{Deserialize, Serialize};
 use std::fs::{self, OpenOptions};
@@ -88,11 +88,15 @@ pub fn write_commit(dir: &Path, commit: &Commit) -> io::Result<PathBuf> {
 /// Steps 2 and 3. Idempotent: safe to run again on a record already (partly) applied.
 pub fn apply(dir: &Path, commit: &Commit, record: &Path) -> io::Result<()> {
     let pdir = dir.join(PATIENTS_DIR);
-    for p in &commit.patients {
-        let bytes = serde_json::to_vec_pretty(p).map_err(io::Error::other)?;
-        write_atomic(&pdir, &patient_file_name(&p.record_id), &bytes)?;
-    }
-    sync_dir(&pdir)?;
+    let files = commit
+        .patients
+        .iter()
+        .map(|p| {
+            let bytes = serde_json::to_vec_pretty(p).map_err(io::Error::other)?;
+            Ok((patient_file_name(&p.record_id), bytes))
+        })
+        .collect::<io::Result<Vec<_>>>()?;
+    write_many_durable(&pdir, &files)?;
     append_audit(dir, commit.audit_offset, &commit.audit)?;
     match fs::remove_file(record) {
         Ok(()) => {}

@@ -52,6 +52,7 @@ pub enum Action {
     Clear,
     /// A key typed into the text field being edited.
     Edit(InputRequest),
+    /// Sideways within a tab (the previous / next cell or session).
     Left,
     Right,
     /// The next / previous tab of the patient's workspace.
@@ -207,7 +208,8 @@ impl App {
         today: NaiveDate,
         theme: Theme,
     ) -> App {
-        let patients = store.patients();
+        let mut patients = store.patients();
+        patients.sort_by(|a, b| a.record_id.cmp(&b.record_id));
         let read_only = store.read_only_reason();
         let quarantined = store.quarantined();
         let status = match &read_only {
@@ -380,9 +382,12 @@ impl App {
                 }
             }
             Action::Open => {
-                let rows = self.list.rows(&self.patients, &self.protocol, self.today);
-                if let Some(row) = rows.get(self.list.selected) {
-                    let id = row.record_id.clone();
+                let id = self
+                    .list
+                    .rows(&self.patients, &self.protocol, self.today)
+                    .get(self.list.selected)
+                    .map(|row| row.record_id.clone());
+                if let Some(id) = id {
                     self.open_patient(&id);
                 }
             }
@@ -441,10 +446,10 @@ impl App {
                 Err(e) => form.error = Some(e),
                 Ok(p) => {
                     let id = p.record_id.clone();
-                    match self.store.save(p) {
+                    match self.store.save(p.clone()) {
                         Ok(()) => {
                             self.new_patient = None;
-                            self.refresh();
+                            self.remember(p);
                             self.list.clear_search();
                             self.open_patient(&id);
                             self.set_status(StatusKind::Ok, format!("saved new patient {id}"));
@@ -615,7 +620,7 @@ impl App {
                             match ws.tab {
                                 Tab::Intake => ws.intake.saved(p, &self.protocol),
                                 Tab::Plan => ws.plan.saved(p, &self.protocol),
-                                // The record tabs save through `update_record_tab`.
+                                // The record tabs are told through `update_record_tab`.
                                 Tab::Sessions | Tab::FollowUp => {}
                             }
                         }
@@ -660,14 +665,31 @@ impl App {
         if let Some(first) = new_problems.first() {
             return Err(first.message.clone());
         }
-        self.store.save(patient)?;
-        self.refresh();
+        self.store.save(patient.clone())?;
+        self.remember(patient);
         Ok(())
     }
 
-    fn refresh(&mut self) {
-        self.patients = self.store.patients();
+    /// Puts a patient the store has just saved into the UI's copy, in record-id order, and
+    /// updates its row of the list: a save costs the same whatever the size of the registry.
+    /// Moves the generation on, so the statistics and the agenda recompute.
+    fn remember(&mut self, patient: Patient) {
         self.generation += 1;
+        let (index, inserted) = match self
+            .patients
+            .binary_search_by(|p| p.record_id.as_str().cmp(patient.record_id.as_str()))
+        {
+            Ok(i) => {
+                self.patients[i] = patient;
+                (i, false)
+            }
+            Err(i) => {
+                self.patients.insert(i, patient);
+                (i, true)
+            }
+        };
+        self.list
+            .patient_saved(&self.patients, index, inserted, &self.protocol, self.today);
     }
 
     pub fn open_patient(&mut self, record_id: &str) {
@@ -683,8 +705,12 @@ impl App {
     }
 
     fn select_in_list(&mut self, record_id: &str) {
-        let rows = self.list.rows(&self.patients, &self.protocol, self.today);
-        if let Some(i) = rows.iter().position(|r| r.record_id == record_id) {
+        let found = self
+            .list
+            .rows(&self.patients, &self.protocol, self.today)
+            .iter()
+            .position(|r| r.record_id == record_id);
+        if let Some(i) = found {
             self.list.selected = i;
         }
     }

@@ -444,8 +444,8 @@ const PLAN: &[Binding] = &[
         "regenerate, keep hand values"
     ),
     b!([c('?')], Action::Help, "help", "show this help"),
-    b!([c(']')], Action::NextTab, "tab", "next tab"),
-    b!([c('[')], Action::PrevTab, "", "previous tab"),
+    TAB_NEXT,
+    TAB_PREV,
     b!(
         [c('q'), k(KeyCode::Esc)],
         Action::Back,

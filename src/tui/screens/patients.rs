@@ -10,6 +10,7 @@ use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Cell, Paragraph, Row, Table, TableState};
+use std::cell::{Ref, RefCell};
 use std::cmp::Ordering;
 use tui_input::Input;
 
@@ -164,6 +165,25 @@ pub struct PatientList {
     pub sort: usize,
     pub descending: bool,
     pub table: TableState,
+    /// First row drawn: only the rows on screen are built into the table each frame.
+    offset: usize,
+    cache: RefCell<RowCache>,
+}
+
+/// The rows of the list, kept between frames so a frame costs the rows on screen, not the
+/// registry: one [`ListRow`] per patient (computing triage and the next due item is the
+/// expensive part) is built once and updated one patient at a time after a save; the
+/// filtered, searched and sorted view is rebuilt only when the search, filter, sort or a
+/// patient changes.
+#[derive(Debug, Default)]
+struct RowCache {
+    /// Identity of the patient slice the rows were built from (pointer, length).
+    source: Option<(usize, usize)>,
+    /// One row per patient, in the order of the patients.
+    base: Vec<ListRow>,
+    /// Search, filter, sort and direction the view was built for.
+    view_key: Option<(String, Option<Subtype>, usize, bool)>,
+    view: Vec<ListRow>,
 }
 
 impl PatientList {
@@ -181,33 +201,79 @@ impl PatientList {
         self.selected = 0;
     }
 
-    /// The rows to show, filtered, searched and sorted.
+    /// The rows to show, filtered, searched and sorted (cached; see [`RowCache`]).
     pub fn rows(
         &self,
         patients: &[Patient],
         protocol: &Protocol,
         today: NaiveDate,
-    ) -> Vec<ListRow> {
-        let q = self.query().trim().to_lowercase();
-        let mut rows: Vec<ListRow> = patients
-            .iter()
-            .filter(|p| self.filter.is_none_or(|s| p.subtype() == s))
-            .filter(|p| {
-                q.is_empty()
-                    || p.record_id.to_lowercase().contains(&q)
-                    || p.name
-                        .as_deref()
-                        .is_some_and(|n| n.to_lowercase().contains(&q))
-            })
-            .map(|p| ListRow::new(p, protocol, today))
-            .collect();
-        let col = self.sort_column();
-        rows.sort_by(|a, b| {
-            let o = a.cmp_by(b, col);
-            let o = if self.descending { o.reverse() } else { o };
-            o.then_with(|| a.record_id.cmp(&b.record_id))
-        });
-        rows
+    ) -> Ref<'_, [ListRow]> {
+        {
+            let mut c = self.cache.borrow_mut();
+            let source = (patients.as_ptr() as usize, patients.len());
+            if c.source != Some(source) {
+                c.base = patients
+                    .iter()
+                    .map(|p| ListRow::new(p, protocol, today))
+                    .collect();
+                c.source = Some(source);
+                c.view_key = None;
+            }
+            let q = self.query().trim().to_lowercase();
+            let key = (q, self.filter, self.sort, self.descending);
+            if c.view_key.as_ref() != Some(&key) {
+                let q = &key.0;
+                let mut view: Vec<ListRow> = c
+                    .base
+                    .iter()
+                    .filter(|r| self.filter.is_none_or(|s| r.subtype == s))
+                    .filter(|r| {
+                        q.is_empty()
+                            || r.record_id.to_lowercase().contains(q.as_str())
+                            || r.name.to_lowercase().contains(q.as_str())
+                    })
+                    .cloned()
+                    .collect();
+                let col = self.sort_column();
+                view.sort_by(|a, b| {
+                    let o = a.cmp_by(b, col);
+                    let o = if self.descending { o.reverse() } else { o };
+                    o.then_with(|| a.record_id.cmp(&b.record_id))
+                });
+                c.view = view;
+                c.view_key = Some(key);
+            }
+        }
+        Ref::map(self.cache.borrow(), |c| c.view.as_slice())
+    }
+
+    /// Keeps the rows in step after `patients[index]` was saved (replaced, or inserted at
+    /// `index`): one row is rebuilt, not the whole list.
+    pub fn patient_saved(
+        &mut self,
+        patients: &[Patient],
+        index: usize,
+        inserted: bool,
+        protocol: &Protocol,
+        today: NaiveDate,
+    ) {
+        let c = self.cache.get_mut();
+        let in_step = c
+            .source
+            .is_some_and(|(_, n)| n + usize::from(inserted) == patients.len());
+        match patients.get(index) {
+            Some(p) if in_step && index <= c.base.len() => {
+                let row = ListRow::new(p, protocol, today);
+                if inserted {
+                    c.base.insert(index, row);
+                } else if let Some(slot) = c.base.get_mut(index) {
+                    *slot = row;
+                }
+                c.source = Some((patients.as_ptr() as usize, patients.len()));
+                c.view_key = None;
+            }
+            _ => c.source = None,
+        }
     }
 
     /// Moves, searches, filters and sorts; `n` is the number of rows shown.
@@ -248,10 +314,11 @@ impl PatientList {
 /// Draws the patient list into `area`; returns the cursor position while searching.
 pub fn draw(frame: &mut Frame, area: Rect, app: &mut App) {
     let theme = app.theme;
-    let rows = app.list.rows(&app.patients, &app.protocol, app.today);
-    if app.list.selected >= rows.len() {
-        app.list.selected = rows.len().saturating_sub(1);
+    let n_rows = app.list.rows(&app.patients, &app.protocol, app.today).len();
+    if app.list.selected >= n_rows {
+        app.list.selected = n_rows.saturating_sub(1);
     }
+    let rows = app.list.rows(&app.patients, &app.protocol, app.today);
     let [top, table_area] =
         Layout::vertical([Constraint::Length(1), Constraint::Fill(1)]).areas(area);
 
@@ -342,7 +409,15 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &mut App) {
         .map(|r| r.width as usize)
         .collect();
     let fit = |i: usize, s: &str| widgets::truncate(s, col_w.get(i).copied().unwrap_or(0));
-    let body: Vec<Row> = rows
+    // Only the rows that fit are built: the table scrolls by moving `offset`.
+    let visible = usize::from(table_area.height.saturating_sub(1)).max(1);
+    let selected = app.list.selected;
+    let mut offset = app.list.offset.min(selected);
+    if selected >= offset + visible {
+        offset = selected + 1 - visible;
+    }
+    let end = (offset + visible).min(rows.len());
+    let body: Vec<Row> = rows[offset.min(end)..end]
         .iter()
         .map(|r| {
             Row::new(vec![
@@ -366,7 +441,9 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &mut App) {
         .header(header)
         .column_spacing(1)
         .row_highlight_style(theme.selected());
-    app.list.table.select(Some(app.list.selected));
+    drop(rows);
+    app.list.offset = offset;
+    app.list.table = TableState::default().with_selected(Some(selected - offset));
     frame.render_stateful_widget(table, table_area, &mut app.list.table);
 }
 

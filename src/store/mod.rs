@@ -607,27 +607,49 @@ fn record_zones(p: &Patient) -> impl Iterator<Item = String> + '_ {
 }
 
 /// Reads every `*.json` in the patients directory (dot files are temporaries, skipped).
+/// Reads and parses every patient file. Parsing dominates opening a large registry, so the
+/// files are shared out over the machine's cores (scoped threads, no pool kept around); the
+/// result is in file-name order whatever the number of threads.
 fn scan(pdir: &Path) -> io::Result<Vec<(PathBuf, FileState)>> {
     let entries = match fs::read_dir(pdir) {
         Ok(e) => e,
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
         Err(e) => return Err(e),
     };
-    let mut out = Vec::new();
+    let mut names = Vec::new();
     for entry in entries {
-        let entry = entry?;
-        let name = entry.file_name().to_string_lossy().into_owned();
-        let Some(stem) = name.strip_suffix(".json") else {
-            continue;
-        };
-        if name.starts_with('.') {
-            continue;
+        let name = entry?.file_name().to_string_lossy().into_owned();
+        if name.ends_with(".json") && !name.starts_with('.') {
+            names.push(name);
         }
-        let state = read_patient_file(&entry.path(), stem);
-        out.push((entry.path(), state));
     }
-    out.sort_by(|a, b| a.0.cmp(&b.0));
-    Ok(out)
+    names.sort();
+    let read = |name: &String| {
+        let path = pdir.join(name);
+        let stem = name.strip_suffix(".json").unwrap_or(name);
+        let state = read_patient_file(&path, stem);
+        (path, state)
+    };
+    let threads = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1)
+        .min(8);
+    // Below a few hundred files a thread costs more than it saves.
+    if threads < 2 || names.len() < 256 {
+        return Ok(names.iter().map(read).collect());
+    }
+    let chunk = names.len().div_ceil(threads);
+    let parts: Vec<Vec<(PathBuf, FileState)>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = names
+            .chunks(chunk)
+            .map(|part| scope.spawn(move || part.iter().map(read).collect::<Vec<_>>()))
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+            .collect()
+    });
+    Ok(parts.into_iter().flatten().collect())
 }
 
 fn read_patient_file(path: &Path, stem: &str) -> FileState {

@@ -20,6 +20,7 @@ use ratatui::text::Line;
 use ratatui::widgets::{
     Axis, Bar, BarChart, Block, Chart, Dataset, GraphType, LegendPosition, Widget,
 };
+use std::collections::HashMap;
 
 /// Short subtype names for legends and bar labels.
 fn short(s: Subtype) -> &'static str {
@@ -221,16 +222,22 @@ impl<'a> VdsPssScatter<'a> {
 const SIDE: f64 = 0.15;
 /// Further offset of each repeat of the same (PSS, VDS) pair.
 const SPREAD: f64 = 0.07;
+/// Repeats spread sideways at most this many steps (0.15 + 4 × 0.07 < 0.5: inside the column).
+const MAX_SPREAD: usize = 4;
 
 /// The scatter's points at `tp`: (PSS + offset, VDS) of every patient with both scores.
 pub fn scatter_points(patients: &[Patient], tp: Timepoint) -> Vec<(f64, f64)> {
     let side = if tp == Timepoint::Post { -SIDE } else { SIDE };
     let mut out: Vec<(f64, f64)> = Vec::new();
-    let mut seen: Vec<(u8, f64)> = Vec::new();
+    // Repeats of each (PSS, VDS in tenths) pair so far: one lookup per patient, so a large
+    // registry costs linear time.
+    let mut seen: HashMap<(u8, i64), usize> = HashMap::new();
     for p in patients {
         if let (Some(v), Some(s)) = (p.vds_at(tp), p.pss_at(tp)) {
-            let repeats = seen.iter().filter(|k| **k == (s, v)).count();
-            seen.push((s, v));
+            let n = seen.entry((s, (v * 10.0).round() as i64)).or_insert(0);
+            // Beyond a few repeats the points would leave their column: they stack instead.
+            let repeats = (*n).min(MAX_SPREAD);
+            *n += 1;
             out.push((
                 f64::from(s) + side * (1.0 + SPREAD / SIDE * repeats as f64),
                 v,

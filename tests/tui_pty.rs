@@ -251,3 +251,21 @@ fn fast_score_entry_on_the_follow_up_tab_reaches_the_patient_file() {
     assert_eq!(f.pss.map(|v| v.value()), Some(3));
     assert_eq!(f.assessor.as_deref(), Some("pty-test"));
 }
+
+/// A panic (a bug) must leave the terminal usable: main screen back, cursor shown, and the
+/// panic message readable there. The deliberate panic exists in debug builds only.
+#[test]
+fn a_panic_restores_the_terminal_before_the_message() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut s = Pty::start_with_env(
+        &dir.path().join("r"),
+        &[],
+        80,
+        24,
+        &[("SMPLAN_TEST_PANIC", "1")],
+    );
+    let status = s.wait_exit();
+    assert!(!status.success());
+    let text = s.wait_for("deliberate panic after the first frame");
+    assert_eq!(s.alternate_and_hidden(), (false, false), "{text}");
+}

@@ -63,6 +63,11 @@ pub fn run(mut app: App) -> io::Result<()> {
 fn event_loop(terminal: &mut Terminal<CrosstermBackend<Stdout>>, app: &mut App) -> io::Result<()> {
     while !app.quit {
         terminal.draw(|f| ui::draw(f, app))?;
+        // Debug builds only: lets the pseudo-terminal test check that a panic leaves the
+        // terminal usable (the release binary has no such switch).
+        if cfg!(debug_assertions) && std::env::var_os("SMPLAN_TEST_PANIC").is_some() {
+            panic!("SMPLAN_TEST_PANIC: a deliberate panic after the first frame");
+        }
         let ev = event::read()?;
         app.handle_event(&ev);
     }

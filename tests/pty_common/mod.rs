@@ -32,6 +32,16 @@ impl Pty {
     }
 
     pub fn start_sized(data_dir: &Path, extra: &[&str], cols: u16, rows: u16) -> Pty {
+        Pty::start_with_env(data_dir, extra, cols, rows, &[])
+    }
+
+    pub fn start_with_env(
+        data_dir: &Path,
+        extra: &[&str],
+        cols: u16,
+        rows: u16,
+        env: &[(&str, &str)],
+    ) -> Pty {
         let pty = native_pty_system()
             .openpty(PtySize {
                 rows,
@@ -48,6 +58,9 @@ impl Pty {
         cmd.env("NO_COLOR", "1");
         cmd.env("TERM", "xterm-256color");
         cmd.env("USER", "pty-test");
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
         let child = pty.slave.spawn_command(cmd).unwrap();
         drop(pty.slave);
         let mut reader = pty.master.try_clone_reader().unwrap();
@@ -69,6 +82,12 @@ impl Pty {
             writer,
             child,
         }
+    }
+
+    /// Whether the terminal is on the alternate screen, and whether the cursor is hidden.
+    pub fn alternate_and_hidden(&self) -> (bool, bool) {
+        let p = self.screen.lock().unwrap();
+        (p.screen().alternate_screen(), p.screen().hide_cursor())
     }
 
     pub fn contents(&self) -> String {

@@ -220,5 +220,8 @@ fn repeated_scores_stay_in_their_column() {
     let pts = scatter_points(&patients, Timepoint::Post);
     assert_eq!(pts.len(), 20_000);
     assert!(pts.iter().all(|(x, y)| (2.5..3.0).contains(x) && *y == 9.0));
-    assert!(pts[0].0 > pts[1].0, "repeats move further from the post side's start");
+    assert!(
+        pts[0].0 > pts[1].0,
+        "repeats move further from the post side's start"
+    );
 }

@@ -1,19 +1,17 @@
 //! `smplan import` / `export` / `check` through the real binary: round trip, and the
 //! bad-input matrix (each refused with exit 1, naming the cell, the registry unchanged).
 
+mod cli_common;
+
 use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
 const TODAY: &str = "2026-01-15";
 
 fn smplan(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_smplan"))
-        .arg("--data-dir")
-        .arg(dir)
-        .args(args)
-        .env("SMPLAN_TODAY", TODAY)
+    cli_common::command(dir, TODAY, args)
         .env("USER", "tester")
         .output()
         .unwrap()

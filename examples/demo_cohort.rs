@@ -257,11 +257,8 @@ fn patient(i: usize, s: &Spec, protocol: &Protocol) -> Result<Patient, Box<dyn E
             .zones
             .iter()
             .map(|z| ZoneWork {
-                zone: z.zone.clone(),
-                needle: Some(z.needle.clone()),
-                density_reached: Some((z.density_after(k) * 10.0).round() / 10.0),
-                depth_mm: Some(((z.depth_min_mm + z.depth_max_mm) / 2.0 * 100.0).round() / 100.0),
                 bleeding: Some(false),
+                ..z.planned_work(k).as_written()
             })
             .collect();
         session.pigment_shade = plan

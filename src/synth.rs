@@ -234,11 +234,8 @@ pub fn patient(index: usize, rng: &mut Rng, today: NaiveDate, protocol: &Protoco
             .zones
             .iter()
             .map(|z| ZoneWork {
-                zone: z.zone.clone(),
-                needle: Some(z.needle.clone()),
-                density_reached: Some(z.density_after(i)),
-                depth_mm: Some((z.depth_min_mm + z.depth_max_mm) / 2.0),
                 bleeding: Some(rng.chance(0.02)),
+                ..z.planned_work(i)
             })
             .collect();
         s.pigment_shade = plan

@@ -1,9 +1,11 @@
 //! `smplan agenda` end to end: import a CSV registry into a temporary data directory, then
 //! ask for the agenda with a fixed "today" (`SMPLAN_TODAY`).
 
+mod cli_common;
+
 use serde_json::{Value, json};
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 
 const CSV: &str = "\
 record_id,subtype,zones,session1_date,session2_date,session3_date,post_date,vds_post,pss_post,m6_date,vds_6m,pss_6m
@@ -17,14 +19,7 @@ C01,androgenetic,frontal,2025-01-01,2025-01-08,2025-01-15,2025-01-15,9.1,3,2025-
 ";
 
 fn smplan(dir: &Path, today: &str, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_smplan"))
-        .arg("--data-dir")
-        .arg(dir)
-        .args(args)
-        .env("SMPLAN_TODAY", today)
-        .env_remove("SMPLAN_DATA_DIR")
-        .output()
-        .expect("run smplan")
+    cli_common::run(dir, today, args)
 }
 
 fn registry() -> tempfile::TempDir {

@@ -1,17 +1,12 @@
 //! `smplan generate`: deterministic per seed, complete records, refuses a non-empty registry.
 
+mod cli_common;
+
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 
 fn smplan(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_smplan"))
-        .arg("--data-dir")
-        .arg(dir)
-        .args(args)
-        .env("SMPLAN_TODAY", "2026-11-25")
-        .env_remove("SMPLAN_DATA_DIR")
-        .output()
-        .expect("run smplan")
+    cli_common::run(dir, "2026-11-25", args)
 }
 
 fn export_json(dir: &Path) -> serde_json::Value {

@@ -1,19 +1,17 @@
 //! `smplan import` / `export` / `check` through the real binary: round trip, and the
 //! bad-input matrix (each refused with exit 1, naming the cell, the registry unchanged).
 
+mod cli_common;
+
 use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
 const TODAY: &str = "2026-01-15";
 
 fn smplan(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_smplan"))
-        .arg("--data-dir")
-        .arg(dir)
-        .args(args)
-        .env("SMPLAN_TODAY", TODAY)
+    cli_common::command(dir, TODAY, args)
         .env("USER", "tester")
         .output()
         .unwrap()
@@ -59,6 +57,16 @@ fn write(dir: &Path, name: &str, text: &[u8]) -> PathBuf {
     let p = dir.join(name);
     fs::write(&p, text).unwrap();
     p
+}
+
+/// Writes the [`cohort`] to `tmp/c.csv` and imports it into the registry at `reg`.
+fn import_cohort(tmp: &Path, reg: &Path) {
+    let csv = write(tmp, "c.csv", cohort().as_bytes());
+    assert!(
+        smplan(reg, &["import", csv.to_str().unwrap()])
+            .status
+            .success()
+    );
 }
 
 #[test]
@@ -119,12 +127,7 @@ fn export_to_a_file_is_private() {
     use std::os::unix::fs::PermissionsExt;
     let t = tempfile::tempdir().unwrap();
     let reg = t.path().join("reg");
-    let csv = write(t.path(), "c.csv", cohort().as_bytes());
-    assert!(
-        smplan(&reg, &["import", csv.to_str().unwrap()])
-            .status
-            .success()
-    );
+    import_cohort(t.path(), &reg);
     let out = t.path().join("out.json");
     let o = smplan(
         &reg,
@@ -142,12 +145,7 @@ fn export_to_a_file_is_private() {
 fn update_changes_values_and_logs_each_field() {
     let t = tempfile::tempdir().unwrap();
     let reg = t.path().join("reg");
-    let csv = write(t.path(), "c.csv", cohort().as_bytes());
-    assert!(
-        smplan(&reg, &["import", csv.to_str().unwrap()])
-            .status
-            .success()
-    );
+    import_cohort(t.path(), &reg);
     let upd = write(
         t.path(),
         "u.csv",
@@ -294,12 +292,7 @@ fn bad_inputs() -> Vec<(&'static str, Vec<u8>, &'static str)> {
 fn every_bad_input_is_refused_naming_the_cell_and_changes_nothing() {
     let t = tempfile::tempdir().unwrap();
     let reg = t.path().join("reg");
-    let csv = write(t.path(), "c.csv", cohort().as_bytes());
-    assert!(
-        smplan(&reg, &["import", csv.to_str().unwrap()])
-            .status
-            .success()
-    );
+    import_cohort(t.path(), &reg);
     let before = snapshot(&reg);
     for (what, bytes, expect) in bad_inputs() {
         // A good row beside the bad one: all or nothing.
@@ -343,12 +336,7 @@ fn check_reports_damage_with_exit_1() {
     let reg = t.path().join("reg");
     let o = smplan(&reg, &["check"]);
     assert!(o.status.success(), "no registry yet is not damage");
-    let csv = write(t.path(), "c.csv", cohort().as_bytes());
-    assert!(
-        smplan(&reg, &["import", csv.to_str().unwrap()])
-            .status
-            .success()
-    );
+    import_cohort(t.path(), &reg);
     let o = smplan(&reg, &["check"]);
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(String::from_utf8_lossy(&o.stdout).contains("4 patient(s)"));

@@ -11,6 +11,8 @@
 //! patients of a batch all carry the same batch marker), both as a reader sees the registry
 //! before recovery and in the raw files after the next writer's recovery.
 
+mod cli_common;
+
 use smplan::domain::{Patient, Subtype};
 use smplan::store::{OpenOptions, Registry};
 use std::collections::BTreeMap;
@@ -307,12 +309,8 @@ fn writers_killed_at_random_moments() {
             _ => {
                 let csv = batch_csv(t.path(), round);
                 let began = Instant::now();
-                let mut child = Command::new(env!("CARGO_BIN_EXE_smplan"))
-                    .arg("--data-dir")
-                    .arg(&dir)
-                    .args(["import", "--update"])
+                let mut child = cli_common::command(&dir, "2026-01-15", &["import", "--update"])
                     .arg(&csv)
-                    .env("SMPLAN_TODAY", "2026-01-15")
                     .stdout(Stdio::null())
                     .stderr(Stdio::null())
                     .spawn()
@@ -363,13 +361,7 @@ fn writers_killed_at_random_moments() {
         verify(&seen, &acked, &format!("round {round}, reader"));
         // `smplan check` runs the same reader; every other round through the binary too.
         if round % 2 == 0 || round + 1 == KILLS as u64 {
-            let check = Command::new(env!("CARGO_BIN_EXE_smplan"))
-                .arg("--data-dir")
-                .arg(&dir)
-                .arg("check")
-                .env("SMPLAN_TODAY", "2026-01-15")
-                .output()
-                .unwrap();
+            let check = cli_common::run(&dir, "2026-01-15", &["check"]);
             assert!(
                 check.status.success(),
                 "round {round}: check: {}",

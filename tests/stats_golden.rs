@@ -5,6 +5,8 @@
 //! are checked independently of the registry; `golden_through_the_binary` then checks the
 //! same numbers through the real binary: `smplan import` then `smplan stats --json`.
 
+mod cli_common;
+
 use serde_json::Value;
 use smplan::domain::{Patient, Subtype, Timepoint};
 use smplan::stats::summarize;
@@ -130,14 +132,7 @@ fn golden_cohorts_match_scipy() {
 
 /// Runs the real binary on a data directory; returns (status, stdout, stderr).
 fn smplan(dir: &Path, args: &[&str]) -> (i32, String, String) {
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_smplan"))
-        .arg("--data-dir")
-        .arg(dir)
-        .args(args)
-        .env("SMPLAN_TODAY", "2026-11-25")
-        .env_remove("SMPLAN_DATA_DIR")
-        .output()
-        .expect("run smplan");
+    let out = cli_common::run(dir, "2026-11-25", args);
     (
         out.status.code().unwrap_or(-1),
         String::from_utf8_lossy(&out.stdout).into_owned(),

@@ -1,21 +1,17 @@
 //! The registry's rules seen from outside: one writer at a time (naming the holder), readers
 //! never blocked, newer schema read-only, private permissions.
 
+mod cli_common;
+
 use smplan::domain::{Patient, SCHEMA_VERSION, Subtype};
 use smplan::store::{OpenOptions, Registry};
 use std::fs;
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 
 fn smplan(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_smplan"))
-        .arg("--data-dir")
-        .arg(dir)
-        .args(args)
-        .env("SMPLAN_TODAY", "2026-01-15")
-        .output()
-        .unwrap()
+    cli_common::run(dir, "2026-01-15", args)
 }
 
 fn opts(write: bool) -> OpenOptions {

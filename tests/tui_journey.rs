@@ -6,12 +6,13 @@
 //! every figure is compared with the JSON, formatted by the rules the screen promises
 //! (two decimals, n beside every figure, "too few patients" where the JSON has null).
 
+mod cli_common;
+
 mod pty_common;
 
 use pty_common::*;
 use serde_json::Value;
 use std::path::Path;
-use std::process::Command;
 
 const TODAY: &str = "2026-11-25";
 
@@ -24,11 +25,7 @@ fn quit(ui: &mut Pty) {
 }
 
 fn smplan(data_dir: &Path, args: &[&str]) -> std::process::Output {
-    let out = Command::new(env!("CARGO_BIN_EXE_smplan"))
-        .arg("--data-dir")
-        .arg(data_dir)
-        .args(args)
-        .env("SMPLAN_TODAY", TODAY)
+    let out = cli_common::command(data_dir, TODAY, args)
         .env("USER", "pty-test")
         .output()
         .unwrap();

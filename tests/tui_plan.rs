@@ -2,8 +2,9 @@
 //! sizes, edits refused and accepted (and saved through the store), overrides marked, the
 //! map stepping through the sessions.
 
-use chrono::NaiveDate;
-use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
+mod tui_common;
+
+use crossterm::event::KeyCode;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::style::Modifier;
@@ -11,54 +12,15 @@ use smplan::domain::Patient;
 use smplan::protocol::Protocol;
 use smplan::protocol::plan::PlanField;
 use smplan::tui::screens::plan::Cell;
-use smplan::tui::{App, MemoryStore, PatientStore, Theme, ui};
-use std::cell::RefCell;
-use std::rc::Rc;
-
-/// A memory store the test keeps a handle on, to see what reached it.
-#[derive(Clone, Default)]
-struct Shared(Rc<RefCell<MemoryStore>>);
-
-impl PatientStore for Shared {
-    fn patients(&self) -> Vec<Patient> {
-        self.0.borrow().patients()
-    }
-    fn save(&mut self, patient: Patient) -> Result<(), String> {
-        self.0.borrow_mut().save(patient)
-    }
-    fn read_only_reason(&self) -> Option<String> {
-        self.0.borrow().read_only_reason()
-    }
-    fn quarantined(&self) -> Vec<String> {
-        self.0.borrow().quarantined()
-    }
-}
-
-fn today() -> NaiveDate {
-    NaiveDate::from_ymd_opt(2026, 11, 25).unwrap()
-}
+use smplan::tui::{App, MemoryStore, PatientStore};
+use tui_common::*;
 
 fn demo() -> Vec<Patient> {
     smplan::cli::ui::demo_cohort().unwrap()
 }
 
 fn app_on(store: impl PatientStore + 'static) -> App {
-    App::new(
-        Box::new(store),
-        Protocol::builtin(),
-        today(),
-        Theme { color: false },
-    )
-}
-
-fn key(app: &mut App, code: KeyCode) {
-    app.handle_event(&Event::Key(KeyEvent::new(code, KeyModifiers::NONE)));
-}
-
-fn typ(app: &mut App, s: &str) {
-    for ch in s.chars() {
-        key(app, KeyCode::Char(ch));
-    }
+    app_on_store(store, false)
 }
 
 /// The first demo patient (four androgenetic zones) on the plan tab.
@@ -87,8 +49,8 @@ fn retype(app: &mut App, right: usize, text: &str) {
 }
 
 fn screen(app: &mut App, w: u16, h: u16) -> Terminal<TestBackend> {
-    let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
-    t.draw(|f| ui::draw(f, app)).unwrap();
+    let mut t = term(w, h);
+    draw(app, &mut t);
     t
 }
 
@@ -133,21 +95,6 @@ fn stored(store: &Shared, id: &str) -> Patient {
 
 fn focus(app: &App) -> Cell {
     app.workspace.as_ref().unwrap().plan.focus
-}
-
-/// The row on screen whose text contains `needle`.
-fn row_of(t: &Terminal<TestBackend>, needle: &str) -> u16 {
-    let buf = t.backend().buffer();
-    (0..buf.area.height)
-        .find(|y| line(t, *y).contains(needle))
-        .unwrap_or_else(|| panic!("'{needle}' not on screen:\n{}", t.backend()))
-}
-
-fn line(t: &Terminal<TestBackend>, y: u16) -> String {
-    let buf = t.backend().buffer();
-    (0..buf.area.width)
-        .map(|x| buf[(x, y)].symbol().to_string())
-        .collect()
 }
 
 /// The cell under the first character of `text` on the row containing `row_text`.
@@ -642,15 +589,7 @@ fn with_colour_an_override_is_also_coloured_and_without_it_only_bold_and_starred
     let plan = patients[0].plan.as_mut().expect("demo plan");
     plan.zones[0].overridden.insert("area_cm2".into());
     for color in [true, false] {
-        let mut app = App::new(
-            Box::new(MemoryStore {
-                patients: patients.clone(),
-                ..MemoryStore::default()
-            }),
-            Protocol::builtin(),
-            today(),
-            Theme { color },
-        );
+        let mut app = app_with(patients.clone(), color);
         key(&mut app, KeyCode::Enter);
         key(&mut app, KeyCode::Char(']'));
         key(&mut app, KeyCode::Down); // focus off the hairline row

@@ -4,6 +4,8 @@
 //! health-screen item, a zone with its area, consent); after quitting, the patient's file
 //! holds exactly what was typed. `SMPLAN_TODAY` and `NO_COLOR=1` keep it deterministic.
 
+mod cli_common;
+
 mod pty_common;
 
 use pty_common::*;
@@ -103,13 +105,7 @@ fn create_a_patient_and_fill_the_intake_by_keystrokes() {
     assert!(p.consent.treatment && !p.consent.photographs && !p.consent.data_use);
     assert_eq!(p.fitzpatrick, None, "nothing else was recorded");
     // `smplan export --format csv` reads back exactly what was typed.
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_smplan"))
-        .arg("--data-dir")
-        .arg(&data)
-        .args(["export", "--format", "csv"])
-        .env("SMPLAN_TODAY", "2026-11-25")
-        .output()
-        .unwrap();
+    let out = cli_common::run(&data, "2026-11-25", &["export", "--format", "csv"]);
     assert!(
         out.status.success(),
         "{}",

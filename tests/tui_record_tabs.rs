@@ -2,47 +2,17 @@
 //! on an in-memory store: snapshots at 80×24 and 120×40, the refusals with their reasons,
 //! the out-of-window flag, the focused field's style, and what reaches the store.
 
-use chrono::NaiveDate;
-use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
-use ratatui::Terminal;
-use ratatui::backend::TestBackend;
+mod tui_common;
+
+use crossterm::event::KeyCode;
 use ratatui::style::Modifier;
 use smplan::cli::ui::demo_cohort;
 use smplan::domain::*;
 use smplan::protocol::Protocol;
 use smplan::protocol::schedule::schedule_plan;
 use smplan::tui::app::Tab;
-use smplan::tui::{App, MemoryStore, PatientStore, StatusKind, Theme, ui};
-use std::cell::RefCell;
-use std::rc::Rc;
-
-fn d(s: &str) -> NaiveDate {
-    NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
-}
-
-fn today() -> NaiveDate {
-    d("2026-11-25")
-}
-
-/// A store the test can still read after the app took it: every save lands in the shared
-/// `MemoryStore`.
-#[derive(Clone, Default)]
-struct Shared(Rc<RefCell<MemoryStore>>);
-
-impl PatientStore for Shared {
-    fn patients(&self) -> Vec<Patient> {
-        self.0.borrow().patients()
-    }
-    fn save(&mut self, p: Patient) -> Result<(), String> {
-        self.0.borrow_mut().save(p)
-    }
-    fn read_only_reason(&self) -> Option<String> {
-        self.0.borrow().read_only_reason()
-    }
-    fn quarantined(&self) -> Vec<String> {
-        self.0.borrow().quarantined()
-    }
-}
+use smplan::tui::{App, StatusKind, Theme};
+use tui_common::*;
 
 /// A fresh patient with an intake, a generated plan starting on 2026-11-18 and no session.
 fn fresh() -> Patient {
@@ -71,12 +41,7 @@ fn demo() -> Patient {
 fn app_on(patients: Vec<Patient>, color: bool) -> (App, Shared) {
     let store = Shared::default();
     store.0.borrow_mut().patients = patients;
-    let mut app = App::new(
-        Box::new(store.clone()),
-        Protocol::builtin(),
-        today(),
-        Theme { color },
-    );
+    let mut app = app_on_store(store.clone(), color);
     app.operator = "Dr Lin".into();
     (app, store)
 }
@@ -91,58 +56,8 @@ fn open_on(patients: Vec<Patient>, tab: Tab, color: bool) -> (App, Shared) {
     (app, store)
 }
 
-fn term(w: u16, h: u16) -> Terminal<TestBackend> {
-    Terminal::new(TestBackend::new(w, h)).unwrap()
-}
-
-fn draw(app: &mut App, t: &mut Terminal<TestBackend>) {
-    t.draw(|f| ui::draw(f, app)).unwrap();
-}
-
-fn key(app: &mut App, code: KeyCode) {
-    app.handle_event(&Event::Key(KeyEvent::new(code, KeyModifiers::NONE)));
-}
-
-fn typ(app: &mut App, s: &str) {
-    for ch in s.chars() {
-        key(app, KeyCode::Char(ch));
-    }
-}
-
-fn screen(t: &Terminal<TestBackend>) -> String {
-    let buf = t.backend().buffer();
-    (0..buf.area.height)
-        .map(|y| {
-            (0..buf.area.width)
-                .map(|x| buf[(x, y)].symbol().to_string())
-                .collect::<String>()
-        })
-        .collect::<Vec<_>>()
-        .join("\n")
-}
-
-fn row_of(t: &Terminal<TestBackend>, needle: &str) -> u16 {
-    let s = screen(t);
-    s.lines()
-        .position(|l| l.contains(needle))
-        .unwrap_or_else(|| panic!("'{needle}' not on screen:\n{s}")) as u16
-}
-
-/// Modifiers of the cell at the start of `symbol` on the row containing `needle`.
-fn modifier_at(t: &Terminal<TestBackend>, needle: &str, symbol: &str) -> Modifier {
-    let y = row_of(t, needle);
-    let buf = t.backend().buffer();
-    let x = (0..buf.area.width)
-        .find(|x| buf[(*x, y)].symbol() == symbol)
-        .unwrap_or_else(|| panic!("no '{symbol}' on the row of '{needle}'"));
-    buf[(x, y)].modifier
-}
-
-fn both_sizes(name: &str, mut setup: impl FnMut() -> App) {
-    for (w, h) in [(80, 24), (120, 40)] {
-        let mut app = setup();
-        let mut t = term(w, h);
-        draw(&mut app, &mut t);
+fn both_sizes(name: &str, setup: impl FnMut() -> App) {
+    for (w, h, t) in at_both_sizes(setup) {
         insta::assert_snapshot!(format!("{name}_{w}x{h}"), t.backend());
     }
 }

@@ -3,22 +3,15 @@
 //! Text snapshots (insta) pin the layout at 80×24 and 120×40; text ignores colour and
 //! emphasis, so the focus and selection are checked cell by cell as well.
 
-use chrono::NaiveDate;
+mod tui_common;
+
 use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::style::Modifier;
 use smplan::domain::*;
-use smplan::protocol::Protocol;
-use smplan::tui::{App, MemoryStore, Theme, ui};
-
-fn d(s: &str) -> NaiveDate {
-    NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
-}
-
-fn today() -> NaiveDate {
-    d("2026-11-25")
-}
+use smplan::tui::{App, MemoryStore};
+use tui_common::*;
 
 /// A small registry: both subtypes, a Chinese name, a triage needing clearance.
 fn sample() -> Vec<Patient> {
@@ -45,65 +38,8 @@ fn sample() -> Vec<Patient> {
     vec![a, b, c]
 }
 
-fn app_with(patients: Vec<Patient>, color: bool) -> App {
-    let store = MemoryStore {
-        patients,
-        ..MemoryStore::default()
-    };
-    App::new(
-        Box::new(store),
-        Protocol::builtin(),
-        today(),
-        Theme { color },
-    )
-}
-
-fn term(w: u16, h: u16) -> Terminal<TestBackend> {
-    Terminal::new(TestBackend::new(w, h)).unwrap()
-}
-
-fn draw(app: &mut App, t: &mut Terminal<TestBackend>) {
-    t.draw(|f| ui::draw(f, app)).unwrap();
-}
-
-fn key(app: &mut App, code: KeyCode) {
-    app.handle_event(&Event::Key(KeyEvent::new(code, KeyModifiers::NONE)));
-}
-
-fn typ(app: &mut App, s: &str) {
-    for ch in s.chars() {
-        key(app, KeyCode::Char(ch));
-    }
-}
-
-/// The row on screen whose text contains `needle`.
-fn row_of(t: &Terminal<TestBackend>, needle: &str) -> u16 {
-    let buf = t.backend().buffer();
-    (0..buf.area.height)
-        .find(|y| {
-            let line: String = (0..buf.area.width)
-                .map(|x| buf[(x, *y)].symbol().to_string())
-                .collect();
-            line.contains(needle)
-        })
-        .unwrap_or_else(|| panic!("'{needle}' not on screen:\n{}", t.backend()))
-}
-
-/// The style modifiers of the first cell showing `symbol` on the row containing `needle`.
-fn modifier_at(t: &Terminal<TestBackend>, needle: &str, symbol: &str) -> Modifier {
-    let y = row_of(t, needle);
-    let buf = t.backend().buffer();
-    let x = (0..buf.area.width)
-        .find(|x| buf[(*x, y)].symbol() == symbol)
-        .unwrap_or_else(|| panic!("no '{symbol}' on the row of '{needle}'"));
-    buf[(x, y)].modifier
-}
-
-fn both_sizes(name: &str, mut setup: impl FnMut() -> App) {
-    for (w, h) in [(80, 24), (120, 40)] {
-        let mut app = setup();
-        let mut t = term(w, h);
-        draw(&mut app, &mut t);
+fn both_sizes(name: &str, setup: impl FnMut() -> App) {
+    for (w, h, t) in at_both_sizes(setup) {
         insta::assert_snapshot!(format!("{name}_{w}x{h}"), t.backend());
     }
 }
@@ -382,14 +318,7 @@ fn read_only_registry_refuses_edits_and_says_why() {
         quarantined: vec!["P-009.json: not valid JSON (line 3, column 7)".into()],
         saves: 0,
     };
-    let store_for = |s: &MemoryStore| {
-        App::new(
-            Box::new(s.clone()),
-            Protocol::builtin(),
-            today(),
-            Theme { color: false },
-        )
-    };
+    let store_for = |s: &MemoryStore| app_on_store(s.clone(), false);
     both_sizes("read_only", || store_for(&store));
     let mut app = store_for(&store);
     key(&mut app, KeyCode::Enter);

@@ -3,64 +3,30 @@
 //! where emphasis carries meaning (overdue rows, the active page), and the live
 //! recomputation of the statistics after a save.
 
-use chrono::NaiveDate;
-use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
+mod tui_common;
+
+use crossterm::event::KeyCode;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::style::Modifier;
 use smplan::cli::ui::demo_cohort;
 use smplan::domain::*;
-use smplan::protocol::{AgendaKind, Protocol};
-use smplan::tui::{App, MemoryStore, Theme, ui};
-
-fn d(s: &str) -> NaiveDate {
-    NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
-}
-
-fn today() -> NaiveDate {
-    d("2026-11-25")
-}
+use smplan::protocol::AgendaKind;
+use smplan::tui::{App, Theme};
+use tui_common::{d, key, screen, term, today};
 
 fn app_with(patients: Vec<Patient>) -> App {
-    let store = MemoryStore {
-        patients,
-        ..MemoryStore::default()
-    };
-    App::new(
-        Box::new(store),
-        Protocol::builtin(),
-        today(),
-        Theme { color: false },
-    )
+    tui_common::app_with(patients, false)
 }
 
 fn demo() -> App {
     app_with(demo_cohort().unwrap())
 }
 
-fn term(w: u16, h: u16) -> Terminal<TestBackend> {
-    Terminal::new(TestBackend::new(w, h)).unwrap()
-}
-
+/// Draws the app and returns the screen's text.
 fn draw(app: &mut App, t: &mut Terminal<TestBackend>) -> String {
-    t.draw(|f| ui::draw(f, app)).unwrap();
+    tui_common::draw(app, t);
     screen(t)
-}
-
-fn screen(t: &Terminal<TestBackend>) -> String {
-    let buf = t.backend().buffer();
-    (0..buf.area.height)
-        .map(|y| {
-            (0..buf.area.width)
-                .map(|x| buf[(x, y)].symbol().to_string())
-                .collect::<String>()
-        })
-        .collect::<Vec<_>>()
-        .join("\n")
-}
-
-fn key(app: &mut App, code: KeyCode) {
-    app.handle_event(&Event::Key(KeyEvent::new(code, KeyModifiers::NONE)));
 }
 
 /// Due and overdue work on 2026-11-25: an overdue second session, a second session due in
@@ -85,11 +51,8 @@ fn agenda_sample() -> Vec<Patient> {
     vec![a, b, c, s]
 }
 
-fn both_sizes(name: &str, mut setup: impl FnMut() -> App) {
-    for (w, h) in [(80, 24), (120, 40)] {
-        let mut app = setup();
-        let mut t = term(w, h);
-        draw(&mut app, &mut t);
+fn both_sizes(name: &str, setup: impl FnMut() -> App) {
+    for (w, h, t) in tui_common::at_both_sizes(setup) {
         insta::assert_snapshot!(format!("{name}_{w}x{h}"), t.backend());
     }
 }

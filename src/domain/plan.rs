@@ -4,6 +4,7 @@
 //! Plans are generated from the clinic protocol (see `crate::protocol`); this module holds
 //! the data and the arithmetic that does not need the protocol.
 
+use super::session::ZoneWork;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
@@ -63,6 +64,19 @@ impl ZonePlan {
             .map(|p| p.fraction * self.target_density)
             .unwrap_or(0.0)
     }
+
+    /// The work the plan expects in this zone at session `s` (0-based): the planned needle,
+    /// the density planned after the session and the middle of the depth range. Bleeding is
+    /// left unrecorded: it is an observation, not a plan.
+    pub fn planned_work(&self, s: usize) -> ZoneWork {
+        ZoneWork {
+            zone: self.zone.clone(),
+            needle: Some(self.needle.clone()),
+            density_reached: Some(self.density_after(s)),
+            depth_mm: Some((self.depth_min_mm + self.depth_max_mm) / 2.0),
+            bleeding: None,
+        }
+    }
 }
 
 /// area × density × (f − f_prev), rounded to a whole impression, never negative.
@@ -118,5 +132,13 @@ mod tests {
         let v: Vec<u32> = z.sessions.iter().map(|s| s.impressions).collect();
         assert_eq!(v, vec![180, 240, 180]);
         assert!((z.density_after(1) - 42.0).abs() < 1e-9);
+        let w = z.planned_work(1);
+        assert_eq!(w.zone, "vertex");
+        assert_eq!(w.needle.as_deref(), Some("0803RL"));
+        assert!((w.density_reached.unwrap() - 42.0).abs() < 1e-9);
+        assert!((w.depth_mm.unwrap() - 0.65).abs() < 1e-9);
+        assert_eq!(w.bleeding, None);
+        // Past the last planned session nothing more is planned.
+        assert_eq!(z.planned_work(5).density_reached, Some(0.0));
     }
 }

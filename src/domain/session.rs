@@ -19,6 +19,20 @@ pub struct ZoneWork {
     pub bleeding: Option<bool>,
 }
 
+impl ZoneWork {
+    /// The figures as a practitioner writes them in the record: density to 0.1 FU/cm², depth
+    /// to 0.01 mm (a plan's arithmetic leaves more digits than anyone measures).
+    pub fn as_written(mut self) -> Self {
+        let round = |v: f64, places: i32| {
+            let f = 10f64.powi(places);
+            (v * f).round() / f
+        };
+        self.density_reached = self.density_reached.map(|d| round(d, 1));
+        self.depth_mm = self.depth_mm.map(|d| round(d, 2));
+        self
+    }
+}
+
 /// One session as performed. Only `number` and `date` are required: a registry imported from
 /// CSV knows the dates alone.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -60,5 +74,34 @@ impl Session {
             notes: None,
             photos: Vec::new(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn work_as_written_rounds_density_and_depth_only() {
+        let w = ZoneWork {
+            zone: "vertex".into(),
+            needle: Some("0803RL".into()),
+            density_reached: Some(31.0 / 3.0),
+            depth_mm: Some(0.655_000_1),
+            bleeding: Some(true),
+        }
+        .as_written();
+        assert_eq!(w.density_reached, Some(10.3));
+        assert_eq!(w.depth_mm, Some(0.66));
+        assert_eq!(w.needle.as_deref(), Some("0803RL"));
+        assert_eq!(w.bleeding, Some(true));
+        let none = ZoneWork {
+            zone: "crown".into(),
+            needle: None,
+            density_reached: None,
+            depth_mm: None,
+            bleeding: None,
+        };
+        assert_eq!(none.clone().as_written(), none);
     }
 }

@@ -8,7 +8,7 @@
 use std::fs::{self, DirBuilder, File};
 use std::io::{self, Write};
 use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// Prefix of our temporary files; leftovers of a crash are removed by the next writer.
 pub const TMP_PREFIX: &str = ".tmp-smplan-";
@@ -112,18 +112,31 @@ pub fn write_durable(dir: &Path, name: &str, bytes: &[u8]) -> io::Result<()> {
 /// Removes temporary files a crashed writer left in `dir`. Only a lock holder calls this (a
 /// live writer's temp file must not vanish under it).
 pub fn remove_stale_temps(dir: &Path) -> io::Result<()> {
-    let entries = match fs::read_dir(dir) {
-        Ok(e) => e,
-        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(()),
-        Err(e) => return Err(e),
-    };
-    for entry in entries {
-        let entry = entry?;
-        if entry.file_name().to_string_lossy().starts_with(TMP_PREFIX) {
-            fs::remove_file(entry.path())?;
+    for (name, path) in entries(dir)? {
+        if name.starts_with(TMP_PREFIX) {
+            fs::remove_file(path)?;
         }
     }
     Ok(())
+}
+
+/// The entries of `dir`, each by name (lossily made text) and path, in no particular order.
+/// A directory that does not exist yet has none: the registry creates its directories on
+/// first write.
+pub fn entries(dir: &Path) -> io::Result<Vec<(String, PathBuf)>> {
+    let read = match fs::read_dir(dir) {
+        Ok(e) => e,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => return Err(e),
+    };
+    read.map(|entry| {
+        let entry = entry?;
+        Ok((
+            entry.file_name().to_string_lossy().into_owned(),
+            entry.path(),
+        ))
+    })
+    .collect()
 }
 
 #[cfg(test)]
@@ -164,6 +177,17 @@ mod tests {
 
     fn mode_of(p: &Path) -> u32 {
         fs::metadata(p).unwrap().permissions().mode() & 0o777
+    }
+
+    #[test]
+    fn entries_of_a_missing_directory_are_none() {
+        let t = tempfile::tempdir().unwrap();
+        assert!(entries(&t.path().join("absent")).unwrap().is_empty());
+        fs::write(t.path().join("a.json"), "{}").unwrap();
+        let got = entries(t.path()).unwrap();
+        assert_eq!(got, vec![("a.json".to_string(), t.path().join("a.json"))]);
+        // A file where a directory is expected is an error, not an empty directory.
+        assert!(entries(&t.path().join("a.json")).is_err());
     }
 
     #[test]

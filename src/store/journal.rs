@@ -24,7 +24,7 @@
 //! of the registry.
 
 use super::audit::{AUDIT_FILE, AuditEntry};
-use super::fsutil::{FILE_MODE, TMP_PREFIX, sync_dir, write_durable, write_many_durable};
+use super::fsutil::{FILE_MODE, TMP_PREFIX, entries, sync_dir, write_durable, write_many_durable};
 use crate::domain::Patient;
 use serde::{Deserialize, Serialize};
 use std::fs::{self, OpenOptions};
@@ -137,19 +137,13 @@ fn append_audit(dir: &Path, offset: u64, entries: &[AuditEntry]) -> io::Result<(
 
 /// Commit records present, oldest first.
 pub fn list(dir: &Path) -> io::Result<Vec<PathBuf>> {
-    let entries = match fs::read_dir(dir.join(JOURNAL_DIR)) {
-        Ok(e) => e,
-        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
-        Err(e) => return Err(e),
-    };
-    let mut out = Vec::new();
-    for entry in entries {
-        let entry = entry?;
-        let name = entry.file_name().to_string_lossy().into_owned();
-        if name.ends_with(".json") && !name.starts_with('.') && !name.starts_with(TMP_PREFIX) {
-            out.push(entry.path());
-        }
-    }
+    let mut out: Vec<PathBuf> = entries(&dir.join(JOURNAL_DIR))?
+        .into_iter()
+        .filter(|(name, _)| {
+            name.ends_with(".json") && !name.starts_with('.') && !name.starts_with(TMP_PREFIX)
+        })
+        .map(|(_, path)| path)
+        .collect();
     out.sort();
     Ok(out)
 }

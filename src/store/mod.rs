@@ -28,7 +28,7 @@ pub mod lock;
 use crate::domain::{DEFAULT_ZONE_IDS, Invalid, Patient, SCHEMA_VERSION, ValidationContext};
 use audit::AuditEntry;
 use chrono::NaiveDate;
-use fsutil::{create_private_dir, remove_stale_temps, sync_dir, write_durable};
+use fsutil::{create_private_dir, entries, remove_stale_temps, sync_dir, write_durable};
 use journal::{Commit, JOURNAL_DIR, JOURNAL_FORMAT, PATIENTS_DIR};
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -611,18 +611,11 @@ fn record_zones(p: &Patient) -> impl Iterator<Item = String> + '_ {
 /// files are shared out over the machine's cores (scoped threads, no pool kept around); the
 /// result is in file-name order whatever the number of threads.
 fn scan(pdir: &Path) -> io::Result<Vec<(PathBuf, FileState)>> {
-    let entries = match fs::read_dir(pdir) {
-        Ok(e) => e,
-        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
-        Err(e) => return Err(e),
-    };
-    let mut names = Vec::new();
-    for entry in entries {
-        let name = entry?.file_name().to_string_lossy().into_owned();
-        if name.ends_with(".json") && !name.starts_with('.') {
-            names.push(name);
-        }
-    }
+    let mut names: Vec<String> = entries(pdir)?
+        .into_iter()
+        .map(|(name, _)| name)
+        .filter(|name| name.ends_with(".json") && !name.starts_with('.'))
+        .collect();
     names.sort();
     let read = |name: &String| {
         let path = pdir.join(name);
@@ -719,15 +712,8 @@ fn quarantine(dir: &Path, file: &Path, reason: &str) -> io::Result<PathBuf> {
 
 fn list_quarantine(dir: &Path) -> io::Result<Vec<Quarantined>> {
     let qdir = dir.join(QUARANTINE_DIR);
-    let entries = match fs::read_dir(&qdir) {
-        Ok(e) => e,
-        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
-        Err(e) => return Err(e),
-    };
     let mut out = Vec::new();
-    for entry in entries {
-        let entry = entry?;
-        let name = entry.file_name().to_string_lossy().into_owned();
+    for (name, path) in entries(&qdir)? {
         if name.ends_with(".reason") || name.starts_with('.') {
             continue;
         }
@@ -735,10 +721,7 @@ fn list_quarantine(dir: &Path) -> io::Result<Vec<Quarantined>> {
             .ok()
             .and_then(|t| t.lines().next().map(str::to_string))
             .unwrap_or_else(|| "no reason recorded".to_string());
-        out.push(Quarantined {
-            file: entry.path(),
-            reason,
-        });
+        out.push(Quarantined { file: path, reason });
     }
     out.sort_by(|a, b| a.file.cmp(&b.file));
     Ok(out)

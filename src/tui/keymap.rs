@@ -133,6 +133,21 @@ macro_rules! b {
     };
 }
 
+// The bindings every screen below shares word for word.
+const SHOW_HELP: Binding = b!([c('?')], Action::Help, "help", "show this help");
+const BACK: Binding = b!(
+    [c('q'), k(KeyCode::Esc)],
+    Action::Back,
+    "back",
+    "back to where you were"
+);
+const BACK_TO_LIST: Binding = b!(
+    [c('q'), k(KeyCode::Esc)],
+    Action::Back,
+    "back",
+    "back to the patient list"
+);
+
 /// Works everywhere, whatever else is going on. Function keys, never letters, so they work
 /// while a field is being typed into too (the half-typed field waits underneath). Those with
 /// a bar label are shown on the title line of every screen.
@@ -181,13 +196,8 @@ const STATISTICS: &[Binding] = &[
         "",
         "previous page"
     ),
-    b!([c('?')], Action::Help, "help", "show this help"),
-    b!(
-        [c('q'), k(KeyCode::Esc)],
-        Action::Back,
-        "back",
-        "back to where you were"
-    ),
+    SHOW_HELP,
+    BACK,
 ];
 
 const AGENDA: &[Binding] = &[
@@ -234,13 +244,8 @@ const AGENDA: &[Binding] = &[
         "from date",
         "type the first day of the range (YYYY-MM-DD)"
     ),
-    b!([c('?')], Action::Help, "help", "show this help"),
-    b!(
-        [c('q'), k(KeyCode::Esc)],
-        Action::Back,
-        "back",
-        "back to where you were"
-    ),
+    SHOW_HELP,
+    BACK,
 ];
 
 const PATIENTS: &[Binding] = &[
@@ -291,7 +296,7 @@ const PATIENTS: &[Binding] = &[
         "sort by the next column"
     ),
     b!([c('S')], Action::ReverseSort, "", "reverse the sort order"),
-    b!([c('?')], Action::Help, "help", "show this help"),
+    SHOW_HELP,
     b!(
         [c('q'), k(KeyCode::Esc)],
         Action::Back,
@@ -372,13 +377,8 @@ const INTAKE: &[Binding] = &[
     ),
     TAB_NEXT,
     TAB_PREV,
-    b!([c('?')], Action::Help, "help", "show this help"),
-    b!(
-        [c('q'), k(KeyCode::Esc)],
-        Action::Back,
-        "back",
-        "back to the patient list"
-    ),
+    SHOW_HELP,
+    BACK_TO_LIST,
 ];
 
 const PLAN: &[Binding] = &[
@@ -443,15 +443,10 @@ const PLAN: &[Binding] = &[
         "",
         "regenerate, keep hand values"
     ),
-    b!([c('?')], Action::Help, "help", "show this help"),
+    SHOW_HELP,
     TAB_NEXT,
     TAB_PREV,
-    b!(
-        [c('q'), k(KeyCode::Esc)],
-        Action::Back,
-        "back",
-        "back to the patient list"
-    ),
+    BACK_TO_LIST,
 ];
 
 const CONFIRM: &[Binding] = &[
@@ -483,13 +478,6 @@ const F_PGDN: Binding = b!(
     Action::PageDown,
     "",
     "eight fields down"
-);
-const F_HELP: Binding = b!([c('?')], Action::Help, "help", "show this help");
-const F_BACK: Binding = b!(
-    [c('q'), k(KeyCode::Esc)],
-    Action::Back,
-    "back",
-    "back to the patient list"
 );
 
 const SESSIONS: &[Binding] = &[
@@ -537,8 +525,8 @@ const SESSIONS: &[Binding] = &[
     ),
     TAB_NEXT,
     TAB_PREV,
-    F_HELP,
-    F_BACK,
+    SHOW_HELP,
+    BACK_TO_LIST,
 ];
 
 const FOLLOW_UP: &[Binding] = &[
@@ -568,8 +556,8 @@ const FOLLOW_UP: &[Binding] = &[
     ),
     TAB_NEXT,
     TAB_PREV,
-    F_HELP,
-    F_BACK,
+    SHOW_HELP,
+    BACK_TO_LIST,
 ];
 
 const EDIT_TEXT: &[Binding] = &[

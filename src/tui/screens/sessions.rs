@@ -128,13 +128,7 @@ pub fn new_session(p: &Patient, n: u8, date: NaiveDate, operator: &str) -> Sessi
             s.zones = plan
                 .zones
                 .iter()
-                .map(|z| ZoneWork {
-                    zone: z.zone.clone(),
-                    needle: Some(z.needle.clone()),
-                    density_reached: Some(round_to(z.density_after(i), 1)),
-                    depth_mm: Some(round_to((z.depth_min_mm + z.depth_max_mm) / 2.0, 2)),
-                    bleeding: None,
-                })
+                .map(|z| z.planned_work(i).as_written())
                 .collect();
             s.pigment_shade = plan
                 .zones

@@ -606,8 +606,8 @@ fn record_zones(p: &Patient) -> impl Iterator<Item = String> + '_ {
         )
 }
 
-/// Reads every `*.json` in the patients directory (dot files are temporaries, skipped).
-/// Reads and parses every patient file. Parsing dominates opening a large registry, so the
+/// Reads and parses every `*.json` in the patients directory (dot files are temporaries,
+/// skipped). Parsing dominates opening a large registry, so the
 /// files are shared out over the machine's cores (scoped threads, no pool kept around); the
 /// result is in file-name order whatever the number of threads.
 fn scan(pdir: &Path) -> io::Result<Vec<(PathBuf, FileState)>> {

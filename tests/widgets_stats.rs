@@ -89,7 +89,10 @@ fn slope_data_and_legend_carry_n() {
     let ps = cohort();
     let d = slopes(&ps);
     assert_eq!(d[0].0, Subtype::Androgenetic);
-    assert_eq!((d[0].1.len(), d[0].2.len()), (6, 0));
+    // Patients counted in full; two androgenetic patients with the same scores share a line.
+    assert_eq!(d[0].3, (6, 0));
+    assert_eq!((d[0].1.len(), d[0].2.len()), (5, 0));
+    assert_eq!(d[1].3, (4, 1));
     assert_eq!((d[1].1.len(), d[1].2.len()), (4, 1));
     assert_eq!(d[1].1[1], [(0.0, 7.5), (1.0, 5.5)]);
     let t = text(&draw(60, 24, VdsSlopeChart::new(&ps)));

@@ -20,7 +20,7 @@ use ratatui::text::Line;
 use ratatui::widgets::{
     Axis, Bar, BarChart, Block, Chart, Dataset, GraphType, LegendPosition, Widget,
 };
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 /// Short subtype names for legends and bar labels.
 fn short(s: Subtype) -> &'static str {
@@ -108,24 +108,46 @@ impl<'a> VdsSlopeChart<'a> {
     }
 }
 
-/// Per subtype: the post→6 m pairs and the post-only scores.
-type Slopes = Vec<(Subtype, Vec<[(f64, f64); 2]>, Vec<(f64, f64)>)>;
+/// Per subtype: the distinct post→6 m pairs, the distinct post-only scores, and how many
+/// patients had each kind (the legend's n).
+type Slopes = Vec<(
+    Subtype,
+    Vec<[(f64, f64); 2]>,
+    Vec<(f64, f64)>,
+    (usize, usize),
+)>;
 
-/// The slope chart's data, by subtype.
+/// The slope chart's data, by subtype. Patients with the same two scores draw the same line,
+/// so each line is kept once: a registry of 10,000 patients has only a few hundred distinct
+/// lines, and drawing each once keeps the chart quick to redraw after a save.
 pub fn slopes(patients: &[Patient]) -> Slopes {
+    let tenths = |v: f64| (v * 10.0).round() as i64;
     [Subtype::Androgenetic, Subtype::Scarring]
         .into_iter()
         .map(|s| {
             let mut pairs = Vec::new();
             let mut lone = Vec::new();
+            let mut seen_pairs = HashSet::new();
+            let mut seen_lone = HashSet::new();
+            let (mut n_pairs, mut n_lone) = (0, 0);
             for p in patients.iter().filter(|p| p.subtype() == s) {
                 match (p.vds_at(Timepoint::Post), p.vds_at(Timepoint::M6)) {
-                    (Some(a), Some(b)) => pairs.push([(0.0, a), (1.0, b)]),
-                    (Some(a), None) => lone.push((0.0, a)),
+                    (Some(a), Some(b)) => {
+                        n_pairs += 1;
+                        if seen_pairs.insert((tenths(a), tenths(b))) {
+                            pairs.push([(0.0, a), (1.0, b)]);
+                        }
+                    }
+                    (Some(a), None) => {
+                        n_lone += 1;
+                        if seen_lone.insert(tenths(a)) {
+                            lone.push((0.0, a));
+                        }
+                    }
                     _ => {}
                 }
             }
-            (s, pairs, lone)
+            (s, pairs, lone, (n_pairs, n_lone))
         })
         .collect()
 }
@@ -135,17 +157,16 @@ impl Widget for VdsSlopeChart<'_> {
         let data = slopes(self.patients);
         let (bounds, labels) = vds_axis(
             data.iter()
-                .flat_map(|(_, p, l)| p.iter().flatten().chain(l.iter()).map(|pt| pt.1)),
+                .flat_map(|(_, p, l, _)| p.iter().flatten().chain(l.iter()).map(|pt| pt.1)),
         );
         // Scarring lines are dotted: their points must outlive the datasets that borrow them.
         let dots: Vec<Vec<Vec<(f64, f64)>>> = data
             .iter()
-            .map(|(_, pairs, _)| pairs.iter().map(dotted).collect())
+            .map(|(_, pairs, _, _)| pairs.iter().map(dotted).collect())
             .collect();
         let mut datasets = Vec::new();
-        for ((s, pairs, lone), dots) in data.iter().zip(&dots) {
+        for ((s, pairs, lone, (n, n_lone)), dots) in data.iter().zip(&dots) {
             let style = subtype_style(*s, self.theme);
-            let n = pairs.len();
             let (mark, lines): (&str, Vec<Segment>) = match s {
                 Subtype::Androgenetic => (
                     "──",
@@ -170,7 +191,7 @@ impl Widget for VdsSlopeChart<'_> {
             if !lone.is_empty() {
                 datasets.push(
                     Dataset::default()
-                        .name(format!("•  {} post only n={}", short(*s), lone.len()))
+                        .name(format!("•  {} post only n={n_lone}", short(*s)))
                         .marker(Marker::Dot)
                         .graph_type(GraphType::Scatter)
                         .style(style)

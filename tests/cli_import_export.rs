@@ -388,3 +388,41 @@ fn check_reports_damage_with_exit_1() {
     fs::remove_file(reg.join("quarantine/CQ-002.json.reason")).unwrap();
     assert!(smplan(&reg, &["check"]).status.success());
 }
+
+/// A de-identified CSV (age_at_session1 instead of birth_date, shifted dates) imports into a
+/// new registry with the same statistics; it cannot update the registry it came from.
+#[test]
+fn a_deidentified_export_imports_into_a_new_registry_but_never_updates() {
+    let t = tempfile::tempdir().unwrap();
+    let first = t.path().join("first");
+    let csv = write(t.path(), "cohort.csv", cohort().as_bytes());
+    assert!(
+        smplan(&first, &["import", csv.to_str().unwrap()])
+            .status
+            .success()
+    );
+    let o = smplan(&first, &["export", "--deidentify"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let deid = write(t.path(), "deid.csv", &o.stdout);
+
+    let second = t.path().join("second");
+    let o = smplan(&second, &["import", deid.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("age_at_session1 was checked but not stored"),
+        "{}",
+        stderr(&o)
+    );
+    let stats = |d: &Path| smplan(d, &["stats", "--json"]).stdout;
+    assert_eq!(stats(&first), stats(&second));
+
+    let before = snapshot(&first);
+    let o = smplan(&first, &["import", "--update", deid.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains("is a de-identified export"),
+        "{}",
+        stderr(&o)
+    );
+    assert_eq!(before, snapshot(&first));
+}

@@ -62,6 +62,12 @@ pub fn run(ctx: &Ctx, file: &Path, update: bool) -> ExitCode {
     }
     match reg.import_batch(patients, update) {
         Ok(()) => {
+            if csv.has(patient_csv::READ_ONLY_AGE) {
+                eprintln!(
+                    "smplan: note: {} was checked but not stored (a registry keeps birth dates, not ages)",
+                    patient_csv::READ_ONLY_AGE
+                );
+            }
             println!(
                 "imported {} from {} into {}: {new} new, {updated} updated, {unchanged} unchanged",
                 plural(new + updated + unchanged, "patient"),

@@ -426,3 +426,27 @@ fn a_deidentified_export_imports_into_a_new_registry_but_never_updates() {
     );
     assert_eq!(before, snapshot(&first));
 }
+
+/// A clinic protocol file that is refused is damage `check` must report (exit 1): every
+/// other command silently falls back to the built-in protocol.
+#[test]
+fn check_reports_a_refused_protocol_file() {
+    let t = tempfile::tempdir().unwrap();
+    let reg = t.path().join("reg");
+    let csv = write(t.path(), "c.csv", cohort().as_bytes());
+    assert!(
+        smplan(&reg, &["import", csv.to_str().unwrap()])
+            .status
+            .success()
+    );
+    fs::write(reg.join("protocol.json"), b"{\"schema_version\": 1,").unwrap();
+    let o = smplan(&reg, &["check"]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(
+        err.contains("protocol.json: not a valid protocol at line 1"),
+        "{err}"
+    );
+    assert!(!String::from_utf8_lossy(&o.stdout).contains("every file whole and valid"));
+    assert_eq!(err.matches("protocol.json").count(), 1, "said once: {err}");
+}

@@ -7,6 +7,7 @@
 //! registry's and says which the data cannot reproduce.
 
 use super::{Ctx, fail};
+use crate::domain::Subtype;
 use crate::stats::describe::Describe;
 use crate::stats::summary::{
     GroupSummary, MannWhitneyOut, PairedTOut, Share, SignedRankOut, SpearmanOut, Summary, WelchOut,
@@ -45,7 +46,20 @@ pub fn run(ctx: &Ctx, json: bool, compare_published: bool) -> ExitCode {
         }
         return ExitCode::SUCCESS;
     }
-    let mut out = render(&summary, &ctx.data_dir.display().to_string());
+    // Per group ("all", androgenetic, scarring): missing 6-month scores whose window is open.
+    let protocol = ctx.protocol();
+    let mut awaiting = [0usize; 3];
+    for p in reg.patients() {
+        if crate::protocol::schedule::awaiting_6m(p, &protocol, ctx.today) {
+            awaiting[0] += 1;
+            awaiting[if p.subtype() == Subtype::Androgenetic {
+                1
+            } else {
+                2
+            }] += 1;
+        }
+    }
+    let mut out = render(&summary, &ctx.data_dir.display().to_string(), &awaiting);
     if compare_published {
         out.push('\n');
         out.push_str(&render_published(&summary));
@@ -89,8 +103,9 @@ fn pct(s: &Share) -> String {
     }
 }
 
-/// The text report: one block per group, then the subtype comparison.
-pub fn render(s: &Summary, where_: &str) -> String {
+/// The text report: one block per group, then the subtype comparison. `awaiting`: per group
+/// (in the summary's order), patients without 6-month scores whose window is still open.
+pub fn render(s: &Summary, where_: &str, awaiting: &[usize; 3]) -> String {
     let mut o = String::new();
     let _ = writeln!(
         o,
@@ -105,8 +120,8 @@ pub fn render(s: &Summary, where_: &str) -> String {
         o,
         "Two-sided p-values; SD is the sample SD (n - 1); CI is the 95% confidence interval of the mean (t)."
     );
-    for g in &s.groups {
-        render_group(&mut o, g);
+    for (g, waiting) in s.groups.iter().zip(awaiting) {
+        render_group(&mut o, g, *waiting);
     }
     render_comparison(&mut o, &s.subtype_comparison_delta_vds);
     o
@@ -195,7 +210,7 @@ fn spearman_line(o: &mut String, label: &str, sp: &SpearmanOut) {
     let _ = writeln!(o, "    {label:<30} n = {:<4} {body}", sp.n);
 }
 
-fn render_group(o: &mut String, g: &GroupSummary) {
+fn render_group(o: &mut String, g: &GroupSummary, awaiting: usize) {
     let title = match g.group {
         "all" => "All patients",
         "androgenetic" => "Androgenetic alopecia",
@@ -217,7 +232,7 @@ fn render_group(o: &mut String, g: &GroupSummary) {
     );
     let _ = writeln!(
         o,
-        "  {:<24} {} with post scores have no 6-month scores",
+        "  {:<24} {} with post scores have no 6-month scores, {awaiting} of them still within the 6-month window",
         "Lost to follow-up",
         pct(&g.lost_to_follow_up)
     );
@@ -579,7 +594,7 @@ mod tests {
 
     #[test]
     fn table_shows_n_methods_and_too_few() {
-        let out = render(&summarize(&small_cohort()), "/tmp/reg");
+        let out = render(&summarize(&small_cohort()), "/tmp/reg", &[1, 1, 0]);
         assert!(out.contains("5 patient(s) in /tmp/reg"), "{out}");
         assert!(out.contains("Scarring alopecia (n = 1)"), "{out}");
         // One scarring patient: SD and every test are undefined for want of patients.
@@ -590,12 +605,19 @@ mod tests {
         assert!(out.contains("(exact permutation)"), "{out}");
         assert!(out.contains("Lost to follow-up"), "{out}");
         assert!(out.contains("1 of 4 (25.0%)"), "{out}");
+        // A missing 6-month score whose window is still open is not yet a loss: say so.
+        assert!(
+            out.contains(
+                "1 of 4 (25.0%) with post scores have no 6-month scores, 1 of them still within the 6-month window"
+            ),
+            "{out}"
+        );
         assert!(!out.contains("NaN") && !out.contains("inf"), "{out}");
     }
 
     #[test]
     fn empty_registry_says_so() {
-        let out = render(&summarize(&[]), "/x");
+        let out = render(&summarize(&[]), "/x", &[0; 3]);
         assert!(out.contains("No patients yet"), "{out}");
     }
 

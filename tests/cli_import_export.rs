@@ -370,6 +370,18 @@ fn check_reports_damage_with_exit_1() {
     let o = smplan(&reg, &["export"]);
     assert_eq!(o.status.code(), Some(1));
     assert_eq!(String::from_utf8_lossy(&o.stdout).lines().count(), 4);
+    // So do stats and the agenda: whole output, the damage named, exit 1 like export.
+    for args in [&["stats", "--json"][..], &["agenda", "--json"], &["stats"]] {
+        let o = smplan(&reg, args);
+        assert_eq!(o.status.code(), Some(1), "{args:?}: {}", stderr(&o));
+        assert!(stderr(&o).contains("smplan check"), "{}", stderr(&o));
+        if args.contains(&"--json") {
+            let _: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+        }
+    }
+    let o = smplan(&reg, &["stats", "--json"]);
+    let doc: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(doc["patients"], 3);
     // A writer quarantines it; check keeps reporting it until someone deals with it.
     let upd = write(t.path(), "u.csv", b"record_id,subtype\nCQ-005,scarring\n");
     let o = smplan(&reg, &["import", upd.to_str().unwrap()]);

@@ -26,14 +26,17 @@ pub fn run(ctx: &Ctx, json: bool, compare_published: bool) -> ExitCode {
         Ok(r) => r,
         Err(e) => return fail(e),
     };
-    // Statistics are computed on what could be read; say so when something could not.
-    let problems = reg.report().problems();
-    if !problems.is_empty() {
-        eprintln!(
-            "smplan: warning: {} file(s) of the registry could not be used and are not in these statistics; run `smplan check` for details",
-            problems.len()
-        );
-    }
+    // Statistics are computed on what could be read; when something could not, they are
+    // still printed whole, the damage is named and the exit status is 1 (as for `export`).
+    let problems = reg.report().problems().len();
+    let done = || {
+        if problems == 0 {
+            return ExitCode::SUCCESS;
+        }
+        fail(format!(
+            "{problems} file(s) of the registry could not be used and are not in these statistics; run `smplan check` for details"
+        ))
+    };
     let summary = summarize(reg.patients());
     if json {
         let doc = JsonDoc {
@@ -44,7 +47,7 @@ pub fn run(ctx: &Ctx, json: bool, compare_published: bool) -> ExitCode {
             Ok(s) => println!("{s}"),
             Err(e) => return fail(format!("cannot write the statistics as JSON: {e}")),
         }
-        return ExitCode::SUCCESS;
+        return done();
     }
     // Per group ("all", androgenetic, scarring): missing 6-month scores whose window is open.
     let protocol = ctx.protocol();
@@ -65,7 +68,7 @@ pub fn run(ctx: &Ctx, json: bool, compare_published: bool) -> ExitCode {
         out.push_str(&render_published(&summary));
     }
     print!("{out}");
-    ExitCode::SUCCESS
+    done()
 }
 
 /// Why a figure is missing: with enough patients it is the data (no spread, all equal),

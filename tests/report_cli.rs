@@ -130,3 +130,27 @@ fn a_damaged_patient_file_is_named_when_its_summary_is_asked_for() {
     );
     assert!(!err.contains("no patient with record id"), "{err}");
 }
+
+/// `-o` into a folder that does not exist: one sentence naming the folder, no temporary file
+/// name, for exports and reports alike.
+#[test]
+fn output_into_a_missing_folder_names_the_folder() {
+    let dir = registry();
+    let target = dir.path().join("no-such-folder").join("out.csv");
+    for args in [&["export"][..], &["report"]] {
+        let mut a = args.to_vec();
+        a.extend(["-o", target.to_str().unwrap()]);
+        let o = smplan(dir.path(), &a);
+        assert_eq!(o.status.code(), Some(1));
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(
+            err.contains(&format!(
+                "cannot write {}: the folder {} does not exist",
+                target.display(),
+                target.parent().unwrap().display()
+            )),
+            "{err}"
+        );
+        assert!(!err.contains(".tmp-smplan"), "{err}");
+    }
+}

@@ -93,6 +93,13 @@ pub(crate) fn write_output(output: Option<&Path>, bytes: &[u8]) -> Result<(), St
                 Some(d) if !d.as_os_str().is_empty() => d,
                 _ => Path::new("."),
             };
+            if !dir.is_dir() {
+                return Err(format!(
+                    "cannot write {}: the folder {} does not exist",
+                    path.display(),
+                    dir.display()
+                ));
+            }
             fsutil::write_durable(dir, name, bytes)
                 .map_err(|e| format!("cannot write {}: {e}", path.display()))
         }

@@ -462,3 +462,30 @@ fn check_reports_a_refused_protocol_file() {
     assert!(!String::from_utf8_lossy(&o.stdout).contains("every file whole and valid"));
     assert_eq!(err.matches("protocol.json").count(), 1, "said once: {err}");
 }
+
+/// Sessions closer than the protocol interval and follow-ups out of their window are flagged
+/// on import (never refused), naming the line and the record.
+#[test]
+fn import_flags_close_sessions_and_out_of_window_follow_ups() {
+    let t = tempfile::tempdir().unwrap();
+    let reg = t.path().join("reg");
+    let csv = write(
+        t.path(),
+        "w.csv",
+        b"record_id,subtype,session1_date,session2_date,session3_date,post_date,m6_date\n\
+          W1,scarring,2025-01-01,2025-01-03,2025-01-10,2025-01-10,2025-09-30\n\
+          W2,scarring,2025-01-01,2025-01-08,2025-01-15,2025-01-15,2025-07-16\n",
+    );
+    let o = smplan(&reg, &["import", csv.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(
+        err.contains("warning: line 2, W1: session 2 is 2 days after session 1, closer than the protocol's 7-day interval"),
+        "{err}"
+    );
+    assert!(
+        err.contains("warning: line 2, W1: follow-up 6m on 2025-09-30 is outside its window"),
+        "{err}"
+    );
+    assert!(!err.contains("W2"), "{err}");
+}

@@ -60,6 +60,21 @@ pub fn run(ctx: &Ctx, file: &Path, update: bool) -> ExitCode {
     for problem in reg.report().problems() {
         eprintln!("smplan: warning: {problem}");
     }
+    // Flagged, never refused (the protocol's rules are the clinic's defaults): sessions
+    // closer than the interval, follow-ups outside their window. Rows and patients are in
+    // the same order (a file with any bad row was refused above).
+    for ((line, _), p) in csv.rows.iter().zip(&patients) {
+        let flags = crate::protocol::schedule::patient_spacing_warnings(p, &protocol)
+            .into_iter()
+            .chain(crate::protocol::schedule::out_of_window(p, &protocol));
+        for w in flags {
+            eprintln!(
+                "smplan: {}: warning: line {line}, {}: {w}",
+                file.display(),
+                p.record_id
+            );
+        }
+    }
     match reg.import_batch(patients, update) {
         Ok(()) => {
             if csv.has(patient_csv::READ_ONLY_AGE) {

@@ -412,9 +412,15 @@ pub fn published_rows(s: &Summary) -> Vec<PublishedRow> {
         figure: "delta VDS by subtype, p (test not named)",
         published: "0.03",
         registry: format!(
-            "Welch {}, Mann-Whitney {} (n = {} vs {})",
+            "Welch t p = {}{}, Mann-Whitney U p = {}{} (n = {} vs {})",
             c.welch_t.p.map_or("-".into(), fmt_p),
+            method_note(c.welch_t.method, None, None),
             c.mann_whitney.p.map_or("-".into(), fmt_p),
+            method_note(
+                c.mann_whitney.method,
+                c.mann_whitney.p_exact,
+                c.mann_whitney.p_exact_method
+            ),
             c.welch_t.n1,
             c.welch_t.n2
         ),
@@ -446,7 +452,12 @@ pub fn published_rows(s: &Summary) -> Vec<PublishedRow> {
         }
     };
     let sp_text = |x: &SpearmanOut| match (x.rho, x.p) {
-        (Some(r), Some(p)) => format!("{r:.2}, p {} (n = {})", fmt_p(p), x.n),
+        (Some(r), Some(p)) => format!(
+            "{r:.2}, p = {}{} (n = {})",
+            fmt_p(p),
+            method_note(x.method, x.p_exact, x.p_exact_method),
+            x.n
+        ),
         _ => format!("- (n = {})", x.n),
     };
     rows.push(PublishedRow {
@@ -642,6 +653,38 @@ mod tests {
         assert_eq!(n.verdict, Verdict::Differs);
         let text = render_published(&summarize(&small_cohort()));
         assert!(text.contains("CANNOT BE REPRODUCED"), "{text}");
+    }
+
+    /// Every p-value of the comparison names its test and method, with n, as the tables do.
+    #[test]
+    fn published_comparison_names_each_p_values_method() {
+        let rows = published_rows(&summarize(&small_cohort()));
+        let row = |f: &str| rows.iter().find(|r| r.figure.starts_with(f)).unwrap();
+        let sp = &row("Spearman").registry;
+        assert!(
+            sp.contains("p = ") && sp.contains("(t approximation"),
+            "{sp}"
+        );
+        assert!(
+            sp.contains("(exact"),
+            "small n: the exact p beside it: {sp}"
+        );
+        let mut ps = vec![
+            patient("A9", Subtype::Androgenetic, (9.0, 3), Some((8.0, 3))),
+            patient("S2", Subtype::Scarring, (8.0, 2), Some((6.0, 1))),
+        ];
+        ps.extend(small_cohort());
+        let rows = published_rows(&summarize(&ps));
+        let cmp = &rows
+            .iter()
+            .find(|r| r.figure.starts_with("delta VDS by subtype"))
+            .unwrap()
+            .registry;
+        assert!(
+            cmp.contains("Welch t p = ") && cmp.contains("(t distribution"),
+            "{cmp}"
+        );
+        assert!(cmp.contains("Mann-Whitney U p = "), "{cmp}");
     }
 
     #[test]

@@ -154,8 +154,31 @@ pub fn read(bytes: &[u8]) -> Result<CsvFile, Vec<CellError>> {
         }]
     })?;
     let columns: Vec<String> = headers.iter().map(|h| h.trim().to_string()).collect();
+    if let [only] = columns.as_slice() {
+        let sep = [(';', "semicolons"), ('\t', "tabs")]
+            .into_iter()
+            .find(|(c, _)| only.split(*c).any(|part| REQUIRED.contains(&part.trim())));
+        if let Some((_, name)) = sep {
+            return Err(vec![CellError {
+                line: 1,
+                column: None,
+                message: format!(
+                    "the columns are separated by {name}, not commas; save the file as \
+                     comma-separated CSV (in Excel: \"CSV UTF-8 (Comma delimited)\")"
+                ),
+            }]);
+        }
+    }
     for (i, c) in columns.iter().enumerate() {
-        if !COLUMNS.contains(&c.as_str()) && c != READ_ONLY_AGE {
+        let lower = c.to_lowercase();
+        let known = |name: &str| COLUMNS.contains(&name) || name == READ_ONLY_AGE;
+        if !known(c) && known(&lower) {
+            errors.push(CellError::new(
+                1,
+                c,
+                format!("unknown column; column names are lower case: {lower}"),
+            ));
+        } else if !known(c) {
             errors.push(CellError::new(
                 1,
                 c,

@@ -276,3 +276,28 @@ fn a_deidentified_file_cannot_update_existing_patients() {
         ]
     );
 }
+
+/// Excel in much of Europe saves "CSV" with semicolons: say so in one sentence instead of
+/// one unknown column and two missing ones.
+#[test]
+fn a_semicolon_or_tab_separated_file_is_named_as_such() {
+    for (sep, name) in [(";", "semicolons"), ("\t", "tabs")] {
+        let e = one_error(&format!("record_id{sep}subtype\nA{sep}scarring\n"));
+        assert_eq!(
+            e,
+            format!(
+                "line 1: the columns are separated by {name}, not commas; save the file as \
+                 comma-separated CSV (in Excel: \"CSV UTF-8 (Comma delimited)\")"
+            )
+        );
+    }
+}
+
+#[test]
+fn a_column_name_in_the_wrong_case_is_pointed_at() {
+    let e = plan("Record_ID,subtype\nA,scarring\n", &[], false).unwrap_err();
+    assert_eq!(
+        e[0],
+        "line 1, column Record_ID: unknown column; column names are lower case: record_id"
+    );
+}

@@ -46,6 +46,13 @@ impl FromStr for Vds {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, String> {
         let t = s.trim();
+        if let Some((a, b)) = t.split_once(',')
+            && format!("{a}.{b}").parse::<f64>().is_ok()
+        {
+            return Err(format!(
+                "'{t}' is not a number; write the decimal with a point: {a}.{b}"
+            ));
+        }
         // Rust reads "NaN" and "inf" as numbers; a practitioner does not.
         let v: f64 = t
             .parse()
@@ -246,6 +253,10 @@ mod tests {
         assert!("-1".parse::<Vds>().unwrap_err().contains("outside"));
         assert!("8.25".parse::<Vds>().unwrap_err().contains("one decimal"));
         assert!("abc".parse::<Vds>().unwrap_err().contains("not a number"));
+        assert_eq!(
+            "8,5".parse::<Vds>().unwrap_err(),
+            "'8,5' is not a number; write the decimal with a point: 8.5"
+        );
         for t in ["NaN", "inf", "-inf", "infinity"] {
             let e = t.parse::<Vds>().unwrap_err();
             assert_eq!(

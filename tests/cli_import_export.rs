@@ -55,6 +55,13 @@ fn cohort() -> String {
         + "\n"
 }
 
+/// Imports [`cohort`] into the registry `reg` (through a CSV file in `tmp`).
+fn import_cohort(tmp: &Path, reg: &Path) {
+    let csv = write(tmp, "c.csv", cohort().as_bytes());
+    let o = smplan(reg, &["import", csv.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+}
+
 fn write(dir: &Path, name: &str, text: &[u8]) -> PathBuf {
     let p = dir.join(name);
     fs::write(&p, text).unwrap();
@@ -119,12 +126,7 @@ fn export_to_a_file_is_private() {
     use std::os::unix::fs::PermissionsExt;
     let t = tempfile::tempdir().unwrap();
     let reg = t.path().join("reg");
-    let csv = write(t.path(), "c.csv", cohort().as_bytes());
-    assert!(
-        smplan(&reg, &["import", csv.to_str().unwrap()])
-            .status
-            .success()
-    );
+    import_cohort(t.path(), &reg);
     let out = t.path().join("out.json");
     let o = smplan(
         &reg,
@@ -142,12 +144,7 @@ fn export_to_a_file_is_private() {
 fn update_changes_values_and_logs_each_field() {
     let t = tempfile::tempdir().unwrap();
     let reg = t.path().join("reg");
-    let csv = write(t.path(), "c.csv", cohort().as_bytes());
-    assert!(
-        smplan(&reg, &["import", csv.to_str().unwrap()])
-            .status
-            .success()
-    );
+    import_cohort(t.path(), &reg);
     let upd = write(
         t.path(),
         "u.csv",
@@ -294,12 +291,7 @@ fn bad_inputs() -> Vec<(&'static str, Vec<u8>, &'static str)> {
 fn every_bad_input_is_refused_naming_the_cell_and_changes_nothing() {
     let t = tempfile::tempdir().unwrap();
     let reg = t.path().join("reg");
-    let csv = write(t.path(), "c.csv", cohort().as_bytes());
-    assert!(
-        smplan(&reg, &["import", csv.to_str().unwrap()])
-            .status
-            .success()
-    );
+    import_cohort(t.path(), &reg);
     let before = snapshot(&reg);
     for (what, bytes, expect) in bad_inputs() {
         // A good row beside the bad one: all or nothing.
@@ -343,12 +335,7 @@ fn check_reports_damage_with_exit_1() {
     let reg = t.path().join("reg");
     let o = smplan(&reg, &["check"]);
     assert!(o.status.success(), "no registry yet is not damage");
-    let csv = write(t.path(), "c.csv", cohort().as_bytes());
-    assert!(
-        smplan(&reg, &["import", csv.to_str().unwrap()])
-            .status
-            .success()
-    );
+    import_cohort(t.path(), &reg);
     let o = smplan(&reg, &["check"]);
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(String::from_utf8_lossy(&o.stdout).contains("4 patient(s)"));
@@ -407,12 +394,7 @@ fn check_reports_damage_with_exit_1() {
 fn a_deidentified_export_imports_into_a_new_registry_but_never_updates() {
     let t = tempfile::tempdir().unwrap();
     let first = t.path().join("first");
-    let csv = write(t.path(), "cohort.csv", cohort().as_bytes());
-    assert!(
-        smplan(&first, &["import", csv.to_str().unwrap()])
-            .status
-            .success()
-    );
+    import_cohort(t.path(), &first);
     let o = smplan(&first, &["export", "--deidentify"]);
     assert!(o.status.success(), "{}", stderr(&o));
     let deid = write(t.path(), "deid.csv", &o.stdout);
@@ -445,12 +427,7 @@ fn a_deidentified_export_imports_into_a_new_registry_but_never_updates() {
 fn check_reports_a_refused_protocol_file() {
     let t = tempfile::tempdir().unwrap();
     let reg = t.path().join("reg");
-    let csv = write(t.path(), "c.csv", cohort().as_bytes());
-    assert!(
-        smplan(&reg, &["import", csv.to_str().unwrap()])
-            .status
-            .success()
-    );
+    import_cohort(t.path(), &reg);
     fs::write(reg.join("protocol.json"), b"{\"schema_version\": 1,").unwrap();
     let o = smplan(&reg, &["check"]);
     assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));

@@ -91,7 +91,14 @@ pub fn run(ctx: &Ctx, file: &Path, update: bool) -> ExitCode {
             );
             ExitCode::SUCCESS
         }
-        Err(e) => fail(format!("nothing imported: {e}")),
+        // The store refuses further writes when the transaction was recorded but could not
+        // be applied: then the import is not lost, and "nothing imported" would be false.
+        Err(e) => match reg.read_only_reason() {
+            Some(_) => fail(format!(
+                "the import is recorded but not complete ({e}); the next time the registry is opened it is completed; run `smplan check`"
+            )),
+            None => fail(format!("nothing imported: {e}")),
+        },
     }
 }
 

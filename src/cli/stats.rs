@@ -85,6 +85,15 @@ fn num(x: f64, decimals: usize) -> String {
     format!("{x:.decimals$}")
 }
 
+/// "p = 0.0123", or "p < 1e-300" for a p that underflowed to 0.
+pub fn p_is(p: f64) -> String {
+    if p == 0.0 {
+        "p < 1e-300".to_string()
+    } else {
+        format!("p = {}", fmt_p(p))
+    }
+}
+
 /// A p-value as papers print it: three significant figures, "< 0.001" below that.
 pub fn fmt_p(p: f64) -> String {
     if p < 0.001 {
@@ -162,7 +171,7 @@ fn method_note(
     // When p itself is exact, the exact p says nothing new.
     let already_exact = matches!(method, Some(Method::Exact | Method::ExactPermutation));
     if let (Some(pe), Some(m), false) = (p_exact, exact_method, already_exact) {
-        let _ = write!(s, "; p = {} ({m})", fmt_p(pe));
+        let _ = write!(s, "; {} ({m})", p_is(pe));
     }
     s
 }
@@ -170,9 +179,9 @@ fn method_note(
 fn paired_line(o: &mut String, t: &PairedTOut) {
     let body = match (t.t, t.df, t.p) {
         (Some(tv), Some(df), Some(p)) => format!(
-            "t = {:.3}, df = {df}, p = {}{}",
+            "t = {:.3}, df = {df}, {}{}",
             tv,
-            fmt_p(p),
+            p_is(p),
             method_note(t.method, None, None)
         ),
         _ => undefined(t.n, 2),
@@ -183,8 +192,8 @@ fn paired_line(o: &mut String, t: &PairedTOut) {
 fn wilcoxon_line(o: &mut String, w: &SignedRankOut) {
     let body = match (w.w, w.p) {
         (Some(wv), Some(p)) => format!(
-            "W = {wv}, p = {}{}{}",
-            fmt_p(p),
+            "W = {wv}, {}{}{}",
+            p_is(p),
             method_note(w.method, w.p_exact, w.p_exact_method),
             match w.n_nonzero {
                 Some(nz) if nz < w.n => format!(" [{} zero difference(s) dropped]", w.n - nz),
@@ -204,8 +213,8 @@ fn wilcoxon_line(o: &mut String, w: &SignedRankOut) {
 fn spearman_line(o: &mut String, label: &str, sp: &SpearmanOut) {
     let body = match (sp.rho, sp.p) {
         (Some(r), Some(p)) => format!(
-            "rho = {r:.3}, p = {}{}",
-            fmt_p(p),
+            "rho = {r:.3}, {}{}",
+            p_is(p),
             method_note(sp.method, sp.p_exact, sp.p_exact_method)
         ),
         _ => undefined(sp.n, 3),
@@ -264,8 +273,8 @@ fn render_group(o: &mut String, g: &GroupSummary, awaiting: usize) {
 fn t_line(o: &mut String, label: &str, t: &WelchOut) {
     let body = match (t.t, t.df, t.p) {
         (Some(tv), Some(df), Some(p)) => format!(
-            "t = {tv:.3}, df = {df:.2}, p = {}{}",
-            fmt_p(p),
+            "t = {tv:.3}, df = {df:.2}, {}{}",
+            p_is(p),
             method_note(t.method, None, None)
         ),
         _ if t.n1 < 2 || t.n2 < 2 => "too few patients (needs 2 per subtype)".to_string(),
@@ -277,8 +286,8 @@ fn t_line(o: &mut String, label: &str, t: &WelchOut) {
 fn mw_line(o: &mut String, m: &MannWhitneyOut) {
     let body = match (m.u, m.p) {
         (Some(u), Some(p)) => format!(
-            "U = {u}, p = {}{}",
-            fmt_p(p),
+            "U = {u}, {}{}",
+            p_is(p),
             method_note(m.method, m.p_exact, m.p_exact_method)
         ),
         _ if m.n1 == 0 || m.n2 == 0 => "too few patients (needs 1 per subtype)".to_string(),
@@ -412,10 +421,10 @@ pub fn published_rows(s: &Summary) -> Vec<PublishedRow> {
         figure: "delta VDS by subtype, p (test not named)",
         published: "0.03",
         registry: format!(
-            "Welch t p = {}{}, Mann-Whitney U p = {}{} (n = {} vs {})",
-            c.welch_t.p.map_or("-".into(), fmt_p),
+            "Welch t {}{}, Mann-Whitney U {}{} (n = {} vs {})",
+            c.welch_t.p.map_or("p -".into(), p_is),
             method_note(c.welch_t.method, None, None),
-            c.mann_whitney.p.map_or("-".into(), fmt_p),
+            c.mann_whitney.p.map_or("p -".into(), p_is),
             method_note(
                 c.mann_whitney.method,
                 c.mann_whitney.p_exact,
@@ -453,8 +462,8 @@ pub fn published_rows(s: &Summary) -> Vec<PublishedRow> {
     };
     let sp_text = |x: &SpearmanOut| match (x.rho, x.p) {
         (Some(r), Some(p)) => format!(
-            "{r:.2}, p = {}{} (n = {})",
-            fmt_p(p),
+            "{r:.2}, {}{} (n = {})",
+            p_is(p),
             method_note(x.method, x.p_exact, x.p_exact_method),
             x.n
         ),
@@ -715,5 +724,8 @@ mod tests {
         assert_eq!(fmt_p(0.763), "0.763");
         assert_eq!(fmt_p(1.0), "1.00");
         assert_eq!(fmt_p(0.00012), "1.20e-4");
+        // A p that underflows to 0 reads "p < 1e-300", never "p = < 1e-300".
+        assert_eq!(p_is(0.0), "p < 1e-300");
+        assert_eq!(p_is(0.0123456), "p = 0.0123");
     }
 }

@@ -90,8 +90,9 @@ enum Command {
     Check,
     /// Write a synthetic registry into an empty data directory.
     Generate {
-        #[arg(long)]
-        patients: usize,
+        /// How many synthetic patients (at least 1).
+        #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
+        patients: u32,
         #[arg(long, default_value_t = 1)]
         seed: u64,
     },
@@ -138,6 +139,6 @@ fn main() -> ExitCode {
             cli::report::run(&ctx, record_id.as_deref(), html, output.as_deref())
         }
         Command::Check => cli::check::run(&ctx),
-        Command::Generate { patients, seed } => cli::generate::run(&ctx, patients, seed),
+        Command::Generate { patients, seed } => cli::generate::run(&ctx, patients as usize, seed),
     }
 }

@@ -76,3 +76,14 @@ fn refuses_a_registry_that_is_not_empty() {
     assert!(err.contains("already holds 5 patients"), "{err}");
     assert_eq!(export_json(&dir), before);
 }
+
+#[test]
+fn zero_patients_is_a_usage_error_that_writes_nothing() {
+    let t = tempfile::tempdir().expect("tmp");
+    let dir = t.path().join("r");
+    let out = smplan(&dir, &["generate", "--patients", "0"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("--patients"), "{err}");
+    assert!(!dir.exists(), "nothing written");
+}

@@ -53,6 +53,13 @@ fn cohort() -> String {
         + "\n"
 }
 
+/// Imports [`cohort`] into the registry `reg` (through a CSV file in `tmp`).
+fn import_cohort(tmp: &Path, reg: &Path) {
+    let csv = write(tmp, "c.csv", cohort().as_bytes());
+    let o = smplan(reg, &["import", csv.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+}
+
 fn write(dir: &Path, name: &str, text: &[u8]) -> PathBuf {
     let p = dir.join(name);
     fs::write(&p, text).unwrap();
@@ -358,6 +365,18 @@ fn check_reports_damage_with_exit_1() {
     let o = smplan(&reg, &["export"]);
     assert_eq!(o.status.code(), Some(1));
     assert_eq!(String::from_utf8_lossy(&o.stdout).lines().count(), 4);
+    // So do stats and the agenda: whole output, the damage named, exit 1 like export.
+    for args in [&["stats", "--json"][..], &["agenda", "--json"], &["stats"]] {
+        let o = smplan(&reg, args);
+        assert_eq!(o.status.code(), Some(1), "{args:?}: {}", stderr(&o));
+        assert!(stderr(&o).contains("smplan check"), "{}", stderr(&o));
+        if args.contains(&"--json") {
+            let _: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+        }
+    }
+    let o = smplan(&reg, &["stats", "--json"]);
+    let doc: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(doc["patients"], 3);
     // A writer quarantines it; check keeps reporting it until someone deals with it.
     let upd = write(t.path(), "u.csv", b"record_id,subtype\nCQ-005,scarring\n");
     let o = smplan(&reg, &["import", upd.to_str().unwrap()]);
@@ -375,4 +394,109 @@ fn check_reports_damage_with_exit_1() {
     fs::remove_file(reg.join("quarantine/CQ-002.json")).unwrap();
     fs::remove_file(reg.join("quarantine/CQ-002.json.reason")).unwrap();
     assert!(smplan(&reg, &["check"]).status.success());
+}
+
+/// A de-identified CSV (age_at_session1 instead of birth_date, shifted dates) imports into a
+/// new registry with the same statistics; it cannot update the registry it came from.
+#[test]
+fn a_deidentified_export_imports_into_a_new_registry_but_never_updates() {
+    let t = tempfile::tempdir().unwrap();
+    let first = t.path().join("first");
+    import_cohort(t.path(), &first);
+    let o = smplan(&first, &["export", "--deidentify"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let deid = write(t.path(), "deid.csv", &o.stdout);
+
+    let second = t.path().join("second");
+    let o = smplan(&second, &["import", deid.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("age_at_session1 was checked but not stored"),
+        "{}",
+        stderr(&o)
+    );
+    let stats = |d: &Path| smplan(d, &["stats", "--json"]).stdout;
+    assert_eq!(stats(&first), stats(&second));
+
+    let before = snapshot(&first);
+    let o = smplan(&first, &["import", "--update", deid.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains("is a de-identified export"),
+        "{}",
+        stderr(&o)
+    );
+    assert_eq!(before, snapshot(&first));
+}
+
+/// A clinic protocol file that is refused is damage `check` must report (exit 1): every
+/// other command silently falls back to the built-in protocol.
+#[test]
+fn check_reports_a_refused_protocol_file() {
+    let t = tempfile::tempdir().unwrap();
+    let reg = t.path().join("reg");
+    import_cohort(t.path(), &reg);
+    fs::write(reg.join("protocol.json"), b"{\"schema_version\": 1,").unwrap();
+    let o = smplan(&reg, &["check"]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(
+        err.contains("protocol.json: not a valid protocol at line 1"),
+        "{err}"
+    );
+    assert!(!String::from_utf8_lossy(&o.stdout).contains("every file whole and valid"));
+    assert_eq!(err.matches("protocol.json").count(), 1, "said once: {err}");
+}
+
+/// Sessions closer than the protocol interval and follow-ups out of their window are flagged
+/// on import (never refused), naming the line and the record.
+#[test]
+fn import_flags_close_sessions_and_out_of_window_follow_ups() {
+    let t = tempfile::tempdir().unwrap();
+    let reg = t.path().join("reg");
+    let csv = write(
+        t.path(),
+        "w.csv",
+        b"record_id,subtype,session1_date,session2_date,session3_date,post_date,m6_date\n\
+          W1,scarring,2025-01-01,2025-01-03,2025-01-10,2025-01-10,2025-09-30\n\
+          W2,scarring,2025-01-01,2025-01-08,2025-01-15,2025-01-15,2025-07-16\n",
+    );
+    let o = smplan(&reg, &["import", csv.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(
+        err.contains("warning: line 2, W1: session 2 is 2 days after session 1, closer than the protocol's 7-day interval"),
+        "{err}"
+    );
+    assert!(
+        err.contains("warning: line 2, W1: follow-up 6m on 2025-09-30 is outside its window"),
+        "{err}"
+    );
+    assert!(!err.contains("W2"), "{err}");
+}
+
+/// An import holds one file open at a time, not one per patient: 300 patients import under
+/// a limit of 64 open files (a 20 000-patient import used to fail with "Too many open
+/// files" and leave the registry's writers stuck on the unfinished transaction).
+#[test]
+fn a_large_import_does_not_run_out_of_file_descriptors() {
+    let t = tempfile::tempdir().unwrap();
+    let reg = t.path().join("reg");
+    let mut text = String::from("record_id,subtype\n");
+    for i in 0..300 {
+        text.push_str(&format!("P{i:04},scarring\n"));
+    }
+    let csv = write(t.path(), "many.csv", text.as_bytes());
+    let o = Command::new("sh")
+        .arg("-c")
+        .arg("ulimit -n 64 && exec \"$0\" --data-dir \"$1\" import \"$2\"")
+        .arg(env!("CARGO_BIN_EXE_smplan"))
+        .arg(&reg)
+        .arg(&csv)
+        .env("SMPLAN_TODAY", TODAY)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(fs::read_dir(reg.join("patients")).unwrap().count(), 300);
+    assert_eq!(fs::read_dir(reg.join("journal")).unwrap().count(), 0);
 }

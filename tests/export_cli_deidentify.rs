@@ -131,3 +131,22 @@ fn stats_command_agrees_on_a_registry_rebuilt_from_the_de_identified_export() {
     );
     assert_eq!(from_export, original);
 }
+
+/// With no patients there is nothing to shift: a de-identified export of an empty or absent
+/// registry is the empty document, and no key file (nor registry folder) is created.
+#[test]
+fn de_identified_export_of_an_empty_registry_needs_no_key() {
+    let t = tempfile::tempdir().unwrap();
+    let dir = t.path().join("none");
+    for f in FORMATS {
+        let o = smplan(&dir, &["export", "--deidentify", "--format", f]);
+        assert!(
+            o.status.success(),
+            "{f}: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+    }
+    let o = smplan(&dir, &["export", "--deidentify"]);
+    assert!(String::from_utf8_lossy(&o.stdout).starts_with("record_id,name,sex,age_at_session1,"));
+    assert!(!dir.exists());
+}

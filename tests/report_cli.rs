@@ -110,3 +110,47 @@ fn a_damaged_file_is_reported_and_the_case_series_says_so() {
     // A single patient's summary does not depend on the other files.
     assert!(smplan(dir.path(), &["report", "SMP-002"]).status.success());
 }
+
+/// Asking for the summary of a patient whose file is damaged names the damage, not "no
+/// patient".
+#[test]
+fn a_damaged_patient_file_is_named_when_its_summary_is_asked_for() {
+    let dir = registry();
+    std::fs::write(
+        dir.path().join("patients").join("SMP-002.json"),
+        b"{ not json",
+    )
+    .unwrap();
+    let o = smplan(dir.path(), &["report", "SMP-002"]);
+    assert_eq!(o.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("the file of patient 'SMP-002' is damaged"),
+        "{err}"
+    );
+    assert!(!err.contains("no patient with record id"), "{err}");
+}
+
+/// `-o` into a folder that does not exist: one sentence naming the folder, no temporary file
+/// name, for exports and reports alike.
+#[test]
+fn output_into_a_missing_folder_names_the_folder() {
+    let dir = registry();
+    let target = dir.path().join("no-such-folder").join("out.csv");
+    for args in [&["export"][..], &["report"]] {
+        let mut a = args.to_vec();
+        a.extend(["-o", target.to_str().unwrap()]);
+        let o = smplan(dir.path(), &a);
+        assert_eq!(o.status.code(), Some(1));
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(
+            err.contains(&format!(
+                "cannot write {}: the folder {} does not exist",
+                target.display(),
+                target.parent().unwrap().display()
+            )),
+            "{err}"
+        );
+        assert!(!err.contains(".tmp-smplan"), "{err}");
+    }
+}

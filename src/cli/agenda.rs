@@ -25,14 +25,9 @@ pub fn run(ctx: &Ctx, from: Option<&str>, days: u32, json: bool) -> ExitCode {
         Ok(r) => r,
         Err(e) => return super::fail(e),
     };
-    // Damaged files are `smplan check`'s report; say that the agenda may miss patients.
-    let problems = reg.report().problems();
-    if !problems.is_empty() {
-        eprintln!(
-            "smplan: warning: {} damaged file(s) in the registry are left out of the agenda; run `smplan check`",
-            problems.len()
-        );
-    }
+    // Damaged files are left out; the agenda is still printed whole, then the damage is
+    // named and the exit status is 1 (as for `export`).
+    let problems = reg.report().problems().len();
     let items = agenda(reg.patients(), &protocol, from, days);
     if json {
         match serde_json::to_string_pretty(&items) {
@@ -41,6 +36,11 @@ pub fn run(ctx: &Ctx, from: Option<&str>, days: u32, json: bool) -> ExitCode {
         }
     } else {
         print!("{}", table(&items, from, days));
+    }
+    if problems > 0 {
+        return super::fail(format!(
+            "{problems} damaged file(s) in the registry are left out of the agenda; run `smplan check`"
+        ));
     }
     ExitCode::SUCCESS
 }

@@ -7,7 +7,10 @@ use std::process::ExitCode;
 
 pub fn run(ctx: &Ctx) -> ExitCode {
     let dir = ctx.data_dir.display();
-    let reg = match Registry::open(&ctx.data_dir, ctx.open_options(false, &ctx.protocol())) {
+    // The clinic protocol is a file of the registry too: one that is refused is damage here,
+    // while every other command only warns and falls back to the built-in protocol.
+    let (protocol, protocol_problems) = crate::protocol::Protocol::load(&ctx.data_dir);
+    let reg = match Registry::open(&ctx.data_dir, ctx.open_options(false, &protocol)) {
         Ok(r) => r,
         Err(e) => return fail(e),
     };
@@ -16,7 +19,8 @@ pub fn run(ctx: &Ctx) -> ExitCode {
         return ExitCode::SUCCESS;
     }
     let report = reg.report();
-    let mut problems = report.problems();
+    let mut problems = protocol_problems;
+    problems.extend(report.problems());
     match reg.audit_problems() {
         Ok(p) => problems.extend(p),
         Err(e) => problems.push(format!("the audit log cannot be read: {e}")),

@@ -3,9 +3,8 @@
 
 use super::{Ctx, fail};
 use crate::domain::{Patient, SCHEMA_VERSION};
-use crate::store::{Registry, fsutil};
+use crate::store::Registry;
 use serde::Serialize;
-use std::io::Write;
 use std::path::Path;
 use std::process::ExitCode;
 
@@ -42,16 +41,8 @@ pub fn run(ctx: &Ctx, format: Format, deidentify: bool, output: Option<&Path>) -
         Ok(b) => b,
         Err(e) => return fail(format!("cannot export: {e}")),
     };
-    let written = match output {
-        None => std::io::stdout()
-            .lock()
-            .write_all(&bytes)
-            .and_then(|()| std::io::stdout().flush()),
-        Some(path) => write_file(path, &bytes),
-    };
-    if let Err(e) = written {
-        let to = output.map_or("standard output".to_string(), |p| p.display().to_string());
-        return fail(format!("cannot write {to}: {e}"));
+    if let Err(e) = super::report::write_output(output, &bytes) {
+        return fail(e);
     }
     let damaged = reg.report().damaged.len();
     if damaged > 0 {
@@ -83,17 +74,4 @@ fn render(ctx: &Ctx, reg: &Registry, format: Format, deidentify: bool) -> Result
         _ => crate::io::csv::write(&mut out, reg.patients()).map_err(|e| e.to_string())?,
     }
     Ok(out)
-}
-
-/// Atomically, 0600 (an export holds identifying data): a failed export leaves no half file.
-fn write_file(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d,
-        _ => Path::new("."),
-    };
-    let name = path
-        .file_name()
-        .ok_or_else(|| std::io::Error::other("not a file name"))?
-        .to_string_lossy();
-    fsutil::write_durable(dir, &name, bytes)
 }

@@ -28,7 +28,12 @@ pub fn render(
     deidentify: bool,
 ) -> Result<Vec<u8>, String> {
     let patients: Vec<Patient> = registry.patients().cloned().collect();
-    let key = if deidentify { Some(secret(ctx)?) } else { None };
+    // No patient, no date to shift: an empty registry (or none yet) needs no key file.
+    let key = match (deidentify, patients.is_empty()) {
+        (false, _) => None,
+        (true, true) => Some(Vec::new()),
+        (true, false) => Some(secret(ctx)?),
+    };
     let records = export::records(&patients, key.as_deref());
     let mut out = Vec::new();
     match format {

@@ -60,8 +60,29 @@ pub fn run(ctx: &Ctx, file: &Path, update: bool) -> ExitCode {
     for problem in reg.report().problems() {
         eprintln!("smplan: warning: {problem}");
     }
+    // Flagged, never refused (the protocol's rules are the clinic's defaults): sessions
+    // closer than the interval, follow-ups outside their window. Rows and patients are in
+    // the same order (a file with any bad row was refused above).
+    for ((line, _), p) in csv.rows.iter().zip(&patients) {
+        let flags = crate::protocol::schedule::patient_spacing_warnings(p, &protocol)
+            .into_iter()
+            .chain(crate::protocol::schedule::out_of_window(p, &protocol));
+        for w in flags {
+            eprintln!(
+                "smplan: {}: warning: line {line}, {}: {w}",
+                file.display(),
+                p.record_id
+            );
+        }
+    }
     match reg.import_batch(patients, update) {
         Ok(()) => {
+            if csv.has(patient_csv::READ_ONLY_AGE) {
+                eprintln!(
+                    "smplan: note: {} was checked but not stored (a registry keeps birth dates, not ages)",
+                    patient_csv::READ_ONLY_AGE
+                );
+            }
             println!(
                 "imported {} from {} into {}: {new} new, {updated} updated, {unchanged} unchanged",
                 plural(new + updated + unchanged, "patient"),
@@ -70,7 +91,14 @@ pub fn run(ctx: &Ctx, file: &Path, update: bool) -> ExitCode {
             );
             ExitCode::SUCCESS
         }
-        Err(e) => fail(format!("nothing imported: {e}")),
+        // The store refuses further writes when the transaction was recorded but could not
+        // be applied: then the import is not lost, and "nothing imported" would be false.
+        Err(e) => match reg.read_only_reason() {
+            Some(_) => fail(format!(
+                "the import is recorded but not complete ({e}); the next time the registry is opened it is completed; run `smplan check`"
+            )),
+            None => fail(format!("nothing imported: {e}")),
+        },
     }
 }
 

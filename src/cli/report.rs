@@ -25,10 +25,24 @@ pub fn run(ctx: &Ctx, record_id: Option<&str>, html: bool, output: Option<&Path>
         Some(id) => match registry.get(id) {
             Some(p) => patient_report(p, &rctx),
             None => {
-                return super::fail(format!(
-                    "no patient with record id '{id}' in {}",
-                    ctx.data_dir.display()
-                ));
+                let file = crate::store::journal::patient_file_name(id);
+                let report = registry.report();
+                let damaged = report
+                    .damaged
+                    .iter()
+                    .map(|d| (&d.file, &d.reason))
+                    .chain(report.quarantine.iter().map(|q| (&q.file, &q.reason)))
+                    .find(|(f, _)| f.file_name().is_some_and(|n| n == file.as_str()));
+                return super::fail(match damaged {
+                    Some((f, why)) => format!(
+                        "the file of patient '{id}' is damaged ({} {why}); run `smplan check`",
+                        f.display()
+                    ),
+                    None => format!(
+                        "no patient with record id '{id}' in {}",
+                        ctx.data_dir.display()
+                    ),
+                });
             }
         },
         None => {
@@ -79,6 +93,13 @@ pub(crate) fn write_output(output: Option<&Path>, bytes: &[u8]) -> Result<(), St
                 Some(d) if !d.as_os_str().is_empty() => d,
                 _ => Path::new("."),
             };
+            if !dir.is_dir() {
+                return Err(format!(
+                    "cannot write {}: the folder {} does not exist",
+                    path.display(),
+                    dir.display()
+                ));
+            }
             fsutil::write_durable(dir, name, bytes)
                 .map_err(|e| format!("cannot write {}: {e}", path.display()))
         }

@@ -7,6 +7,7 @@
 //! registry's and says which the data cannot reproduce.
 
 use super::{Ctx, fail};
+use crate::domain::Subtype;
 use crate::stats::describe::Describe;
 use crate::stats::summary::{
     GroupSummary, MannWhitneyOut, PairedTOut, Share, SignedRankOut, SpearmanOut, Summary, WelchOut,
@@ -25,14 +26,17 @@ pub fn run(ctx: &Ctx, json: bool, compare_published: bool) -> ExitCode {
         Ok(r) => r,
         Err(e) => return fail(e),
     };
-    // Statistics are computed on what could be read; say so when something could not.
-    let problems = reg.report().problems();
-    if !problems.is_empty() {
-        eprintln!(
-            "smplan: warning: {} file(s) of the registry could not be used and are not in these statistics; run `smplan check` for details",
-            problems.len()
-        );
-    }
+    // Statistics are computed on what could be read; when something could not, they are
+    // still printed whole, the damage is named and the exit status is 1 (as for `export`).
+    let problems = reg.report().problems().len();
+    let done = || {
+        if problems == 0 {
+            return ExitCode::SUCCESS;
+        }
+        fail(format!(
+            "{problems} file(s) of the registry could not be used and are not in these statistics; run `smplan check` for details"
+        ))
+    };
     let summary = summarize(reg.patients());
     if json {
         let doc = JsonDoc {
@@ -43,15 +47,28 @@ pub fn run(ctx: &Ctx, json: bool, compare_published: bool) -> ExitCode {
             Ok(s) => println!("{s}"),
             Err(e) => return fail(format!("cannot write the statistics as JSON: {e}")),
         }
-        return ExitCode::SUCCESS;
+        return done();
     }
-    let mut out = render(&summary, &ctx.data_dir.display().to_string());
+    // Per group ("all", androgenetic, scarring): missing 6-month scores whose window is open.
+    let protocol = ctx.protocol();
+    let mut awaiting = [0usize; 3];
+    for p in reg.patients() {
+        if crate::protocol::schedule::awaiting_6m(p, &protocol, ctx.today) {
+            awaiting[0] += 1;
+            awaiting[if p.subtype() == Subtype::Androgenetic {
+                1
+            } else {
+                2
+            }] += 1;
+        }
+    }
+    let mut out = render(&summary, &ctx.data_dir.display().to_string(), &awaiting);
     if compare_published {
         out.push('\n');
         out.push_str(&render_published(&summary));
     }
     print!("{out}");
-    ExitCode::SUCCESS
+    done()
 }
 
 /// Why a figure is missing: with enough patients it is the data (no spread, all equal),
@@ -66,6 +83,15 @@ fn undefined(n: usize, needed: usize) -> String {
 
 fn num(x: f64, decimals: usize) -> String {
     format!("{x:.decimals$}")
+}
+
+/// "p = 0.0123", or "p < 1e-300" for a p that underflowed to 0.
+pub fn p_is(p: f64) -> String {
+    if p == 0.0 {
+        "p < 1e-300".to_string()
+    } else {
+        format!("p = {}", fmt_p(p))
+    }
 }
 
 /// A p-value as papers print it: three significant figures, "< 0.001" below that.
@@ -89,8 +115,9 @@ fn pct(s: &Share) -> String {
     }
 }
 
-/// The text report: one block per group, then the subtype comparison.
-pub fn render(s: &Summary, where_: &str) -> String {
+/// The text report: one block per group, then the subtype comparison. `awaiting`: per group
+/// (in the summary's order), patients without 6-month scores whose window is still open.
+pub fn render(s: &Summary, where_: &str, awaiting: &[usize; 3]) -> String {
     let mut o = String::new();
     let _ = writeln!(
         o,
@@ -105,8 +132,8 @@ pub fn render(s: &Summary, where_: &str) -> String {
         o,
         "Two-sided p-values; SD is the sample SD (n - 1); CI is the 95% confidence interval of the mean (t)."
     );
-    for g in &s.groups {
-        render_group(&mut o, g);
+    for (g, waiting) in s.groups.iter().zip(awaiting) {
+        render_group(&mut o, g, *waiting);
     }
     render_comparison(&mut o, &s.subtype_comparison_delta_vds);
     o
@@ -144,7 +171,7 @@ fn method_note(
     // When p itself is exact, the exact p says nothing new.
     let already_exact = matches!(method, Some(Method::Exact | Method::ExactPermutation));
     if let (Some(pe), Some(m), false) = (p_exact, exact_method, already_exact) {
-        let _ = write!(s, "; p = {} ({m})", fmt_p(pe));
+        let _ = write!(s, "; {} ({m})", p_is(pe));
     }
     s
 }
@@ -152,9 +179,9 @@ fn method_note(
 fn paired_line(o: &mut String, t: &PairedTOut) {
     let body = match (t.t, t.df, t.p) {
         (Some(tv), Some(df), Some(p)) => format!(
-            "t = {:.3}, df = {df}, p = {}{}",
+            "t = {:.3}, df = {df}, {}{}",
             tv,
-            fmt_p(p),
+            p_is(p),
             method_note(t.method, None, None)
         ),
         _ => undefined(t.n, 2),
@@ -165,8 +192,8 @@ fn paired_line(o: &mut String, t: &PairedTOut) {
 fn wilcoxon_line(o: &mut String, w: &SignedRankOut) {
     let body = match (w.w, w.p) {
         (Some(wv), Some(p)) => format!(
-            "W = {wv}, p = {}{}{}",
-            fmt_p(p),
+            "W = {wv}, {}{}{}",
+            p_is(p),
             method_note(w.method, w.p_exact, w.p_exact_method),
             match w.n_nonzero {
                 Some(nz) if nz < w.n => format!(" [{} zero difference(s) dropped]", w.n - nz),
@@ -186,8 +213,8 @@ fn wilcoxon_line(o: &mut String, w: &SignedRankOut) {
 fn spearman_line(o: &mut String, label: &str, sp: &SpearmanOut) {
     let body = match (sp.rho, sp.p) {
         (Some(r), Some(p)) => format!(
-            "rho = {r:.3}, p = {}{}",
-            fmt_p(p),
+            "rho = {r:.3}, {}{}",
+            p_is(p),
             method_note(sp.method, sp.p_exact, sp.p_exact_method)
         ),
         _ => undefined(sp.n, 3),
@@ -195,7 +222,7 @@ fn spearman_line(o: &mut String, label: &str, sp: &SpearmanOut) {
     let _ = writeln!(o, "    {label:<30} n = {:<4} {body}", sp.n);
 }
 
-fn render_group(o: &mut String, g: &GroupSummary) {
+fn render_group(o: &mut String, g: &GroupSummary, awaiting: usize) {
     let title = match g.group {
         "all" => "All patients",
         "androgenetic" => "Androgenetic alopecia",
@@ -217,7 +244,7 @@ fn render_group(o: &mut String, g: &GroupSummary) {
     );
     let _ = writeln!(
         o,
-        "  {:<24} {} with post scores have no 6-month scores",
+        "  {:<24} {} with post scores have no 6-month scores, {awaiting} of them still within the 6-month window",
         "Lost to follow-up",
         pct(&g.lost_to_follow_up)
     );
@@ -246,8 +273,8 @@ fn render_group(o: &mut String, g: &GroupSummary) {
 fn t_line(o: &mut String, label: &str, t: &WelchOut) {
     let body = match (t.t, t.df, t.p) {
         (Some(tv), Some(df), Some(p)) => format!(
-            "t = {tv:.3}, df = {df:.2}, p = {}{}",
-            fmt_p(p),
+            "t = {tv:.3}, df = {df:.2}, {}{}",
+            p_is(p),
             method_note(t.method, None, None)
         ),
         _ if t.n1 < 2 || t.n2 < 2 => "too few patients (needs 2 per subtype)".to_string(),
@@ -259,8 +286,8 @@ fn t_line(o: &mut String, label: &str, t: &WelchOut) {
 fn mw_line(o: &mut String, m: &MannWhitneyOut) {
     let body = match (m.u, m.p) {
         (Some(u), Some(p)) => format!(
-            "U = {u}, p = {}{}",
-            fmt_p(p),
+            "U = {u}, {}{}",
+            p_is(p),
             method_note(m.method, m.p_exact, m.p_exact_method)
         ),
         _ if m.n1 == 0 || m.n2 == 0 => "too few patients (needs 1 per subtype)".to_string(),
@@ -394,9 +421,15 @@ pub fn published_rows(s: &Summary) -> Vec<PublishedRow> {
         figure: "delta VDS by subtype, p (test not named)",
         published: "0.03",
         registry: format!(
-            "Welch {}, Mann-Whitney {} (n = {} vs {})",
-            c.welch_t.p.map_or("-".into(), fmt_p),
-            c.mann_whitney.p.map_or("-".into(), fmt_p),
+            "Welch t {}{}, Mann-Whitney U {}{} (n = {} vs {})",
+            c.welch_t.p.map_or("p -".into(), p_is),
+            method_note(c.welch_t.method, None, None),
+            c.mann_whitney.p.map_or("p -".into(), p_is),
+            method_note(
+                c.mann_whitney.method,
+                c.mann_whitney.p_exact,
+                c.mann_whitney.p_exact_method
+            ),
             c.welch_t.n1,
             c.welch_t.n2
         ),
@@ -428,7 +461,12 @@ pub fn published_rows(s: &Summary) -> Vec<PublishedRow> {
         }
     };
     let sp_text = |x: &SpearmanOut| match (x.rho, x.p) {
-        (Some(r), Some(p)) => format!("{r:.2}, p {} (n = {})", fmt_p(p), x.n),
+        (Some(r), Some(p)) => format!(
+            "{r:.2}, {}{} (n = {})",
+            p_is(p),
+            method_note(x.method, x.p_exact, x.p_exact_method),
+            x.n
+        ),
         _ => format!("- (n = {})", x.n),
     };
     rows.push(PublishedRow {
@@ -579,7 +617,7 @@ mod tests {
 
     #[test]
     fn table_shows_n_methods_and_too_few() {
-        let out = render(&summarize(&small_cohort()), "/tmp/reg");
+        let out = render(&summarize(&small_cohort()), "/tmp/reg", &[1, 1, 0]);
         assert!(out.contains("5 patient(s) in /tmp/reg"), "{out}");
         assert!(out.contains("Scarring alopecia (n = 1)"), "{out}");
         // One scarring patient: SD and every test are undefined for want of patients.
@@ -590,12 +628,19 @@ mod tests {
         assert!(out.contains("(exact permutation)"), "{out}");
         assert!(out.contains("Lost to follow-up"), "{out}");
         assert!(out.contains("1 of 4 (25.0%)"), "{out}");
+        // A missing 6-month score whose window is still open is not yet a loss: say so.
+        assert!(
+            out.contains(
+                "1 of 4 (25.0%) with post scores have no 6-month scores, 1 of them still within the 6-month window"
+            ),
+            "{out}"
+        );
         assert!(!out.contains("NaN") && !out.contains("inf"), "{out}");
     }
 
     #[test]
     fn empty_registry_says_so() {
-        let out = render(&summarize(&[]), "/x");
+        let out = render(&summarize(&[]), "/x", &[0; 3]);
         assert!(out.contains("No patients yet"), "{out}");
     }
 
@@ -617,6 +662,38 @@ mod tests {
         assert_eq!(n.verdict, Verdict::Differs);
         let text = render_published(&summarize(&small_cohort()));
         assert!(text.contains("CANNOT BE REPRODUCED"), "{text}");
+    }
+
+    /// Every p-value of the comparison names its test and method, with n, as the tables do.
+    #[test]
+    fn published_comparison_names_each_p_values_method() {
+        let rows = published_rows(&summarize(&small_cohort()));
+        let row = |f: &str| rows.iter().find(|r| r.figure.starts_with(f)).unwrap();
+        let sp = &row("Spearman").registry;
+        assert!(
+            sp.contains("p = ") && sp.contains("(t approximation"),
+            "{sp}"
+        );
+        assert!(
+            sp.contains("(exact"),
+            "small n: the exact p beside it: {sp}"
+        );
+        let mut ps = vec![
+            patient("A9", Subtype::Androgenetic, (9.0, 3), Some((8.0, 3))),
+            patient("S2", Subtype::Scarring, (8.0, 2), Some((6.0, 1))),
+        ];
+        ps.extend(small_cohort());
+        let rows = published_rows(&summarize(&ps));
+        let cmp = &rows
+            .iter()
+            .find(|r| r.figure.starts_with("delta VDS by subtype"))
+            .unwrap()
+            .registry;
+        assert!(
+            cmp.contains("Welch t p = ") && cmp.contains("(t distribution"),
+            "{cmp}"
+        );
+        assert!(cmp.contains("Mann-Whitney U p = "), "{cmp}");
     }
 
     #[test]
@@ -647,5 +724,8 @@ mod tests {
         assert_eq!(fmt_p(0.763), "0.763");
         assert_eq!(fmt_p(1.0), "1.00");
         assert_eq!(fmt_p(0.00012), "1.20e-4");
+        // A p that underflows to 0 reads "p < 1e-300", never "p = < 1e-300".
+        assert_eq!(p_is(0.0), "p < 1e-300");
+        assert_eq!(p_is(0.0123456), "p = 0.0123");
     }
 }

@@ -46,9 +46,21 @@ impl FromStr for Vds {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, String> {
         let t = s.trim();
-        let v: f64 = t.parse().map_err(|_| {
-            format!("'{t}' is not a number (VDS is 0 to 10 with at most one decimal)")
-        })?;
+        if let Some((a, b)) = t.split_once(',')
+            && format!("{a}.{b}").parse::<f64>().is_ok()
+        {
+            return Err(format!(
+                "'{t}' is not a number; write the decimal with a point: {a}.{b}"
+            ));
+        }
+        // Rust reads "NaN" and "inf" as numbers; a practitioner does not.
+        let v: f64 = t
+            .parse()
+            .ok()
+            .filter(|v: &f64| v.is_finite())
+            .ok_or_else(|| {
+                format!("'{t}' is not a number (VDS is 0 to 10 with at most one decimal)")
+            })?;
         if let Some((_, frac)) = t.split_once('.')
             && frac.trim_end_matches('0').len() > 1
         {
@@ -241,7 +253,17 @@ mod tests {
         assert!("-1".parse::<Vds>().unwrap_err().contains("outside"));
         assert!("8.25".parse::<Vds>().unwrap_err().contains("one decimal"));
         assert!("abc".parse::<Vds>().unwrap_err().contains("not a number"));
-        assert!("NaN".parse::<Vds>().is_err());
+        assert_eq!(
+            "8,5".parse::<Vds>().unwrap_err(),
+            "'8,5' is not a number; write the decimal with a point: 8.5"
+        );
+        for t in ["NaN", "inf", "-inf", "infinity"] {
+            let e = t.parse::<Vds>().unwrap_err();
+            assert_eq!(
+                e,
+                format!("'{t}' is not a number (VDS is 0 to 10 with at most one decimal)")
+            );
+        }
         assert!(serde_json::from_str::<Vds>("10.5").is_err());
         assert!(serde_json::from_str::<Vds>("8.25").is_err());
         assert_eq!(

@@ -15,6 +15,7 @@ use crate::domain::{
     AdverseEvent, AdverseKind, AffectedZone, Classification, Fitzpatrick, FollowUp, Patient, Pss,
     Session, Sex, Subtype, Timepoint, ValidationContext, Vds,
 };
+use crate::export::deidentify::{AGE_CAP, AGE_COLUMN, age_at_session1};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use std::fmt;
@@ -46,6 +47,14 @@ pub const COLUMNS: [&str; 18] = [
 /// Columns every file must have.
 pub const REQUIRED: [&str; 2] = ["record_id", "subtype"];
 
+/// A column import accepts besides [`COLUMNS`] but never stores: the age at session 1 that
+/// de-identified exports write instead of `birth_date`. A registry keeps birth dates, not
+/// ages, so the age is only checked (a whole number 0 to 90, and equal to the age computed
+/// from `birth_date` and `session1_date` when the row has both); a de-identified file can
+/// thus be imported into a new registry, and a wrong age in a hand-made file is not silently
+/// dropped.
+pub const READ_ONLY_AGE: &str = AGE_COLUMN;
+
 /// One row as text; `None` is an empty cell or an absent column.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CsvRow {
@@ -67,6 +76,9 @@ pub struct CsvRow {
     pub pss_6m: Option<String>,
     pub m6_date: Option<String>,
     pub adverse_events: Option<String>,
+    /// [`READ_ONLY_AGE`]: read and checked, never written by `export --format csv`.
+    #[serde(default, skip_serializing)]
+    pub age_at_session1: Option<String>,
 }
 
 /// One problem in the file. `line` 0 means the file as a whole.
@@ -142,12 +154,38 @@ pub fn read(bytes: &[u8]) -> Result<CsvFile, Vec<CellError>> {
         }]
     })?;
     let columns: Vec<String> = headers.iter().map(|h| h.trim().to_string()).collect();
+    if let [only] = columns.as_slice() {
+        let sep = [(';', "semicolons"), ('\t', "tabs")]
+            .into_iter()
+            .find(|(c, _)| only.split(*c).any(|part| REQUIRED.contains(&part.trim())));
+        if let Some((_, name)) = sep {
+            return Err(vec![CellError {
+                line: 1,
+                column: None,
+                message: format!(
+                    "the columns are separated by {name}, not commas; save the file as \
+                     comma-separated CSV (in Excel: \"CSV UTF-8 (Comma delimited)\")"
+                ),
+            }]);
+        }
+    }
     for (i, c) in columns.iter().enumerate() {
-        if !COLUMNS.contains(&c.as_str()) {
+        let lower = c.to_lowercase();
+        let known = |name: &str| COLUMNS.contains(&name) || name == READ_ONLY_AGE;
+        if !known(c) && known(&lower) {
             errors.push(CellError::new(
                 1,
                 c,
-                format!("unknown column; allowed columns: {}", COLUMNS.join(", ")),
+                format!("unknown column; column names are lower case: {lower}"),
+            ));
+        } else if !known(c) {
+            errors.push(CellError::new(
+                1,
+                c,
+                format!(
+                    "unknown column; allowed columns: {} (and {READ_ONLY_AGE}, checked but not stored)",
+                    COLUMNS.join(", ")
+                ),
             ));
         } else if columns[..i].contains(c) {
             errors.push(CellError::new(1, c, "this column appears twice"));
@@ -386,7 +424,46 @@ pub fn apply_row(
         p.adverse_events =
             merge_events(parse_adverse_events(text.unwrap_or("")), &p.adverse_events);
     }
+    if let Some(Some(text)) = c.get(READ_ONLY_AGE, &row.age_at_session1) {
+        check_age(&mut c, text, &p);
+    }
     (p, c.errors)
+}
+
+/// The [`READ_ONLY_AGE`] cell: a whole number of years 0 to [`AGE_CAP`], equal to the age the
+/// row's birth date and session 1 give when it has both.
+fn check_age(c: &mut Cells<'_>, text: &str, p: &Patient) {
+    let t = text.trim();
+    let Some(age) = t.parse::<u32>().ok().filter(|a| *a <= AGE_CAP) else {
+        c.errors.push(CellError::new(
+            c.line,
+            READ_ONLY_AGE,
+            format!(
+                "'{t}' is not an age; allowed: a whole number of years 0 to {AGE_CAP} \
+                 ({AGE_CAP} = {AGE_CAP} or older)"
+            ),
+        ));
+        return;
+    };
+    if let (Some(expected), Some(born), Some(s1)) =
+        (age_at_session1(p), p.birth_date, p.session_date(1))
+        && expected != age
+    {
+        c.errors.push(CellError::new(
+            c.line,
+            READ_ONLY_AGE,
+            format!(
+                "{age} does not agree with birth_date {born} and session1_date {s1} \
+                 (age {expected}); correct one of them or leave {READ_ONLY_AGE} empty"
+            ),
+        ));
+    }
+}
+
+/// A de-identified export: it has the age column instead of `birth_date` (its dates are
+/// shifted and its names removed).
+fn is_deidentified(file: &CsvFile) -> bool {
+    file.has(READ_ONLY_AGE) && !file.has("birth_date")
 }
 
 /// The `adverse_events` cell: `;`-separated adverse-event ids (`infection; patchy_fading`);
@@ -491,6 +568,18 @@ pub fn plan_import<'a>(
                 continue;
             }
             seen.insert(id.clone(), line);
+            if base.is_some() && update && is_deidentified(file) {
+                errors.push(CellError::new(
+                    line,
+                    "record_id",
+                    format!(
+                        "'{id}' is already in the registry and this file is a de-identified \
+                         export (it has {READ_ONLY_AGE} and no birth_date, and its dates are \
+                         shifted); import it into a new registry instead"
+                    ),
+                ));
+                continue;
+            }
             if base.is_some() && !update {
                 errors.push(CellError::new(
                     line,
@@ -564,6 +653,7 @@ pub fn to_row(p: &Patient) -> CsvRow {
         pss_6m: fu(Timepoint::M6).and_then(|f| f.pss).map(|v| v.to_string()),
         m6_date: date(fu(Timepoint::M6).and_then(|f| f.date)),
         adverse_events: (!events.is_empty()).then_some(events),
+        age_at_session1: None,
     }
 }
 

@@ -129,6 +129,17 @@ pub fn follow_up_window(patient: &Patient, protocol: &Protocol, tp: Timepoint) -
     })
 }
 
+/// Scored (VDS or PSS) after the last session, not scored at six months, and the six-month
+/// window has not closed by `today`: a missing 6-month score that is not a loss to follow-up
+/// yet. A patient whose window cannot be computed (the last session is not recorded) is not
+/// waiting.
+pub fn awaiting_6m(patient: &Patient, protocol: &Protocol, today: NaiveDate) -> bool {
+    let scored = |tp| patient.vds_at(tp).is_some() || patient.pss_at(tp).is_some();
+    scored(Timepoint::Post)
+        && !scored(Timepoint::M6)
+        && follow_up_window(patient, protocol, Timepoint::M6).is_some_and(|w| w.end >= today)
+}
+
 /// A follow-up counts as done once it has a date or a score.
 pub fn follow_up_recorded(f: &FollowUp) -> bool {
     f.date.is_some() || f.vds.is_some() || f.pss.is_some()

@@ -900,3 +900,20 @@ proptest::proptest! {
         }
     }
 }
+
+#[test]
+fn a_missing_six_month_score_is_awaited_until_the_window_closes() {
+    let proto = Protocol::builtin();
+    let mut p = with_sessions("P1", &["2026-01-01", "2026-01-08", "2026-01-15"]);
+    follow_up(&mut p, Timepoint::Post, Some("2026-01-15"), Some(9.0));
+    // Default window: 182 + 14 days after session 3 = 2026-07-30.
+    assert!(schedule::awaiting_6m(&p, &proto, d("2026-07-30")));
+    assert!(!schedule::awaiting_6m(&p, &proto, d("2026-07-31")));
+    follow_up(&mut p, Timepoint::M6, Some("2026-07-16"), Some(8.0));
+    assert!(
+        !schedule::awaiting_6m(&p, &proto, d("2026-03-01")),
+        "scored"
+    );
+    let unscored = with_sessions("P2", &["2026-01-01", "2026-01-08", "2026-01-15"]);
+    assert!(!schedule::awaiting_6m(&unscored, &proto, d("2026-03-01")));
+}

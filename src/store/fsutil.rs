@@ -81,7 +81,9 @@ pub fn write_many_durable(dir: &Path, files: &[(String, Vec<u8>)]) -> io::Result
                                 .tempfile_in(dir)?;
                             tmp.write_all(bytes)?;
                             tmp.as_file().sync_all()?;
-                            Ok(tmp)
+                            // Keep the path, close the file: a transaction of 20 000
+                            // patients must not hold 20 000 descriptors open.
+                            Ok(tmp.into_temp_path())
                         })
                         .collect::<io::Result<Vec<_>>>()
                 })

@@ -573,12 +573,8 @@ fn loss_to_follow_up(d: &mut Doc, patients: &[Patient], sum: &stats::Summary, ct
     let mut rows = Vec::new();
     for ((label, g), gs) in by_subtype(patients).into_iter().zip(&sum.groups) {
         let count = |f: &dyn Fn(&Patient) -> bool| g.iter().filter(|p| f(p)).count();
-        let window_open = count(&|p| {
-            scored(p, Timepoint::Post)
-                && !scored(p, Timepoint::M6)
-                && p.last_session_date()
-                    .is_some_and(|l| (ctx.today - l).num_days() <= m6_window_end)
-        });
+        let window_open =
+            count(&|p| crate::protocol::schedule::awaiting_6m(p, ctx.protocol, ctx.today));
         let lost = &gs.lost_to_follow_up;
         rows.push(vec![
             label.to_string(),

@@ -211,3 +211,93 @@ C-2,Ann,F,,,scarring,lichen planopilaris,scar,2025-02-03,,,,,,,,,infection;blue 
     write(&mut out, &ps).unwrap();
     assert_eq!(std::str::from_utf8(&out).unwrap(), text);
 }
+
+/// A de-identified export carries `age_at_session1` instead of `birth_date`; importing it
+/// into a new registry works (the age is checked, not stored: a registry keeps birth dates).
+#[test]
+fn age_at_session1_is_accepted_as_a_checked_read_only_column() {
+    let ps = plan(
+        "record_id,subtype,age_at_session1,session1_date\nA,scarring,44,2025-03-01\nB,scarring,,\n",
+        &[],
+        false,
+    )
+    .unwrap();
+    assert_eq!(ps.len(), 2);
+    assert_eq!(ps[0].birth_date, None);
+    // Consistent with the birth date: accepted.
+    let ok = "record_id,subtype,birth_date,age_at_session1,session1_date\n\
+              A,scarring,1980-06-01,44,2025-03-01\n\
+              B,scarring,1920-01-01,90,2025-03-01\n";
+    assert_eq!(plan(ok, &[], false).unwrap().len(), 2);
+}
+
+#[test]
+fn age_at_session1_must_be_a_whole_number_that_agrees_with_birth_date() {
+    let e = one_error(
+        "record_id,subtype,birth_date,age_at_session1,session1_date\nA,scarring,1980-06-01,45,2025-03-01\n",
+    );
+    assert_eq!(
+        e,
+        "line 2, column age_at_session1: 45 does not agree with birth_date 1980-06-01 and \
+         session1_date 2025-03-01 (age 44); correct one of them or leave age_at_session1 empty"
+    );
+    for bad in ["44.5", "-1", "91", "old"] {
+        let e = one_error(&format!(
+            "record_id,subtype,age_at_session1\nA,scarring,{bad}\n"
+        ));
+        assert_eq!(
+            e,
+            format!(
+                "line 2, column age_at_session1: '{bad}' is not an age; allowed: a whole \
+                 number of years 0 to 90 (90 = 90 or older)"
+            )
+        );
+    }
+}
+
+/// The dates of a de-identified file are shifted: updating real records with them would
+/// overwrite the true dates, so `--update` refuses rows of such a file that already exist.
+#[test]
+fn a_deidentified_file_cannot_update_existing_patients() {
+    let existing = [Patient::new("A", Subtype::Scarring)];
+    let e = plan(
+        "record_id,subtype,age_at_session1\nA,scarring,40\nB,scarring,41\n",
+        &existing,
+        true,
+    )
+    .unwrap_err();
+    assert_eq!(
+        e,
+        vec![
+            "line 2, column record_id: 'A' is already in the registry and this file is a \
+             de-identified export (it has age_at_session1 and no birth_date, and its dates are \
+             shifted); import it into a new registry instead"
+                .to_string()
+        ]
+    );
+}
+
+/// Excel in much of Europe saves "CSV" with semicolons: say so in one sentence instead of
+/// one unknown column and two missing ones.
+#[test]
+fn a_semicolon_or_tab_separated_file_is_named_as_such() {
+    for (sep, name) in [(";", "semicolons"), ("\t", "tabs")] {
+        let e = one_error(&format!("record_id{sep}subtype\nA{sep}scarring\n"));
+        assert_eq!(
+            e,
+            format!(
+                "line 1: the columns are separated by {name}, not commas; save the file as \
+                 comma-separated CSV (in Excel: \"CSV UTF-8 (Comma delimited)\")"
+            )
+        );
+    }
+}
+
+#[test]
+fn a_column_name_in_the_wrong_case_is_pointed_at() {
+    let e = plan("Record_ID,subtype\nA,scarring\n", &[], false).unwrap_err();
+    assert_eq!(
+        e[0],
+        "line 1, column Record_ID: unknown column; column names are lower case: record_id"
+    );
+}

@@ -6,7 +6,7 @@ mod cli_common;
 use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::Output;
+use std::process::{Command, Output};
 
 const TODAY: &str = "2026-01-15";
 
@@ -64,16 +64,6 @@ fn write(dir: &Path, name: &str, text: &[u8]) -> PathBuf {
     let p = dir.join(name);
     fs::write(&p, text).unwrap();
     p
-}
-
-/// Writes the [`cohort`] to `tmp/c.csv` and imports it into the registry at `reg`.
-fn import_cohort(tmp: &Path, reg: &Path) {
-    let csv = write(tmp, "c.csv", cohort().as_bytes());
-    assert!(
-        smplan(reg, &["import", csv.to_str().unwrap()])
-            .status
-            .success()
-    );
 }
 
 #[test]

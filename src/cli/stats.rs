@@ -13,16 +13,13 @@ use crate::stats::summary::{
     GroupSummary, MannWhitneyOut, PairedTOut, Share, SignedRankOut, SpearmanOut, Summary, WelchOut,
 };
 use crate::stats::{Method, summarize};
-use crate::store::{OpenOptions, Registry};
+use crate::store::Registry;
 use serde::Serialize;
 use std::fmt::Write as _;
 use std::process::ExitCode;
 
 pub fn run(ctx: &Ctx, json: bool, compare_published: bool) -> ExitCode {
-    let reg = match Registry::open(
-        &ctx.data_dir,
-        OpenOptions::new(false, &ctx.operator, ctx.today),
-    ) {
+    let reg = match Registry::open(&ctx.data_dir, ctx.open_options(false, &ctx.protocol())) {
         Ok(r) => r,
         Err(e) => return fail(e),
     };

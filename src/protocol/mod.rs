@@ -582,6 +582,25 @@ impl Protocol {
         self.zones.items.iter().find(|z| z.id == id)
     }
 
+    /// Where a zone stands in the protocol's order (zones it does not know go last): plans
+    /// list their zones in this order.
+    pub fn zone_rank(&self, id: &str) -> usize {
+        self.zones
+            .items
+            .iter()
+            .position(|z| z.id == id)
+            .unwrap_or(usize::MAX)
+    }
+
+    /// A plan with no zones and no dates yet, one date slot per protocol session.
+    pub fn empty_plan(&self) -> crate::domain::Plan {
+        crate::domain::Plan {
+            start_date: None,
+            session_dates: vec![None; self.session_count()],
+            zones: Vec::new(),
+        }
+    }
+
     /// The zone ids, in protocol order: the `known_zones` of record validation.
     pub fn zone_ids(&self) -> Vec<String> {
         self.zones.items.iter().map(|z| z.id.clone()).collect()

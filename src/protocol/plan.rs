@@ -88,14 +88,7 @@ pub fn generate_plan(patient: &Patient, protocol: &Protocol) -> (Plan, Vec<Strin
             Err(e) => warnings.push(e),
         }
     }
-    zones.sort_by_key(|z| {
-        protocol
-            .zones
-            .items
-            .iter()
-            .position(|d| d.id == z.zone)
-            .unwrap_or(usize::MAX)
-    });
+    zones.sort_by_key(|z| protocol.zone_rank(&z.zone));
     if patient.fitzpatrick.is_none() {
         warnings.push(format!(
             "skin type not recorded: shades use base step {} of the protocol",
@@ -103,9 +96,8 @@ pub fn generate_plan(patient: &Patient, protocol: &Protocol) -> (Plan, Vec<Strin
         ));
     }
     let plan = Plan {
-        start_date: None,
-        session_dates: vec![None; protocol.session_count()],
         zones,
+        ..protocol.empty_plan()
     };
     (plan, warnings)
 }

@@ -503,21 +503,9 @@ impl PlanView {
             Err(e) => return Commit::Refused(e),
         };
         let mut q = p.clone();
-        let plan = q.plan.get_or_insert_with(|| Plan {
-            start_date: None,
-            session_dates: vec![None; proto.session_count()],
-            zones: Vec::new(),
-        });
+        let plan = q.plan.get_or_insert_with(|| proto.empty_plan());
         plan.zones.push(zp);
-        let order = |z: &ZonePlan| {
-            proto
-                .zones
-                .items
-                .iter()
-                .position(|d| d.id == z.zone)
-                .unwrap_or(usize::MAX)
-        };
-        plan.zones.sort_by_key(order);
+        plan.zones.sort_by_key(|z| proto.zone_rank(&z.zone));
         if let Some(row) = plan.zones.iter().position(|z| z.zone == id) {
             self.focus = Cell::Zone {
                 row,

@@ -575,16 +575,11 @@ impl App {
     }
 
     fn update_intake(&mut self, action: Action) {
-        let Some(ws) = self.workspace.as_mut() else {
+        let Some(patient) = self.open().cloned() else {
+            self.workspace = None;
             return;
         };
-        let Some(patient) = self
-            .patients
-            .iter()
-            .find(|p| p.record_id == ws.record_id)
-            .cloned()
-        else {
-            self.workspace = None;
+        let Some(ws) = self.workspace.as_mut() else {
             return;
         };
         if action == Action::Help && !ws.intake.is_editing() {
@@ -652,9 +647,7 @@ impl App {
             known_zones: &zones,
         };
         let before = self
-            .patients
-            .iter()
-            .find(|p| p.record_id == patient.record_id)
+            .patient(&patient.record_id)
             .map(|p| p.validate(&ctx))
             .unwrap_or_default();
         let new_problems: Vec<_> = patient
@@ -718,6 +711,14 @@ impl App {
     /// The patient open in the workspace.
     pub fn open(&self) -> Option<&Patient> {
         let ws = self.workspace.as_ref()?;
-        self.patients.iter().find(|p| p.record_id == ws.record_id)
+        self.patient(&ws.record_id)
+    }
+
+    /// A patient of the UI's copy, which is kept in record-id order (see `remember`).
+    pub fn patient(&self, record_id: &str) -> Option<&Patient> {
+        self.patients
+            .binary_search_by(|p| p.record_id.as_str().cmp(record_id))
+            .ok()
+            .map(|i| &self.patients[i])
     }
 }

@@ -58,6 +58,21 @@ fn same_seed_same_registry_and_other_seed_differs() {
     let v: serde_json::Value = serde_json::from_slice(&stats.stdout).expect("stats json");
     assert_eq!(v["patients"], 60);
     assert!(v["groups"][0]["vds_post"]["n"].as_u64().unwrap_or(0) > 20);
+    // Patients still inside their 6-month window are part of "lost", and counted apart.
+    let awaiting = v["awaiting_6m_window"]["all"]
+        .as_u64()
+        .expect("awaiting key");
+    let lost = v["groups"][0]["lost_to_follow_up"]["count"]
+        .as_u64()
+        .expect("lost");
+    assert!(awaiting <= lost, "{awaiting} > {lost}");
+    assert_eq!(
+        awaiting,
+        v["awaiting_6m_window"]["androgenetic"]
+            .as_u64()
+            .unwrap_or(0)
+            + v["awaiting_6m_window"]["scarring"].as_u64().unwrap_or(0)
+    );
 }
 
 #[test]

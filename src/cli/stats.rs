@@ -34,18 +34,6 @@ pub fn run(ctx: &Ctx, json: bool, compare_published: bool) -> ExitCode {
             "{problems} file(s) of the registry could not be used and are not in these statistics; run `smplan check` for details"
         ))
     };
-    let summary = summarize(reg.patients());
-    if json {
-        let doc = JsonDoc {
-            summary: &summary,
-            published_comparison: compare_published.then(|| published_json(&summary)),
-        };
-        match serde_json::to_string_pretty(&doc) {
-            Ok(s) => println!("{s}"),
-            Err(e) => return fail(format!("cannot write the statistics as JSON: {e}")),
-        }
-        return done();
-    }
     // Per group ("all", androgenetic, scarring): missing 6-month scores whose window is open.
     let protocol = ctx.protocol();
     let mut awaiting = [0usize; 3];
@@ -58,6 +46,23 @@ pub fn run(ctx: &Ctx, json: bool, compare_published: bool) -> ExitCode {
                 2
             }] += 1;
         }
+    }
+    let summary = summarize(reg.patients());
+    if json {
+        let doc = JsonDoc {
+            summary: &summary,
+            awaiting_6m_window: AwaitingJson {
+                all: awaiting[0],
+                androgenetic: awaiting[1],
+                scarring: awaiting[2],
+            },
+            published_comparison: compare_published.then(|| published_json(&summary)),
+        };
+        match serde_json::to_string_pretty(&doc) {
+            Ok(s) => println!("{s}"),
+            Err(e) => return fail(format!("cannot write the statistics as JSON: {e}")),
+        }
+        return done();
     }
     let mut out = render(&summary, &ctx.data_dir.display().to_string(), &awaiting);
     if compare_published {
@@ -516,8 +521,18 @@ pub fn published_rows(s: &Summary) -> Vec<PublishedRow> {
 struct JsonDoc<'a> {
     #[serde(flatten)]
     summary: &'a Summary,
+    /// Of the patients counted in each group's `lost_to_follow_up` (post score, no 6-month
+    /// score), those whose 6-month window has not closed yet: not lost, only not yet due.
+    awaiting_6m_window: AwaitingJson,
     #[serde(skip_serializing_if = "Option::is_none")]
     published_comparison: Option<Vec<PublishedJson>>,
+}
+
+#[derive(Debug, Serialize)]
+struct AwaitingJson {
+    all: usize,
+    androgenetic: usize,
+    scarring: usize,
 }
 
 #[derive(Debug, Serialize)]
@@ -698,6 +713,11 @@ mod tests {
         let s = summarize(&small_cohort());
         let doc = JsonDoc {
             summary: &s,
+            awaiting_6m_window: AwaitingJson {
+                all: 0,
+                androgenetic: 0,
+                scarring: 0,
+            },
             published_comparison: Some(published_json(&s)),
         };
         let text = serde_json::to_string(&doc).unwrap();

@@ -129,7 +129,14 @@ fn stats_command_agrees_on_a_registry_rebuilt_from_the_de_identified_export() {
         original.contains("\"patients\": 4") || original.contains("\"patients\":4"),
         "{original}"
     );
-    assert_eq!(from_export, original);
+    // Every statistic is equal. `awaiting_6m_window` is not a statistic but a count of
+    // windows still open on today's date, which shifted dates cannot keep: it is left out.
+    let stats = |text: &str| {
+        let mut v: serde_json::Value = serde_json::from_str(text).unwrap();
+        v.as_object_mut().unwrap().remove("awaiting_6m_window");
+        v
+    };
+    assert_eq!(stats(&from_export), stats(&original));
 }
 
 /// With no patients there is nothing to shift: a de-identified export of an empty or absent

@@ -26,6 +26,7 @@ fn opts(write: bool) -> OpenOptions {
         operator: "bench".into(),
         today: today(),
         known_zones: Protocol::builtin().zone_ids(),
+        summaries: false,
     }
 }
 

@@ -122,5 +122,5 @@ fn the_data_directory_is_0700_and_its_files_0600() {
             }
         }
     }
-    assert_eq!(files, 3, "patient, audit log, lock");
+    assert_eq!(files, 4, "patient, audit log, lock, summary index");
 }

@@ -499,7 +499,12 @@ fn a_session_and_a_score_reach_the_registry_on_disk_and_its_audit_log() {
         let mut reg = Registry::open(dir.path(), opts()).unwrap();
         reg.save(p).unwrap();
     }
-    let reg = Registry::open(dir.path(), opts()).unwrap();
+    // As `smplan` opens it for the UI: summaries, whole records read on opening a patient.
+    let ui = OpenOptions {
+        summaries: true,
+        ..opts()
+    };
+    let reg = Registry::open(dir.path(), ui).unwrap();
     let mut app = App::new(
         Box::new(reg),
         proto.clone(),

@@ -21,7 +21,7 @@ pub fn run(ctx: &Ctx, from: Option<&str>, days: u32, json: bool) -> ExitCode {
     };
     let protocol = ctx.protocol();
     // A reading command: no lock, so the agenda works while the UI is open.
-    let reg = match Registry::open(&ctx.data_dir, ctx.open_options(false, &protocol)) {
+    let reg = match Registry::open(&ctx.data_dir, ctx.summary_options(&protocol)) {
         Ok(r) => r,
         Err(e) => return super::fail(e),
     };

@@ -87,6 +87,18 @@ impl Ctx {
             ..crate::store::OpenOptions::new(write, &self.operator, self.today)
         }
     }
+
+    /// For reading commands that need no more than each patient's summary (statistics,
+    /// agenda): opening takes them from the summary index.
+    pub fn summary_options(
+        &self,
+        protocol: &crate::protocol::Protocol,
+    ) -> crate::store::OpenOptions {
+        crate::store::OpenOptions {
+            summaries: true,
+            ..self.open_options(false, protocol)
+        }
+    }
 }
 
 /// `--data-dir`, else `$SMPLAN_DATA_DIR`, else `directories::ProjectDirs`.

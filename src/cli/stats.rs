@@ -19,7 +19,7 @@ use std::fmt::Write as _;
 use std::process::ExitCode;
 
 pub fn run(ctx: &Ctx, json: bool, compare_published: bool) -> ExitCode {
-    let reg = match Registry::open(&ctx.data_dir, ctx.open_options(false, &ctx.protocol())) {
+    let reg = match Registry::open(&ctx.data_dir, ctx.summary_options(&ctx.protocol())) {
         Ok(r) => r,
         Err(e) => return fail(e),
     };

@@ -64,11 +64,10 @@ pub fn demo_cohort() -> Result<Vec<Patient>, String> {
 
 pub fn run(ctx: &Ctx) -> ExitCode {
     let (protocol, warnings) = Protocol::load(&ctx.data_dir);
+    // The UI lists summaries and reads a patient's whole record when it is opened.
     let opts = OpenOptions {
-        write: true,
-        operator: ctx.operator.clone(),
-        today: ctx.today,
-        known_zones: protocol.zone_ids(),
+        summaries: true,
+        ..ctx.open_options(true, &protocol)
     };
     let mut registry = match Registry::open(&ctx.data_dir, opts) {
         Ok(r) => r,

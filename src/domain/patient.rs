@@ -78,6 +78,10 @@ pub struct Patient {
     /// General free-text notes.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub notes: Option<String>,
+    /// True for a [`Patient::summary`]: a copy without the detail, which the store refuses
+    /// to save (saving it would erase the plan and the sessions' work). Never stored.
+    #[serde(skip)]
+    pub summary_only: bool,
 }
 
 impl Patient {
@@ -103,6 +107,77 @@ impl Patient {
             follow_ups: Vec::new(),
             adverse_events: Vec::new(),
             notes: None,
+            summary_only: false,
+        }
+    }
+
+    /// What the patient list, the agenda and the statistics read of a patient, and no more:
+    /// id, name, alopecia, health screen and clearance (triage), planned and performed
+    /// session dates, follow-up scores and adverse events (without free text). No
+    /// demographics, zones, consent, plan detail, session detail or notes: about a tenth of
+    /// the record. The store keeps these in its summary index so that opening a large
+    /// registry does not parse every patient file. The copy is marked
+    /// [`Patient::summary_only`]; the test `summaries_show_what_whole_records_show` checks
+    /// that the list, the agenda and the statistics read the same from it.
+    pub fn summary(&self) -> Patient {
+        Patient {
+            schema_version: self.schema_version,
+            record_id: self.record_id.clone(),
+            name: self.name.clone(),
+            sex: None,
+            birth_date: None,
+            fitzpatrick: None,
+            hair_colour: None,
+            grey_percent: None,
+            alopecia: self.alopecia.clone(),
+            zones: Vec::new(),
+            expectations: None,
+            screen: self.screen.clone(),
+            clearance: self.clearance.as_ref().map(|c| Clearance {
+                by: c.by.clone(),
+                date: c.date,
+                note: None,
+            }),
+            consent: Consent::default(),
+            plan: self.plan.as_ref().map(|p| Plan {
+                start_date: p.start_date,
+                session_dates: p.session_dates.clone(),
+                zones: Vec::new(),
+            }),
+            sessions: self
+                .sessions
+                .iter()
+                .map(|s| Session {
+                    number: s.number,
+                    date: s.date,
+                    operator: None,
+                    zones: Vec::new(),
+                    pigment_shade: None,
+                    pigment_lot: None,
+                    pigment_expiry: None,
+                    duration_min: None,
+                    notes: None,
+                    photos: Vec::new(),
+                })
+                .collect(),
+            follow_ups: self
+                .follow_ups
+                .iter()
+                .map(|f| FollowUp {
+                    assessor: None,
+                    ..f.clone()
+                })
+                .collect(),
+            adverse_events: self
+                .adverse_events
+                .iter()
+                .map(|a| AdverseEvent {
+                    description: None,
+                    ..a.clone()
+                })
+                .collect(),
+            notes: None,
+            summary_only: true,
         }
     }
 

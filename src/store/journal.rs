@@ -25,6 +25,7 @@
 
 use super::audit::{AUDIT_FILE, AuditEntry};
 use super::fsutil::{FILE_MODE, TMP_PREFIX, entries, sync_dir, write_durable, write_many_durable};
+use super::index::{self, FileKey};
 use crate::domain::Patient;
 use serde::{Deserialize, Serialize};
 use std::fs::{self, OpenOptions};
@@ -97,6 +98,16 @@ pub fn apply(dir: &Path, commit: &Commit, record: &Path) -> io::Result<()> {
         })
         .collect::<io::Result<Vec<_>>>()?;
     write_many_durable(&pdir, &files)?;
+    // The summary index is a cache (see `index`): failing to extend it must not fail a save
+    // that is already durable; the next opening reads these files in full instead.
+    let lines = files
+        .iter()
+        .zip(&commit.patients)
+        .map(|((name, _), p)| Ok((FileKey::stat(&pdir.join(name))?, p.summary())))
+        .collect::<io::Result<Vec<_>>>();
+    if let Ok(lines) = lines {
+        let _ = index::append(dir, &lines);
+    }
     append_audit(dir, commit.audit_offset, &commit.audit)?;
     match fs::remove_file(record) {
         Ok(()) => {}

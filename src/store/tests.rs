@@ -12,6 +12,7 @@ fn opts(write: bool) -> OpenOptions {
         operator: "ana".into(),
         today: today(),
         known_zones: DEFAULT_ZONE_IDS.map(String::from).to_vec(),
+        summaries: false,
     }
 }
 

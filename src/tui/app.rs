@@ -145,6 +145,9 @@ impl Tab {
 #[derive(Debug)]
 pub struct Workspace {
     pub record_id: String,
+    /// The patient's whole record, read from the store when the workspace opened and
+    /// replaced by each save (the list holds summaries only).
+    pub patient: Patient,
     pub tab: Tab,
     pub intake: IntakeForm,
     pub plan: PlanView,
@@ -177,7 +180,8 @@ pub struct App {
     pub protocol: Protocol,
     pub today: NaiveDate,
     pub theme: Theme,
-    /// Cache of the store's patients, refreshed after every save.
+    /// The store's patients as summaries ([`Patient::summary`]), in record-id order,
+    /// updated by every save. The patient open in the workspace is held whole there.
     pub patients: Vec<Patient>,
     pub list: PatientList,
     pub new_patient: Option<NewPatientForm>,
@@ -647,7 +651,8 @@ impl App {
             known_zones: &zones,
         };
         let before = self
-            .patient(&patient.record_id)
+            .open()
+            .filter(|p| p.record_id == patient.record_id)
             .map(|p| p.validate(&ctx))
             .unwrap_or_default();
         let new_problems: Vec<_> = patient
@@ -668,6 +673,14 @@ impl App {
     /// Moves the generation on, so the statistics and the agenda recompute.
     fn remember(&mut self, patient: Patient) {
         self.generation += 1;
+        let patient = match self.workspace.as_mut() {
+            Some(ws) if ws.record_id == patient.record_id => {
+                let summary = patient.summary();
+                ws.patient = patient;
+                summary
+            }
+            _ => patient.summary(),
+        };
         let (index, inserted) = match self
             .patients
             .binary_search_by(|p| p.record_id.as_str().cmp(patient.record_id.as_str()))
@@ -685,8 +698,17 @@ impl App {
             .patient_saved(&self.patients, index, inserted, &self.protocol, self.today);
     }
 
+    /// Opens a patient's workspace on the whole record, read from the store.
     pub fn open_patient(&mut self, record_id: &str) {
+        let patient = match self.store.load(record_id) {
+            Ok(p) => p,
+            Err(e) => {
+                self.set_status(StatusKind::Error, format!("cannot open {record_id}: {e}"));
+                return;
+            }
+        };
         self.workspace = Some(Workspace {
+            patient,
             record_id: record_id.to_string(),
             tab: Tab::Intake,
             intake: IntakeForm::default(),
@@ -708,13 +730,13 @@ impl App {
         }
     }
 
-    /// The patient open in the workspace.
+    /// The patient open in the workspace, whole.
     pub fn open(&self) -> Option<&Patient> {
-        let ws = self.workspace.as_ref()?;
-        self.patient(&ws.record_id)
+        self.workspace.as_ref().map(|ws| &ws.patient)
     }
 
-    /// A patient of the UI's copy, which is kept in record-id order (see `remember`).
+    /// A patient's summary from the UI's copy, which is kept in record-id order (see
+    /// `remember`).
     pub fn patient(&self, record_id: &str) -> Option<&Patient> {
         self.patients
             .binary_search_by(|p| p.record_id.as_str().cmp(record_id))

@@ -9,8 +9,12 @@ use crate::domain::Patient;
 
 /// The registry as the UI sees it.
 pub trait PatientStore {
-    /// Every readable patient (damaged files are quarantined by the store, not listed here).
+    /// Every readable patient (damaged files are quarantined by the store, not listed here),
+    /// whole or as summaries ([`Patient::summary`]): enough for the list, the agenda and
+    /// the statistics.
     fn patients(&self) -> Vec<Patient>;
+    /// One patient's whole record, to open in the workspace; the error is one sentence.
+    fn load(&self, record_id: &str) -> Result<Patient, String>;
     /// Validates, writes atomically and audits one patient; the error is one sentence for the
     /// status line.
     fn save(&mut self, patient: Patient) -> Result<(), String>;
@@ -32,12 +36,28 @@ pub struct MemoryStore {
 }
 
 impl PatientStore for MemoryStore {
+    /// Summaries, as the real store gives the UI: what the UI shows outside the workspace
+    /// must not need more.
     fn patients(&self) -> Vec<Patient> {
-        self.patients.clone()
+        self.patients.iter().map(Patient::summary).collect()
+    }
+    fn load(&self, record_id: &str) -> Result<Patient, String> {
+        self.patients
+            .iter()
+            .find(|p| p.record_id == record_id)
+            .cloned()
+            .ok_or_else(|| format!("patient {record_id} is not in the registry"))
     }
     fn save(&mut self, patient: Patient) -> Result<(), String> {
         if let Some(r) = &self.read_only {
             return Err(format!("read-only: {r}"));
+        }
+        // As the real store: a summary must never overwrite a whole record.
+        if patient.summary_only {
+            return Err(format!(
+                "patient {} was not saved: only its summary was loaded",
+                patient.record_id
+            ));
         }
         match self
             .patients
@@ -63,6 +83,9 @@ impl PatientStore for MemoryStore {
 impl PatientStore for crate::store::Registry {
     fn patients(&self) -> Vec<Patient> {
         crate::store::Registry::patients(self).cloned().collect()
+    }
+    fn load(&self, record_id: &str) -> Result<Patient, String> {
+        crate::store::Registry::load(self, record_id).map_err(|e| e.to_string())
     }
     fn save(&mut self, patient: Patient) -> Result<(), String> {
         crate::store::Registry::save(self, patient).map_err(|e| e.to_string())

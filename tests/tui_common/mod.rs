@@ -33,6 +33,9 @@ impl PatientStore for Shared {
     fn patients(&self) -> Vec<Patient> {
         self.0.borrow().patients()
     }
+    fn load(&self, record_id: &str) -> Result<Patient, String> {
+        self.0.borrow().load(record_id)
+    }
     fn save(&mut self, p: Patient) -> Result<(), String> {
         self.0.borrow_mut().save(p)
     }

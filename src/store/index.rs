@@ -1,0 +1,288 @@
+//! The summary index: what opening a large registry reads instead of every patient file.
+//!
+//! `index.jsonl` holds, after a header line, one line per saved patient file: the file's
+//! name, the identity of the file as the file system reports it ([`FileKey`]: inode, size,
+//! modification and change times) and the patient's [`Patient::summary`]: what the list,
+//! the agenda and the statistics need, about a sixth of the record.
+//!
+//! The index is a cache, never the record. Opening lists the patients directory and `stat`s
+//! every file (cheap: no file is opened); a file whose key matches its index line is taken
+//! from the index, and any other file (new, edited by hand, moved back from quarantine,
+//! written by a save whose index line was lost) is read and checked in full, as without an
+//! index. A line for a file that is gone is ignored. So correctness never depends on the
+//! index being complete or even present, which is why appending to it needs no `fsync`: a
+//! line lost in a power cut costs one full read of that file at the next opening. Every save
+//! writes its files with a new inode (temp file and rename), so a key never matches a newer
+//! content.
+//!
+//! Each transaction appends the lines of the patients it wrote (a save costs one short
+//! append, whatever the size of the registry); later lines win. A writer opening the
+//! registry rewrites the index whole, atomically, when it has stale or superseded lines.
+//! `smplan check` never uses the index: it reads every file.
+
+use super::fsutil::{FILE_MODE, par_map, write_durable};
+use crate::domain::Patient;
+use serde::{Deserialize, Serialize};
+use std::fs::{self, OpenOptions};
+use std::io::{self, BufRead, BufReader, Read, Write};
+use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
+use std::path::Path;
+
+pub const INDEX_FILE: &str = "index.jsonl";
+/// First line of the index. An index with another header (a newer smplan's) is not read;
+/// a writer replaces it.
+const HEADER: &str = r#"{"smplan_index":1}"#;
+
+/// A file's identity as `stat` gives it. Equal keys mean the same content: each save
+/// creates a new file (new inode), and an edit in place changes the times. (The times tick
+/// every few milliseconds, so an edit in place keeping the length, made within that tick
+/// of smplan's own write, would go unseen; no person edits that fast, and no other smplan
+/// writes while this one holds the lock. `smplan check` reads every file regardless.)
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(from = "[i64; 6]", into = "[i64; 6]")]
+pub struct FileKey {
+    ino: u64,
+    len: u64,
+    mtime: i64,
+    mtime_ns: i64,
+    ctime: i64,
+    ctime_ns: i64,
+}
+
+// Six numbers, stored as an array: shorter to write and quicker to read than named fields.
+impl From<FileKey> for [i64; 6] {
+    fn from(k: FileKey) -> [i64; 6] {
+        // Inode numbers and sizes fit in i64 on every file system smplan runs on; the cast
+        // is a bijection anyway, so a key read back equals the key written.
+        [
+            k.ino as i64,
+            k.len as i64,
+            k.mtime,
+            k.mtime_ns,
+            k.ctime,
+            k.ctime_ns,
+        ]
+    }
+}
+
+impl From<[i64; 6]> for FileKey {
+    fn from(a: [i64; 6]) -> FileKey {
+        FileKey {
+            ino: a[0] as u64,
+            len: a[1] as u64,
+            mtime: a[2],
+            mtime_ns: a[3],
+            ctime: a[4],
+            ctime_ns: a[5],
+        }
+    }
+}
+
+impl FileKey {
+    pub fn of(meta: &fs::Metadata) -> FileKey {
+        FileKey {
+            ino: meta.ino(),
+            len: meta.size(),
+            mtime: meta.mtime(),
+            mtime_ns: meta.mtime_nsec(),
+            ctime: meta.ctime(),
+            ctime_ns: meta.ctime_nsec(),
+        }
+    }
+
+    /// The file's size in bytes.
+    pub fn size(&self) -> u64 {
+        self.len
+    }
+
+    pub fn stat(path: &Path) -> io::Result<FileKey> {
+        fs::metadata(path).map(|m| FileKey::of(&m))
+    }
+}
+
+#[derive(Serialize)]
+struct LineOut<'a> {
+    key: FileKey,
+    patient: &'a Patient,
+}
+
+/// One line of the index: the key of the patient's file (`patients/<record_id>.json`; a
+/// file named otherwise is damaged, never indexed) and its summary.
+#[derive(Debug, Deserialize)]
+pub struct Entry {
+    pub key: FileKey,
+    pub patient: Patient,
+}
+
+impl Entry {
+    pub fn record_id(&self) -> &str {
+        &self.patient.record_id
+    }
+}
+
+/// The index as read: the latest line of each file.
+#[derive(Debug, Default)]
+pub struct Index {
+    /// By file name, one per file (its latest line).
+    pub entries: Vec<Entry>,
+    /// Lines read, header excluded.
+    pub lines: usize,
+    /// Lines that were not whole index lines (a torn append); their files are read in full.
+    pub bad_lines: usize,
+}
+
+/// Reads the index; `None` when there is none, or it is of another format.
+///
+/// The file is read in blocks of a few megabytes, cut at line ends, and the lines of each
+/// block are parsed on all cores: parsing is nearly all of the cost, and a block at a time
+/// keeps memory to the summaries themselves, not the whole file besides.
+pub fn read(dir: &Path) -> io::Result<Option<Index>> {
+    const BLOCK: usize = 4 << 20;
+    let mut f = match fs::File::open(dir.join(INDEX_FILE)) {
+        Ok(f) => f,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(e),
+    };
+    let mut index = Index::default();
+    let mut all: Vec<Entry> = Vec::new();
+    let mut buf: Vec<u8> = Vec::with_capacity(BLOCK);
+    let mut header = true;
+    loop {
+        let start = buf.len();
+        buf.resize(start + BLOCK, 0);
+        let n = read_full(&mut f, &mut buf[start..])?;
+        buf.truncate(start + n);
+        let eof = n < BLOCK;
+        let cut = if eof {
+            buf.len()
+        } else {
+            match buf.iter().rposition(|b| *b == b'\n') {
+                Some(i) => i + 1,
+                None => continue, // one line longer than a block: read on
+            }
+        };
+        let mut lines: Vec<&[u8]> = buf[..cut]
+            .split_inclusive(|b| *b == b'\n')
+            .filter(|l| *l != b"\n")
+            .collect();
+        if header {
+            match lines.first() {
+                Some(h) if h.trim_ascii_end() == HEADER.as_bytes() => {
+                    lines.remove(0);
+                    header = false;
+                }
+                _ => return Ok(None),
+            }
+        }
+        index.lines += lines.len();
+        for parsed in par_map(&lines, |l| parse_line(l)) {
+            match parsed {
+                Some(l) => all.push(l),
+                None => index.bad_lines += 1,
+            }
+        }
+        buf.drain(..cut);
+        if eof {
+            break;
+        }
+    }
+    if header {
+        return Ok(None);
+    }
+    // By file name, the latest line of each: sort positions (stable), not the entries
+    // themselves, which are large; a rewritten index is already in order.
+    if all.is_sorted_by(|a, b| a.record_id() < b.record_id()) {
+        index.entries = all;
+    } else {
+        let mut order: Vec<usize> = (0..all.len()).collect();
+        order.sort_by(|a, b| all[*a].record_id().cmp(all[*b].record_id()));
+        let keep: Vec<usize> = order
+            .iter()
+            .enumerate()
+            .filter(|(i, pos)| {
+                order
+                    .get(i + 1)
+                    .is_none_or(|next| all[*next].record_id() != all[**pos].record_id())
+            })
+            .map(|(_, pos)| *pos)
+            .collect();
+        let mut slots: Vec<Option<Entry>> = all.into_iter().map(Some).collect();
+        index.entries = keep.into_iter().filter_map(|i| slots[i].take()).collect();
+    }
+    Ok(Some(index))
+}
+
+/// One whole index line (ending in a newline), or `None`.
+fn parse_line(line: &[u8]) -> Option<Entry> {
+    if !line.ends_with(b"\n") {
+        return None;
+    }
+    let text = std::str::from_utf8(line).ok()?;
+    let mut l: Entry = serde_json::from_str(text).ok()?;
+    l.patient.summary_only = true;
+    Some(l)
+}
+
+/// Reads until `buf` is full or the file ends; the number of bytes read.
+fn read_full(f: &mut fs::File, buf: &mut [u8]) -> io::Result<usize> {
+    let mut n = 0;
+    while n < buf.len() {
+        match f.read(&mut buf[n..]) {
+            Ok(0) => break,
+            Ok(k) => n += k,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(n)
+}
+
+fn push_line(buf: &mut Vec<u8>, key: FileKey, patient: &Patient) -> io::Result<()> {
+    serde_json::to_writer(&mut *buf, &LineOut { key, patient }).map_err(io::Error::other)?;
+    buf.push(b'\n');
+    Ok(())
+}
+
+/// Whether the registry has an index this smplan reads.
+pub fn present(dir: &Path) -> bool {
+    let Ok(f) = fs::File::open(dir.join(INDEX_FILE)) else {
+        return false;
+    };
+    let mut line = String::new();
+    BufReader::new(f).read_line(&mut line).is_ok() && line.trim_end() == HEADER
+}
+
+/// Appends the lines of patient files just written (`(key, summary)`), when the registry
+/// has an index; without one, the next writer to open the registry builds it. Not synced:
+/// see the module documentation.
+pub fn append(dir: &Path, lines: &[(FileKey, Patient)]) -> io::Result<()> {
+    let mut f = match OpenOptions::new()
+        .append(true)
+        .mode(FILE_MODE)
+        .open(dir.join(INDEX_FILE))
+    {
+        Ok(f) => f,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => return Err(e),
+    };
+    // Start on a fresh line, should an earlier append have been cut short.
+    let mut buf = vec![b'\n'];
+    for (key, p) in lines {
+        push_line(&mut buf, *key, p)?;
+    }
+    f.write_all(&buf)
+}
+
+/// Replaces the index with exactly these lines, atomically and durably.
+pub fn rewrite<'a>(
+    dir: &Path,
+    lines: impl Iterator<Item = (FileKey, &'a Patient)>,
+) -> io::Result<()> {
+    let mut buf = Vec::with_capacity(1 << 20);
+    buf.extend_from_slice(HEADER.as_bytes());
+    buf.push(b'\n');
+    for (key, p) in lines {
+        push_line(&mut buf, key, p)?;
+    }
+    write_durable(dir, INDEX_FILE, &buf)
+}

@@ -1,0 +1,231 @@
+//! The summary index (see `index`): used when it matches the files, never trusted when it
+//! does not, and never needed for correctness.
+
+use super::*;
+use crate::domain::{DEFAULT_ZONE_IDS, Timepoint, Vds};
+use crate::protocol::Protocol;
+
+fn today() -> NaiveDate {
+    NaiveDate::from_ymd_opt(2026, 11, 25).unwrap()
+}
+
+fn opts(write: bool, summaries: bool) -> OpenOptions {
+    OpenOptions {
+        write,
+        operator: "ana".into(),
+        today: today(),
+        known_zones: DEFAULT_ZONE_IDS.map(String::from).to_vec(),
+        summaries,
+    }
+}
+
+fn open(dir: &Path, write: bool, summaries: bool) -> Registry {
+    Registry::open(dir, opts(write, summaries)).unwrap()
+}
+
+/// Whole synthetic records: plans with zones, sessions with their work, follow-ups.
+fn cohort(n: usize) -> Vec<Patient> {
+    let protocol = Protocol::builtin();
+    let mut rng = crate::synth::Rng::new(3);
+    (0..n)
+        .map(|k| crate::synth::patient(k, &mut rng, today(), &protocol))
+        .collect()
+}
+
+/// A registry of `n` patients written by a writer (which starts the index).
+fn registry(dir: &Path, n: usize) -> Vec<Patient> {
+    let patients = cohort(n);
+    let mut r = open(dir, true, false);
+    r.import_batch(patients.clone(), false).unwrap();
+    patients
+}
+
+fn held(r: &Registry) -> Vec<Patient> {
+    r.patients().cloned().collect()
+}
+
+fn summaries(patients: &[Patient]) -> Vec<Patient> {
+    patients.iter().map(Patient::summary).collect()
+}
+
+fn index_text(dir: &Path) -> String {
+    fs::read_to_string(dir.join(index::INDEX_FILE)).unwrap()
+}
+
+fn file(dir: &Path, id: &str) -> PathBuf {
+    dir.join(PATIENTS_DIR).join(journal::patient_file_name(id))
+}
+
+#[test]
+fn summaries_come_from_the_index_and_load_reads_the_whole_record() {
+    let t = tempfile::tempdir().unwrap();
+    let patients = registry(t.path(), 5);
+    let idx = index_text(t.path());
+    assert_eq!(
+        idx.lines().filter(|l| !l.is_empty()).count(),
+        1 + 5,
+        "{idx}"
+    );
+
+    let r = open(t.path(), false, true);
+    assert_eq!(held(&r), summaries(&patients));
+    assert!(r.report().is_clean(), "{:?}", r.report());
+    for p in &patients {
+        assert_eq!(&r.load(&p.record_id).unwrap(), p);
+    }
+    assert!(matches!(r.load("NOBODY"), Err(StoreError::NotFound(_))));
+
+    // Proof that the index is what was read: a line whose key still matches its file is
+    // believed (only smplan writes it, and every save writes a new file).
+    let first = &patients[0];
+    let name = first.name.clone().unwrap();
+    fs::write(
+        t.path().join(index::INDEX_FILE),
+        idx.replacen(
+            &format!("\"name\":{}", serde_json::to_string(&name).unwrap()),
+            "\"name\":\"FROM THE INDEX\"",
+            1,
+        ),
+    )
+    .unwrap();
+    let r = open(t.path(), false, true);
+    assert_eq!(
+        r.get(&first.record_id).unwrap().name.as_deref(),
+        Some("FROM THE INDEX")
+    );
+    // Without summaries, nothing is read from the index.
+    let r = open(t.path(), false, false);
+    assert_eq!(r.get(&first.record_id).unwrap(), first);
+}
+
+#[test]
+fn files_changed_added_or_removed_behind_the_index_are_read_as_they_are() {
+    let t = tempfile::tempdir().unwrap();
+    let mut patients = registry(t.path(), 6);
+    // File times tick every few milliseconds: an edit must come a tick after the save to be
+    // told apart by its times alone (a person's edit always does).
+    std::thread::sleep(std::time::Duration::from_millis(30));
+    // Edited by hand in place (same length, same inode: only the times tell).
+    let p0 = &mut patients[0];
+    let old = fs::read_to_string(file(t.path(), &p0.record_id)).unwrap();
+    let old_name = p0.name.clone().unwrap();
+    let new_name: String = old_name.chars().rev().collect();
+    fs::write(
+        file(t.path(), &p0.record_id),
+        old.replace(&old_name, &new_name),
+    )
+    .unwrap();
+    p0.name = Some(new_name);
+    // Moved back from quarantine: a file the index never saw.
+    let mut extra = patients[1].clone();
+    extra.record_id = "ZZ-RESTORED".into();
+    fs::write(
+        file(t.path(), "ZZ-RESTORED"),
+        serde_json::to_vec(&extra).unwrap(),
+    )
+    .unwrap();
+    // Deleted.
+    let gone = patients.remove(2);
+    fs::remove_file(file(t.path(), &gone.record_id)).unwrap();
+    patients.push(extra);
+
+    let reader = open(t.path(), false, true);
+    assert_eq!(held(&reader), summaries(&patients));
+    let before = index_text(t.path());
+    drop(reader);
+    assert_eq!(
+        index_text(t.path()),
+        before,
+        "a reader never writes the index"
+    );
+
+    // A writer brings the index up to date, so the next opening need not read them again.
+    let w = open(t.path(), true, true);
+    assert_eq!(held(&w), summaries(&patients));
+    drop(w);
+    let idx = index_text(t.path());
+    assert!(idx.contains("ZZ-RESTORED") && !idx.contains(&format!("\"{}\"", gone.record_id)));
+    assert_eq!(idx.lines().count(), 1 + patients.len());
+    assert_eq!(held(&open(t.path(), false, true)), summaries(&patients));
+}
+
+#[test]
+fn a_torn_missing_or_foreign_index_costs_time_never_correctness() {
+    let t = tempfile::tempdir().unwrap();
+    let patients = registry(t.path(), 4);
+    let path = t.path().join(index::INDEX_FILE);
+    let whole = index_text(t.path());
+
+    // A power cut in the middle of an append.
+    fs::write(&path, format!("{whole}{{\"key\":[1,2,3")).unwrap();
+    assert_eq!(held(&open(t.path(), false, true)), summaries(&patients));
+    drop(open(t.path(), true, true));
+    assert_eq!(
+        index_text(t.path()).lines().count(),
+        1 + 4,
+        "rewritten whole"
+    );
+
+    // Damaged in the middle, of an unknown format, or missing altogether.
+    let damaged = whole.replacen("\"key\":[", "\"key\":[\"x\",", 2);
+    for text in [
+        Some(damaged),
+        Some("{\"smplan_index\":99}\n".to_string()),
+        None,
+    ] {
+        match &text {
+            Some(t2) => fs::write(&path, t2).unwrap(),
+            None => fs::remove_file(&path).unwrap(),
+        }
+        assert_eq!(held(&open(t.path(), false, true)), summaries(&patients));
+        drop(open(t.path(), true, true));
+        assert_eq!(index_text(t.path()).lines().count(), 1 + 4);
+        assert_eq!(held(&open(t.path(), false, true)), summaries(&patients));
+    }
+}
+
+#[test]
+fn a_file_damaged_behind_the_index_is_quarantined_as_ever() {
+    let t = tempfile::tempdir().unwrap();
+    let patients = registry(t.path(), 3);
+    let victim = &patients[1].record_id;
+    fs::write(file(t.path(), victim), b"{\"schema_version\": 1, \"rec").unwrap();
+    let r = open(t.path(), false, true);
+    assert_eq!(r.len(), 2);
+    assert_eq!(r.report().damaged.len(), 1);
+    let w = open(t.path(), true, true);
+    assert_eq!(w.len(), 2);
+    assert!(w.report().damaged[0].moved_to.is_some());
+    assert!(w.get(victim).is_none());
+    drop(w);
+    assert!(!index_text(t.path()).contains(&format!("\"{victim}\"")));
+}
+
+#[test]
+fn saves_through_summaries_keep_the_detail_and_audit_only_what_changed() {
+    let t = tempfile::tempdir().unwrap();
+    let patients = registry(t.path(), 3);
+    let id = patients[0].record_id.clone();
+    let audit_before = fs::read_to_string(t.path().join(AUDIT_FILE)).unwrap();
+    let mut w = open(t.path(), true, true);
+
+    // A summary is refused: saving it would erase the plan and the sessions' work.
+    let summary = w.get(&id).unwrap().clone();
+    assert!(matches!(w.save(summary), Err(StoreError::SummaryOnly(_))));
+
+    let mut whole = w.load(&id).unwrap();
+    assert!(whole.plan.as_ref().is_some_and(|p| !p.zones.is_empty()));
+    whole.follow_up_mut(Timepoint::Post).vds = Some(Vds::try_from(4.5).unwrap());
+    w.save(whole.clone()).unwrap();
+    assert_eq!(w.get(&id), Some(&whole.summary()));
+    drop(w);
+
+    let audit = fs::read_to_string(t.path().join(AUDIT_FILE)).unwrap();
+    let new: Vec<&str> = audit[audit_before.len()..].lines().collect();
+    assert_eq!(new.len(), 1, "{new:?}");
+    assert!(new[0].contains("follow_ups[post].vds"), "{}", new[0]);
+    assert_eq!(open(t.path(), false, false).get(&id), Some(&whole));
+    // The save appended its line: the next opening takes it from the index.
+    assert_eq!(open(t.path(), false, true).get(&id), Some(&whole.summary()));
+    assert!(index_text(t.path()).matches(&format!("\"{id}\"")).count() >= 2);
+}

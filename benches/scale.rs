@@ -20,13 +20,15 @@ fn today() -> NaiveDate {
     NaiveDate::from_ymd_opt(2026, 11, 25).expect("valid date")
 }
 
-fn opts(write: bool) -> OpenOptions {
+/// `summaries`: as the UI, `stats` and `agenda` open it (from the summary index); without,
+/// as exports and `check` do (every file parsed).
+fn opts(write: bool, summaries: bool) -> OpenOptions {
     OpenOptions {
         write,
         operator: "bench".into(),
         today: today(),
         known_zones: Protocol::builtin().zone_ids(),
-        summaries: false,
+        summaries,
     }
 }
 
@@ -39,7 +41,7 @@ fn registry_dir(n: usize) -> PathBuf {
     if !done.exists() {
         let _ = std::fs::remove_dir_all(&dir);
         let protocol = Protocol::builtin();
-        let mut reg = Registry::open(&dir, opts(true)).expect("open bench registry");
+        let mut reg = Registry::open(&dir, opts(true, false)).expect("open bench registry");
         let mut rng = smplan::synth::Rng::new(1);
         let mut i = 0;
         while i < n {
@@ -53,6 +55,8 @@ fn registry_dir(n: usize) -> PathBuf {
         drop(reg);
         std::fs::write(&done, b"").expect("mark complete");
     }
+    // A writer brings the summary index up to date (registries made before it existed).
+    drop(Registry::open(&dir, opts(true, true)).expect("open bench registry"));
     dir
 }
 
@@ -65,7 +69,7 @@ fn sizes() -> Vec<usize> {
 }
 
 fn app_for(dir: &std::path::Path) -> App {
-    let reg = Registry::open(dir, opts(false)).expect("open");
+    let reg = Registry::open(dir, opts(false, true)).expect("open");
     App::new(
         Box::new(reg),
         Protocol::builtin(),
@@ -79,8 +83,11 @@ fn bench_open_and_first_frame(c: &mut Criterion) {
     g.sample_size(10);
     for n in sizes() {
         let dir = registry_dir(n);
-        g.bench_function(format!("open_read/{n}"), |b| {
-            b.iter(|| black_box(Registry::open(&dir, opts(false)).expect("open")))
+        g.bench_function(format!("open_summaries/{n}"), |b| {
+            b.iter(|| black_box(Registry::open(&dir, opts(false, true)).expect("open")))
+        });
+        g.bench_function(format!("open_whole_records/{n}"), |b| {
+            b.iter(|| black_box(Registry::open(&dir, opts(false, false)).expect("open")))
         });
         g.bench_function(format!("first_frame_patient_list/{n}"), |b| {
             b.iter(|| {
@@ -123,8 +130,10 @@ fn bench_save(c: &mut Criterion) {
     g.sample_size(30);
     for n in [100usize, 10_000] {
         let dir = registry_dir(n);
-        let mut reg = Registry::open(&dir, opts(true)).expect("open for writing");
-        let mut p = reg.patients().next().expect("a patient").clone();
+        // As the UI saves: the registry opened on summaries, the patient read whole.
+        let mut reg = Registry::open(&dir, opts(true, true)).expect("open for writing");
+        let id = reg.patients().next().expect("a patient").record_id.clone();
+        let mut p = reg.load(&id).expect("load");
         let mut flip = false;
         g.bench_function(format!("one_durable_save/{n}"), |b| {
             b.iter(|| {
@@ -142,14 +151,20 @@ fn bench_compute(c: &mut Criterion) {
     let protocol = Protocol::builtin();
     for n in sizes() {
         let dir = registry_dir(n);
-        let reg = Registry::open(&dir, opts(false)).expect("open");
-        let patients: Vec<Patient> = reg.patients().cloned().collect();
+        // Statistics and agenda run on summaries (as `stats`, `agenda` and the UI do); the
+        // CSV export on whole records.
+        let reg = Registry::open(&dir, opts(false, true)).expect("open");
+        let summaries: Vec<Patient> = reg.patients().cloned().collect();
+        drop(reg);
         g.bench_function(format!("stats/{n}"), |b| {
-            b.iter(|| black_box(smplan::stats::summarize(&patients)))
+            b.iter(|| black_box(smplan::stats::summarize(&summaries)))
         });
         g.bench_function(format!("agenda/{n}"), |b| {
-            b.iter(|| black_box(smplan::protocol::agenda(&patients, &protocol, today(), 14)))
+            b.iter(|| black_box(smplan::protocol::agenda(&summaries, &protocol, today(), 14)))
         });
+        drop(summaries);
+        let reg = Registry::open(&dir, opts(false, false)).expect("open");
+        let patients: Vec<Patient> = reg.patients().cloned().collect();
         g.bench_function(format!("csv_export/{n}"), |b| {
             b.iter_batched(
                 Vec::new,

@@ -12,6 +12,7 @@ pub mod domain;
 pub mod dots;
 pub mod export;
 pub mod io;
+pub mod par;
 pub mod protocol;
 pub mod stats;
 pub mod store;

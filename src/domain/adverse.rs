@@ -143,7 +143,11 @@ pub struct AdverseEvent {
     pub severity: Option<Severity>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub resolved: Option<bool>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        deserialize_with = "crate::domain::dates::opt_date",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub onset: Option<NaiveDate>,
     /// Which session (1-based) it followed, if known.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -216,7 +216,11 @@ impl From<Timepoint> for String {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FollowUp {
     pub timepoint: Timepoint,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        deserialize_with = "crate::domain::dates::opt_date",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub date: Option<NaiveDate>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub vds: Option<Vds>,

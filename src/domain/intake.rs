@@ -488,7 +488,11 @@ pub struct Consent {
     pub photographs: bool,
     #[serde(default)]
     pub data_use: bool,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        deserialize_with = "crate::domain::dates::opt_date",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub date: Option<NaiveDate>,
 }
 

@@ -5,6 +5,7 @@
 //! what is allowed.
 
 pub mod adverse;
+pub mod dates;
 pub mod followup;
 pub mod intake;
 pub mod limits;

@@ -45,7 +45,11 @@ pub struct Patient {
     pub name: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sex: Option<Sex>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        deserialize_with = "crate::domain::dates::opt_date",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub birth_date: Option<NaiveDate>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fitzpatrick: Option<Fitzpatrick>,

@@ -92,10 +92,14 @@ pub fn impressions(area_cm2: f64, density: f64, f_prev: f64, f: f64) -> u32 {
 /// The whole plan of one patient.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Plan {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        deserialize_with = "crate::domain::dates::opt_date",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub start_date: Option<NaiveDate>,
     /// Planned date of each session (index 0 = session 1).
-    #[serde(default)]
+    #[serde(deserialize_with = "crate::domain::dates::vec_opt_date", default)]
     pub session_dates: Vec<Option<NaiveDate>>,
     pub zones: Vec<ZonePlan>,
 }

@@ -56,7 +56,11 @@ pub struct ScreenItemDef {
 pub struct HealthScreen {
     #[serde(default)]
     pub answers: BTreeMap<String, bool>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        deserialize_with = "crate::domain::dates::opt_date",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub date: Option<NaiveDate>,
 }
 
@@ -64,6 +68,7 @@ pub struct HealthScreen {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Clearance {
     pub by: String,
+    #[serde(deserialize_with = "crate::domain::dates::date")]
     pub date: NaiveDate,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,

@@ -39,6 +39,7 @@ impl ZoneWork {
 pub struct Session {
     /// 1-based session number.
     pub number: u8,
+    #[serde(deserialize_with = "crate::domain::dates::date")]
     pub date: NaiveDate,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub operator: Option<String>,
@@ -48,7 +49,11 @@ pub struct Session {
     pub pigment_shade: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pigment_lot: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        deserialize_with = "crate::domain::dates::opt_date",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub pigment_expiry: Option<NaiveDate>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub duration_min: Option<u32>,

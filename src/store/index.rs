@@ -20,8 +20,9 @@
 //! registry rewrites the index whole, atomically, when it has stale or superseded lines.
 //! `smplan check` never uses the index: it reads every file.
 
-use super::fsutil::{FILE_MODE, par_map, write_durable};
+use super::fsutil::{FILE_MODE, write_durable};
 use crate::domain::Patient;
+use crate::par::par_map;
 use serde::{Deserialize, Serialize};
 use std::fs::{self, OpenOptions};
 use std::io::{self, BufRead, BufReader, Read, Write};

@@ -27,9 +27,10 @@ pub mod journal;
 pub mod lock;
 
 use crate::domain::{DEFAULT_ZONE_IDS, Invalid, Patient, SCHEMA_VERSION, ValidationContext};
+use crate::par::par_map;
 use audit::AuditEntry;
 use chrono::NaiveDate;
-use fsutil::{create_private_dir, entries, par_map, remove_stale_temps, sync_dir, write_durable};
+use fsutil::{create_private_dir, entries, remove_stale_temps, sync_dir, write_durable};
 use index::FileKey;
 use journal::{Commit, JOURNAL_DIR, JOURNAL_FORMAT, PATIENTS_DIR};
 use serde_json::Value;
@@ -603,26 +604,27 @@ impl Registry {
     /// whose key matches its index line is taken from the index and only the others are
     /// read (see `index`); otherwise every file is read.
     fn read_files(&self, pdir: &Path) -> io::Result<Files> {
-        let names = patient_file_names(pdir)?;
-        let index = if self.opts.summaries {
-            index::read(&self.dir)?
-        } else {
-            None
-        };
-        let Some(mut index) = index else {
-            let read = scan(pdir, &names);
-            let keys = read
-                .iter()
-                .filter_map(|(name, key, _)| Some((name.clone(), (*key)?)))
-                .collect();
-            return Ok(Files {
-                read,
-                indexed: Vec::new(),
-                keys,
-                index_stale: !index::present(&self.dir),
+        if !self.opts.summaries {
+            let names = patient_file_names(pdir)?;
+            return self.read_all(pdir, &names);
+        }
+        // The index is parsed while the files are listed and `stat`ed: the one is work for
+        // the processor, the other mostly waiting on the file system.
+        let (listed, index) = std::thread::scope(|scope| {
+            let index = scope.spawn(|| index::read(&self.dir));
+            let listed = patient_file_names(pdir).map(|names| {
+                let stats = stat_all(pdir, &names);
+                (names, stats)
             });
+            let index = index
+                .join()
+                .unwrap_or_else(|e| std::panic::resume_unwind(e));
+            (listed, index)
+        });
+        let (names, stats) = listed?;
+        let Some(mut index) = index? else {
+            return self.read_all(pdir, &names);
         };
-        let stats = stat_all(pdir, &names);
         let mut keys = HashMap::with_capacity(names.len());
         let mut indexed = Vec::with_capacity(names.len());
         let mut unknown = Vec::new();
@@ -660,6 +662,21 @@ impl Registry {
             indexed,
             keys,
             index_stale,
+        })
+    }
+
+    /// Reads every file in full (no index, or not opening on summaries).
+    fn read_all(&self, pdir: &Path, names: &[String]) -> io::Result<Files> {
+        let read = scan(pdir, names);
+        let keys = read
+            .iter()
+            .filter_map(|(name, key, _)| Some((name.clone(), (*key)?)))
+            .collect();
+        Ok(Files {
+            read,
+            indexed: Vec::new(),
+            keys,
+            index_stale: !index::present(&self.dir),
         })
     }
 

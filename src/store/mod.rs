@@ -6,13 +6,16 @@
 //!   journal/<txn>.json          commit records of transactions in flight (see `journal`)
 //!   quarantine/<file>           damaged files moved aside, each with <file>.reason
 //!   audit.jsonl                 every change, field by field (see `audit`)
+//!   index.jsonl                 summary index: a cache of each file's summary (see `index`)
 //!   lock                        the writer lock, naming its holder (see `lock`)
 //! ```
 //!
 //! One file per patient keeps a save's cost independent of the registry's size: a save
 //! writes the patient's file, a small commit record and its audit lines, nothing else.
 //!
-//! Opening loads every patient. A file that is not valid JSON, not a patient record, or whose
+//! Opening loads every patient: whole, or with [`OpenOptions::summaries`] as summaries taken
+//! from the summary index for every file it knows unchanged (the UI, `stats` and `agenda`;
+//! 10,000 patients in about 75 ms instead of 260). A file that is not valid JSON, not a patient record, or whose
 //! record breaks a rule of the record itself (VDS out of range, sessions out of order...) is
 //! moved to `quarantine/` with the reason, and the rest loads. Rules that depend on this
 //! workstation rather than on the file (a date after "today", a zone the protocol no longer
@@ -247,6 +250,9 @@ pub struct Registry {
 /// A patient file as read from disk.
 enum FileState {
     Ok(Box<Patient>),
+    /// Read, checked (sound in itself, with these warnings) and cut to its summary, when
+    /// opening on summaries: the whole record is not kept.
+    Checked(Box<Patient>, Vec<Invalid>),
     Newer(u32),
     Damaged(String),
 }
@@ -317,7 +323,7 @@ impl Registry {
             .join(PATIENTS_DIR)
             .join(journal::patient_file_name(record_id));
         match read_patient_file(&file, record_id).1 {
-            FileState::Ok(p) => Ok(*p),
+            FileState::Ok(p) | FileState::Checked(p, _) => Ok(*p),
             FileState::Newer(v) => Err(StoreError::ReadOnly(newer_message(&file, v))),
             FileState::Damaged(reason) => Err(StoreError::Damaged { file, reason }),
         }
@@ -495,9 +501,11 @@ impl Registry {
         let jdir = dir.join(JOURNAL_DIR);
         for d in [&pdir, &jdir] {
             create_private_dir(d).map_err(io_err(d))?;
+        }
+        // Temporary files in the patients directory go while it is listed (`read_files`).
+        for d in [&jdir, &dir] {
             remove_stale_temps(d).map_err(io_err(d))?;
         }
-        remove_stale_temps(&dir).map_err(io_err(&dir))?;
         for record in journal::list(&dir).map_err(io_err(&jdir))? {
             match journal::read(&record) {
                 Ok(c) => {
@@ -605,14 +613,14 @@ impl Registry {
     /// read (see `index`); otherwise every file is read.
     fn read_files(&self, pdir: &Path) -> io::Result<Files> {
         if !self.opts.summaries {
-            let names = patient_file_names(pdir)?;
+            let names = patient_file_names(pdir, self.lock.is_some())?;
             return self.read_all(pdir, &names);
         }
         // The index is parsed while the files are listed and `stat`ed: the one is work for
         // the processor, the other mostly waiting on the file system.
         let (listed, index) = std::thread::scope(|scope| {
             let index = scope.spawn(|| index::read(&self.dir));
-            let listed = patient_file_names(pdir).map(|names| {
+            let listed = patient_file_names(pdir, self.lock.is_some()).map(|names| {
                 let stats = stat_all(pdir, &names);
                 (names, stats)
             });
@@ -645,7 +653,7 @@ impl Registry {
             }
         }
         gone += lines.count();
-        let read = scan(pdir, &unknown);
+        let read = self.scan(pdir, &unknown);
         for (name, key, _) in &read {
             if let Some(k) = key {
                 keys.insert(name.clone(), *k);
@@ -667,7 +675,7 @@ impl Registry {
 
     /// Reads every file in full (no index, or not opening on summaries).
     fn read_all(&self, pdir: &Path, names: &[String]) -> io::Result<Files> {
-        let read = scan(pdir, names);
+        let read = self.scan(pdir, names);
         let keys = read
             .iter()
             .filter_map(|(name, key, _)| Some((name.clone(), (*key)?)))
@@ -707,6 +715,31 @@ impl Registry {
         index::rewrite(&self.dir, lines.iter().map(|(k, p)| (*k, p.as_ref())))
     }
 
+    /// Reads the named files in full. Opening on summaries, each is checked and cut to its
+    /// summary as soon as it is read, a few thousand at a time, so that rebuilding the
+    /// index of 100,000 patients never holds 100,000 whole records.
+    fn scan(&self, pdir: &Path, names: &[String]) -> Vec<(String, Option<FileKey>, FileState)> {
+        if !self.opts.summaries {
+            return scan(pdir, names);
+        }
+        let mut out = Vec::with_capacity(names.len());
+        for chunk in names.chunks(4096) {
+            out.extend(par_map(chunk, |name| {
+                let stem = name.strip_suffix(".json").unwrap_or(name);
+                let (key, state) = read_patient_file(&pdir.join(name), stem);
+                let state = match state {
+                    FileState::Ok(p) => match self.load_problems(&p) {
+                        Ok(warnings) => FileState::Checked(Box::new(p.summary()), warnings),
+                        Err(reason) => FileState::Damaged(reason),
+                    },
+                    other => other,
+                };
+                (name.clone(), key, state)
+            }));
+        }
+        out
+    }
+
     fn classify(&mut self, files: Vec<(String, Option<FileKey>, FileState)>) {
         let pdir = self.dir.join(PATIENTS_DIR);
         for (name, _, state) in files {
@@ -727,6 +760,14 @@ impl Registry {
                         moved_to: None,
                     }),
                 },
+                FileState::Checked(p, warnings) => {
+                    for w in warnings {
+                        self.report
+                            .warnings
+                            .push(format!("patient {}: {w}", p.record_id));
+                    }
+                    self.hold(*p);
+                }
                 FileState::Newer(v) => self.report.newer_schema.push((file, v)),
                 FileState::Damaged(reason) => self.report.damaged.push(Damaged {
                     file,
@@ -810,12 +851,18 @@ struct Files {
 /// The `*.json` files of the patients directory (dot files are temporaries, skipped), in
 /// the order of their record ids (the index's order: `A-1-2` sorts after `A-1`, although
 /// `A-1-2.json` sorts before `A-1.json`).
-fn patient_file_names(pdir: &Path) -> io::Result<Vec<String>> {
-    let mut names: Vec<String> = entries(pdir)?
-        .into_iter()
-        .map(|(name, _)| name)
-        .filter(|name| name.ends_with(".json") && !name.starts_with('.'))
-        .collect();
+///
+/// With `remove_temps` (only the lock holder), temporary files a crashed writer left are
+/// removed on the way: one listing of a directory of 10,000 files instead of two.
+fn patient_file_names(pdir: &Path, remove_temps: bool) -> io::Result<Vec<String>> {
+    let mut names = Vec::new();
+    for (name, path) in entries(pdir)? {
+        if name.ends_with(".json") && !name.starts_with('.') {
+            names.push(name);
+        } else if remove_temps && name.starts_with(fsutil::TMP_PREFIX) {
+            fs::remove_file(path)?;
+        }
+    }
     names.sort_by(|a, b| a[..a.len() - 5].cmp(&b[..b.len() - 5]));
     Ok(names)
 }

@@ -82,8 +82,8 @@ fn summaries_come_from_the_index_and_load_reads_the_whole_record() {
     fs::write(
         t.path().join(index::INDEX_FILE),
         idx.replacen(
-            &format!("\"name\":{}", serde_json::to_string(&name).unwrap()),
-            "\"name\":\"FROM THE INDEX\"",
+            &format!("\"n\":{}", serde_json::to_string(&name).unwrap()),
+            "\"n\":\"FROM THE INDEX\"",
             1,
         ),
     )
@@ -157,7 +157,7 @@ fn a_torn_missing_or_foreign_index_costs_time_never_correctness() {
     let whole = index_text(t.path());
 
     // A power cut in the middle of an append.
-    fs::write(&path, format!("{whole}{{\"key\":[1,2,3")).unwrap();
+    fs::write(&path, format!("{whole}{{\"k\":[1,2,3")).unwrap();
     assert_eq!(held(&open(t.path(), false, true)), summaries(&patients));
     drop(open(t.path(), true, true));
     assert_eq!(
@@ -167,7 +167,7 @@ fn a_torn_missing_or_foreign_index_costs_time_never_correctness() {
     );
 
     // Damaged in the middle, of an unknown format, or missing altogether.
-    let damaged = whole.replacen("\"key\":[", "\"key\":[\"x\",", 2);
+    let damaged = whole.replacen("\"k\":[", "\"k\":[\"x\",", 2);
     for text in [
         Some(damaged),
         Some("{\"smplan_index\":99}\n".to_string()),
@@ -228,4 +228,32 @@ fn saves_through_summaries_keep_the_detail_and_audit_only_what_changed() {
     // The save appended its line: the next opening takes it from the index.
     assert_eq!(open(t.path(), false, true).get(&id), Some(&whole.summary()));
     assert!(index_text(t.path()).matches(&format!("\"{id}\"")).count() >= 2);
+}
+
+#[test]
+fn summaries_handed_over_to_the_ui_leave_a_registry_that_still_saves_and_audits_right() {
+    let t = tempfile::tempdir().unwrap();
+    let patients = registry(t.path(), 4);
+    let mut w = open(t.path(), true, true);
+    let given = w.hand_over_summaries();
+    assert_eq!(given, summaries(&patients));
+    assert_eq!(w.len(), 4);
+    assert!(!w.is_empty());
+    let id = patients[2].record_id.clone();
+    assert_eq!(w.load(&id).unwrap(), patients[2]);
+    // Still known: adding it again is refused.
+    assert!(matches!(
+        w.import_batch(vec![patients[2].clone()], false),
+        Err(StoreError::AlreadyExists(_))
+    ));
+    let audit_before = fs::read_to_string(t.path().join(AUDIT_FILE)).unwrap();
+    let mut whole = w.load(&id).unwrap();
+    whole.name = Some("Renamed".into());
+    w.save(whole.clone()).unwrap();
+    assert_eq!(w.len(), 4);
+    let audit = fs::read_to_string(t.path().join(AUDIT_FILE)).unwrap();
+    let new: Vec<&str> = audit[audit_before.len()..].lines().collect();
+    assert_eq!(new.len(), 1, "only the name changed: {new:?}");
+    drop(w);
+    assert_eq!(open(t.path(), false, false).get(&id), Some(&whole));
 }

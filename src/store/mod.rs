@@ -245,6 +245,9 @@ pub struct Registry {
     /// Whole records of pending transactions a reader overlaid (with `summaries`, the
     /// patients map holds only their summaries).
     overlay: HashMap<String, Patient>,
+    /// Patients whose summaries were given away by [`Registry::hand_over_summaries`]: the
+    /// registry knows they exist and reads them from disk when needed.
+    handed_over: std::collections::HashSet<String>,
 }
 
 /// A patient file as read from disk.
@@ -272,6 +275,7 @@ impl Registry {
             lock: None,
             audit_limit: None,
             overlay: HashMap::new(),
+            handed_over: std::collections::HashSet::new(),
         };
         if reg.opts.write {
             create_private_dir(dir).map_err(io_err(dir))?;
@@ -309,11 +313,11 @@ impl Registry {
     /// A patient's whole record: held in memory, or with [`OpenOptions::summaries`] read
     /// from its file (one file, whatever the size of the registry).
     pub fn load(&self, record_id: &str) -> Result<Patient, StoreError> {
-        let Some(held) = self.patients.get(record_id) else {
-            return Err(StoreError::NotFound(record_id.to_string()));
-        };
-        if !held.summary_only {
-            return Ok(held.clone());
+        match self.patients.get(record_id) {
+            Some(held) if !held.summary_only => return Ok(held.clone()),
+            Some(_) => {}
+            None if self.handed_over.contains(record_id) => {}
+            None => return Err(StoreError::NotFound(record_id.to_string())),
         }
         if let Some(p) = self.overlay.get(record_id) {
             return Ok(p.clone());
@@ -329,12 +333,31 @@ impl Registry {
         }
     }
 
+    /// Summaries (see [`OpenOptions::summaries`]) move out of the registry for a caller that
+    /// keeps its own copy (the UI), sparing a copy of every one: 9 ms at 10,000 patients,
+    /// a tenth of the time to the first frame. The registry still knows every patient: `len`,
+    /// `load`, `save` and `import_batch` are unchanged, but `get` and `patients` then see
+    /// only patients saved since. Whole records are not handed over (an empty list).
+    pub fn hand_over_summaries(&mut self) -> Vec<Patient> {
+        if !self.opts.summaries {
+            return Vec::new();
+        }
+        let held = std::mem::take(&mut self.patients);
+        let mut out = Vec::with_capacity(held.len());
+        self.handed_over.reserve(held.len());
+        for (id, p) in held {
+            self.handed_over.insert(id);
+            out.push(p);
+        }
+        out
+    }
+
     pub fn len(&self) -> usize {
-        self.patients.len()
+        self.patients.len() + self.handed_over.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.patients.is_empty()
+        self.patients.is_empty() && self.handed_over.is_empty()
     }
 
     pub fn report(&self) -> &OpenReport {
@@ -406,7 +429,10 @@ impl Registry {
             if !seen.insert(p.record_id.as_str()) {
                 return Err(StoreError::DuplicateInBatch(p.record_id.clone()));
             }
-            if !update && self.patients.contains_key(&p.record_id) {
+            if !update
+                && (self.patients.contains_key(&p.record_id)
+                    || self.handed_over.contains(&p.record_id))
+            {
                 return Err(StoreError::AlreadyExists(p.record_id.clone()));
             }
             self.check_valid(p)?;
@@ -447,6 +473,9 @@ impl Registry {
             let old = match self.patients.get(&p.record_id) {
                 Some(o) if o.summary_only => to_value(&self.load(&p.record_id)?)?,
                 Some(o) => to_value(o)?,
+                None if self.handed_over.contains(&p.record_id) => {
+                    to_value(&self.load(&p.record_id)?)?
+                }
                 None => Value::Object(Default::default()),
             };
             let diffs = audit::diff(&old, &to_value(&p)?);
@@ -605,6 +634,9 @@ impl Registry {
         } else {
             p
         };
+        if !self.handed_over.is_empty() {
+            self.handed_over.remove(&p.record_id);
+        }
         self.patients.insert(p.record_id.clone(), p);
     }
 
@@ -633,7 +665,7 @@ impl Registry {
         let Some(mut index) = index? else {
             return self.read_all(pdir, &names);
         };
-        let mut keys = HashMap::with_capacity(names.len());
+        let mut keys = Vec::with_capacity(names.len());
         let mut indexed = Vec::with_capacity(names.len());
         let mut unknown = Vec::new();
         // Both in record-id order: one merge pass.
@@ -646,7 +678,7 @@ impl Registry {
             }
             match (key, lines.next_if(|e| e.record_id() == id)) {
                 (Some(k), Some(e)) if k == e.key => {
-                    keys.insert(name, k);
+                    keys.push((name, k));
                     indexed.push(e.patient);
                 }
                 _ => unknown.push(name),
@@ -656,7 +688,7 @@ impl Registry {
         let read = self.scan(pdir, &unknown);
         for (name, key, _) in &read {
             if let Some(k) = key {
-                keys.insert(name.clone(), *k);
+                keys.push((name.clone(), *k));
             }
         }
         // Stale when it missed a file, lists a file that is gone, has a torn line, or has
@@ -689,21 +721,31 @@ impl Registry {
     }
 
     /// Holds what [`Registry::read_files`] found; returns the key of every file.
-    fn take_files(&mut self, files: Files) -> HashMap<String, FileKey> {
-        for p in files.indexed {
-            self.patients.insert(p.record_id.clone(), p);
+    fn take_files(&mut self, files: Files) -> Vec<(String, FileKey)> {
+        if self.patients.is_empty() {
+            // In record-id order already: built in bulk, without a search per patient.
+            self.patients = files
+                .indexed
+                .into_iter()
+                .map(|p| (p.record_id.clone(), p))
+                .collect();
+        } else {
+            for p in files.indexed {
+                self.patients.insert(p.record_id.clone(), p);
+            }
         }
         self.classify(files.read);
         files.keys
     }
 
     /// Writes the index afresh from the patients held and their files' keys.
-    fn rewrite_index(&self, keys: &HashMap<String, FileKey>) -> io::Result<()> {
+    fn rewrite_index(&self, keys: &[(String, FileKey)]) -> io::Result<()> {
+        let keys: HashMap<&str, FileKey> = keys.iter().map(|(n, k)| (n.as_str(), *k)).collect();
         let lines: Vec<(FileKey, std::borrow::Cow<'_, Patient>)> = self
             .patients
             .values()
             .filter_map(|p| {
-                let key = *keys.get(&journal::patient_file_name(&p.record_id))?;
+                let key = *keys.get(journal::patient_file_name(&p.record_id).as_str())?;
                 let summary = if p.summary_only {
                     std::borrow::Cow::Borrowed(p)
                 } else {
@@ -843,7 +885,7 @@ struct Files {
     /// Summaries taken from the index, for files unchanged since their line was written.
     indexed: Vec<Patient>,
     /// The key of every file listed and read or checked, by file name.
-    keys: HashMap<String, FileKey>,
+    keys: Vec<(String, FileKey)>,
     /// The index is missing, or differs from the files: a writer rewrites it.
     index_stale: bool,
 }

@@ -207,12 +207,12 @@ pub struct App {
 
 impl App {
     pub fn new(
-        store: Box<dyn PatientStore>,
+        mut store: Box<dyn PatientStore>,
         protocol: Protocol,
         today: NaiveDate,
         theme: Theme,
     ) -> App {
-        let mut patients = store.patients();
+        let mut patients = store.take_patients();
         patients.sort_by(|a, b| a.record_id.cmp(&b.record_id));
         let read_only = store.read_only_reason();
         let quarantined = store.quarantined();

@@ -27,7 +27,15 @@ pub struct JsonExport<'a> {
 }
 
 pub fn run(ctx: &Ctx, format: Format, deidentify: bool, output: Option<&Path>) -> ExitCode {
-    let reg = match Registry::open(&ctx.data_dir, ctx.open_options(false, &ctx.protocol())) {
+    // A plain CSV needs one whole record at a time: open on summaries and read each
+    // patient's file as its row is written, so that 100,000 patients never sit in memory
+    // together (700 MB). The other formats hold the registry whole.
+    let streamed = format == Format::Csv && !deidentify;
+    let opts = match streamed {
+        true => ctx.summary_options(&ctx.protocol()),
+        false => ctx.open_options(false, &ctx.protocol()),
+    };
+    let reg = match Registry::open(&ctx.data_dir, opts) {
         Ok(r) => r,
         Err(e) => return fail(e),
     };
@@ -71,7 +79,20 @@ fn render(ctx: &Ctx, reg: &Registry, format: Format, deidentify: bool) -> Result
             serde_json::to_writer_pretty(&mut out, &doc).map_err(|e| e.to_string())?;
             out.push(b'\n');
         }
-        _ => crate::io::csv::write(&mut out, reg.patients()).map_err(|e| e.to_string())?,
+        _ => {
+            let mut damaged = None;
+            let whole = reg.patients().map_while(|s| match reg.load(&s.record_id) {
+                Ok(p) => Some(p),
+                Err(e) => {
+                    damaged = Some(e);
+                    None
+                }
+            });
+            crate::io::csv::write(&mut out, whole).map_err(|e| e.to_string())?;
+            if let Some(e) = damaged {
+                return Err(e.to_string());
+            }
+        }
     }
     Ok(out)
 }

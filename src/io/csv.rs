@@ -658,16 +658,16 @@ pub fn to_row(p: &Patient) -> CsvRow {
 }
 
 /// Writes the header and one row per patient.
-pub fn write<'a, W: Write>(
+pub fn write<W: Write>(
     out: W,
-    patients: impl IntoIterator<Item = &'a Patient>,
+    patients: impl IntoIterator<Item = impl std::borrow::Borrow<Patient>>,
 ) -> Result<(), ::csv::Error> {
     let mut w = ::csv::WriterBuilder::new()
         .has_headers(false)
         .from_writer(out);
     w.write_record(COLUMNS)?;
     for p in patients {
-        w.serialize(to_row(p))?;
+        w.serialize(to_row(p.borrow()))?;
     }
     w.flush()?;
     Ok(())

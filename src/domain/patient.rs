@@ -151,18 +151,7 @@ impl Patient {
             sessions: self
                 .sessions
                 .iter()
-                .map(|s| Session {
-                    number: s.number,
-                    date: s.date,
-                    operator: None,
-                    zones: Vec::new(),
-                    pigment_shade: None,
-                    pigment_lot: None,
-                    pigment_expiry: None,
-                    duration_min: None,
-                    notes: None,
-                    photos: Vec::new(),
-                })
+                .map(|s| Session::new(s.number, s.date))
                 .collect(),
             follow_ups: self
                 .follow_ups

@@ -500,3 +500,23 @@ fn a_long_list_scrolls_with_the_selection() {
             .contains(Modifier::REVERSED)
     );
 }
+
+/// Record ids longer than the column's usual 8 cells are shown whole (up to 16), at both
+/// sizes: a clinic numbering `CLINIC-2026-0042` must not read `CLINIC-…`.
+#[test]
+fn long_record_ids_are_shown_whole() {
+    let mut pats = sample();
+    pats[1].record_id = "CLINIC-2026-0042".into();
+    pats.sort_by(|a, b| a.record_id.cmp(&b.record_id));
+    for (w, h) in [(80, 24), (120, 40)] {
+        let mut app = app_with(pats.clone(), false);
+        let mut t = term(w, h);
+        draw(&mut app, &mut t);
+        let s = screen(&t);
+        assert!(s.contains("CLINIC-2026-0042 "), "{w}x{h}:\n{s}");
+        assert!(
+            s.contains("Anna Be"),
+            "the name keeps a column: {w}x{h}:\n{s}"
+        );
+    }
+}

@@ -13,6 +13,7 @@ use ratatui::widgets::{Cell, Paragraph, Row, Table, TableState};
 use std::cell::{Ref, RefCell};
 use std::cmp::Ordering;
 use tui_input::Input;
+use unicode_width::UnicodeWidthStr;
 
 /// The columns of the table, in display order; sorting works on any of them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -50,9 +51,10 @@ impl Column {
             Column::Pss => "PSS",
         }
     }
-    fn width(self) -> Constraint {
+    /// `id_width`: the longest record id in the registry (see [`PatientList::id_width`]).
+    fn width(self, id_width: u16) -> Constraint {
         match self {
-            Column::RecordId => Constraint::Length(8),
+            Column::RecordId => Constraint::Length(id_width.clamp(8, 16)),
             Column::Name => Constraint::Fill(2),
             Column::Subtype => Constraint::Fill(3),
             Column::Triage => Constraint::Length(9),
@@ -181,6 +183,8 @@ struct RowCache {
     source: Option<(usize, usize)>,
     /// One row per patient, in the order of the patients.
     base: Vec<ListRow>,
+    /// Display width of the longest record id in `base`.
+    id_width: usize,
     /// Search, filter, sort and direction the view was built for.
     view_key: Option<(String, Option<Subtype>, usize, bool)>,
     /// The view, or `None` when it is `base` itself (no search or filter, by record id
@@ -216,6 +220,12 @@ impl PatientList {
             if c.source != Some(source) {
                 // Every row works out a due date: shared over the cores (10,000 patients).
                 c.base = crate::par::par_map(patients, |p| ListRow::new(p, protocol, today));
+                c.id_width = c
+                    .base
+                    .iter()
+                    .map(|r| r.record_id.width())
+                    .max()
+                    .unwrap_or(0);
                 c.source = Some(source);
                 c.view_key = None;
             }
@@ -273,6 +283,7 @@ impl PatientList {
         match patients.get(index) {
             Some(p) if in_step && index <= c.base.len() => {
                 let row = ListRow::new(p, protocol, today);
+                c.id_width = c.id_width.max(row.record_id.width());
                 if inserted {
                     c.base.insert(index, row);
                 } else if let Some(slot) = c.base.get_mut(index) {
@@ -283,6 +294,12 @@ impl PatientList {
             }
             _ => c.source = None,
         }
+    }
+
+    /// Display width of the longest record id (as of the last [`PatientList::rows`]), so
+    /// that ids such as `CLINIC-2026-0042` are not cut.
+    pub fn id_width(&self) -> usize {
+        self.cache.borrow().id_width
     }
 
     /// Moves, searches, filters and sorts; `n` is the number of rows shown.
@@ -411,7 +428,8 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &mut App) {
     .style(theme.header());
     // Column widths as the table will lay them out, so long text is cut with "…" rather
     // than silently (a cut "Norwood III-vertex" must not read "Norwood III").
-    let col_w: Vec<usize> = Layout::horizontal(Column::ALL.map(Column::width))
+    let id_w = u16::try_from(list.id_width()).unwrap_or(u16::MAX);
+    let col_w: Vec<usize> = Layout::horizontal(Column::ALL.map(|c| c.width(id_w)))
         .spacing(1)
         .split(table_area)
         .iter()
@@ -446,7 +464,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &mut App) {
             ])
         })
         .collect();
-    let table = Table::new(body, Column::ALL.map(Column::width))
+    let table = Table::new(body, Column::ALL.map(|c| c.width(id_w)))
         .header(header)
         .column_spacing(1)
         .row_highlight_style(theme.selected());

@@ -257,3 +257,38 @@ fn summaries_handed_over_to_the_ui_leave_a_registry_that_still_saves_and_audits_
     drop(w);
     assert_eq!(open(t.path(), false, false).get(&id), Some(&whole));
 }
+
+#[test]
+fn a_writer_compacts_an_index_grown_by_many_saves() {
+    let t = tempfile::tempdir().unwrap();
+    let patients = registry(t.path(), 3);
+    let id = patients[0].record_id.clone();
+    let mut w = open(t.path(), true, true);
+    let mut whole = w.load(&id).unwrap();
+    for k in 0..120 {
+        whole.name = Some(format!("Name {k}"));
+        w.save(whole.clone()).unwrap();
+    }
+    drop(w);
+    assert_eq!(
+        index_text(t.path())
+            .lines()
+            .filter(|l| !l.is_empty())
+            .count(),
+        1 + 3 + 120
+    );
+    // A reader leaves it; the next writer rewrites it to one line per patient.
+    drop(open(t.path(), false, true));
+    assert_eq!(
+        index_text(t.path())
+            .lines()
+            .filter(|l| !l.is_empty())
+            .count(),
+        1 + 3 + 120
+    );
+    let w = open(t.path(), true, true);
+    assert_eq!(w.get(&id), Some(&whole.summary()));
+    drop(w);
+    assert_eq!(index_text(t.path()).lines().count(), 1 + 3);
+    assert_eq!(open(t.path(), false, true).get(&id), Some(&whole.summary()));
+}

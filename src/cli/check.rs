@@ -10,7 +10,13 @@ pub fn run(ctx: &Ctx) -> ExitCode {
     // The clinic protocol is a file of the registry too: one that is refused is damage here,
     // while every other command only warns and falls back to the built-in protocol.
     let (protocol, protocol_problems) = crate::protocol::Protocol::load(&ctx.data_dir);
-    let reg = match Registry::open(&ctx.data_dir, ctx.open_options(false, &protocol)) {
+    // Every file is read and checked in full (never taken from the summary index); only
+    // the summaries are kept.
+    let opts = crate::store::OpenOptions {
+        summaries: true,
+        ..ctx.open_options(false, &protocol)
+    };
+    let reg = match Registry::open_verifying(&ctx.data_dir, opts) {
         Ok(r) => r,
         Err(e) => return fail(e),
     };

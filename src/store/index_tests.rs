@@ -292,3 +292,68 @@ fn a_writer_compacts_an_index_grown_by_many_saves() {
     assert_eq!(index_text(t.path()).lines().count(), 1 + 3);
     assert_eq!(open(t.path(), false, true).get(&id), Some(&whole.summary()));
 }
+
+#[test]
+fn verifying_reads_every_file_whatever_the_index_claims() {
+    let t = tempfile::tempdir().unwrap();
+    let patients = registry(t.path(), 3);
+    let victim = &patients[1];
+    // Damage a file, then forge an index that vouches for it with its new key: an opening
+    // on summaries believes the index, a verifying one reads the file.
+    fs::write(
+        file(t.path(), &victim.record_id),
+        b"{\"schema_version\": 1, \"rec",
+    )
+    .unwrap();
+    let forged: Vec<(FileKey, Patient)> = patients
+        .iter()
+        .map(|p| {
+            (
+                FileKey::stat(&file(t.path(), &p.record_id)).unwrap(),
+                p.summary(),
+            )
+        })
+        .collect();
+    index::rewrite(t.path(), forged.iter().map(|(k, p)| (*k, p))).unwrap();
+    assert_eq!(open(t.path(), false, true).len(), 3);
+    let checked = Registry::open_verifying(t.path(), opts(false, true)).unwrap();
+    assert_eq!(checked.len(), 2);
+    assert_eq!(checked.report().damaged.len(), 1);
+    assert!(
+        checked.patients().all(|p| p.summary_only),
+        "only summaries are kept"
+    );
+}
+
+#[test]
+fn the_audit_check_names_each_line_that_is_not_a_whole_entry() {
+    let t = tempfile::tempdir().unwrap();
+    registry(t.path(), 2);
+    let path = t.path().join(AUDIT_FILE);
+    let whole = fs::read_to_string(&path).unwrap();
+    let n = whole.lines().count();
+    let good = whole.lines().next().unwrap().to_string();
+    let no_txn = good.replacen("\"txn\"", "\"tx\"", 1);
+    let bad_type = good.replacen("\"operator\":\"ana\"", "\"operator\":7", 1);
+    fs::write(
+        &path,
+        format!("{whole}{no_txn}\n{good}\n{bad_type}\nnot json\n{good}\n{{\"time\":\"20"),
+    )
+    .unwrap();
+    let r = open(t.path(), false, false);
+    let problems = r.audit_problems().unwrap();
+    let lines: Vec<usize> = [1, 3, 4, 6].iter().map(|k| n + k).collect();
+    assert_eq!(problems.len(), 4, "{problems:?}");
+    for (p, l) in problems.iter().zip(lines) {
+        assert!(p.contains(&format!("line {l} is not")), "{p}");
+    }
+    // The quick check accepts exactly what the full parse accepts.
+    for line in [&good, &no_txn, &bad_type, "not json", "{}"] {
+        let l = format!("{line}\n");
+        assert_eq!(
+            audit::is_whole_entry(l.as_bytes()),
+            serde_json::from_str::<AuditEntry>(line).is_ok(),
+            "{line}"
+        );
+    }
+}

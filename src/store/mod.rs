@@ -245,6 +245,8 @@ pub struct Registry {
     /// Whole records of pending transactions a reader overlaid (with `summaries`, the
     /// patients map holds only their summaries).
     overlay: HashMap<String, Patient>,
+    /// Read every file in full, ignoring the summary index ([`Registry::open_verifying`]).
+    verify: bool,
     /// Patients whose summaries were given away by [`Registry::hand_over_summaries`]: the
     /// registry knows they exist and reads them from disk when needed.
     handed_over: std::collections::HashSet<String>,
@@ -266,7 +268,20 @@ impl Registry {
     /// and takes the writer lock; if another process holds it, opens read-only and
     /// [`Registry::read_only_reason`] names that process.
     pub fn open(dir: &Path, opts: OpenOptions) -> Result<Registry, StoreError> {
+        Registry::open_with(dir, opts, false)
+    }
+
+    /// Opens as [`Registry::open`] does, but reads and checks every patient file in full
+    /// whatever the summary index says (what `smplan check` needs); with
+    /// [`OpenOptions::summaries`], only summaries are kept, so that checking 100,000
+    /// patients does not hold 100,000 whole records.
+    pub fn open_verifying(dir: &Path, opts: OpenOptions) -> Result<Registry, StoreError> {
+        Registry::open_with(dir, opts, true)
+    }
+
+    fn open_with(dir: &Path, opts: OpenOptions, verify: bool) -> Result<Registry, StoreError> {
         let mut reg = Registry {
+            verify,
             dir: dir.to_path_buf(),
             opts,
             patients: BTreeMap::new(),
@@ -388,25 +403,41 @@ impl Registry {
     /// Lines of the audit log that are not whole audit entries (an interrupted transaction's
     /// tail, which the next writer replaces, is not counted).
     pub fn audit_problems(&self) -> io::Result<Vec<String>> {
-        let bytes = match fs::read(self.dir.join(AUDIT_FILE)) {
-            Ok(b) => b,
+        let path = self.dir.join(AUDIT_FILE);
+        let f = match fs::File::open(&path) {
+            Ok(f) => f,
             Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
             Err(e) => return Err(e),
         };
-        let limit = self.audit_limit.map_or(bytes.len(), |l| {
-            usize::try_from(l).unwrap_or(usize::MAX).min(bytes.len())
-        });
-        let bytes = &bytes[..limit];
+        // A line at a time, checked a few thousand at once on all cores: the log of
+        // 100,000 patients is half a gigabyte and must not be held whole.
+        let limit = self.audit_limit.unwrap_or(u64::MAX);
+        let mut reader = io::BufReader::with_capacity(1 << 20, io::Read::take(f, limit));
         let mut out = Vec::new();
-        for (i, line) in bytes.split_inclusive(|b| *b == b'\n').enumerate() {
-            let whole = line.ends_with(b"\n") && serde_json::from_slice::<AuditEntry>(line).is_ok();
-            if !whole {
-                out.push(format!(
-                    "{} line {} is not a whole audit entry",
-                    self.dir.join(AUDIT_FILE).display(),
-                    i + 1
-                ));
+        let mut first_line = 1;
+        loop {
+            let mut batch: Vec<Vec<u8>> = Vec::with_capacity(8192);
+            while batch.len() < 8192 {
+                let mut line = Vec::new();
+                if io::BufRead::read_until(&mut reader, b'\n', &mut line)? == 0 {
+                    break;
+                }
+                batch.push(line);
             }
+            if batch.is_empty() {
+                break;
+            }
+            let whole = par_map(&batch, |l| audit::is_whole_entry(l));
+            for (i, ok) in whole.iter().enumerate() {
+                if !ok {
+                    out.push(format!(
+                        "{} line {} is not a whole audit entry",
+                        path.display(),
+                        first_line + i
+                    ));
+                }
+            }
+            first_line += batch.len();
         }
         Ok(out)
     }
@@ -644,7 +675,7 @@ impl Registry {
     /// whose key matches its index line is taken from the index and only the others are
     /// read (see `index`); otherwise every file is read.
     fn read_files(&self, pdir: &Path) -> io::Result<Files> {
-        if !self.opts.summaries {
+        if !self.opts.summaries || self.verify {
             let names = patient_file_names(pdir, self.lock.is_some())?;
             return self.read_all(pdir, &names);
         }

@@ -270,22 +270,16 @@ fn a_writer_compacts_an_index_grown_by_many_saves() {
         w.save(whole.clone()).unwrap();
     }
     drop(w);
-    assert_eq!(
+    let lines = || {
         index_text(t.path())
             .lines()
             .filter(|l| !l.is_empty())
-            .count(),
-        1 + 3 + 120
-    );
+            .count()
+    };
+    assert_eq!(lines(), 1 + 3 + 120);
     // A reader leaves it; the next writer rewrites it to one line per patient.
     drop(open(t.path(), false, true));
-    assert_eq!(
-        index_text(t.path())
-            .lines()
-            .filter(|l| !l.is_empty())
-            .count(),
-        1 + 3 + 120
-    );
+    assert_eq!(lines(), 1 + 3 + 120);
     let w = open(t.path(), true, true);
     assert_eq!(w.get(&id), Some(&whole.summary()));
     drop(w);

@@ -169,6 +169,7 @@ fn is_current_schema(v: &u32) -> bool {
 }
 
 impl Line {
+    /// The line of a whole record or of a summary (cut to its summary, copied once).
     fn of(k: FileKey, p: &Patient) -> Line {
         let p = if p.summary_only {
             p.clone()
@@ -373,10 +374,10 @@ pub fn present(dir: &Path) -> bool {
     BufReader::new(f).read_line(&mut line).is_ok() && line.trim_end() == HEADER
 }
 
-/// Appends the lines of patient files just written (`(key, summary)`), when the registry
+/// Appends the lines of patient files just written (`(key, record)`), when the registry
 /// has an index; without one, the next writer to open the registry builds it. Not synced:
 /// see the module documentation.
-pub fn append(dir: &Path, lines: &[(FileKey, Patient)]) -> io::Result<()> {
+pub fn append(dir: &Path, lines: &[(FileKey, &Patient)]) -> io::Result<()> {
     let mut f = match OpenOptions::new()
         .append(true)
         .mode(FILE_MODE)

@@ -103,7 +103,7 @@ pub fn apply(dir: &Path, commit: &Commit, record: &Path) -> io::Result<()> {
     let lines = files
         .iter()
         .zip(&commit.patients)
-        .map(|((name, _), p)| Ok((FileKey::stat(&pdir.join(name))?, p.summary())))
+        .map(|((name, _), p)| Ok((FileKey::stat(&pdir.join(name))?, p)))
         .collect::<io::Result<Vec<_>>>();
     if let Ok(lines) = lines {
         let _ = index::append(dir, &lines);

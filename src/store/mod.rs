@@ -210,7 +210,8 @@ impl fmt::Display for StoreError {
             StoreError::NotFound(id) => write!(f, "patient {id} is not in the registry"),
             StoreError::Damaged { file, reason } => write!(
                 f,
-                "{} {reason}; nothing was changed (run smplan check, which sets it aside)",
+                "{} {reason}; nothing was changed. `smplan check` lists the damage; the next \
+                 opening for writing moves the file to quarantine/ with the reason",
                 file.display()
             ),
             StoreError::SummaryOnly(id) => write!(
@@ -255,9 +256,15 @@ pub struct Registry {
 /// A patient file as read from disk.
 enum FileState {
     Ok(Box<Patient>),
-    /// Read, checked (sound in itself, with these warnings) and cut to its summary, when
-    /// opening on summaries: the whole record is not kept.
-    Checked(Box<Patient>, Vec<Invalid>),
+    Newer(u32),
+    Damaged(String),
+}
+
+/// A patient file as opening judged it.
+enum Scanned {
+    /// Sound in itself, with these warnings; held as it will be kept (whole, or its
+    /// summary when opening on summaries).
+    Sound(Box<Patient>, Vec<Invalid>),
     Newer(u32),
     Damaged(String),
 }
@@ -342,7 +349,7 @@ impl Registry {
             .join(PATIENTS_DIR)
             .join(journal::patient_file_name(record_id));
         match read_patient_file(&file, record_id).1 {
-            FileState::Ok(p) | FileState::Checked(p, _) => Ok(*p),
+            FileState::Ok(p) => Ok(*p),
             FileState::Newer(v) => Err(StoreError::ReadOnly(newer_message(&file, v))),
             FileState::Damaged(reason) => Err(StoreError::Damaged { file, reason }),
         }
@@ -749,7 +756,8 @@ impl Registry {
             read,
             indexed: Vec::new(),
             keys,
-            index_stale: !index::present(&self.dir),
+            // Only a writer rewrites it: a reader need not look.
+            index_stale: self.lock.is_some() && !index::present(&self.dir),
         })
     }
 
@@ -774,68 +782,47 @@ impl Registry {
     /// Writes the index afresh from the patients held and their files' keys.
     fn rewrite_index(&self, keys: &[(String, FileKey)]) -> io::Result<()> {
         let keys: HashMap<&str, FileKey> = keys.iter().map(|(n, k)| (n.as_str(), *k)).collect();
-        let lines: Vec<(FileKey, std::borrow::Cow<'_, Patient>)> = self
-            .patients
-            .values()
-            .filter_map(|p| {
-                let key = *keys.get(journal::patient_file_name(&p.record_id).as_str())?;
-                let summary = if p.summary_only {
-                    std::borrow::Cow::Borrowed(p)
-                } else {
-                    std::borrow::Cow::Owned(p.summary())
-                };
-                Some((key, summary))
-            })
-            .collect();
-        index::rewrite(&self.dir, lines.iter().map(|(k, p)| (*k, p.as_ref())))
+        // Whole records or summaries alike: each line is cut to the summary.
+        let lines = self.patients.values().filter_map(|p| {
+            let key = *keys.get(journal::patient_file_name(&p.record_id).as_str())?;
+            Some((key, p))
+        });
+        index::rewrite(&self.dir, lines)
     }
 
-    /// Reads the named files in full. Opening on summaries, each is checked and cut to its
-    /// summary as soon as it is read, a few thousand at a time, so that rebuilding the
-    /// index of 100,000 patients never holds 100,000 whole records.
-    fn scan(&self, pdir: &Path, names: &[String]) -> Vec<(String, Option<FileKey>, FileState)> {
-        if !self.opts.summaries {
-            return scan(pdir, names);
-        }
+    /// Reads and checks the named files in full, on all cores (parsing dominates opening a
+    /// registry without its index). Opening on summaries, each is cut to its summary as
+    /// soon as it is checked, a few thousand at a time, so that rebuilding the index of
+    /// 100,000 patients never holds 100,000 whole records.
+    fn scan(&self, pdir: &Path, names: &[String]) -> Vec<(String, Option<FileKey>, Scanned)> {
         let mut out = Vec::with_capacity(names.len());
         for chunk in names.chunks(4096) {
             out.extend(par_map(chunk, |name| {
                 let stem = name.strip_suffix(".json").unwrap_or(name);
                 let (key, state) = read_patient_file(&pdir.join(name), stem);
-                let state = match state {
+                let scanned = match state {
                     FileState::Ok(p) => match self.load_problems(&p) {
-                        Ok(warnings) => FileState::Checked(Box::new(p.summary()), warnings),
-                        Err(reason) => FileState::Damaged(reason),
+                        Ok(warnings) if self.opts.summaries => {
+                            Scanned::Sound(Box::new(p.summary()), warnings)
+                        }
+                        Ok(warnings) => Scanned::Sound(p, warnings),
+                        Err(reason) => Scanned::Damaged(reason),
                     },
-                    other => other,
+                    FileState::Newer(v) => Scanned::Newer(v),
+                    FileState::Damaged(reason) => Scanned::Damaged(reason),
                 };
-                (name.clone(), key, state)
+                (name.clone(), key, scanned)
             }));
         }
         out
     }
 
-    fn classify(&mut self, files: Vec<(String, Option<FileKey>, FileState)>) {
+    fn classify(&mut self, files: Vec<(String, Option<FileKey>, Scanned)>) {
         let pdir = self.dir.join(PATIENTS_DIR);
         for (name, _, state) in files {
             let file = pdir.join(&name);
             match state {
-                FileState::Ok(p) => match self.load_problems(&p) {
-                    Ok(warnings) => {
-                        for w in warnings {
-                            self.report
-                                .warnings
-                                .push(format!("patient {}: {w}", p.record_id));
-                        }
-                        self.hold(*p);
-                    }
-                    Err(reason) => self.report.damaged.push(Damaged {
-                        file,
-                        reason,
-                        moved_to: None,
-                    }),
-                },
-                FileState::Checked(p, warnings) => {
+                Scanned::Sound(p, warnings) => {
                     for w in warnings {
                         self.report
                             .warnings
@@ -843,8 +830,8 @@ impl Registry {
                     }
                     self.hold(*p);
                 }
-                FileState::Newer(v) => self.report.newer_schema.push((file, v)),
-                FileState::Damaged(reason) => self.report.damaged.push(Damaged {
+                Scanned::Newer(v) => self.report.newer_schema.push((file, v)),
+                Scanned::Damaged(reason) => self.report.damaged.push(Damaged {
                     file,
                     reason,
                     moved_to: None,
@@ -914,7 +901,7 @@ fn record_zones(p: &Patient) -> impl Iterator<Item = String> + '_ {
 /// What opening found in the patients directory.
 struct Files {
     /// Files read in full: name, key (when it could be read), content.
-    read: Vec<(String, Option<FileKey>, FileState)>,
+    read: Vec<(String, Option<FileKey>, Scanned)>,
     /// Summaries taken from the index, for files unchanged since their line was written.
     indexed: Vec<Patient>,
     /// The key of every file listed and read or checked, by file name.
@@ -940,16 +927,6 @@ fn patient_file_names(pdir: &Path, remove_temps: bool) -> io::Result<Vec<String>
     }
     names.sort_by(|a, b| a[..a.len() - 5].cmp(&b[..b.len() - 5]));
     Ok(names)
-}
-
-/// Reads and parses the named patient files. Parsing dominates opening a registry without
-/// its index, so the files are shared out over the machine's cores.
-fn scan(pdir: &Path, names: &[String]) -> Vec<(String, Option<FileKey>, FileState)> {
-    par_map(names, |name| {
-        let stem = name.strip_suffix(".json").unwrap_or(name);
-        let (key, state) = read_patient_file(&pdir.join(name), stem);
-        (name.clone(), key, state)
-    })
 }
 
 /// The key of each named file (`None` for one that cannot be `stat`ed: gone since listing).

@@ -734,13 +734,4 @@ impl App {
     pub fn open(&self) -> Option<&Patient> {
         self.workspace.as_ref().map(|ws| &ws.patient)
     }
-
-    /// A patient's summary from the UI's copy, which is kept in record-id order (see
-    /// `remember`).
-    pub fn patient(&self, record_id: &str) -> Option<&Patient> {
-        self.patients
-            .binary_search_by(|p| p.record_id.as_str().cmp(record_id))
-            .ok()
-            .map(|i| &self.patients[i])
-    }
 }

@@ -11,13 +11,9 @@ use crate::domain::Patient;
 pub trait PatientStore {
     /// Every readable patient (damaged files are quarantined by the store, not listed here),
     /// whole or as summaries ([`Patient::summary`]): enough for the list, the agenda and
-    /// the statistics.
-    fn patients(&self) -> Vec<Patient>;
-    /// The same, given to the UI to keep: a store may move its copy out rather than copy
-    /// it (the registry does, sparing a copy of 10,000 summaries at start).
-    fn take_patients(&mut self) -> Vec<Patient> {
-        self.patients()
-    }
+    /// the statistics. Given to the UI to keep, once, at start: a store may move its copy
+    /// out rather than copy it (the registry does, sparing a copy of 10,000 summaries).
+    fn take_patients(&mut self) -> Vec<Patient>;
     /// One patient's whole record, to open in the workspace; the error is one sentence.
     fn load(&self, record_id: &str) -> Result<Patient, String>;
     /// Validates, writes atomically and audits one patient; the error is one sentence for the
@@ -43,7 +39,7 @@ pub struct MemoryStore {
 impl PatientStore for MemoryStore {
     /// Summaries, as the real store gives the UI: what the UI shows outside the workspace
     /// must not need more.
-    fn patients(&self) -> Vec<Patient> {
+    fn take_patients(&mut self) -> Vec<Patient> {
         self.patients.iter().map(Patient::summary).collect()
     }
     fn load(&self, record_id: &str) -> Result<Patient, String> {
@@ -86,17 +82,14 @@ impl PatientStore for MemoryStore {
 /// The registry on disk, through the store (atomic, audited writes; the writer lock is held
 /// for as long as the registry is open).
 impl PatientStore for crate::store::Registry {
-    fn patients(&self) -> Vec<Patient> {
-        crate::store::Registry::patients(self).cloned().collect()
-    }
-    fn load(&self, record_id: &str) -> Result<Patient, String> {
-        crate::store::Registry::load(self, record_id).map_err(|e| e.to_string())
-    }
     fn take_patients(&mut self) -> Vec<Patient> {
         match self.options().summaries {
             true => self.hand_over_summaries(),
-            false => PatientStore::patients(self),
+            false => self.patients().cloned().collect(),
         }
+    }
+    fn load(&self, record_id: &str) -> Result<Patient, String> {
+        crate::store::Registry::load(self, record_id).map_err(|e| e.to_string())
     }
     fn save(&mut self, patient: Patient) -> Result<(), String> {
         crate::store::Registry::save(self, patient).map_err(|e| e.to_string())

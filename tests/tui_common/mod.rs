@@ -30,8 +30,8 @@ pub fn today() -> NaiveDate {
 pub struct Shared(pub Rc<RefCell<MemoryStore>>);
 
 impl PatientStore for Shared {
-    fn patients(&self) -> Vec<Patient> {
-        self.0.borrow().patients()
+    fn take_patients(&mut self) -> Vec<Patient> {
+        self.0.borrow_mut().take_patients()
     }
     fn load(&self, record_id: &str) -> Result<Patient, String> {
         self.0.borrow().load(record_id)

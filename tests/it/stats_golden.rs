@@ -1,0 +1,191 @@
+//! The statistics of every golden cohort (tests/data/golden) against SciPy's numbers, key by
+//! key: relative difference at most 1e-9 (absolute 1e-12 near zero), nulls where SciPy's are.
+//!
+//! The cohorts are read here by a small CSV reader straight into `Patient`s, so the numbers
+//! are checked independently of the registry; `golden_through_the_binary` then checks the
+//! same numbers through the real binary: `smplan import` then `smplan stats --json`.
+
+use crate::cli_common;
+
+use serde_json::Value;
+use smplan::domain::{Patient, Subtype, Timepoint};
+use smplan::stats::summarize;
+use std::path::{Path, PathBuf};
+
+/// The golden cohorts live in the repository (`tests/data/golden`, copied from the project's
+/// shared folder with a note of where the numbers come from), so a fresh clone tests anywhere.
+fn golden_dir() -> PathBuf {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/golden");
+    assert!(
+        dir.join("cohort_0.csv").exists(),
+        "golden cohorts missing from {}",
+        dir.display()
+    );
+    dir
+}
+
+fn cohorts() -> Vec<(String, PathBuf, Value)> {
+    let dir = golden_dir();
+    let mut out = Vec::new();
+    for k in 0.. {
+        let csv = dir.join(format!("cohort_{k}.csv"));
+        if !csv.exists() {
+            break;
+        }
+        let expected = std::fs::read_to_string(dir.join(format!("cohort_{k}.expected.json")))
+            .expect("expected json");
+        out.push((
+            format!("cohort_{k}"),
+            csv,
+            serde_json::from_str(&expected).expect("valid json"),
+        ));
+    }
+    assert!(
+        out.len() >= 12,
+        "expected the 12 golden cohorts, found {}",
+        out.len()
+    );
+    out
+}
+
+/// Reads the golden CSV columns statistics need into patients.
+fn read_patients(path: &Path) -> Vec<Patient> {
+    let mut rdr = csv::Reader::from_path(path).expect("csv");
+    let headers = rdr.headers().expect("header").clone();
+    let col = |name: &str| headers.iter().position(|h| h == name);
+    let mut patients = Vec::new();
+    for row in rdr.records() {
+        let row = row.expect("row");
+        let cell = |name: &str| col(name).map(|i| row[i].trim()).filter(|s| !s.is_empty());
+        let subtype: Subtype = cell("subtype").expect("subtype").parse().expect("subtype");
+        let mut p = Patient::new(cell("record_id").expect("record_id"), subtype);
+        for (tp, v, s) in [
+            (Timepoint::Post, "vds_post", "pss_post"),
+            (Timepoint::M6, "vds_6m", "pss_6m"),
+        ] {
+            let (vds, pss) = (cell(v), cell(s));
+            if vds.is_some() || pss.is_some() {
+                let f = p.follow_up_mut(tp);
+                f.vds = vds.map(|x| x.parse().expect("vds"));
+                f.pss = pss.map(|x| x.parse().expect("pss"));
+            }
+        }
+        patients.push(p);
+    }
+    patients
+}
+
+/// Every key of `expected` must be in `actual` with an equal value (numbers within the
+/// contract's tolerance). Keys only in `actual` are the additive ones and are not compared.
+fn compare(path: &str, expected: &Value, actual: &Value, errors: &mut Vec<String>) {
+    match (expected, actual) {
+        (Value::Object(e), Value::Object(a)) => {
+            for (k, ev) in e {
+                match a.get(k) {
+                    Some(av) => compare(&format!("{path}.{k}"), ev, av, errors),
+                    None => errors.push(format!("{path}.{k}: missing")),
+                }
+            }
+        }
+        (Value::Array(e), Value::Array(a)) => {
+            if e.len() != a.len() {
+                errors.push(format!("{path}: {} items, expected {}", a.len(), e.len()));
+            }
+            for (i, (ev, av)) in e.iter().zip(a).enumerate() {
+                compare(&format!("{path}[{i}]"), ev, av, errors);
+            }
+        }
+        (Value::Number(e), Value::Number(a)) => {
+            let (e, a) = (
+                e.as_f64().unwrap_or(f64::NAN),
+                a.as_f64().unwrap_or(f64::NAN),
+            );
+            let ok = (a - e).abs() <= 1e-12 || (a - e).abs() <= 1e-9 * e.abs();
+            if !ok {
+                errors.push(format!(
+                    "{path}: {a} expected {e} (rel {:.2e})",
+                    (a - e) / e
+                ));
+            }
+        }
+        (e, a) if e == a => {}
+        (e, a) => errors.push(format!("{path}: {a} expected {e}")),
+    }
+}
+
+#[test]
+fn golden_cohorts_match_scipy() {
+    let mut errors = Vec::new();
+    for (name, csv, expected) in cohorts() {
+        let summary = summarize(&read_patients(&csv));
+        let actual = serde_json::to_value(&summary).expect("serialize");
+        compare(&name, &expected, &actual, &mut errors);
+    }
+    assert!(
+        errors.is_empty(),
+        "{} mismatches:\n{}",
+        errors.len(),
+        errors.join("\n")
+    );
+}
+
+/// Runs the real binary on a data directory; returns (status, stdout, stderr).
+fn smplan(dir: &Path, args: &[&str]) -> (i32, String, String) {
+    let out = cli_common::run(dir, "2026-11-25", args);
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn golden_through_the_binary() {
+    let mut errors = Vec::new();
+    for (name, csv, expected) in cohorts() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let csv = csv.to_str().expect("utf-8 path");
+        let (code, _, err) = smplan(dir.path(), &["import", csv]);
+        assert_eq!(code, 0, "{name}: import failed: {err}");
+        let (code, out, err) = smplan(dir.path(), &["stats", "--json"]);
+        assert_eq!(code, 0, "{name}: stats failed: {err}");
+        // Standard output is one JSON document and nothing else.
+        let actual: Value = serde_json::from_str(&out)
+            .unwrap_or_else(|e| panic!("{name}: stdout is not one JSON document: {e}\n{out}"));
+        compare(&name, &expected, &actual, &mut errors);
+    }
+    assert!(
+        errors.is_empty(),
+        "{} mismatches:\n{}",
+        errors.len(),
+        errors.join("\n")
+    );
+}
+
+#[test]
+fn empty_registry_prints_nulls_not_nan() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (code, out, err) = smplan(dir.path(), &["stats", "--json"]);
+    assert_eq!(code, 0, "{err}");
+    let v: Value = serde_json::from_str(&out).expect("one JSON document");
+    assert_eq!(v["patients"], 0);
+    assert_eq!(v["groups"][0]["vds_post"]["mean"], Value::Null);
+    assert_eq!(v["groups"][0]["very_satisfied_6m"]["pct"], Value::Null);
+    let (code, out, _) = smplan(dir.path(), &["stats"]);
+    assert_eq!(code, 0);
+    assert!(out.contains("No patients yet"), "{out}");
+}
+
+#[test]
+fn comparison_catches_a_wrong_number() {
+    // The comparison itself must be able to fail.
+    let e: Value = serde_json::json!({"a": {"p": 0.5, "q": null}, "b": [1.0]});
+    let mut errors = Vec::new();
+    compare(
+        "x",
+        &e,
+        &serde_json::json!({"a": {"p": 0.5000001, "q": 1.0}}),
+        &mut errors,
+    );
+    assert_eq!(errors.len(), 3, "{errors:?}");
+}

@@ -22,8 +22,16 @@ pub struct Describe {
     pub median: Option<f64>,
     pub min: Option<f64>,
     pub max: Option<f64>,
-    /// 95% confidence interval of the mean from the t distribution with n − 1 df.
+    /// 95% confidence interval of the mean from the t distribution with n − 1 df; `None`
+    /// with n < 2 or every value equal (a zero-width interval says nothing).
     pub ci95: Option<Interval>,
+}
+
+/// Every value equal (or none): the test for "no spread" that the variance cannot give,
+/// since the two-pass variance of equal values that are not exact in binary (0.7, 0.7, 0.7)
+/// is a tiny positive number, not zero.
+pub fn all_equal(xs: &[f64]) -> bool {
+    xs.iter().all(|&x| x == xs[0])
 }
 
 /// Mean, computed as NumPy does for the sizes seen here (sum, then divide).
@@ -79,8 +87,10 @@ pub fn describe(xs: &[f64]) -> Describe {
     let max = xs.iter().copied().reduce(f64::max);
     let median = median(xs);
     let m = mean(xs);
-    let sd = variance(xs).map(f64::sqrt);
+    // Equal values have no spread, whatever the rounding of their mean leaves.
+    let sd = variance(xs).map(|v| if all_equal(xs) { 0.0 } else { v.sqrt() });
     let ci95 = match (m, sd) {
+        (Some(_), Some(0.0)) => None,
         (Some(m), Some(sd)) => dist::t_quantile(0.975, (n - 1) as f64).map(|q| {
             let half = q * sd / (n as f64).sqrt();
             Interval {
@@ -138,5 +148,8 @@ mod tests {
         // Even median of two values.
         assert_eq!(describe(&[7.0, 8.0]).median, Some(7.5));
         assert_eq!(describe(&[1.0, f64::NAN]).mean, None);
+        // Equal values: SD exactly 0 and no interval ("8.50 to 8.50" says nothing).
+        let same = describe(&[0.7, 0.7, 0.7]);
+        assert_eq!((same.sd, same.ci95), (Some(0.0), None));
     }
 }

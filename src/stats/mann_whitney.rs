@@ -21,6 +21,9 @@ pub struct MannWhitney {
     /// one. Equal to SciPy's exact p without ties. `None` when the count would be too costly
     /// (large samples, where the normal approximation is good anyway).
     pub p_exact: Option<f64>,
+    /// The smallest two-sided exact p these pooled ranks allow (the most extreme splits);
+    /// 2/C(n₁+n₂, n₁) without ties.
+    pub p_exact_min: Option<f64>,
 }
 
 /// Upper bound on the work (items × group size × rank-sum range) of the exact count, about
@@ -44,7 +47,8 @@ pub fn mann_whitney(a: &[f64], b: &[f64]) -> Option<MannWhitney> {
     let u1 = r1_doubled as f64 / 2.0 - f1 * (f1 + 1.0) / 2.0;
     let u = u1.max(f1 * f2 - u1);
 
-    let p_exact = exact_p(&ranked.doubled, n1);
+    let exact = exact_p(&ranked.doubled, n1);
+    let (p_exact, p_exact_min) = (exact.map(|e| e.0), exact.map(|e| e.1));
     let n = f1 + f2;
     let s = (f1 * f2 / 12.0 * ((n + 1.0) - ranked.tie_term() / (n * (n - 1.0)))).sqrt();
     let z = (u - f1 * f2 / 2.0 - 0.5) / s;
@@ -68,6 +72,7 @@ pub fn mann_whitney(a: &[f64], b: &[f64]) -> Option<MannWhitney> {
         method,
         p_normal,
         p_exact,
+        p_exact_min,
     })
 }
 
@@ -76,7 +81,8 @@ pub fn mann_whitney(a: &[f64], b: &[f64]) -> Option<MannWhitney> {
 /// Counts, for every possible rank sum, the subsets of the smaller group's size with that sum
 /// (a subset-sum count over the doubled ranks, which are integers); this is the enumeration of
 /// all C(n, k) splits without visiting each one.
-fn exact_p(doubled: &[i64], n1: usize) -> Option<f64> {
+/// Returns the p and the smallest p any split of these ranks gives.
+fn exact_p(doubled: &[i64], n1: usize) -> Option<(f64, f64)> {
     let n = doubled.len();
     // The complement has the same distance from its mean, so count the smaller group.
     let (k, observed): (usize, i64) = if n1 <= n - n1 {
@@ -114,13 +120,22 @@ fn exact_p(doubled: &[i64], n1: usize) -> Option<f64> {
     let mean = (k * (n + 1)) as i64; // doubled mean rank (n + 1) times k
     let far = (observed - mean).abs();
     let (mut hit, mut total) = (0.0, 0.0);
+    let (mut max_far, mut at_max) = (-1i64, 0.0);
     for (s, &c) in last.iter().enumerate() {
         total += c;
-        if (s as i64 - mean).abs() >= far {
+        let d = (s as i64 - mean).abs();
+        if d >= far {
             hit += c;
         }
+        if c > 0.0 {
+            if d > max_far {
+                (max_far, at_max) = (d, c);
+            } else if d == max_far {
+                at_max += c;
+            }
+        }
     }
-    (total > 0.0).then(|| (hit / total).min(1.0))
+    (total > 0.0).then(|| ((hit / total).min(1.0), at_max / total))
 }
 
 #[cfg(test)]
@@ -139,6 +154,8 @@ mod tests {
         assert_eq!(r.u, 1.0);
         assert_eq!(r.method, Method::Exact);
         close(r.p, 0.031746031746031744);
+        // 126 splits; the two most extreme (all low ranks in one group or the other).
+        close(r.p_exact_min.unwrap(), 2.0 / 126.0);
     }
 
     #[test]

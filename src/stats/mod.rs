@@ -11,8 +11,10 @@
 
 pub mod describe;
 pub mod dist;
+pub mod effect;
 pub mod mann_whitney;
 pub mod method;
+pub mod ols;
 pub mod rank;
 pub mod spearman;
 pub mod summary;

@@ -14,6 +14,9 @@ pub struct Spearman {
     /// (n ≤ [`SPEARMAN_EXACT_MAX_N`]). At n = 10 the t approximation understates it severalfold
     /// for strong correlations, which is why it is reported.
     pub p_exact: Option<f64>,
+    /// The smallest two-sided exact p these ranks allow (the orderings with the largest |ρ|):
+    /// 2/n! without ties.
+    pub p_exact_min: Option<f64>,
 }
 
 /// Spearman's ρ of paired samples. Undefined (the contract's rule) with fewer than 3 pairs,
@@ -35,12 +38,14 @@ pub fn spearman(x: &[f64], y: &[f64]) -> Option<Spearman> {
     } else {
         dist::t_two_sided(rho * (dof / denom).sqrt(), dof)?
     };
+    let exact = exact_p(&rx, &ry);
     Some(Spearman {
         n,
         rho,
         p,
         method: Method::TApproximation,
-        p_exact: exact_p(&rx, &ry),
+        p_exact: exact.map(|e| e.0),
+        p_exact_min: exact.map(|e| e.1),
     })
 }
 
@@ -53,7 +58,7 @@ pub fn spearman_exact_p(x: &[f64], y: &[f64]) -> Option<f64> {
     if rx.tie_sizes.len() == 1 || ry.tie_sizes.len() == 1 {
         return None;
     }
-    exact_p(&rx, &ry)
+    exact_p(&rx, &ry).map(|e| e.0)
 }
 
 /// Pearson correlation as NumPy's `corrcoef` computes it, clipped to [−1, 1].
@@ -78,7 +83,9 @@ fn pearson(x: &[f64], y: &[f64]) -> Option<f64> {
 /// squares do not change under permutation), so |ρ| ≥ |ρ₀| is |n·S − Σrx·Σry| ≥ |n·S₀ − Σrx·Σry|,
 /// compared in exact integers on doubled ranks. The permutations are visited by Heap's
 /// algorithm, one swap each, and S is updated by that swap alone: O(1) per ordering.
-fn exact_p(rx: &Ranked, ry: &Ranked) -> Option<f64> {
+/// Returns the p and the smallest p any ordering of these ranks gives (the share of
+/// orderings reaching the largest |ρ|).
+fn exact_p(rx: &Ranked, ry: &Ranked) -> Option<(f64, f64)> {
     let n = rx.doubled.len();
     if !(3..=SPEARMAN_EXACT_MAX_N).contains(&n) {
         return None;
@@ -93,6 +100,16 @@ fn exact_p(rx: &Ranked, ry: &Ranked) -> Option<f64> {
     let (hi, lo) = (total + observed, total - observed);
     let extreme = |s: i64| u64::from(nn * s >= hi || nn * s <= lo);
     let mut count = extreme(s);
+    // The largest |n·S − total| met so far and how many orderings reach it.
+    let (mut max_far, mut at_max) = ((nn * s - total).abs(), 1u64);
+    let mut track = |s: i64| {
+        let far = (nn * s - total).abs();
+        if far > max_far {
+            (max_far, at_max) = (far, 1);
+        } else if far == max_far {
+            at_max += 1;
+        }
+    };
     let mut perms: u64 = 1;
     let mut c = [0usize; SPEARMAN_EXACT_MAX_N];
     let mut i = 1;
@@ -102,6 +119,7 @@ fn exact_p(rx: &Ranked, ry: &Ranked) -> Option<f64> {
             s += (x[j] - x[i]) * (a[i] - a[j]);
             a.swap(i, j);
             count += extreme(s);
+            track(s);
             perms += 1;
             c[i] += 1;
             i = 1;
@@ -110,7 +128,7 @@ fn exact_p(rx: &Ranked, ry: &Ranked) -> Option<f64> {
             i += 1;
         }
     }
-    Some(count as f64 / perms as f64)
+    Some((count as f64 / perms as f64, at_max as f64 / perms as f64))
 }
 
 #[cfg(test)]
@@ -145,6 +163,7 @@ mod tests {
         assert_eq!(s.rho, 1.0);
         assert_eq!(s.p, 0.0);
         close(s.p_exact.unwrap(), 2.0 / 720.0);
+        close(s.p_exact_min.unwrap(), 2.0 / 720.0);
     }
 
     #[test]

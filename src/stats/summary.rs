@@ -4,9 +4,11 @@
 //!
 //! Field order is the contract's key order; fields after the contract's are additive keys.
 
+use super::describe::Interval;
+use super::effect::{self, Estimate};
 use super::{
-    Describe, MannWhitney, Method, SignedRank, Spearman, TTest, describe, mann_whitney, spearman,
-    ttest, wilcoxon,
+    Describe, MannWhitney, Method, SignedRank, Spearman, TTest, describe, mann_whitney, ols,
+    spearman, ttest, wilcoxon,
 };
 use crate::domain::{AdverseKind, Patient, Subtype, Timepoint};
 use serde::Serialize;
@@ -28,8 +30,8 @@ pub struct GroupSummary {
     pub vds_6m: Describe,
     /// VDS post minus VDS at 6 months (fading), patients with both.
     pub delta_vds: Describe,
-    pub pss_post: Describe,
-    pub pss_6m: Describe,
+    pub pss_post: PssDescribe,
+    pub pss_6m: PssDescribe,
     /// PSS = 3 at six months, of the patients scored then.
     pub very_satisfied_6m: Share,
     pub paired_t_vds: PairedTOut,
@@ -45,19 +47,80 @@ pub struct GroupSummary {
     pub adverse_events: AdverseOut,
 }
 
-/// A count out of a total; `pct` is `None` when the total is 0.
+/// PSS, an ordinal score 0–3: the contract's `<desc>` and the count at each level, which is
+/// what a reader should see first (a mean ± t interval of four levels runs off the scale).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PssDescribe {
+    #[serde(flatten)]
+    pub desc: Describe,
+    /// Patients scoring 0, 1, 2 and 3.
+    pub levels: [usize; 4],
+}
+
+/// The mean, SD and the rest read through as for any score.
+impl std::ops::Deref for PssDescribe {
+    type Target = Describe;
+    fn deref(&self) -> &Describe {
+        &self.desc
+    }
+}
+
+/// A count out of a total; `pct` and `ci95` are `None` when the total is 0.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct Share {
     pub count: usize,
     pub of: usize,
     pub pct: Option<f64>,
+    /// Wilson score interval in percent (statsmodels `proportion_confint(method="wilson")`).
+    pub ci95: Option<Interval>,
 }
 
 impl Share {
     pub fn new(count: usize, of: usize) -> Share {
         let pct = (of > 0).then(|| 100.0 * count as f64 / of as f64);
-        Share { count, of, pct }
+        Share {
+            count,
+            of,
+            pct,
+            ci95: effect::wilson_pct(count, of),
+        }
     }
+}
+
+/// An estimate with its 95% interval, as the JSON prints it: `{"estimate", "ci95"}`.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct EstimateOut {
+    pub estimate: Option<f64>,
+    pub ci95: Option<Interval>,
+}
+
+impl From<Estimate> for EstimateOut {
+    fn from(e: Estimate) -> Self {
+        EstimateOut {
+            estimate: Some(e.estimate),
+            ci95: e.ci95,
+        }
+    }
+}
+
+/// An estimate without an interval: `{"estimate"}`.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct PointOut {
+    pub estimate: f64,
+}
+
+/// The baseline-adjusted comparison of 6-month VDS (`ancova_vds_6m`).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct AncovaOut {
+    pub n: usize,
+    /// Androgenetic minus scarring at equal VDS post.
+    pub effect: f64,
+    pub se: f64,
+    pub t: f64,
+    pub df: f64,
+    pub p: f64,
+    pub ci95: Interval,
+    pub method: &'static str,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
@@ -67,6 +130,9 @@ pub struct PairedTOut {
     pub df: Option<usize>,
     pub p: Option<f64>,
     pub method: Option<Method>,
+    /// Mean of post − 6 m with its t interval (SciPy `ttest_rel(...).confidence_interval()`);
+    /// the interval is `None` with n < 2 or every difference equal.
+    pub mean_diff: EstimateOut,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
@@ -77,6 +143,10 @@ pub struct SpearmanOut {
     pub method: Option<Method>,
     pub p_exact: Option<f64>,
     pub p_exact_method: Option<Method>,
+    /// The smallest p the exact test can give at this n with these ties.
+    pub p_exact_min: Option<f64>,
+    /// Fisher z interval with the Bonett–Wright standard error.
+    pub ci95: Option<Interval>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
@@ -88,6 +158,9 @@ pub struct SignedRankOut {
     pub method: Option<Method>,
     pub p_exact: Option<f64>,
     pub p_exact_method: Option<Method>,
+    pub p_exact_min: Option<f64>,
+    /// Zero differences are dropped before ranking (SciPy's default `"wilcox"`).
+    pub zero_method: &'static str,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -106,6 +179,11 @@ pub struct Comparison {
     pub mann_whitney: MannWhitneyOut,
     /// Additive: Student's t with pooled variance, androgenetic minus scarring.
     pub student_t: WelchOut,
+    pub hedges_g: Option<EstimateOut>,
+    pub hodges_lehmann: Option<EstimateOut>,
+    pub rank_biserial: Option<PointOut>,
+    /// 6-month VDS adjusted for VDS post (patients with both), androgenetic minus scarring.
+    pub ancova_vds_6m: Option<AncovaOut>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
@@ -116,6 +194,10 @@ pub struct WelchOut {
     pub method: Option<Method>,
     pub n1: usize,
     pub n2: usize,
+    /// Difference of the means with the test's t interval (SciPy `ttest_ind(...)
+    /// .confidence_interval()`); `None` whenever the test is (the contract's "`welch_t` is
+    /// null": its figures are null, the group sizes stay).
+    pub mean_diff: Option<EstimateOut>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
@@ -125,6 +207,7 @@ pub struct MannWhitneyOut {
     pub method: Option<Method>,
     pub p_exact: Option<f64>,
     pub p_exact_method: Option<Method>,
+    pub p_exact_min: Option<f64>,
     pub n1: usize,
     pub n2: usize,
 }
@@ -181,6 +264,9 @@ pub fn summarize<'a>(patients: impl IntoIterator<Item = &'a Patient>) -> Summary
     let (aga, scar) = (by(Subtype::Androgenetic), by(Subtype::Scarring));
     let delta = |rows: &[Row]| -> Vec<f64> { pairs(rows, vds_post, vds_6m).2 };
     let (da, ds) = (delta(&aga), delta(&scar));
+    let mw = mann_whitney(&da, &ds);
+    // Equal values everywhere leave U at its null mean, n₁n₂/2.
+    let u1 = mw.map_or(da.len() as f64 * ds.len() as f64 / 2.0, |m| m.u);
     Summary {
         patients: all.len(),
         groups: vec![
@@ -190,8 +276,13 @@ pub fn summarize<'a>(patients: impl IntoIterator<Item = &'a Patient>) -> Summary
         ],
         subtype_comparison_delta_vds: Comparison {
             welch_t: welch_out(ttest::welch_t(&da, &ds), &da, &ds),
-            mann_whitney: mw_out(mann_whitney(&da, &ds), &da, &ds),
+            mann_whitney: mw_out(mw, &da, &ds),
             student_t: welch_out(ttest::student_t(&da, &ds), &da, &ds),
+            hedges_g: effect::hedges_g(&da, &ds).map(EstimateOut::from),
+            hodges_lehmann: effect::hodges_lehmann(&da, &ds).map(EstimateOut::from),
+            rank_biserial: effect::rank_biserial(u1, da.len(), ds.len())
+                .map(|estimate| PointOut { estimate }),
+            ancova_vds_6m: ancova(&all),
         },
     }
 }
@@ -210,6 +301,48 @@ fn pss_post(r: &Row) -> u8 {
 }
 fn pss_6m(r: &Row) -> u8 {
     r.pss_6m
+}
+
+/// OLS of VDS 6 m on VDS post and androgenetic, over patients with both scores.
+fn ancova(rows: &[Row]) -> Option<AncovaOut> {
+    let both: Vec<&Row> = rows
+        .iter()
+        .filter(|r| r.vds_post != MISSING && r.vds_6m != MISSING)
+        .collect();
+    let y: Vec<f64> = both.iter().filter_map(|r| from_tenths(r.vds_6m)).collect();
+    let x: Vec<f64> = both
+        .iter()
+        .filter_map(|r| from_tenths(r.vds_post))
+        .collect();
+    let g: Vec<bool> = both
+        .iter()
+        .map(|r| r.subtype == Subtype::Androgenetic)
+        .collect();
+    let a = ols::ancova(&y, &x, &g)?;
+    Some(AncovaOut {
+        n: a.n,
+        effect: a.effect,
+        se: a.se,
+        t: a.t,
+        df: a.df,
+        p: a.p,
+        ci95: a.ci95,
+        method: "ordinary least squares, t distribution",
+    })
+}
+
+/// PSS figures with the count at each level.
+fn pss(values: &[f64]) -> PssDescribe {
+    let mut levels = [0usize; 4];
+    for &v in values {
+        if let Some(l) = levels.get_mut(v as usize) {
+            *l += 1;
+        }
+    }
+    PssDescribe {
+        desc: describe(values),
+        levels,
+    }
 }
 
 fn values(rows: &[Row], f: Score) -> Vec<f64> {
@@ -258,10 +391,10 @@ fn group(name: &'static str, rows: &[Row]) -> GroupSummary {
         vds_post: describe(&values(rows, vds_post)),
         vds_6m: describe(&values(rows, vds_6m)),
         delta_vds: describe(&delta),
-        pss_post: describe(&values(rows, pss_post)),
-        pss_6m: describe(&pss6),
+        pss_post: pss(&values(rows, pss_post)),
+        pss_6m: pss(&pss6),
         very_satisfied_6m: Share::new(very, pss6.len()),
-        paired_t_vds: paired_out(ttest::paired_t_differences(&delta), delta.len()),
+        paired_t_vds: paired_out(ttest::paired_t_differences(&delta), &delta),
         spearman_vds_pss_post: spearman_pair(rows, vds_post, pss_post),
         spearman_vds_pss_6m: spearman_pair(rows, vds_6m, pss_6m),
         retention: describe(&retention),
@@ -281,16 +414,23 @@ fn spearman_pair(rows: &[Row], a: Score, b: Score) -> SpearmanOut {
         method: s.map(|s| s.method),
         p_exact: s.and_then(|s| s.p_exact),
         p_exact_method: s.and_then(|s| s.p_exact).map(|_| Method::ExactPermutation),
+        p_exact_min: s.and_then(|s| s.p_exact_min),
+        ci95: s.and_then(|s| effect::spearman_ci(s.rho, s.n)),
     }
 }
 
-fn paired_out(t: Option<TTest>, n: usize) -> PairedTOut {
+fn paired_out(t: Option<TTest>, d: &[f64]) -> PairedTOut {
     PairedTOut {
-        n,
+        n: d.len(),
         t: t.map(|t| t.t),
         df: t.map(|t| t.df as usize),
         p: t.map(|t| t.p),
         method: t.map(|t| t.method),
+        // The mean difference exists from one pair on; its interval needs the test.
+        mean_diff: EstimateOut {
+            estimate: t.map(|t| t.mean_diff).or_else(|| super::describe::mean(d)),
+            ci95: t.map(|t| t.ci95),
+        },
     }
 }
 
@@ -303,6 +443,8 @@ fn signed_rank_out(w: Option<SignedRank>, n: usize) -> SignedRankOut {
         method: w.map(|w| w.method),
         p_exact: w.and_then(|w| w.p_exact),
         p_exact_method: w.and_then(|w| w.p_exact).map(|_| Method::ExactPermutation),
+        p_exact_min: w.and_then(|w| w.p_exact_min),
+        zero_method: "wilcox",
     }
 }
 
@@ -314,6 +456,10 @@ fn welch_out(t: Option<TTest>, a: &[f64], b: &[f64]) -> WelchOut {
         method: t.map(|t| t.method),
         n1: a.len(),
         n2: b.len(),
+        mean_diff: t.map(|t| EstimateOut {
+            estimate: Some(t.mean_diff),
+            ci95: Some(t.ci95),
+        }),
     }
 }
 
@@ -324,6 +470,7 @@ fn mw_out(m: Option<MannWhitney>, a: &[f64], b: &[f64]) -> MannWhitneyOut {
         method: m.map(|m| m.method),
         p_exact: m.and_then(|m| m.p_exact),
         p_exact_method: m.and_then(|m| m.p_exact).map(|_| Method::ExactPermutation),
+        p_exact_min: m.and_then(|m| m.p_exact_min),
         n1: a.len(),
         n2: b.len(),
     }

@@ -1,16 +1,39 @@
 //! t-tests: paired (SciPy `ttest_rel`), Student (`ttest_ind`) and Welch
 //! (`ttest_ind(equal_var=False)`), two-sided.
 
-use super::describe::{mean, variance};
+use super::describe::{Interval, all_equal, mean, variance};
 use super::{Method, dist, finite};
 
-/// A t statistic, its degrees of freedom and two-sided p.
+/// A t statistic, its degrees of freedom and two-sided p, with the mean difference it tests
+/// and that difference's 95% interval from the same t distribution (SciPy's
+/// `confidence_interval()` of the test's result).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct TTest {
     pub t: f64,
     pub df: f64,
     pub p: f64,
     pub method: Method,
+    /// Mean of the differences (paired) or difference of the means (two groups).
+    pub mean_diff: f64,
+    /// `mean_diff ± t₀.₉₇₅(df) · se`.
+    pub ci95: Interval,
+}
+
+/// A test's result with its 95% interval: the difference `est` with standard error `se`.
+fn result(est: f64, se: f64, df: f64, method: Method) -> Option<TTest> {
+    let t = finite(est / se)?;
+    let q = dist::t_quantile(0.975, df)?;
+    Some(TTest {
+        t,
+        df,
+        p: dist::t_two_sided(t, df)?,
+        method,
+        mean_diff: est,
+        ci95: Interval {
+            low: est - q * se,
+            high: est + q * se,
+        },
+    })
 }
 
 /// Paired t-test of `before` against `after` (pairs at the same index): the one-sample t-test
@@ -28,19 +51,18 @@ pub fn paired_t(before: &[f64], after: &[f64]) -> Option<TTest> {
 /// neither of which is evidence of anything at these sample sizes.
 pub fn paired_t_differences(d: &[f64]) -> Option<TTest> {
     let n = d.len();
-    if n < 2 || !super::all_finite(d) || d.iter().all(|&x| x == d[0]) {
+    if n < 2 || !super::all_finite(d) || all_equal(d) {
         return None;
     }
-    let m = mean(d)?;
-    let v = variance(d)?;
-    let t = finite(m / (v / n as f64).sqrt())?;
-    let df = (n - 1) as f64;
-    Some(TTest {
-        t,
-        df,
-        p: dist::t_two_sided(t, df)?,
-        method: Method::TDistribution,
-    })
+    let se = (variance(d)? / n as f64).sqrt();
+    result(mean(d)?, se, (n - 1) as f64, Method::TDistribution)
+}
+
+/// The two-group tests' own rule: undefined when every value within each group is equal.
+/// The values are compared, not a computed variance: the variance of three copies of 0.7 is
+/// not exactly zero in binary, and dividing by it gave t ≈ 10¹⁶.
+fn no_spread_within_either(a: &[f64], b: &[f64]) -> bool {
+    all_equal(a) && all_equal(b)
 }
 
 /// Welch's t-test of `a` minus `b` (unequal variances, Welch–Satterthwaite df). Undefined
@@ -48,41 +70,43 @@ pub fn paired_t_differences(d: &[f64]) -> Option<TTest> {
 pub fn welch_t(a: &[f64], b: &[f64]) -> Option<TTest> {
     let (n1, n2) = (a.len() as f64, b.len() as f64);
     let (v1, v2) = (variance(a)?, variance(b)?);
-    if v1 == 0.0 && v2 == 0.0 {
+    if no_spread_within_either(a, b) {
         return None;
     }
+    // A group of equal values has no spread: its computed variance is rounding noise.
+    let v1 = if all_equal(a) { 0.0 } else { v1 };
+    let v2 = if all_equal(b) { 0.0 } else { v2 };
     let (vn1, vn2) = (v1 / n1, v2 / n2);
     let df = finite((vn1 + vn2).powi(2) / (vn1 * vn1 / (n1 - 1.0) + vn2 * vn2 / (n2 - 1.0)))?;
-    let t = finite((mean(a)? - mean(b)?) / (vn1 + vn2).sqrt())?;
-    Some(TTest {
-        t,
-        df,
-        p: dist::t_two_sided(t, df)?,
-        method: Method::WelchSatterthwaite,
-    })
+    let se = (vn1 + vn2).sqrt();
+    result(mean(a)? - mean(b)?, se, df, Method::WelchSatterthwaite)
 }
 
 /// Student's t-test of `a` minus `b` with pooled variance. Undefined with an empty group,
 /// fewer than 3 values in all, or no spread at all.
 pub fn student_t(a: &[f64], b: &[f64]) -> Option<TTest> {
     let (n1, n2) = (a.len(), b.len());
-    if n1 == 0 || n2 == 0 || n1 + n2 < 3 {
+    if n1 == 0 || n2 == 0 || n1 + n2 < 3 || no_spread_within_either(a, b) {
         return None;
     }
-    let ss = |xs: &[f64]| variance(xs).map_or(0.0, |v| v * (xs.len() - 1) as f64);
     let df = (n1 + n2 - 2) as f64;
-    let pooled = (ss(a) + ss(b)) / df;
-    if pooled == 0.0 {
-        return None;
-    }
+    let pooled = pooled_variance(a, b)?;
     let se = (pooled * (1.0 / n1 as f64 + 1.0 / n2 as f64)).sqrt();
-    let t = finite((mean(a)? - mean(b)?) / se)?;
-    Some(TTest {
-        t,
-        df,
-        p: dist::t_two_sided(t, df)?,
-        method: Method::TDistribution,
-    })
+    result(mean(a)? - mean(b)?, se, df, Method::TDistribution)
+}
+
+/// The pooled variance of two groups, Σ(x − x̄)² over both divided by n₁ + n₂ − 2; a group of
+/// equal values adds nothing (see [`no_spread_within_either`]).
+pub fn pooled_variance(a: &[f64], b: &[f64]) -> Option<f64> {
+    let df = (a.len() + b.len()).checked_sub(2).filter(|&d| d > 0)? as f64;
+    let ss = |xs: &[f64]| {
+        if all_equal(xs) {
+            0.0
+        } else {
+            variance(xs).map_or(0.0, |v| v * (xs.len() - 1) as f64)
+        }
+    };
+    finite((ss(a) + ss(b)) / df)
 }
 
 #[cfg(test)]
@@ -120,6 +144,30 @@ mod tests {
         close(s.t, 2.8625057893285377);
         assert_eq!(s.df, 8.0);
         close(s.p, 0.021070119626117743);
+        // ttest_ind(A, B).confidence_interval() (SciPy 1.17.1) =
+        // (0.3159173306560301, 2.9340826693439697); mean difference 1.625
+        close(s.mean_diff, 1.625);
+        close(s.ci95.low, 0.3159173306560301);
+        close(s.ci95.high, 2.9340826693439697);
+    }
+
+    /// The case: every patient within each subtype fades by the same amount, an
+    /// amount not exact in binary. The variances computed are 1e-32-ish, not zero; both
+    /// tests must be undefined (the contract), not t ≈ 10¹⁶.
+    #[test]
+    fn equal_values_within_each_group_are_undefined_whatever_the_rounding() {
+        let a = [0.7, 0.7, 0.7, 0.7, 0.7, 0.7];
+        let b = [0.8, 0.8, 0.8, 0.8];
+        assert!(
+            variance(&a).unwrap() > 0.0,
+            "the trap: a tiny non-zero variance"
+        );
+        assert_eq!(welch_t(&a, &b), None);
+        assert_eq!(student_t(&a, &b), None);
+        // One group with spread: defined, and the equal group contributes no variance.
+        let w = welch_t(&a, &[0.8, 0.9, 1.0]).unwrap();
+        close(w.df, 2.0);
+        assert!(w.ci95.low < w.mean_diff && w.mean_diff < w.ci95.high);
     }
 
     #[test]

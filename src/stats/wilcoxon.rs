@@ -18,8 +18,13 @@ pub struct SignedRank {
     pub p: f64,
     pub method: Method,
     /// Two-sided p over all 2ⁿ sign assignments of the ranked differences, ties kept, whatever
-    /// SciPy would choose; `None` when too costly.
+    /// SciPy would choose; `None` when too costly. An assignment counts when its R⁺ is at
+    /// least as far from the null mean as the observed R⁺ (the rule of R's `coin`; the null
+    /// distribution is symmetric, so this equals twice the smaller tail).
     pub p_exact: Option<f64>,
+    /// The smallest two-sided exact p any data could give with these ranks: every sign
+    /// positive or every sign negative, 2/2ⁿ (0.125 at n = 4).
+    pub p_exact_min: Option<f64>,
 }
 
 /// Upper bound on the work (pairs × doubled rank-sum range) of the exact count: up to about
@@ -59,7 +64,8 @@ pub fn wilcoxon_differences(d: &[f64]) -> Option<SignedRank> {
     let r_plus = plus_doubled as f64 / 2.0;
     let w = r_plus.min((all_doubled - plus_doubled) as f64 / 2.0);
 
-    let p_exact = exact_p(&ranked.doubled, plus_doubled);
+    let exact = exact_p(&ranked.doubled, plus_doubled);
+    let (p_exact, p_exact_min) = (exact.map(|e| e.0), exact.map(|e| e.1));
     let zeros = d.len() > m;
     let (p, method) = if d.len() <= 50 && !zeros && !ranked.has_ties() {
         (p_exact?, Method::Exact)
@@ -81,13 +87,15 @@ pub fn wilcoxon_differences(d: &[f64]) -> Option<SignedRank> {
         p,
         method,
         p_exact,
+        p_exact_min,
     })
 }
 
-/// Exact two-sided p: twice the smaller tail of R⁺ over all sign assignments, at most 1 (the
-/// convention of SciPy's exact and permutation branches). Counts subsets of the doubled ranks
-/// by their sum.
-fn exact_p(doubled: &[i64], observed: i64) -> Option<f64> {
+/// Exact two-sided p, and the smallest p these ranks allow: the share of sign assignments
+/// whose R⁺ lies at least as far from its null mean as the observed one (for this symmetric
+/// distribution, twice the smaller tail: SciPy's exact and permutation branches agree).
+/// Counts subsets of the doubled ranks by their sum, compared in integers.
+fn exact_p(doubled: &[i64], observed: i64) -> Option<(f64, f64)> {
     let smax: usize = doubled.iter().map(|&d| d as usize).sum();
     if doubled.len().saturating_mul(smax + 1) > EXACT_WORK_LIMIT {
         return None;
@@ -101,10 +109,16 @@ fn exact_p(doubled: &[i64], observed: i64) -> Option<f64> {
         }
     }
     let total: f64 = counts.iter().sum();
-    let obs = observed as usize;
-    let lower: f64 = counts[..=obs.min(smax)].iter().sum();
-    let upper: f64 = counts[obs.min(smax)..].iter().sum();
-    Some((2.0 * lower.min(upper) / total).min(1.0))
+    // Distances from the mean smax / 2, doubled to stay in integers.
+    let far = |s: usize| (2 * s as i64 - smax as i64).abs();
+    let observed_far = far(observed as usize);
+    let hit: f64 = (0..=smax)
+        .filter(|&s| far(s) >= observed_far)
+        .map(|s| counts[s])
+        .sum();
+    // The farthest sums are 0 and smax (every sign negative / positive).
+    let min = if smax == 0 { 1.0 } else { 2.0 / total };
+    Some(((hit / total).min(1.0), min))
 }
 
 #[cfg(test)]
@@ -123,6 +137,16 @@ mod tests {
         assert_eq!(r.w, 5.0);
         assert_eq!(r.method, Method::Exact);
         close(r.p, 0.15625);
+        close(r.p_exact.unwrap(), 0.15625);
+        close(r.p_exact_min.unwrap(), 2.0 / 128.0);
+    }
+
+    #[test]
+    fn four_pairs_cannot_reach_below_one_eighth() {
+        // Every difference positive: the most extreme data four pairs can give.
+        let r = wilcoxon_differences(&[0.5, 1.0, 1.5, 2.0]).unwrap();
+        close(r.p, 0.125);
+        close(r.p_exact_min.unwrap(), 0.125);
     }
 
     #[test]

@@ -13,9 +13,13 @@ use smplan::stats::summarize;
 use std::path::{Path, PathBuf};
 
 /// The golden cohorts live in the repository (`tests/data/golden`, copied from the project's
-/// shared folder with a note of where the numbers come from), so a fresh clone tests anywhere.
-fn golden_dir() -> PathBuf {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/golden");
+/// shared folder with a note of where the numbers come from; `tests/data/golden2`, made by
+/// the script beside them with SciPy, statsmodels and lifelines), so a fresh clone tests
+/// anywhere without Python.
+fn golden_dir(name: &str) -> PathBuf {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data")
+        .join(name);
     assert!(
         dir.join("cohort_0.csv").exists(),
         "golden cohorts missing from {}",
@@ -25,7 +29,24 @@ fn golden_dir() -> PathBuf {
 }
 
 fn cohorts() -> Vec<(String, PathBuf, Value)> {
-    let dir = golden_dir();
+    let mut out = cohorts_in("golden");
+    assert!(
+        out.len() >= 12,
+        "expected the 12 golden cohorts, found {}",
+        out.len()
+    );
+    let second = cohorts_in("golden2");
+    assert!(
+        second.len() >= 16,
+        "expected the 16 second-round cohorts, found {}",
+        second.len()
+    );
+    out.extend(second);
+    out
+}
+
+fn cohorts_in(name: &str) -> Vec<(String, PathBuf, Value)> {
+    let dir = golden_dir(name);
     let mut out = Vec::new();
     for k in 0.. {
         let csv = dir.join(format!("cohort_{k}.csv"));
@@ -35,16 +56,11 @@ fn cohorts() -> Vec<(String, PathBuf, Value)> {
         let expected = std::fs::read_to_string(dir.join(format!("cohort_{k}.expected.json")))
             .expect("expected json");
         out.push((
-            format!("cohort_{k}"),
+            format!("{name}/cohort_{k}"),
             csv,
             serde_json::from_str(&expected).expect("valid json"),
         ));
     }
-    assert!(
-        out.len() >= 12,
-        "expected the 12 golden cohorts, found {}",
-        out.len()
-    );
     out
 }
 
@@ -70,17 +86,21 @@ fn read_patients(path: &Path) -> Vec<Patient> {
                 f.pss = pss.map(|x| x.parse().expect("pss"));
             }
         }
+        if let Some(ae) = cell("adverse_events") {
+            p.adverse_events = smplan::io::csv::parse_adverse_events(ae);
+        }
         patients.push(p);
     }
     patients
 }
 
 /// Every key of `expected` must be in `actual` with an equal value (numbers within the
-/// contract's tolerance). Keys only in `actual` are the additive ones and are not compared.
+/// contract's tolerance). Keys only in `actual` are the additive ones and are not compared;
+/// keys of `expected` starting with `_` are notes (which reference made the numbers).
 fn compare(path: &str, expected: &Value, actual: &Value, errors: &mut Vec<String>) {
     match (expected, actual) {
         (Value::Object(e), Value::Object(a)) => {
-            for (k, ev) in e {
+            for (k, ev) in e.iter().filter(|(k, _)| !k.starts_with('_')) {
                 match a.get(k) {
                     Some(av) => compare(&format!("{path}.{k}"), ev, av, errors),
                     None => errors.push(format!("{path}.{k}: missing")),

@@ -40,8 +40,9 @@ enum ReportFormat {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Import patients from a CSV file (all rows or none).
+    /// Import patients from a CSV file or a JSON export (all or none).
     Import {
+        /// The patient CSV, or the JSON export (`export --format json`, also de-identified).
         file: PathBuf,
         /// Replace patients already in the registry instead of refusing them.
         #[arg(long)]

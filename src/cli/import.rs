@@ -1,20 +1,75 @@
-//! `smplan import FILE.csv [--update]`: all rows or none.
+//! `smplan import FILE.csv|FILE.json [--update]`: all rows (records) or none.
+//!
+//! A CSV file is the analysis table of the contract (`crate::io::csv`); a JSON file is the
+//! JSON export, identified or de-identified (`crate::io::json`), which carries the whole
+//! record. The file is told by its content: a JSON document starts with `{`.
 
 use super::{Ctx, fail};
-use crate::io::csv::{self as patient_csv, CellError, CsvFile};
+use crate::domain::Patient;
+use crate::io::csv::{self as patient_csv, CsvFile};
+use crate::io::json::{self as patient_json, JsonFile};
 use crate::store::Registry;
 use std::path::Path;
 use std::process::ExitCode;
+
+/// A file read and ready to be checked against the registry.
+enum Source {
+    Csv(CsvFile),
+    Json(JsonFile),
+}
+
+impl Source {
+    fn read(bytes: &[u8]) -> Result<Source, Vec<String>> {
+        if patient_json::looks_like_json(bytes) {
+            patient_json::read(bytes).map(Source::Json).map_err(strings)
+        } else {
+            patient_csv::read(bytes).map(Source::Csv).map_err(strings)
+        }
+    }
+
+    /// Every patient the file gives, in file order, or every problem.
+    fn plan(&self, reg: &Registry, update: bool) -> Result<Vec<Patient>, Vec<String>> {
+        let ctx = reg.validation_context();
+        match self {
+            Source::Csv(csv) => {
+                patient_csv::plan_import(csv, |id| reg.get(id), update, &ctx).map_err(strings)
+            }
+            Source::Json(json) => {
+                patient_json::plan_import(json, |id| reg.get(id), update, &ctx).map_err(strings)
+            }
+        }
+    }
+
+    /// How the i-th patient is named in a warning: `line 4, SMP-003` or `record SMP-003`.
+    fn label(&self, i: usize, p: &Patient) -> String {
+        match self {
+            Source::Csv(csv) => {
+                let line = csv.rows.get(i).map(|(l, _)| *l).unwrap_or(0);
+                format!("line {line}, {}", p.record_id)
+            }
+            Source::Json(json) => json.label(i),
+        }
+    }
+
+    /// The file held ages, which were checked but not stored.
+    fn had_ages(&self) -> bool {
+        match self {
+            Source::Csv(csv) => csv.has(patient_csv::READ_ONLY_AGE),
+            Source::Json(json) => json.has_ages(),
+        }
+    }
+}
 
 pub fn run(ctx: &Ctx, file: &Path, update: bool) -> ExitCode {
     let bytes = match std::fs::read(file) {
         Ok(b) => b,
         Err(e) => return fail(format!("cannot read {}: {e}", file.display())),
     };
-    let csv = match patient_csv::read(&bytes) {
-        Ok(c) => c,
+    let source = match Source::read(&bytes) {
+        Ok(s) => s,
         Err(errors) => return refuse(file, &errors),
     };
+    drop(bytes);
     // First against the registry as it is, without the lock: a refused file leaves the
     // registry byte for byte as it was (not even the lock file is touched).
     let protocol = ctx.protocol();
@@ -29,7 +84,7 @@ pub fn run(ctx: &Ctx, file: &Path, update: bool) -> ExitCode {
             f.display()
         ));
     }
-    if let Err(errors) = plan(&csv, &reader, update) {
+    if let Err(errors) = source.plan(&reader, update) {
         return refuse(file, &errors);
     }
     drop(reader);
@@ -44,7 +99,7 @@ pub fn run(ctx: &Ctx, file: &Path, update: bool) -> ExitCode {
         ));
     }
     // Again under the lock: the registry may have changed in between.
-    let patients = match plan(&csv, &reg, update) {
+    let patients = match source.plan(&reg, update) {
         Ok(p) => p,
         Err(errors) => return refuse(file, &errors),
     };
@@ -61,23 +116,23 @@ pub fn run(ctx: &Ctx, file: &Path, update: bool) -> ExitCode {
         eprintln!("smplan: warning: {problem}");
     }
     // Flagged, never refused (the protocol's rules are the clinic's defaults): sessions
-    // closer than the interval, follow-ups outside their window. Rows and patients are in
-    // the same order (a file with any bad row was refused above).
-    for ((line, _), p) in csv.rows.iter().zip(&patients) {
+    // closer than the interval, follow-ups outside their window. Rows (records) and
+    // patients are in the same order (a file with any bad one was refused above).
+    for (i, p) in patients.iter().enumerate() {
         let flags = crate::protocol::schedule::patient_spacing_warnings(p, &protocol)
             .into_iter()
             .chain(crate::protocol::schedule::out_of_window(p, &protocol));
         for w in flags {
             eprintln!(
-                "smplan: {}: warning: line {line}, {}: {w}",
+                "smplan: {}: warning: {}: {w}",
                 file.display(),
-                p.record_id
+                source.label(i, p)
             );
         }
     }
     match reg.import_batch(patients, update) {
         Ok(()) => {
-            if csv.has(patient_csv::READ_ONLY_AGE) {
+            if source.had_ages() {
                 eprintln!(
                     "smplan: note: {} was checked but not stored (a registry keeps birth dates, not ages)",
                     patient_csv::READ_ONLY_AGE
@@ -102,16 +157,13 @@ pub fn run(ctx: &Ctx, file: &Path, update: bool) -> ExitCode {
     }
 }
 
-fn plan(
-    csv: &CsvFile,
-    reg: &Registry,
-    update: bool,
-) -> Result<Vec<crate::domain::Patient>, Vec<CellError>> {
-    patient_csv::plan_import(csv, |id| reg.get(id), update, &reg.validation_context())
+/// Problems as the sentences they are printed as.
+fn strings<E: ToString>(errors: Vec<E>) -> Vec<String> {
+    errors.iter().map(ToString::to_string).collect()
 }
 
 /// Every problem, one sentence each, then the verdict.
-fn refuse(file: &Path, errors: &[CellError]) -> ExitCode {
+fn refuse(file: &Path, errors: &[String]) -> ExitCode {
     for e in errors {
         eprintln!("smplan: {}: {e}", file.display());
     }

@@ -598,6 +598,41 @@ pub fn fields() -> Vec<FieldDef> {
     f
 }
 
+/// What the patient CSV (the analysis table) holds of a field: `yes` for its own columns;
+/// for the JSON record's fields, the column that carries them (or the part it carries), else
+/// `no`: such a field lives only in the JSON export and in `smplan backup`, and importing a
+/// CSV (with `--update` too) never changes it.
+pub fn in_csv(d: &FieldDef) -> String {
+    if d.form == "csv" {
+        return "yes".into();
+    }
+    let carried: &[(&str, &str)] = &[
+        ("zones[].zone", "yes, column zones (not the areas)"),
+        (
+            "sessions[].number",
+            "sessions 1 to 3, columns session1_date to session3_date",
+        ),
+        (
+            "sessions[].date",
+            "sessions 1 to 3, columns session1_date to session3_date (not what was done)",
+        ),
+        ("follow_ups[].timepoint", "post and 6m only"),
+        ("follow_ups[].date", "post and 6m only: post_date, m6_date"),
+        ("follow_ups[].vds", "post and 6m only: vds_post, vds_6m"),
+        ("follow_ups[].pss", "post and 6m only: pss_post, pss_6m"),
+        ("adverse_events[].kind", "yes, column adverse_events"),
+        (
+            "adverse_events[].description",
+            "of an 'other' event only, column adverse_events",
+        ),
+    ];
+    carried
+        .iter()
+        .find(|(f, _)| *f == d.field)
+        .map(|(_, c)| c.to_string())
+        .unwrap_or_else(|| "no (JSON export and backup only)".into())
+}
+
 /// The dictionary as CSV (UTF-8, header row), ready for a spreadsheet or a REDCap project.
 pub fn write_csv(out: &mut dyn Write) -> io::Result<()> {
     let mut w = csv::Writer::from_writer(out);
@@ -609,6 +644,7 @@ pub fn write_csv(out: &mut dyn Write) -> io::Result<()> {
         "allowed",
         "identifier",
         "deidentify",
+        "in_csv",
     ])?;
     for d in fields() {
         w.write_record([
@@ -619,6 +655,7 @@ pub fn write_csv(out: &mut dyn Write) -> io::Result<()> {
             &d.allowed,
             if d.identifier { "yes" } else { "no" },
             &d.deidentify,
+            &in_csv(&d),
         ])?;
     }
     w.flush()
@@ -728,7 +765,23 @@ mod tests {
         write_csv(&mut out).unwrap();
         let text = String::from_utf8(out).unwrap();
         let mut r = csv::Reader::from_reader(text.as_bytes());
-        assert_eq!(r.headers().unwrap().len(), 7);
+        assert_eq!(r.headers().unwrap().len(), 8);
         assert_eq!(r.records().count(), fields().len());
+    }
+
+    /// The dictionary says which fields the CSV does not carry; the mapping names only
+    /// fields that exist.
+    #[test]
+    fn the_dictionary_says_what_the_csv_carries() {
+        let all = fields();
+        assert_eq!(in_csv(&get("vds_6m")), "yes");
+        assert!(in_csv(&get("plan.zones[].needle")).starts_with("no"));
+        assert!(in_csv(&get("screen.answers")).starts_with("no"));
+        assert!(in_csv(&get("sessions[].zones[].needle")).starts_with("no"));
+        assert!(in_csv(&get("zones[].area_cm2")).starts_with("no"));
+        let carried = all
+            .iter()
+            .filter(|d| d.form != "csv" && !in_csv(d).starts_with("no"));
+        assert_eq!(carried.count(), 9, "every mapped field exists");
     }
 }

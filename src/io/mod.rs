@@ -1,3 +1,5 @@
-//! Files exchanged with other programs: the patient CSV of the contract.
+//! Files exchanged with other programs: the patient CSV of the contract, and the JSON export
+//! read back.
 
 pub mod csv;
+pub mod json;

@@ -490,3 +490,90 @@ fn a_large_import_does_not_run_out_of_file_descriptors() {
     assert_eq!(fs::read_dir(reg.join("patients")).unwrap().count(), 300);
     assert_eq!(fs::read_dir(reg.join("journal")).unwrap().count(), 0);
 }
+
+/// The CSV is the analysis table: from full records (the demo cohort: plan, screen, consent,
+/// session details...) its round trip keeps every column it carries, and importing it with
+/// `--update` into the registry it came from changes nothing: consent, the plan, session
+/// details and every other field the CSV does not carry are left as they are.
+#[test]
+fn the_csv_keeps_what_it_carries_and_update_never_touches_the_rest() {
+    let t = tempfile::tempdir().unwrap();
+    let (a, b) = (t.path().join("a"), t.path().join("b"));
+    let mut opts = smplan::store::OpenOptions::new(
+        true,
+        "test",
+        smplan::domain::validate::parse_date(TODAY).unwrap(),
+    );
+    opts.known_zones = smplan::protocol::Protocol::builtin().zone_ids();
+    let mut reg = smplan::store::Registry::open(&a, opts).unwrap();
+    reg.import_batch(smplan::cli::ui::demo_cohort().unwrap(), false)
+        .unwrap();
+    drop(reg);
+    let exported = smplan(&a, &["export", "--format", "csv"]);
+    assert!(exported.status.success(), "{}", stderr(&exported));
+    let file = write(t.path(), "a.csv", &exported.stdout);
+    // Into an empty registry: every column comes back.
+    let o = smplan(&b, &["import", file.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let again = smplan(&b, &["export", "--format", "csv"]);
+    assert_eq!(
+        String::from_utf8_lossy(&again.stdout),
+        String::from_utf8_lossy(&exported.stdout)
+    );
+    // ... and nothing else: consent is not recorded there, the plan is absent.
+    let rebuilt: serde_json::Value =
+        serde_json::from_slice(&fs::read(b.join("patients/DEMO-01.json")).unwrap()).unwrap();
+    assert!(rebuilt.get("plan").is_none());
+    assert_eq!(rebuilt["consent"]["treatment"], false);
+    // Back into the registry it came from with --update: nothing changes.
+    let patients = |d: &Path| {
+        let mut v: Vec<(PathBuf, Vec<u8>)> = fs::read_dir(d.join("patients"))
+            .unwrap()
+            .map(|e| {
+                let p = e.unwrap().path();
+                let bytes = fs::read(&p).unwrap();
+                (p, bytes)
+            })
+            .collect();
+        v.sort();
+        v
+    };
+    let before = patients(&a);
+    let audit = fs::read(a.join("audit.jsonl")).unwrap();
+    let o = smplan(&a, &["import", "--update", file.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        String::from_utf8_lossy(&o.stdout).contains("10 unchanged"),
+        "{}",
+        String::from_utf8_lossy(&o.stdout)
+    );
+    assert!(before == patients(&a), "a patient file changed");
+    assert!(audit == fs::read(a.join("audit.jsonl")).unwrap());
+    // A file with two columns changes one value; consent and the rest stay.
+    let old: serde_json::Value =
+        serde_json::from_slice(&fs::read(a.join("patients/DEMO-02.json")).unwrap()).unwrap();
+    let upd = write(
+        t.path(),
+        "u.csv",
+        b"record_id,subtype,vds_6m\nDEMO-02,androgenetic,6.5\n",
+    );
+    let o = smplan(&a, &["import", "--update", upd.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let new: serde_json::Value =
+        serde_json::from_slice(&fs::read(a.join("patients/DEMO-02.json")).unwrap()).unwrap();
+    assert_eq!(new["consent"], old["consent"]);
+    assert_eq!(new["plan"], old["plan"]);
+    assert_eq!(new["sessions"], old["sessions"]);
+    assert_eq!(new["screen"], old["screen"]);
+    let m6 = |v: &serde_json::Value| {
+        v["follow_ups"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["timepoint"] == "6m")
+            .cloned()
+            .unwrap()
+    };
+    assert_eq!(m6(&new)["vds"], 6.5);
+    assert_eq!(m6(&new)["assessor"], m6(&old)["assessor"]);
+}

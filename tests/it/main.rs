@@ -13,6 +13,7 @@ mod crash;
 mod export_cli_deidentify;
 mod export_deidentify;
 mod export_fhir;
+mod import_json;
 mod report_cli;
 mod report_snapshots;
 mod stats_golden;

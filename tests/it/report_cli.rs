@@ -84,7 +84,10 @@ fn dictionary_export_is_csv() {
     let dir = tempfile::tempdir().unwrap();
     let text = stdout(&smplan(dir.path(), &["export", "--format", "dictionary"]));
     let first = text.lines().next().unwrap();
-    assert_eq!(first, "field,form,label,type,allowed,identifier,deidentify");
+    assert_eq!(
+        first,
+        "field,form,label,type,allowed,identifier,deidentify,in_csv"
+    );
     assert!(text.contains("\nvds_6m,csv,VDS at six months,number,"));
 }
 

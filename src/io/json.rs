@@ -1,0 +1,582 @@
+//! The JSON export read back (`smplan import FILE.json`): the lossless way into a registry.
+//!
+//! The file is the document `export --format json` writes (`schema_version`, `exported`,
+//! `patients`), identified or de-identified. Each patient is read with the registry's own
+//! types, so every value is checked by the parser the store uses (a VDS of 11, a date that
+//! does not exist, a zone the protocol does not know...), and then by the whole-record rules.
+//! Every problem names the record and the field, as a JSON path inside the patient:
+//! `record SMP-007, field plan.zones[2].needle: invalid type: integer `3`, expected a string`.
+//! A key the format does not have is an error, not silently dropped (a typo would otherwise
+//! lose the value it holds).
+//!
+//! Import is all-or-nothing, like the CSV's: [`plan_import`] returns every patient or every
+//! problem. With `--update`, a patient already in the registry is changed key by key at the
+//! top level of its record: a key absent from the file leaves that part of the record as it
+//! is, `null` clears it (not recorded), any other value replaces it. Without `--update` (and
+//! into an empty registry) the record is taken as it is, so export then import gives back
+//! byte-identical patient files.
+//!
+//! A de-identified record (it has `age_at_session1` and no `birth_date`) is checked and
+//! imported without the age (a registry keeps birth dates, not ages), and may not update a
+//! patient already in the registry: its dates are shifted.
+
+use crate::domain::validate::check_record_id;
+use crate::domain::{Patient, SCHEMA_VERSION, ValidationContext};
+use crate::export::deidentify::{AGE_CAP, AGE_COLUMN, age_at_session1};
+use serde_json::{Map, Value};
+use std::collections::HashMap;
+use std::fmt;
+
+/// The top-level keys of the export document.
+pub const DOCUMENT_KEYS: [&str; 3] = ["schema_version", "exported", "patients"];
+
+/// One problem in the file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecordError {
+    /// `record SMP-007`, `patients[3]` (a record without a usable id), or empty for the
+    /// document as a whole.
+    pub record: String,
+    /// The field at fault: a JSON path inside the record (`plan.zones[2].needle`), or a
+    /// validation field (`session2_date`).
+    pub field: Option<String>,
+    pub message: String,
+}
+
+impl RecordError {
+    fn document(message: impl Into<String>) -> Self {
+        RecordError {
+            record: String::new(),
+            field: None,
+            message: message.into(),
+        }
+    }
+}
+
+impl fmt::Display for RecordError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match (self.record.is_empty(), &self.field) {
+            (true, _) => f.write_str(&self.message),
+            (false, Some(field)) => write!(f, "{}, field {field}: {}", self.record, self.message),
+            (false, None) => write!(f, "{}: {}", self.record, self.message),
+        }
+    }
+}
+
+/// A parsed document: its patient schema version and its patients, as JSON objects.
+#[derive(Debug, Clone)]
+pub struct JsonFile {
+    pub schema_version: u32,
+    pub patients: Vec<Value>,
+}
+
+impl JsonFile {
+    /// How a record is named in messages: `record <id>`, or `patients[i]` when it has no
+    /// usable id.
+    pub fn label(&self, index: usize) -> String {
+        label(&self.patients[index], index)
+    }
+
+    /// True when some record was de-identified (the age was checked but not stored).
+    pub fn has_ages(&self) -> bool {
+        self.patients
+            .iter()
+            .any(|p| p.get(AGE_COLUMN).is_some_and(|a| !a.is_null()))
+    }
+}
+
+fn label(value: &Value, index: usize) -> String {
+    match value.get("record_id").and_then(Value::as_str) {
+        Some(id) if check_record_id(id).is_ok() => format!("record {id}"),
+        _ => format!("patients[{index}]"),
+    }
+}
+
+/// Whether `bytes` look like a JSON document rather than a CSV file: the first character
+/// that is not white space (after a byte-order mark) is `{`.
+pub fn looks_like_json(bytes: &[u8]) -> bool {
+    let body = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    body.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{')
+}
+
+/// Reads the document. Problems of the document itself (not JSON, not an export, a newer
+/// schema, an unknown top-level key) refuse the file at once.
+pub fn read(bytes: &[u8]) -> Result<JsonFile, Vec<RecordError>> {
+    let body = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    let doc: Value = serde_json::from_slice(body).map_err(|e| {
+        vec![RecordError::document(format!(
+            "line {}, column {}: not valid JSON ({e})",
+            e.line(),
+            e.column()
+        ))]
+    })?;
+    let Value::Object(mut doc) = doc else {
+        return Err(vec![RecordError::document(
+            "not an smplan export: the document must be an object with schema_version and patients",
+        )]);
+    };
+    let mut errors = Vec::new();
+    for k in doc.keys() {
+        if !DOCUMENT_KEYS.contains(&k.as_str()) {
+            errors.push(RecordError::document(format!(
+                "unknown key '{k}' in the document; allowed: {}",
+                DOCUMENT_KEYS.join(", ")
+            )));
+        }
+    }
+    let version = match doc.get("schema_version") {
+        Some(v) => match v.as_u64().and_then(|v| u32::try_from(v).ok()) {
+            Some(v) if v > SCHEMA_VERSION => {
+                return Err(vec![RecordError::document(format!(
+                    "the file was written by a newer smplan (schema version {v}; this one knows \
+                     {SCHEMA_VERSION}); import it with that version"
+                ))]);
+            }
+            Some(0) | None => {
+                errors.push(RecordError::document(format!(
+                    "schema_version {v} is not a schema version; allowed: 1 to {SCHEMA_VERSION}"
+                )));
+                SCHEMA_VERSION
+            }
+            Some(v) => v,
+        },
+        None => {
+            errors.push(RecordError::document(
+                "the document has no schema_version; an smplan export starts with it",
+            ));
+            SCHEMA_VERSION
+        }
+    };
+    if let Some(e) = doc.get("exported")
+        && !e.is_string()
+    {
+        errors.push(RecordError::document(
+            "exported must be a date and time as text (RFC 3339)",
+        ));
+    }
+    let patients = match doc.remove("patients") {
+        Some(Value::Array(p)) => p,
+        Some(_) => {
+            errors.push(RecordError::document(
+                "patients must be an array of records",
+            ));
+            Vec::new()
+        }
+        None => {
+            errors.push(RecordError::document("the document has no patients array"));
+            Vec::new()
+        }
+    };
+    if errors.is_empty() {
+        Ok(JsonFile {
+            schema_version: version,
+            patients,
+        })
+    } else {
+        Err(errors)
+    }
+}
+
+/// Turns every record into a patient, checked against the file and the registry: duplicate
+/// ids, ids already present without `update`, every value, and the whole-record rules.
+/// Either every record is good (returned in file order), or every problem is returned.
+pub fn plan_import<'a>(
+    file: &JsonFile,
+    existing: impl Fn(&str) -> Option<&'a Patient>,
+    update: bool,
+    ctx: &ValidationContext,
+) -> Result<Vec<Patient>, Vec<RecordError>> {
+    if file.patients.is_empty() {
+        return Err(vec![RecordError::document(
+            "the document has no patients to import",
+        )]);
+    }
+    let mut errors = Vec::new();
+    let mut patients = Vec::with_capacity(file.patients.len());
+    let mut seen: HashMap<&str, usize> = HashMap::new();
+    for (i, value) in file.patients.iter().enumerate() {
+        let record = label(value, i);
+        let err = |field: Option<&str>, message: String| RecordError {
+            record: record.clone(),
+            field: field.map(str::to_string),
+            message,
+        };
+        let Value::Object(obj) = value else {
+            errors.push(err(None, "is not a patient record (an object)".into()));
+            continue;
+        };
+        let id = match obj.get("record_id") {
+            Some(Value::String(id)) => match check_record_id(id) {
+                Ok(()) => id.as_str(),
+                Err(m) => {
+                    errors.push(err(Some("record_id"), m));
+                    continue;
+                }
+            },
+            Some(_) => {
+                errors.push(err(Some("record_id"), "must be text".into()));
+                continue;
+            }
+            None => {
+                errors.push(err(
+                    Some("record_id"),
+                    "is missing; every patient needs a study id".into(),
+                ));
+                continue;
+            }
+        };
+        if let Some(first) = seen.insert(id, i) {
+            errors.push(err(
+                Some("record_id"),
+                format!("'{id}' is already patients[{first}]; each patient is listed once"),
+            ));
+            continue;
+        }
+        let age = match obj.get(AGE_COLUMN) {
+            None | Some(Value::Null) => None,
+            Some(v) => match v.as_u64().and_then(|a| u32::try_from(a).ok()) {
+                Some(a) if a <= AGE_CAP => Some(a),
+                _ => {
+                    errors.push(err(
+                        Some(AGE_COLUMN),
+                        format!(
+                            "{v} is not an age; allowed: a whole number of years 0 to {AGE_CAP} \
+                             ({AGE_CAP} = {AGE_CAP} or older)"
+                        ),
+                    ));
+                    continue;
+                }
+            },
+        };
+        let deidentified = age.is_some() && obj.get("birth_date").is_none_or(Value::is_null);
+        let base = existing(id);
+        match (base.is_some(), update) {
+            (true, false) => {
+                errors.push(err(
+                    Some("record_id"),
+                    format!("'{id}' is already in the registry; import with --update to change it"),
+                ));
+                continue;
+            }
+            (true, true) if deidentified => {
+                errors.push(err(
+                    Some("record_id"),
+                    format!(
+                        "'{id}' is already in the registry and this record is de-identified (it \
+                         has {AGE_COLUMN} and no birth_date, and its dates are shifted); import \
+                         it into a new registry instead"
+                    ),
+                ));
+                continue;
+            }
+            _ => {}
+        }
+        if let Some(v) = obj.get("schema_version").and_then(Value::as_u64)
+            && v > u64::from(SCHEMA_VERSION)
+        {
+            errors.push(err(
+                Some("schema_version"),
+                format!(
+                    "{v} was written by a newer smplan (this one knows {SCHEMA_VERSION}); import \
+                     it with that version"
+                ),
+            ));
+            continue;
+        }
+        let merged = match merge(base, obj, file.schema_version) {
+            Ok(m) => m,
+            Err(m) => {
+                errors.push(err(None, m));
+                continue;
+            }
+        };
+        let p = match read_patient(&merged) {
+            Ok(p) => p,
+            Err(problems) => {
+                errors.extend(problems.into_iter().map(|(f, m)| err(Some(&f), m)));
+                continue;
+            }
+        };
+        if let (Some(age), Some(expected)) = (age, age_at_session1(&p))
+            && age != expected
+        {
+            errors.push(err(
+                Some(AGE_COLUMN),
+                format!(
+                    "{age} does not agree with birth_date and sessions[0].date (age {expected}); \
+                     correct one of them or leave {AGE_COLUMN} out"
+                ),
+            ));
+        }
+        for inv in p.validate(ctx) {
+            errors.push(err(Some(&inv.field), inv.message));
+        }
+        patients.push(p);
+    }
+    if errors.is_empty() {
+        Ok(patients)
+    } else {
+        Err(errors)
+    }
+}
+
+/// The record to read: the file's object as it is for a new patient; for an update, the
+/// registry's record with each top-level key of the file's object put over it (`null`
+/// removes the key: not recorded).
+fn merge(base: Option<&Patient>, obj: &Map<String, Value>, version: u32) -> Result<Value, String> {
+    let mut out = match base {
+        Some(b) => match serde_json::to_value(b) {
+            Ok(Value::Object(m)) => m,
+            _ => return Err("the registry's record cannot be read back (a bug in smplan)".into()),
+        },
+        None => {
+            let mut m = Map::new();
+            m.insert("schema_version".into(), Value::from(version));
+            m
+        }
+    };
+    for (k, v) in obj {
+        if k == AGE_COLUMN {
+            continue;
+        }
+        if v.is_null() {
+            out.remove(k);
+        } else {
+            out.insert(k.clone(), v.clone());
+        }
+    }
+    Ok(Value::Object(out))
+}
+
+/// Reads one record with the registry's types: every value that does not parse and every key
+/// the format does not have, each with its path.
+fn read_patient(value: &Value) -> Result<Patient, Vec<(String, String)>> {
+    let mut unknown = Vec::new();
+    let mut note = |path: serde_ignored::Path<'_>| unknown.push(json_path(&path));
+    let de = serde_ignored::Deserializer::new(value, &mut note);
+    let parsed: Result<Patient, _> = serde_path_to_error::deserialize(de);
+    let mut problems: Vec<(String, String)> = unknown
+        .into_iter()
+        .map(|path| {
+            (
+                path,
+                "unknown key; docs/exports.md and `smplan export --format dictionary` list the \
+                 keys of a record"
+                    .to_string(),
+            )
+        })
+        .collect();
+    match parsed {
+        Ok(p) if problems.is_empty() => Ok(p),
+        Ok(_) => Err(problems),
+        Err(e) => {
+            let path = e.path().to_string();
+            let path = if path == "." {
+                "(the record)".to_string()
+            } else {
+                path
+            };
+            problems.push((path, e.into_inner().to_string()));
+            Err(problems)
+        }
+    }
+}
+
+/// A `serde_ignored` path written as `serde_path_to_error` writes one: `plan.zones[2].x`.
+fn json_path(path: &serde_ignored::Path<'_>) -> String {
+    use serde_ignored::Path;
+    match path {
+        Path::Root => String::new(),
+        Path::Seq { parent, index } => format!("{}[{index}]", json_path(parent)),
+        Path::Map { parent, key } => {
+            let p = json_path(parent);
+            if p.is_empty() {
+                key.to_string()
+            } else {
+                format!("{p}.{key}")
+            }
+        }
+        Path::Some { parent }
+        | Path::NewtypeStruct { parent }
+        | Path::NewtypeVariant { parent } => json_path(parent),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::*;
+
+    fn ctx_zones() -> Vec<String> {
+        DEFAULT_ZONE_IDS.map(String::from).to_vec()
+    }
+
+    fn plan(text: &str, existing: &[Patient], update: bool) -> Result<Vec<Patient>, Vec<String>> {
+        let zones = ctx_zones();
+        let ctx = ValidationContext {
+            today: validate::parse_date("2026-01-15").unwrap(),
+            known_zones: &zones,
+        };
+        let file = read(text.as_bytes())
+            .map_err(|e| e.iter().map(|e| e.to_string()).collect::<Vec<_>>())?;
+        plan_import(
+            &file,
+            |id| existing.iter().find(|p| p.record_id == id),
+            update,
+            &ctx,
+        )
+        .map_err(|e| e.iter().map(|e| e.to_string()).collect())
+    }
+
+    fn doc(patients: &str) -> String {
+        format!(
+            r#"{{"schema_version": 1, "exported": "2026-01-15T00:00:00Z", "patients": [{patients}]}}"#
+        )
+    }
+
+    #[test]
+    fn a_bad_value_is_named_by_record_and_path() {
+        let errs = plan(
+            &doc(
+                r#"{"schema_version": 1, "record_id": "SMP-007", "alopecia": {"subtype": "androgenetic"},
+                   "plan": {"zones": [
+                     {"zone": "vertex", "needle": "0603RL", "depth_min_mm": 0.4, "depth_max_mm": 0.8,
+                      "area_cm2": 40, "target_density": 75, "sessions": []},
+                     {"zone": "hairline", "needle": "0603RL", "depth_min_mm": 0.4, "depth_max_mm": 0.8,
+                      "area_cm2": 40, "target_density": 75, "sessions": []},
+                     {"zone": "frontal", "needle": 3, "depth_min_mm": 0.4, "depth_max_mm": 0.8,
+                      "area_cm2": 40, "target_density": 75, "sessions": []}]}}"#,
+            ),
+            &[],
+            false,
+        )
+        .unwrap_err();
+        assert_eq!(errs.len(), 1, "{errs:?}");
+        assert!(
+            errs[0].starts_with(
+                "record SMP-007, field plan.zones[2].needle: invalid type: integer `3`"
+            ),
+            "{errs:?}"
+        );
+    }
+
+    #[test]
+    fn unknown_keys_and_out_of_range_scores_are_refused() {
+        let errs = plan(
+            &doc(
+                r#"{"schema_version": 1, "record_id": "A-1", "alopecia": {"subtype": "scarring"},
+                    "nmae": "typo", "sessions": [{"number": 1, "date": "2025-01-01", "nedle": 1}]},
+                   {"schema_version": 1, "record_id": "A-2", "alopecia": {"subtype": "scarring"},
+                    "follow_ups": [{"timepoint": "6m", "vds": 11}]}"#,
+            ),
+            &[],
+            false,
+        )
+        .unwrap_err();
+        for key in ["nmae", "sessions[0].nedle"] {
+            let expect = format!("record A-1, field {key}: unknown key");
+            assert!(errs.iter().any(|e| e.starts_with(&expect)), "{errs:?}");
+        }
+        assert!(
+            errs.iter()
+                .any(|e| e.starts_with("record A-2, field follow_ups[0].vds: 11 is outside 0..10")),
+            "{errs:?}"
+        );
+    }
+
+    #[test]
+    fn whole_record_rules_and_duplicates() {
+        let p = r#"{"schema_version": 1, "record_id": "A-1", "alopecia": {"subtype": "scarring"},
+                    "sessions": [{"number": 1, "date": "2026-03-01"}]}"#;
+        let errs = plan(&doc(&format!("{p}, {p}")), &[], false).unwrap_err();
+        assert!(
+            errs.iter()
+                .any(|e| e
+                    .starts_with("record A-1, field session1_date: 2026-03-01 is in the future")),
+            "{errs:?}"
+        );
+        assert!(
+            errs.iter()
+                .any(|e| e.contains("'A-1' is already patients[0]")),
+            "{errs:?}"
+        );
+        let errs = plan(
+            &doc(r#"{"record_id": "a b", "alopecia": {}}, 7"#),
+            &[],
+            false,
+        )
+        .unwrap_err();
+        assert!(
+            errs[0].starts_with("patients[0], field record_id: 'a b' contains ' '"),
+            "{errs:?}"
+        );
+        assert!(
+            errs[1].starts_with("patients[1]: is not a patient record"),
+            "{errs:?}"
+        );
+    }
+
+    #[test]
+    fn the_document_is_checked_first() {
+        for (text, expect) in [
+            ("[1, 2]", "not an smplan export"),
+            (
+                "{\"schema_version\": 1, \"patients\": [], }",
+                "line 1, column",
+            ),
+            (
+                r#"{"schema_version": 9, "patients": []}"#,
+                "newer smplan (schema version 9",
+            ),
+            (
+                r#"{"schema_version": 1, "patient": []}"#,
+                "unknown key 'patient'",
+            ),
+            (
+                r#"{"schema_version": 1, "patients": []}"#,
+                "no patients to import",
+            ),
+        ] {
+            let errs = plan(text, &[], false).unwrap_err();
+            assert!(errs.iter().any(|e| e.contains(expect)), "{text}: {errs:?}");
+        }
+    }
+
+    #[test]
+    fn update_replaces_the_keys_it_has_and_keeps_the_rest() {
+        let mut old = Patient::new("A-1", Subtype::Scarring);
+        old.name = Some("Ana".into());
+        old.notes = Some("keep me".into());
+        old.consent.treatment = true;
+        let text = doc(r#"{"record_id": "A-1", "name": "Ana B", "notes": null}"#);
+        let err = plan(&text, std::slice::from_ref(&old), false).unwrap_err();
+        assert!(err[0].contains("import with --update"), "{err:?}");
+        let got = plan(&text, std::slice::from_ref(&old), true).unwrap();
+        assert_eq!(got[0].name.as_deref(), Some("Ana B"));
+        assert_eq!(got[0].notes, None, "null clears");
+        assert!(got[0].consent.treatment, "absent keeps");
+        assert_eq!(got[0].alopecia.subtype, Subtype::Scarring);
+    }
+
+    #[test]
+    fn a_deidentified_record_is_checked_and_never_updates() {
+        let rec = r#"{"schema_version": 1, "record_id": "A-1", "alopecia": {"subtype": "scarring"},
+                      "age_at_session1": 44, "sessions": [{"number": 1, "date": "2025-01-01"}]}"#;
+        let got = plan(&doc(rec), &[], false).unwrap();
+        assert_eq!(got[0].birth_date, None);
+        let old = Patient::new("A-1", Subtype::Scarring);
+        let err = plan(&doc(rec), &[old], true).unwrap_err();
+        assert!(err[0].contains("is de-identified"), "{err:?}");
+        let bad = rec.replace("44", "44.5");
+        let err = plan(&doc(&bad), &[], false).unwrap_err();
+        assert!(
+            err[0].starts_with("record A-1, field age_at_session1: 44.5 is not an age"),
+            "{err:?}"
+        );
+        let wrong = rec.replace(
+            r#""age_at_session1": 44"#,
+            r#""age_at_session1": 44, "birth_date": "1990-06-01""#,
+        );
+        let err = plan(&doc(&wrong), &[], false).unwrap_err();
+        assert!(err[0].contains("does not agree with birth_date"), "{err:?}");
+    }
+}

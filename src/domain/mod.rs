@@ -13,6 +13,7 @@ pub mod patient;
 pub mod plan;
 pub mod screen;
 pub mod session;
+pub mod touchup;
 pub mod validate;
 
 pub use adverse::{AdverseEvent, AdverseKind, Severity};
@@ -25,4 +26,5 @@ pub use patient::{AffectedZone, DEFAULT_ZONE_IDS, Patient, SCHEMA_VERSION};
 pub use plan::{Plan, ZonePlan, ZoneSessionPlan};
 pub use screen::{Clearance, HealthScreen, ScreenItemDef, Triage, TriageClass, TriageResult};
 pub use session::{Session, ZoneWork};
+pub use touchup::{TouchUp, TouchUpReason};
 pub use validate::{Invalid, ValidationContext};

@@ -2,7 +2,7 @@
 
 use super::{
     AdverseEvent, Alopecia, Clearance, Consent, Fitzpatrick, FollowUp, HairColour, HealthScreen,
-    Plan, Session, Sex, Subtype, Timepoint,
+    Plan, Session, Sex, Subtype, Timepoint, TouchUp,
 };
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
@@ -75,6 +75,9 @@ pub struct Patient {
     /// Sessions as performed, in order of number.
     #[serde(default)]
     pub sessions: Vec<Session>,
+    /// Touch-up sessions after the course, in date order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub touch_ups: Vec<TouchUp>,
     #[serde(default)]
     pub follow_ups: Vec<FollowUp>,
     #[serde(default)]
@@ -108,6 +111,7 @@ impl Patient {
             consent: Consent::default(),
             plan: None,
             sessions: Vec::new(),
+            touch_ups: Vec::new(),
             follow_ups: Vec::new(),
             adverse_events: Vec::new(),
             notes: None,
@@ -153,6 +157,14 @@ impl Patient {
                 .iter()
                 .map(|s| Session::new(s.number, s.date))
                 .collect(),
+            touch_ups: self
+                .touch_ups
+                .iter()
+                .map(|t| TouchUp {
+                    reason: t.reason,
+                    ..TouchUp::new(t.session.number, t.date())
+                })
+                .collect(),
             follow_ups: self
                 .follow_ups
                 .iter()
@@ -195,6 +207,42 @@ impl Patient {
     /// Date of the last performed session.
     pub fn last_session_date(&self) -> Option<NaiveDate> {
         self.sessions.iter().map(|s| s.date).max()
+    }
+
+    /// Touch-up dates in order.
+    pub fn touch_up_dates(&self) -> Vec<NaiveDate> {
+        let mut d: Vec<NaiveDate> = self.touch_ups.iter().map(TouchUp::date).collect();
+        d.sort();
+        d
+    }
+
+    /// The first touch-up after the course, if any.
+    pub fn first_touch_up(&self) -> Option<NaiveDate> {
+        self.touch_ups.iter().map(TouchUp::date).min()
+    }
+
+    /// The latest date anywhere in the record: any session, touch-up or follow-up (the last
+    /// contact, at which a patient without a touch-up is censored).
+    pub fn last_contact(&self) -> Option<NaiveDate> {
+        let sessions = self.sessions.iter().map(|s| s.date);
+        let touch_ups = self.touch_ups.iter().map(TouchUp::date);
+        let follow_ups = self.follow_ups.iter().filter_map(|f| f.date);
+        sessions.chain(touch_ups).chain(follow_ups).max()
+    }
+
+    /// Adds a touch-up, numbered after the others, keeping them in date order.
+    pub fn add_touch_up(&mut self, mut t: TouchUp) {
+        t.session.number = u8::try_from(self.touch_ups.len() + 1).unwrap_or(u8::MAX);
+        self.touch_ups.push(t);
+        self.renumber_touch_ups();
+    }
+
+    /// Sorts touch-ups by date and numbers them 1, 2, ... in that order.
+    pub fn renumber_touch_ups(&mut self) {
+        self.touch_ups.sort_by_key(TouchUp::date);
+        for (i, t) in self.touch_ups.iter_mut().enumerate() {
+            t.session.number = u8::try_from(i + 1).unwrap_or(u8::MAX);
+        }
     }
 
     pub fn follow_up(&self, tp: Timepoint) -> Option<&FollowUp> {

@@ -258,9 +258,39 @@ impl Patient {
             }
             expected += 1;
         }
+        // Touch-ups: after the course's last session, not in the future, zones known.
+        let last = self.last_session_date();
+        for t in &self.touch_ups {
+            let d = t.date();
+            let field = "touch_up_dates";
+            match last {
+                None => out.push(Invalid::new(
+                    field,
+                    format!("touch-up on {d}: a touch-up comes after the course, and no session is recorded"),
+                )),
+                Some(l) if d <= l => out.push(Invalid::new(
+                    field,
+                    format!("touch-up on {d} is not after the course's last session ({l})"),
+                )),
+                _ => {}
+            }
+            if d > today {
+                out.push(Invalid::new(
+                    field,
+                    format!("touch-up on {d} is in the future (today is {today})"),
+                ));
+            }
+            for z in &t.session.zones {
+                if !ctx.known_zones.iter().any(|k| k == &z.zone) {
+                    out.push(Invalid::new(
+                        field,
+                        format!("touch-up on {d} names unknown zone '{}'", z.zone),
+                    ));
+                }
+            }
+        }
         // Follow-ups: each timepoint once, dates not in the future, not before the last
         // session, later timepoints not before earlier ones.
-        let last = self.last_session_date();
         let mut fus: Vec<_> = self.follow_ups.iter().collect();
         fus.sort_by_key(|f| f.timepoint);
         let mut prev_fu: Option<(Timepoint, NaiveDate)> = None;
@@ -464,6 +494,25 @@ mod tests {
             area_cm2: Some(-3.0),
         });
         assert_eq!(fields(&p), vec!["zones", "zones"]);
+    }
+
+    #[test]
+    fn touch_ups_come_after_the_course() {
+        let mut p = Patient::new("P", Subtype::Scarring);
+        p.touch_ups
+            .push(crate::domain::TouchUp::new(1, d("2026-02-01")));
+        let e = check(&p);
+        assert_eq!(e[0].field, "touch_up_dates");
+        assert!(e[0].message.contains("no session is recorded"), "{}", e[0]);
+        p.sessions.push(Session::new(1, d("2026-01-10")));
+        assert!(fields(&p).is_empty());
+        p.sessions.push(Session::new(2, d("2026-02-01")));
+        let e = check(&p);
+        assert!(
+            e[0].message.contains("not after the course's last session"),
+            "{}",
+            e[0]
+        );
     }
 
     #[test]

@@ -145,6 +145,15 @@ pub fn deidentify_patient(p: &Patient, secret: &[u8]) -> ExportRecord {
         s.pigment_lot = None;
         shift_opt(&mut s.pigment_expiry);
     }
+    for t in &mut q.touch_ups {
+        let s = &mut t.session;
+        s.date = shift(s.date);
+        s.operator = None;
+        s.notes = None;
+        s.photos.clear();
+        s.pigment_lot = None;
+        shift_opt(&mut s.pigment_expiry);
+    }
     for f in &mut q.follow_ups {
         shift_opt(&mut f.date);
         f.assessor = None;

@@ -238,6 +238,37 @@ pub fn fields() -> Vec<FieldDef> {
                 ids(AdverseKind::ALL.map(AdverseKind::id))
             ),
         ),
+        row(
+            "touch_up_dates",
+            csv,
+            "Touch-up sessions after the course",
+            "text",
+            "dates YYYY-MM-DD separated by ';', each after the last session of the course, \
+             not in the future",
+        )
+        .dated(),
+    ]);
+    f.extend([
+        row(
+            "m12_date",
+            csv,
+            "Date of the 12-month follow-up",
+            "date_ymd",
+            date_rule("not before the earlier follow-ups"),
+        )
+        .dated(),
+        row("vds_12m", csv, "VDS at 12 months", "number", vds.clone()),
+        row("pss_12m", csv, "PSS at 12 months", "radio", pss.clone()),
+        row(
+            "m24_date",
+            csv,
+            "Date of the 24-month follow-up",
+            "date_ymd",
+            date_rule("not before the earlier follow-ups"),
+        )
+        .dated(),
+        row("vds_24m", csv, "VDS at 24 months", "number", vds.clone()),
+        row("pss_24m", csv, "PSS at 24 months", "radio", pss.clone()),
     ]);
 
     let (intake, screen, plan, session, follow_up, adverse) = (

@@ -23,7 +23,7 @@ use std::io::Write;
 use std::str::FromStr;
 
 /// The columns, in the order `export` writes them.
-pub const COLUMNS: [&str; 18] = [
+pub const COLUMNS: [&str; 25] = [
     "record_id",
     "name",
     "sex",
@@ -42,6 +42,13 @@ pub const COLUMNS: [&str; 18] = [
     "pss_6m",
     "m6_date",
     "adverse_events",
+    "touch_up_dates",
+    "m12_date",
+    "vds_12m",
+    "pss_12m",
+    "m24_date",
+    "vds_24m",
+    "pss_24m",
 ];
 
 /// Columns every file must have.
@@ -76,6 +83,13 @@ pub struct CsvRow {
     pub pss_6m: Option<String>,
     pub m6_date: Option<String>,
     pub adverse_events: Option<String>,
+    pub touch_up_dates: Option<String>,
+    pub m12_date: Option<String>,
+    pub vds_12m: Option<String>,
+    pub pss_12m: Option<String>,
+    pub m24_date: Option<String>,
+    pub vds_24m: Option<String>,
+    pub pss_24m: Option<String>,
     /// [`READ_ONLY_AGE`]: read and checked, never written by `export --format csv`.
     #[serde(default, skip_serializing)]
     pub age_at_session1: Option<String>,
@@ -405,6 +419,16 @@ pub fn apply_row(
             ["m6_date", "vds_6m", "pss_6m"],
             [&row.m6_date, &row.vds_6m, &row.pss_6m],
         ),
+        (
+            Timepoint::Months(12),
+            ["m12_date", "vds_12m", "pss_12m"],
+            [&row.m12_date, &row.vds_12m, &row.pss_12m],
+        ),
+        (
+            Timepoint::Months(24),
+            ["m24_date", "vds_24m", "pss_24m"],
+            [&row.m24_date, &row.vds_24m, &row.pss_24m],
+        ),
     ];
     for (tp, [dc, vc, pc], [date, vds, pss]) in follow_ups {
         let mut f = p
@@ -424,10 +448,45 @@ pub fn apply_row(
         p.adverse_events =
             merge_events(parse_adverse_events(text.unwrap_or("")), &p.adverse_events);
     }
+    if let Some(text) = c.get("touch_up_dates", &row.touch_up_dates) {
+        touch_up_dates(&mut c, text.unwrap_or(""), &mut p);
+    }
     if let Some(Some(text)) = c.get(READ_ONLY_AGE, &row.age_at_session1) {
         check_age(&mut c, text, &p);
     }
     (p, c.errors)
+}
+
+/// The `touch_up_dates` cell: `;`-separated dates. A touch-up already in the record on one
+/// of these dates keeps its detail (reason, zones, lot); one on a date the cell no longer
+/// lists is removed, as an empty cell clears any other value.
+fn touch_up_dates(c: &mut Cells<'_>, text: &str, p: &mut Patient) {
+    let mut dates = Vec::new();
+    for part in text.split(';').map(str::trim).filter(|t| !t.is_empty()) {
+        match parse_date(part) {
+            Ok(d) if dates.contains(&d) => c.errors.push(CellError::new(
+                c.line,
+                "touch_up_dates",
+                format!("{d} is listed twice; list each touch-up date once"),
+            )),
+            Ok(d) => dates.push(d),
+            Err(m) => c.errors.push(CellError::new(
+                c.line,
+                "touch_up_dates",
+                format!("{m} (touch-up dates are YYYY-MM-DD separated by ;)"),
+            )),
+        }
+    }
+    let old = std::mem::take(&mut p.touch_ups);
+    for d in dates {
+        let t = old
+            .iter()
+            .find(|t| t.date() == d)
+            .cloned()
+            .unwrap_or_else(|| crate::domain::TouchUp::new(0, d));
+        p.touch_ups.push(t);
+    }
+    p.renumber_touch_ups();
 }
 
 /// The [`READ_ONLY_AGE`] cell: a whole number of years 0 to [`AGE_CAP`], equal to the age the
@@ -653,6 +712,24 @@ pub fn to_row(p: &Patient) -> CsvRow {
         pss_6m: fu(Timepoint::M6).and_then(|f| f.pss).map(|v| v.to_string()),
         m6_date: date(fu(Timepoint::M6).and_then(|f| f.date)),
         adverse_events: (!events.is_empty()).then_some(events),
+        touch_up_dates: (!p.touch_ups.is_empty()).then(|| {
+            let d: Vec<String> = p.touch_up_dates().iter().map(|d| d.to_string()).collect();
+            d.join(";")
+        }),
+        m12_date: date(fu(Timepoint::Months(12)).and_then(|f| f.date)),
+        vds_12m: fu(Timepoint::Months(12))
+            .and_then(|f| f.vds)
+            .map(|v| v.to_string()),
+        pss_12m: fu(Timepoint::Months(12))
+            .and_then(|f| f.pss)
+            .map(|v| v.to_string()),
+        m24_date: date(fu(Timepoint::Months(24)).and_then(|f| f.date)),
+        vds_24m: fu(Timepoint::Months(24))
+            .and_then(|f| f.vds)
+            .map(|v| v.to_string()),
+        pss_24m: fu(Timepoint::Months(24))
+            .and_then(|f| f.pss)
+            .map(|v| v.to_string()),
         age_at_session1: None,
     }
 }

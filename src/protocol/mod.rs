@@ -170,6 +170,27 @@ pub struct ScheduleSection {
     /// A session is due on its day and stays in its window this many days after.
     pub session_window_days: u32,
     pub follow_ups: Vec<FollowUpDef>,
+    /// When a touch-up review is due: this long after the course's last session, or after
+    /// the latest touch-up. Absent from a clinic's file: the default (365 ± 30 days);
+    /// `null`: no review in the agenda.
+    #[serde(default = "default_touch_up_review")]
+    pub touch_up_review: Option<TouchUpReviewDef>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TouchUpReviewDef {
+    pub days_after: u32,
+    pub window_before_days: u32,
+    pub window_after_days: u32,
+}
+
+fn default_touch_up_review() -> Option<TouchUpReviewDef> {
+    Some(TouchUpReviewDef {
+        days_after: 365,
+        window_before_days: 30,
+        window_after_days: 30,
+    })
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -555,6 +576,20 @@ impl Protocol {
                 return Err(err(
                     format!("schedule.follow_ups[{i}]"),
                     "more than ten years after the last session",
+                ));
+            }
+        }
+        if let Some(r) = &s.touch_up_review {
+            if r.days_after == 0 || r.days_after > 3660 {
+                return Err(err(
+                    "schedule.touch_up_review.days_after",
+                    format!("{} is outside 1..3660 days", r.days_after),
+                ));
+            }
+            if r.window_before_days >= r.days_after || r.window_after_days > 3660 {
+                return Err(err(
+                    "schedule.touch_up_review",
+                    "the window must open after the session it counts from and close within ten years",
                 ));
             }
         }

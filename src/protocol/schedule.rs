@@ -129,6 +129,42 @@ pub fn follow_up_window(patient: &Patient, protocol: &Protocol, tp: Timepoint) -
     })
 }
 
+/// The touch-up review: `touch_up_review.days_after` after the course's last session or the
+/// latest touch-up, whichever is later, with its window. `None` without the course's last
+/// session or when the protocol has no review.
+pub fn touch_up_review_window(patient: &Patient, protocol: &Protocol) -> Option<Window> {
+    let def = protocol.schedule.touch_up_review?;
+    let last = last_protocol_session(patient, protocol)?;
+    let anchor = patient
+        .touch_ups
+        .iter()
+        .map(|t| t.date())
+        .fold(last, NaiveDate::max);
+    let due = add_days(anchor, def.days_after);
+    Some(Window {
+        due,
+        start: sub_days(due, def.window_before_days),
+        end: add_days(due, def.window_after_days),
+    })
+}
+
+/// A review is done at any visit from its window's start on: a follow-up dated then (the
+/// practitioner sees the pigment) or a touch-up (which moves the next review on). It is not
+/// listed on its own when a protocol follow-up falls due inside its window: the review is
+/// made at that visit (the default 12-month follow-up and the first review coincide).
+pub fn touch_up_review_done(patient: &Patient, protocol: &Protocol, w: &Window) -> bool {
+    let visited = patient
+        .follow_ups
+        .iter()
+        .filter_map(|f| f.date)
+        .chain(patient.touch_ups.iter().map(|t| t.date()))
+        .any(|d| d >= w.start);
+    let at_a_follow_up = protocol.schedule.follow_ups.iter().any(|def| {
+        follow_up_window(patient, protocol, def.timepoint).is_some_and(|f| w.contains(f.due))
+    });
+    visited || at_a_follow_up
+}
+
 /// Scored (VDS or PSS) after the last session, not scored at six months, and the six-month
 /// window has not closed by `today`: a missing 6-month score that is not a loss to follow-up
 /// yet. A patient whose window cannot be computed (the last session is not recorded) is not
@@ -174,6 +210,9 @@ pub fn out_of_window(patient: &Patient, protocol: &Protocol) -> Vec<String> {
 pub enum AgendaKind {
     Session,
     FollowUp,
+    /// A touch-up review: whether the pigment needs refreshing (protocol
+    /// `schedule.touch_up_review`).
+    TouchUp,
 }
 
 /// One line of the agenda, serialised exactly as the "Agenda JSON" contract.
@@ -239,6 +278,17 @@ pub fn pending(patient: &Patient, protocol: &Protocol, from: NaiveDate) -> Vec<A
                 from,
             ));
         }
+    }
+    if let Some(w) = touch_up_review_window(patient, protocol)
+        && !touch_up_review_done(patient, protocol, &w)
+    {
+        items.push(AgendaItem::new(
+            patient,
+            AgendaKind::TouchUp,
+            "touch-up review".to_string(),
+            w,
+            from,
+        ));
     }
     items
 }

@@ -721,6 +721,13 @@ fn agenda_on_a_registry_in_every_state() {
     let mut f = FollowUp::new(Timepoint::M6);
     f.pss = Some(Pss::new(3).unwrap());
     complete.follow_ups.push(f);
+    // The 12-month visit (which is also the touch-up review); 24 months not yet due.
+    follow_up(
+        &mut complete,
+        Timepoint::Months(12),
+        Some("2026-01-15"),
+        None,
+    );
     // 6m overdue: window ended the day before `from`.
     let late = with_sessions("I-late", &["2025-08-02", "2025-08-09", "2025-08-16"]);
 
@@ -814,6 +821,13 @@ fn next_due_is_the_earliest_pending_item() {
         "follow-up 6m"
     );
     follow_up(&mut p, Timepoint::M6, Some("2026-07-15"), None);
+    // The default protocol follows up at 12 and 24 months too.
+    assert_eq!(
+        next_due(&p, &proto, d("2026-02-01")).unwrap().label,
+        "follow-up 12m"
+    );
+    follow_up(&mut p, Timepoint::Months(12), Some("2027-01-15"), None);
+    follow_up(&mut p, Timepoint::Months(24), Some("2028-01-15"), None);
     assert_eq!(next_due(&p, &proto, d("2026-02-01")), None);
     assert_eq!(
         next_due(&with_sessions("Q", &[]), &proto, d("2026-02-01")),

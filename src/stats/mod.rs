@@ -18,6 +18,7 @@ pub mod ols;
 pub mod rank;
 pub mod spearman;
 pub mod summary;
+pub mod survival;
 pub mod ttest;
 pub mod wilcoxon;
 

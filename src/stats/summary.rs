@@ -6,6 +6,7 @@
 
 use super::describe::Interval;
 use super::effect::{self, Estimate};
+use super::survival::{self, Observation};
 use super::{
     Describe, MannWhitney, Method, SignedRank, Spearman, TTest, describe, mann_whitney, ols,
     spearman, ttest, wilcoxon,
@@ -20,6 +21,66 @@ pub struct Summary {
     /// "all", "androgenetic", "scarring", in that order.
     pub groups: Vec<GroupSummary>,
     pub subtype_comparison_delta_vds: Comparison,
+    /// Additive: how long the pigment lasts (touch-up-free time) and VDS over every visit.
+    pub durability: Durability,
+}
+
+/// Days from session 3 at which the touch-up-free share is reported: 6, 12 and 24 months.
+pub const DURABILITY_DAYS: [i64; 3] = [182, 365, 730];
+
+/// The follow-up visits whose VDS is followed over time.
+pub const VDS_TIMEPOINTS: [Timepoint; 4] = [
+    Timepoint::Post,
+    Timepoint::M6,
+    Timepoint::Months(12),
+    Timepoint::Months(24),
+];
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Durability {
+    /// Kaplan–Meier of the time from session 3 to the first touch-up, by group.
+    pub touch_up_free: BTreeMap<&'static str, TouchUpFree>,
+    /// Androgenetic against scarring; `None` with an empty subtype or no touch-up at all.
+    pub log_rank: Option<LogRankOut>,
+    /// VDS at each visit (post, 6, 12, 24 months), by group.
+    pub vds_over_time: BTreeMap<&'static str, Vec<VdsAt>>,
+    pub method: &'static str,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TouchUpFree {
+    /// Patients with session 3 recorded.
+    pub n: usize,
+    /// Of them, patients with a touch-up.
+    pub events: usize,
+    /// The first day Ŝ ≤ 0.5; `None` when not reached.
+    pub median_days: Option<i64>,
+    pub at: Vec<SurvivalAt>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct SurvivalAt {
+    pub days: i64,
+    pub at_risk: usize,
+    /// Kaplan–Meier estimate of no touch-up by `days`; `None` with no patient.
+    pub s: Option<f64>,
+    /// log(−log) interval from Greenwood's variance; `None` while Ŝ is 1 or once it is 0.
+    pub ci95: Option<Interval>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct LogRankOut {
+    pub chi2: f64,
+    pub df: f64,
+    pub p: f64,
+    pub method: &'static str,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct VdsAt {
+    pub timepoint: String,
+    #[serde(flatten)]
+    pub desc: Describe,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -223,9 +284,17 @@ struct Row {
     vds_6m: u8,
     pss_post: u8,
     pss_6m: u8,
+    vds_12m: u8,
+    vds_24m: u8,
     /// Bit i set: the patient had an event of kind `AdverseKind::ALL[i]`.
     adverse: u16,
+    /// Days from session 3 to the first touch-up (`touched`) or to the last contact;
+    /// [`NO_ORIGIN`] without session 3.
+    days: i32,
+    touched: bool,
 }
+
+const NO_ORIGIN: i32 = i32::MIN;
 
 const MISSING: u8 = u8::MAX;
 
@@ -246,13 +315,30 @@ impl Row {
             bits | i.map_or(0, |i| 1 << i)
         });
         let pss = |tp| p.pss_at(tp).map(f64::from);
+        // Durability: origin session 3; event the first touch-up; else censored at the
+        // latest date in the record.
+        let (days, touched) = match p.session_date(3) {
+            None => (NO_ORIGIN, false),
+            Some(s3) => {
+                let (end, touched) = match p.first_touch_up() {
+                    Some(t) => (t, true),
+                    None => (p.last_contact().unwrap_or(s3), false),
+                };
+                let d = (end - s3).num_days().clamp(0, i64::from(i32::MAX));
+                (d as i32, touched)
+            }
+        };
         Row {
             subtype: p.subtype(),
             vds_post: to_tenths(p.vds_at(Timepoint::Post)),
             vds_6m: to_tenths(p.vds_at(Timepoint::M6)),
             pss_post: to_tenths(pss(Timepoint::Post)),
             pss_6m: to_tenths(pss(Timepoint::M6)),
+            vds_12m: to_tenths(p.vds_at(Timepoint::Months(12))),
+            vds_24m: to_tenths(p.vds_at(Timepoint::Months(24))),
             adverse,
+            days,
+            touched,
         }
     }
 }
@@ -284,6 +370,74 @@ pub fn summarize<'a>(patients: impl IntoIterator<Item = &'a Patient>) -> Summary
                 .map(|estimate| PointOut { estimate }),
             ancova_vds_6m: ancova(&all),
         },
+        durability: durability(&all, &aga, &scar),
+    }
+}
+
+fn observations(rows: &[Row]) -> Vec<Observation> {
+    rows.iter()
+        .filter(|r| r.days != NO_ORIGIN)
+        .map(|r| Observation {
+            days: i64::from(r.days),
+            event: r.touched,
+        })
+        .collect()
+}
+
+fn durability(all: &[Row], aga: &[Row], scar: &[Row]) -> Durability {
+    let groups = [
+        ("all", all),
+        (Subtype::Androgenetic.id(), aga),
+        (Subtype::Scarring.id(), scar),
+    ];
+    let touch_up_free = groups
+        .iter()
+        .map(|&(name, rows)| {
+            let km = survival::kaplan_meier(&observations(rows));
+            let at = DURABILITY_DAYS
+                .iter()
+                .map(|&days| SurvivalAt {
+                    days,
+                    at_risk: km.at_risk(days),
+                    s: (km.n > 0).then(|| km.survival_at(days)),
+                    ci95: km.ci_at(days),
+                })
+                .collect();
+            let free = TouchUpFree {
+                n: km.n,
+                events: km.events,
+                median_days: km.median(),
+                at,
+            };
+            (name, free)
+        })
+        .collect();
+    let vds_over_time = groups
+        .iter()
+        .map(|&(name, rows)| {
+            let scores: [Score; 4] = [vds_post, vds_6m, vds_12m, vds_24m];
+            let at = VDS_TIMEPOINTS
+                .iter()
+                .zip(scores)
+                .map(|(tp, f)| VdsAt {
+                    timepoint: tp.id(),
+                    desc: describe(&values(rows, f)),
+                })
+                .collect();
+            (name, at)
+        })
+        .collect();
+    Durability {
+        touch_up_free,
+        log_rank: survival::log_rank(&observations(aga), &observations(scar)).map(|l| LogRankOut {
+            chi2: l.chi2,
+            df: l.df,
+            p: l.p,
+            method: "log-rank, chi-squared with 1 df",
+        }),
+        vds_over_time,
+        method: "Kaplan-Meier from session 3 to the first touch-up, censored at the last date \
+                 in the record; log(-log) 95% interval from Greenwood's variance",
     }
 }
 
@@ -301,6 +455,12 @@ fn pss_post(r: &Row) -> u8 {
 }
 fn pss_6m(r: &Row) -> u8 {
     r.pss_6m
+}
+fn vds_12m(r: &Row) -> u8 {
+    r.vds_12m
+}
+fn vds_24m(r: &Row) -> u8 {
+    r.vds_24m
 }
 
 /// OLS of VDS 6 m on VDS post and androgenetic, over patients with both scores.

@@ -23,7 +23,7 @@
 use super::fsutil::{FILE_MODE, write_durable};
 use crate::domain::{
     AdverseEvent, Alopecia, Clearance, FollowUp, HealthScreen, Patient, Plan, SCHEMA_VERSION,
-    Session, dates,
+    Session, TouchUp, TouchUpReason, dates,
 };
 use crate::par::par_map;
 use chrono::NaiveDate;
@@ -135,11 +135,21 @@ struct Line {
     /// Sessions performed: number and date.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     s: Vec<SessionLine>,
+    /// Touch-ups: number, date and reason (what the statistics and the agenda read).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    t: Vec<TouchUpLine>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     f: Vec<FollowUp>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     ae: Vec<AdverseEvent>,
 }
+
+#[derive(Debug, Serialize, Deserialize)]
+struct TouchUpLine(
+    u8,
+    #[serde(deserialize_with = "dates::date")] NaiveDate,
+    Option<TouchUpReason>,
+);
 
 #[derive(Debug, Serialize, Deserialize)]
 struct PlanLine {
@@ -193,6 +203,10 @@ impl Line {
                 .iter()
                 .map(|x| SessionLine(x.number, x.date))
                 .collect(),
+            t: p.touch_ups
+                .iter()
+                .map(|x| TouchUpLine(x.session.number, x.date(), x.reason))
+                .collect(),
             f: p.follow_ups,
             ae: p.adverse_events,
         }
@@ -217,6 +231,14 @@ impl Line {
             .s
             .into_iter()
             .map(|SessionLine(n, d)| Session::new(n, d))
+            .collect();
+        p.touch_ups = self
+            .t
+            .into_iter()
+            .map(|TouchUpLine(n, d, reason)| TouchUp {
+                reason,
+                ..TouchUp::new(n, d)
+            })
             .collect();
         p.follow_ups = self.f;
         p.adverse_events = self.ae;

@@ -8,14 +8,14 @@ use std::path::Path;
 use std::process::Output;
 
 const CSV: &str = "\
-record_id,subtype,zones,session1_date,session2_date,session3_date,post_date,vds_post,pss_post,m6_date,vds_6m,pss_6m
-N01,androgenetic,vertex,,,,,,,,,
-S01,androgenetic,vertex;hairline,2026-02-26,,,,,,,,
-S02,scarring,scar,2025-12-01,2025-12-08,,,,,,,
-F01,androgenetic,mid_scalp,2026-02-15,2026-02-22,2026-02-27,,,,,,
-F02,androgenetic,vertex,2025-08-20,2025-08-27,2025-09-03,2025-09-03,9.0,3,,,
-F03,scarring,scar,2025-08-02,2025-08-09,2025-08-16,,,,,,
-C01,androgenetic,frontal,2025-01-01,2025-01-08,2025-01-15,2025-01-15,9.1,3,2025-07-16,8.4,3
+record_id,subtype,zones,session1_date,session2_date,session3_date,post_date,vds_post,pss_post,m6_date,vds_6m,pss_6m,m12_date
+N01,androgenetic,vertex,,,,,,,,,,
+S01,androgenetic,vertex;hairline,2026-02-26,,,,,,,,,
+S02,scarring,scar,2025-12-01,2025-12-08,,,,,,,,
+F01,androgenetic,mid_scalp,2026-02-15,2026-02-22,2026-02-27,,,,,,,
+F02,androgenetic,vertex,2025-08-20,2025-08-27,2025-09-03,2025-09-03,9.0,3,,,,
+F03,scarring,scar,2025-08-02,2025-08-09,2025-08-16,,,,,,,
+C01,androgenetic,frontal,2025-01-01,2025-01-08,2025-01-15,2025-01-15,9.1,3,2025-07-16,8.4,3,2026-01-14
 ";
 
 fn smplan(dir: &Path, today: &str, args: &[&str]) -> Output {

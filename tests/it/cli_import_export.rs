@@ -41,13 +41,18 @@ fn snapshot(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
 
 const HEADER: &str = "record_id,name,sex,birth_date,fitzpatrick,subtype,classification,zones,session1_date,session2_date,session3_date,post_date,vds_post,vds_6m,pss_post,pss_6m,m6_date,adverse_events";
 
+/// Every column `export --format csv` writes, in its order.
+fn export_header() -> String {
+    format!("{HEADER},touch_up_dates,m12_date,vds_12m,pss_12m,m24_date,vds_24m,pss_24m")
+}
+
 fn cohort() -> String {
     [
-        HEADER,
-        r#"CQ-001,"王小明, ""Ming""",M,1985-03-02,4,androgenetic,Norwood V,hairline;frontal;vertex,2025-01-06,2025-01-13,2025-01-20,2025-01-20,9,8.1,3,3,2025-07-21,"#,
-        r#"CQ-002,李娜,F,1990-05-05,3,scarring,FUT strip scar,scar,2025-02-03,2025-02-10,2025-02-17,2025-02-17,8.5,7,3,2,2025-08-18,"patchy_fading;itching, mild; settled""#,
-        r#"CQ-003,"O'Brien, ""Jack"", Jr.",X,,6,androgenetic,Ludwig II,mid_scalp,2025-03-03,2025-03-10,,,,,,,,infection"#,
-        r#"CQ-004,,,,,scarring,"lost, to ""follow-up""",occipital,,,,,,,,,,"#,
+        export_header().as_str(),
+        r#"CQ-001,"王小明, ""Ming""",M,1985-03-02,4,androgenetic,Norwood V,hairline;frontal;vertex,2025-01-06,2025-01-13,2025-01-20,2025-01-20,9,8.1,3,3,2025-07-21,,2025-09-01;2025-12-01,2026-01-10,7.5,2,,,"#,
+        r#"CQ-002,李娜,F,1990-05-05,3,scarring,FUT strip scar,scar,2025-02-03,2025-02-10,2025-02-17,2025-02-17,8.5,7,3,2,2025-08-18,"patchy_fading;itching, mild; settled",,,,,,,"#,
+        r#"CQ-003,"O'Brien, ""Jack"", Jr.",X,,6,androgenetic,Ludwig II,mid_scalp,2025-03-03,2025-03-10,,,,,,,,infection,,,,,,,"#,
+        r#"CQ-004,,,,,scarring,"lost, to ""follow-up""",occipital,,,,,,,,,,,,,,,,,"#,
     ]
     .join("\n")
         + "\n"
@@ -312,7 +317,7 @@ fn a_bad_row_among_good_ones_imports_nothing() {
     let t = tempfile::tempdir().unwrap();
     let reg = t.path().join("reg");
     let mut text = cohort();
-    text.push_str("CQ-009,,,,,scarring,,,,,,,,12,,,,\n");
+    text.push_str("CQ-009,,,,,scarring,,,,,,,,12,,,,,,,,,,,\n");
     let f = write(t.path(), "mixed.csv", text.as_bytes());
     let o = smplan(&reg, &["import", f.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(1));

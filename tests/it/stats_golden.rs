@@ -46,17 +46,22 @@ fn cohorts() -> Vec<(String, PathBuf, Value)> {
 }
 
 fn cohorts_in(name: &str) -> Vec<(String, PathBuf, Value)> {
+    files_in(name, "cohort")
+}
+
+/// `<prefix>_K.csv` with `<prefix>_K.expected.json`, K = 0, 1, ...
+fn files_in(name: &str, prefix: &str) -> Vec<(String, PathBuf, Value)> {
     let dir = golden_dir(name);
     let mut out = Vec::new();
     for k in 0.. {
-        let csv = dir.join(format!("cohort_{k}.csv"));
+        let csv = dir.join(format!("{prefix}_{k}.csv"));
         if !csv.exists() {
             break;
         }
-        let expected = std::fs::read_to_string(dir.join(format!("cohort_{k}.expected.json")))
+        let expected = std::fs::read_to_string(dir.join(format!("{prefix}_{k}.expected.json")))
             .expect("expected json");
         out.push((
-            format!("{name}/cohort_{k}"),
+            format!("{name}/{prefix}_{k}"),
             csv,
             serde_json::from_str(&expected).expect("valid json"),
         ));
@@ -173,6 +178,44 @@ fn golden_through_the_binary() {
         let actual: Value = serde_json::from_str(&out)
             .unwrap_or_else(|e| panic!("{name}: stdout is not one JSON document: {e}\n{out}"));
         compare(&name, &expected, &actual, &mut errors);
+    }
+    assert!(
+        errors.is_empty(),
+        "{} mismatches:\n{}",
+        errors.len(),
+        errors.join("\n")
+    );
+}
+
+/// Durability (Kaplan–Meier of touch-up-free time, log-rank, VDS over every visit) against
+/// lifelines, read through the CSV importer and through the real binary.
+#[test]
+fn durability_matches_lifelines() {
+    let cohorts = files_in("golden2", "durability");
+    assert!(cohorts.len() >= 8, "found {}", cohorts.len());
+    let mut errors = Vec::new();
+    for (name, path, expected) in &cohorts {
+        let bytes = std::fs::read(path).expect("csv");
+        let file = smplan::io::csv::read(&bytes).expect("a valid CSV");
+        let patients: Vec<Patient> = file
+            .rows
+            .iter()
+            .map(|(line, row)| {
+                let (p, bad) = smplan::io::csv::apply_row(&file, *line, row, None);
+                assert!(bad.is_empty(), "{name}: {bad:?}");
+                p
+            })
+            .collect();
+        let actual = serde_json::to_value(summarize(&patients)).expect("serialize");
+        compare(name, expected, &actual, &mut errors);
+
+        let dir = tempfile::tempdir().expect("tempdir");
+        let (code, _, err) = smplan(dir.path(), &["import", path.to_str().expect("utf-8")]);
+        assert_eq!(code, 0, "{name}: import failed: {err}");
+        let (code, out, err) = smplan(dir.path(), &["stats", "--json"]);
+        assert_eq!(code, 0, "{name}: {err}");
+        let actual: Value = serde_json::from_str(&out).expect("one JSON document");
+        compare(&format!("{name} (binary)"), expected, &actual, &mut errors);
     }
     assert!(
         errors.is_empty(),

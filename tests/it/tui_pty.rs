@@ -225,13 +225,13 @@ fn fast_score_entry_on_the_follow_up_tab_reaches_the_patient_file() {
     s.send(ENTER);
     s.wait_for("Intake");
     s.send("]]]"); // plan, sessions, follow-up
-    s.wait_for("Add a timepoint");
-    // Add a 12-month visit, then: date, Enter, VDS, Enter, PSS, Enter, assessor (Enter opens
+    s.wait_for("a timepoint"); // the key bar (the row itself is below 24 lines now)
+    // Add a 36-month visit (12 and 24 months are in the default protocol), then: date, Enter, VDS, Enter, PSS, Enter, assessor (Enter opens
     // it at the operator, Enter saves).
     s.send("a");
-    s.send("12m");
+    s.send("36m");
     s.send(ENTER);
-    s.wait_for("follow-up 12m added");
+    s.wait_for("follow-up 36m added");
     for keys in ["2026-01-25", ENTER, "9.5", ENTER, "3", ENTER, ENTER, ENTER] {
         s.send(keys);
     }
@@ -241,7 +241,7 @@ fn fast_score_entry_on_the_follow_up_tab_reaches_the_patient_file() {
     assert!(s.wait_exit().success());
     let text = std::fs::read_to_string(demo.join("patients").join("DEMO-01.json")).unwrap();
     let p: Patient = serde_json::from_str(&text).unwrap();
-    let f = p.follow_up(Timepoint::Months(12)).unwrap();
+    let f = p.follow_up(Timepoint::Months(36)).unwrap();
     assert_eq!(f.date, Some("2026-01-25".parse().unwrap()));
     assert_eq!(f.vds.map(|v| v.value()), Some(9.5));
     assert_eq!(f.pss.map(|v| v.value()), Some(3));

@@ -412,16 +412,16 @@ fn a_timepoint_can_be_added() {
     );
     key(&mut app, KeyCode::Esc);
     key(&mut app, KeyCode::Char('a'));
-    typ(&mut app, "12m");
+    typ(&mut app, "36m");
     key(&mut app, KeyCode::Enter);
     assert_eq!(app.status.kind, StatusKind::Ok, "{:?}", app.status);
-    // Focus is on the new timepoint's date: a score entered there lands on 12m.
+    // Focus is on the new timepoint's date: a score entered there lands on 36m.
     typ(&mut app, "2026-01-20");
     key(&mut app, KeyCode::Enter);
     typ(&mut app, "7");
     key(&mut app, KeyCode::Enter);
     let st = store.0.borrow();
-    let f = st.patients[0].follow_up(Timepoint::Months(12)).unwrap();
+    let f = st.patients[0].follow_up(Timepoint::Months(36)).unwrap();
     assert_eq!(f.date, Some(d("2026-01-20")));
     assert_eq!(f.vds.map(|v| v.value()), Some(7.0));
 }

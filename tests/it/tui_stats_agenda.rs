@@ -105,9 +105,15 @@ fn agenda_of_an_empty_registry_and_of_the_finished_demo() {
     both_sizes("agenda_empty", || {
         with_keys(app_with(vec![]), &[KeyCode::F(3)])
     });
+    // The demo's course and first two visits (2025) are done; the default protocol's
+    // 12-month follow-ups are what is left, and all ten are overdue on 2026-11-25.
     let mut app = with_keys(demo(), &[KeyCode::F(3)]);
     let s = draw(&mut app, &mut term(80, 24));
-    assert!(s.contains("Nothing due and nothing overdue"), "{s}");
+    assert!(s.contains("10 items, 10 overdue"), "{s}");
+    assert!(s.contains("follow-up 12m"), "{s}");
+    for other in ["session", "follow-up post", "follow-up 6m"] {
+        assert!(!s.contains(other), "{other}: {s}");
+    }
 }
 
 /// The text of the row on screen that contains `needle`, and its index.

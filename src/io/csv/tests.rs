@@ -203,9 +203,9 @@ fn update_changes_only_the_files_columns_and_keeps_what_csv_cannot_hold() {
 
 #[test]
 fn rows_round_trip_through_text() {
-    let text = "record_id,name,sex,birth_date,fitzpatrick,subtype,classification,zones,session1_date,session2_date,session3_date,post_date,vds_post,vds_6m,pss_post,pss_6m,m6_date,adverse_events\n\
-C-1,\"张伟, \"\"Wei\"\"\",M,1980-01-02,4,androgenetic,Norwood III-vertex,hairline;vertex,2025-01-06,2025-01-13,2025-01-20,2025-01-20,9.5,8,3,2,2025-07-21,\n\
-C-2,Ann,F,,,scarring,lichen planopilaris,scar,2025-02-03,,,,,,,,,infection;blue tinge\n";
+    let text = "record_id,name,sex,birth_date,fitzpatrick,subtype,classification,zones,session1_date,session2_date,session3_date,post_date,vds_post,vds_6m,pss_post,pss_6m,m6_date,adverse_events,touch_up_dates,m12_date,vds_12m,pss_12m,m24_date,vds_24m,pss_24m\n\
+C-1,\"张伟, \"\"Wei\"\"\",M,1980-01-02,4,androgenetic,Norwood III-vertex,hairline;vertex,2025-01-06,2025-01-13,2025-01-20,2025-01-20,9.5,8,3,2,2025-07-21,,2025-09-01;2025-11-10,2025-12-20,7.5,2,,,\n\
+C-2,Ann,F,,,scarring,lichen planopilaris,scar,2025-02-03,,,,,,,,,infection;blue tinge,,,,,,,\n";
     let ps = plan(text, &[], false).unwrap();
     let mut out = Vec::new();
     write(&mut out, &ps).unwrap();

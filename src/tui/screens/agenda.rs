@@ -189,7 +189,8 @@ impl AgendaView {
 /// the patient is, and its triage is what gates the next session.
 pub fn tab_for(kind: AgendaKind) -> Tab {
     let wanted = match kind {
-        AgendaKind::Session => "Sessions",
+        // A touch-up is recorded as a session.
+        AgendaKind::Session | AgendaKind::TouchUp => "Sessions",
         AgendaKind::FollowUp => "Follow-up",
     };
     Tab::ALL

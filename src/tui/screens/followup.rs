@@ -308,12 +308,18 @@ mod tests {
     fn timepoints_merge_protocol_and_record() {
         let proto = Protocol::builtin();
         let mut p = Patient::new("T", Subtype::Androgenetic);
-        p.follow_ups.push(FollowUp::new(Timepoint::Months(12)));
+        p.follow_ups.push(FollowUp::new(Timepoint::Months(36)));
         assert_eq!(
             timepoints(&p, &proto),
-            vec![Timepoint::Post, Timepoint::M6, Timepoint::Months(12)]
+            vec![
+                Timepoint::Post,
+                Timepoint::M6,
+                Timepoint::Months(12),
+                Timepoint::Months(24),
+                Timepoint::Months(36)
+            ]
         );
-        assert!(window_text(&p, &proto, Timepoint::Months(12)).contains("not in the protocol"));
+        assert!(window_text(&p, &proto, Timepoint::Months(36)).contains("not in the protocol"));
         assert!(window_text(&p, &proto, Timepoint::M6).contains("once it is recorded"));
         for n in 1..=3 {
             p.sessions.push(Session::new(

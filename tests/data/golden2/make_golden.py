@@ -28,6 +28,14 @@ what the named references compute for it:
   an exact enumeration of the Mann-Whitney distribution (every split of the ranks, counted
   by a subset-sum recursion in Python integers), checked against itertools.combinations for
   small groups;
+- durability (durability_K.csv / .expected.json): lifelines KaplanMeierFitter (defaults:
+  Greenwood variance, log(-log) "exponential Greenwood" interval) of the days from session 3
+  to the first touch-up, censored at the latest date in the record; the estimate at 182, 365
+  and 730 days (survival_function_at_times), its interval (confidence_interval_ at the last
+  time at or before the day; null while the estimate is 1 or once it is 0, where the
+  log(-log) interval is undefined), median_survival_time_ (null when not reached), numbers at
+  risk (observed at least that long); lifelines logrank_test androgenetic against scarring;
+  VDS at every visit with NumPy;
 - the baseline-adjusted comparison: statsmodels OLS(vds_6m, [1, vds_post, androgenetic]);
   null (as the contract's t-tests) when the fit is perfect, its standard error rounding
   noise (at most 1e-12 of the effect).
@@ -47,10 +55,13 @@ import random
 import sys
 
 import numpy as np
+import lifelines
 import scipy
 import statsmodels
 import statsmodels.api as sm
 from scipy import stats
+from lifelines import KaplanMeierFitter
+from lifelines.statistics import logrank_test
 from statsmodels.stats.proportion import proportion_confint
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -462,6 +473,123 @@ def write(k, rows):
         f.write("\n")
 
 
+# ----------------------------------------------------------------------------- durability
+
+DUR_COLUMNS = COLUMNS + ["touch_up_dates", "m12_date", "vds_12m", "pss_12m",
+                         "m24_date", "vds_24m", "pss_24m"]
+TODAY = np.datetime64("2026-11-20")
+
+
+def km_out(T, E):
+    out = {"n": len(T), "events": int(sum(E)), "median_days": None, "at": []}
+    kmf = None
+    if T:
+        kmf = KaplanMeierFitter().fit(T, E)
+        med = kmf.median_survival_time_
+        out["median_days"] = None if not math.isfinite(med) else int(med)
+    for t in (182, 365, 730):
+        at = {"days": t, "at_risk": int(sum(1 for x in T if x >= t)), "s": None, "ci95": None}
+        if kmf is not None:
+            sv = float(kmf.survival_function_at_times(t).iloc[0])
+            at["s"] = sv
+            ci = kmf.confidence_interval_survival_function_
+            row = ci[ci.index <= t]
+            if 0 < sv < 1 and len(row):
+                lo, hi = sorted(float(v) for v in row.iloc[-1].values)
+                at["ci95"] = interval(lo, hi)
+        out["at"].append(at)
+    return out
+
+
+def durability(rows):
+    def obs(sub):
+        T, E = [], []
+        for r in rows:
+            if sub and r["subtype"] != sub:
+                continue
+            T.append(r["T"])
+            E.append(r["E"])
+        return T, E
+    free = {name: km_out(*obs(sub)) for name, sub in
+            [("all", None), ("androgenetic", "androgenetic"), ("scarring", "scarring")]}
+    (Ta, Ea), (Ts, Es) = obs("androgenetic"), obs("scarring")
+    lr = None
+    if Ta and Ts and sum(Ea) + sum(Es) > 0:
+        res = logrank_test(Ta, Ts, event_observed_A=Ea, event_observed_B=Es)
+        lr = {"chi2": float(res.test_statistic), "df": float(res.degrees_of_freedom),
+              "p": float(res.p_value)}
+    over = {}
+    for name, sub in [("all", None), ("androgenetic", "androgenetic"), ("scarring", "scarring")]:
+        g = [r for r in rows if sub is None or r["subtype"] == sub]
+        over[name] = []
+        for tp, key in [("post", "vds_post"), ("6m", "vds_6m"), ("12m", "vds_12m"),
+                        ("24m", "vds_24m")]:
+            d = desc([r[key] for r in g if r[key] is not None])
+            d["timepoint"] = tp
+            over[name].append(d)
+    return {"touch_up_free": free, "log_rank": lr, "vds_over_time": over}
+
+
+def make_durability(k, n_aga, n_scar, rng, coarse=False, no_touch=None):
+    rows = []
+    for i in range(n_aga + n_scar):
+        sub = "androgenetic" if i < n_aga else "scarring"
+        s1 = np.datetime64("2023-01-02") + rng.randrange(0, 900)
+        s3 = s1 + 14
+        follow = {}
+        score = vds(rng, 9.0 if sub == "androgenetic" else 8.2, 0.5)
+        fade = 0.6 if sub == "androgenetic" else 1.2
+        v = score
+        for tp, days in [("post", 0), ("6m", 182), ("12m", 365), ("24m", 730)]:
+            d = s3 + days + (rng.randrange(-10, 11) if days else 0)
+            if d > TODAY or (tp != "post" and rng.random() < 0.15):
+                break
+            if tp != "post":
+                v = max(0.0, round(v - max(0.0, rng.gauss(fade, 0.3)) * days / 365 / 2, 1))
+            follow[tp] = (d, v, max(0, min(3, int(round((v - 6) / 1.2)))))
+        mean_days = 600 if sub == "androgenetic" else 320
+        touch = []
+        if no_touch != sub:
+            t = s3 + max(1, int(rng.expovariate(1 / mean_days)))
+            while t <= TODAY and len(touch) < 3:
+                if coarse:
+                    t = s3 + max(30, 30 * round((t - s3).astype(int) / 30))
+                if not touch or t > touch[-1]:
+                    touch.append(t)
+                t = t + max(30, int(rng.expovariate(1 / mean_days)))
+        last = max([s3] + [f[0] for f in follow.values()] + touch)
+        T = int(((touch[0] if touch else last) - s3).astype(int))
+        rows.append({
+            "record_id": f"D{k:02d}-{i + 1:03d}", "subtype": sub, "s1": s1,
+            "follow": follow, "touch": touch, "T": T, "E": bool(touch),
+            **{f"vds_{tp}": (follow[tp][1] if tp in follow else None)
+               for tp in ["post", "6m", "12m", "24m"]},
+        })
+    return rows
+
+
+def write_durability(k, rows):
+    fmt = lambda v: "" if v is None else (str(int(v)) if float(v).is_integer() else str(v))
+    with open(os.path.join(HERE, f"durability_{k}.csv"), "w", newline="") as f:
+        w = csv.writer(f, lineterminator="\n")
+        w.writerow(DUR_COLUMNS)
+        for r in rows:
+            fu = r["follow"]
+            cell = lambda tp, j: (str(fu[tp][0]) if j == 0 else fmt(fu[tp][j])) if tp in fu else ""
+            w.writerow([r["record_id"], r["subtype"], *[str(r["s1"] + 7 * i) for i in range(3)],
+                        cell("post", 0), cell("post", 1), cell("post", 2),
+                        cell("6m", 0), cell("6m", 1), cell("6m", 2), "",
+                        ";".join(str(t) for t in r["touch"]),
+                        cell("12m", 0), cell("12m", 1), cell("12m", 2),
+                        cell("24m", 0), cell("24m", 1), cell("24m", 2)])
+    expected = {"patients": len(rows), "durability": durability(rows),
+                "_reference": f"lifelines {lifelines.__version__}, NumPy {np.__version__}; "
+                              "see make_golden.py"}
+    with open(os.path.join(HERE, f"durability_{k}.expected.json"), "w") as f:
+        json.dump(expected, f, indent=1)
+        f.write("\n")
+
+
 def main():
     rng = random.Random(20261202)
     plan = [
@@ -473,6 +601,12 @@ def main():
     for k, (na, ns, kind) in enumerate(plan):
         write(k, make(k, na, ns, rng, kind))
         print(f"cohort_{k}: {na} + {ns} ({kind})")
+    dplan = [(6, 4, False, None), (30, 25, False, None), (40, 40, True, None),
+             (5, 5, False, "androgenetic"), (3, 0, False, None), (200, 150, True, None),
+             (8, 8, False, "androgenetic"), (12, 10, True, None)]
+    for k, (na, ns, coarse, none) in enumerate(dplan):
+        write_durability(k, make_durability(k, na, ns, rng, coarse, none))
+        print(f"durability_{k}: {na} + {ns}")
 
 
 if __name__ == "__main__":

@@ -29,6 +29,7 @@ fn opts(write: bool, summaries: bool) -> OpenOptions {
         today: today(),
         known_zones: Protocol::builtin().zone_ids(),
         summaries,
+        rules: Protocol::builtin().safety_rules(),
     }
 }
 

@@ -237,12 +237,7 @@ fn patient(i: usize, s: &Spec, protocol: &Protocol) -> Result<Patient, Box<dyn E
         p.screen.answers.insert(item.id.clone(), false);
     }
     p.screen.date = Some(intake_day);
-    p.consent = Consent {
-        treatment: true,
-        photographs: true,
-        data_use: true,
-        date: Some(intake_day),
-    };
+    p.consent = Consent::all_given(intake_day);
     let (mut plan, warnings) = generate_plan(&p, protocol);
     if !warnings.is_empty() {
         return Err(format!("{}: {}", p.record_id, warnings.join("; ")).into());

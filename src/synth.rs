@@ -212,11 +212,16 @@ pub fn patient(index: usize, rng: &mut Rng, today: NaiveDate, protocol: &Protoco
             note: None,
         });
     }
+    // Every other item answered "no": a complete screen, so the sessions pass the gate.
+    p.screen.answer_remaining(protocol.screen_items(), false);
+    let part = |given: bool| match given {
+        true => ConsentPart::given(intake),
+        false => ConsentPart::refused(intake),
+    };
     p.consent = Consent {
-        treatment: true,
-        photographs: rng.chance(0.9),
-        data_use: rng.chance(0.85),
-        date: Some(intake),
+        treatment: ConsentPart::given(intake),
+        photographs: part(rng.chance(0.9)),
+        data_use: part(rng.chance(0.85)),
     };
     let (mut plan, _) = generate_plan(&p, protocol);
     schedule_plan(&mut plan, start, protocol);

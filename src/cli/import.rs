@@ -5,7 +5,7 @@
 //! record. The file is told by its content: a JSON document starts with `{`.
 
 use super::{Ctx, fail};
-use crate::domain::Patient;
+use crate::domain::{Patient, SafetyRules, gate};
 use crate::io::csv::{self as patient_csv, CsvFile};
 use crate::io::json::{self as patient_json, JsonFile};
 use crate::store::Registry;
@@ -27,16 +27,39 @@ impl Source {
         }
     }
 
-    /// Every patient the file gives, in file order, or every problem.
-    fn plan(&self, reg: &Registry, update: bool) -> Result<Vec<Patient>, Vec<String>> {
+    /// Every patient the file gives, in file order, or every problem: the file's own, then
+    /// the gates' (see `domain::gate`): a record that carries a health screen or treatment
+    /// consent must satisfy them for every session the file adds; a historical one (neither)
+    /// is kept, with a warning.
+    fn plan(
+        &self,
+        reg: &Registry,
+        update: bool,
+        rules: &SafetyRules,
+    ) -> Result<Vec<Patient>, Vec<String>> {
         let ctx = reg.validation_context();
-        match self {
+        let patients = match self {
             Source::Csv(csv) => {
                 patient_csv::plan_import(csv, |id| reg.get(id), update, &ctx).map_err(strings)
             }
             Source::Json(json) => {
                 patient_json::plan_import(json, |id| reg.get(id), update, &ctx).map_err(strings)
             }
+        }?;
+        let refused: Vec<String> = patients
+            .iter()
+            .enumerate()
+            .flat_map(|(i, p)| {
+                let check = gate::check_change(reg.get(&p.record_id), p, rules, gate::Mode::Import);
+                check
+                    .refusals
+                    .into_iter()
+                    .map(move |r| format!("{}: {r}", self.label(i, p)))
+            })
+            .collect();
+        match refused.is_empty() {
+            true => Ok(patients),
+            false => Err(refused),
         }
     }
 
@@ -84,7 +107,8 @@ pub fn run(ctx: &Ctx, file: &Path, update: bool) -> ExitCode {
             f.display()
         ));
     }
-    if let Err(errors) = source.plan(&reader, update) {
+    let rules = protocol.safety_rules();
+    if let Err(errors) = source.plan(&reader, update, &rules) {
         return refuse(file, &errors);
     }
     drop(reader);
@@ -99,7 +123,7 @@ pub fn run(ctx: &Ctx, file: &Path, update: bool) -> ExitCode {
         ));
     }
     // Again under the lock: the registry may have changed in between.
-    let patients = match source.plan(&reg, update) {
+    let patients = match source.plan(&reg, update, &rules) {
         Ok(p) => p,
         Err(errors) => return refuse(file, &errors),
     };
@@ -116,12 +140,16 @@ pub fn run(ctx: &Ctx, file: &Path, update: bool) -> ExitCode {
         eprintln!("smplan: warning: {problem}");
     }
     // Flagged, never refused (the protocol's rules are the clinic's defaults): sessions
-    // closer than the interval, follow-ups outside their window. Rows (records) and
-    // patients are in the same order (a file with any bad one was refused above).
+    // closer than the interval, follow-ups outside their window; and what the gates keep
+    // with a warning on import (historical records treated without a recorded screen or
+    // consent, post scores before the course ended). Rows (records) and patients are in
+    // the same order (a file with any bad one was refused above).
     for (i, p) in patients.iter().enumerate() {
+        let gated = gate::check_change(reg.get(&p.record_id), p, &rules, gate::Mode::Import);
         let flags = crate::protocol::schedule::patient_spacing_warnings(p, &protocol)
             .into_iter()
-            .chain(crate::protocol::schedule::out_of_window(p, &protocol));
+            .chain(crate::protocol::schedule::out_of_window(p, &protocol))
+            .chain(gated.warnings);
         for w in flags {
             eprintln!(
                 "smplan: {}: warning: {}: {w}",

@@ -84,6 +84,7 @@ impl Ctx {
     ) -> crate::store::OpenOptions {
         crate::store::OpenOptions {
             known_zones: protocol.zone_ids(),
+            rules: protocol.safety_rules(),
             ..crate::store::OpenOptions::new(write, &self.operator, self.today)
         }
     }

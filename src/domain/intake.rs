@@ -479,21 +479,254 @@ impl Alopecia {
     }
 }
 
-/// Informed consent, each part separately, with the date it was given.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Consent {
+/// Where one part of the consent stands. Withdrawal is recorded as [`ConsentStatus::Refused`]
+/// with the date it was withdrawn (the audit log keeps the earlier "given").
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ConsentStatus {
+    Given,
+    Refused,
+    #[default]
+    NotRecorded,
+}
+
+impl ConsentStatus {
+    pub const ALL: [ConsentStatus; 3] = [
+        ConsentStatus::NotRecorded,
+        ConsentStatus::Given,
+        ConsentStatus::Refused,
+    ];
+    /// The serialized id.
+    pub fn id(self) -> &'static str {
+        match self {
+            ConsentStatus::Given => "given",
+            ConsentStatus::Refused => "refused",
+            ConsentStatus::NotRecorded => "not_recorded",
+        }
+    }
+    pub fn label(self) -> &'static str {
+        match self {
+            ConsentStatus::Given => "given",
+            ConsentStatus::Refused => "refused / withdrawn",
+            ConsentStatus::NotRecorded => "not recorded",
+        }
+    }
+    /// The CSV's `data_use_consent` cell: `yes`, `no` or empty.
+    pub fn csv_cell(self) -> Option<&'static str> {
+        match self {
+            ConsentStatus::Given => Some("yes"),
+            ConsentStatus::Refused => Some("no"),
+            ConsentStatus::NotRecorded => None,
+        }
+    }
+    /// Reads a `data_use_consent` cell (`yes`/`no`, also `y`/`n`, `true`/`false`, `1`/`0`).
+    pub fn from_csv_cell(s: &str) -> Result<ConsentStatus, String> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "" => Ok(ConsentStatus::NotRecorded),
+            "yes" | "y" | "true" | "1" => Ok(ConsentStatus::Given),
+            "no" | "n" | "false" | "0" => Ok(ConsentStatus::Refused),
+            _ => Err(format!(
+                "'{}' is not a consent answer; allowed: yes, no or empty (not recorded)",
+                s.trim()
+            )),
+        }
+    }
+}
+
+/// One part of the consent (treatment, photographs or data use): its status and the date it
+/// was given, refused or withdrawn.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+pub struct ConsentPart {
     #[serde(default)]
-    pub treatment: bool,
-    #[serde(default)]
-    pub photographs: bool,
-    #[serde(default)]
-    pub data_use: bool,
+    pub status: ConsentStatus,
     #[serde(
         deserialize_with = "crate::domain::dates::opt_date",
         default,
         skip_serializing_if = "Option::is_none"
     )]
     pub date: Option<NaiveDate>,
+}
+
+impl ConsentPart {
+    pub fn given(date: NaiveDate) -> Self {
+        ConsentPart {
+            status: ConsentStatus::Given,
+            date: Some(date),
+        }
+    }
+    pub fn refused(date: NaiveDate) -> Self {
+        ConsentPart {
+            status: ConsentStatus::Refused,
+            date: Some(date),
+        }
+    }
+    pub fn is_given(&self) -> bool {
+        self.status == ConsentStatus::Given
+    }
+    pub fn is_recorded(&self) -> bool {
+        self.status != ConsentStatus::NotRecorded
+    }
+    /// `given 2026-01-05`, `refused / withdrawn 2026-02-01`, `not recorded`.
+    pub fn describe(&self) -> String {
+        match self.date {
+            Some(d) if self.is_recorded() => format!("{} {d}", self.status.label()),
+            _ => self.status.label().to_string(),
+        }
+    }
+}
+
+/// Informed consent, each part separately with its own status and date: treatment (needed
+/// before any session), photographs (needed before a photograph is attached) and data use
+/// (a refusal keeps the patient out of research outputs).
+///
+/// Files of schema version 1 stored three booleans and one date; they still load (see
+/// [`Consent`]'s `Deserialize`): `true` reads as given on that date; `false` with a consent
+/// date reads as refused on it (the old form showed an unticked box as "not given" and was
+/// saved on that date); `false` without any date reads as not recorded (the default of a
+/// form nobody filled in).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Consent {
+    #[serde(skip_serializing_if = "part_not_recorded")]
+    pub treatment: ConsentPart,
+    #[serde(skip_serializing_if = "part_not_recorded")]
+    pub photographs: ConsentPart,
+    #[serde(skip_serializing_if = "part_not_recorded")]
+    pub data_use: ConsentPart,
+}
+
+fn part_not_recorded(p: &ConsentPart) -> bool {
+    *p == ConsentPart::default()
+}
+
+impl Consent {
+    /// Every part given on `date`.
+    pub fn all_given(date: NaiveDate) -> Self {
+        Consent {
+            treatment: ConsentPart::given(date),
+            photographs: ConsentPart::given(date),
+            data_use: ConsentPart::given(date),
+        }
+    }
+    /// The dates of the parts, for date shifting and checks.
+    pub fn dates(&self) -> impl Iterator<Item = NaiveDate> + '_ {
+        [self.treatment, self.photographs, self.data_use]
+            .into_iter()
+            .filter_map(|p| p.date)
+    }
+    /// Every date of the consent, mutably (de-identification shifts them).
+    pub fn dates_mut(&mut self) -> [&mut Option<NaiveDate>; 3] {
+        [
+            &mut self.treatment.date,
+            &mut self.photographs.date,
+            &mut self.data_use.date,
+        ]
+    }
+}
+
+/// A part as a file may hold it: an object (schema 2) or a boolean (schema 1).
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum PartOnDisk {
+    Part(ConsentPart),
+    Flag(bool),
+}
+
+#[derive(Deserialize)]
+struct ConsentOnDisk {
+    #[serde(default)]
+    treatment: Option<PartOnDisk>,
+    #[serde(default)]
+    photographs: Option<PartOnDisk>,
+    #[serde(default)]
+    data_use: Option<PartOnDisk>,
+    /// Schema 1: one date for the whole consent.
+    #[serde(deserialize_with = "crate::domain::dates::opt_date", default)]
+    date: Option<NaiveDate>,
+}
+
+impl<'de> Deserialize<'de> for Consent {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let raw = ConsentOnDisk::deserialize(d)?;
+        let date = raw.date;
+        let part = |p: Option<PartOnDisk>| match p {
+            None => ConsentPart::default(),
+            Some(PartOnDisk::Part(p)) => p,
+            Some(PartOnDisk::Flag(true)) => ConsentPart {
+                status: ConsentStatus::Given,
+                date,
+            },
+            Some(PartOnDisk::Flag(false)) => match date {
+                Some(_) => ConsentPart {
+                    status: ConsentStatus::Refused,
+                    date,
+                },
+                None => ConsentPart::default(),
+            },
+        };
+        Ok(Consent {
+            treatment: part(raw.treatment),
+            photographs: part(raw.photographs),
+            data_use: part(raw.data_use),
+        })
+    }
+}
+
+/// Counts what a research output (statistics, the case-series report, de-identified exports)
+/// left out, admitting patients one at a time: a patient whose data-use consent is refused or
+/// withdrawn is left out; one with none recorded (historical data imported for analysis
+/// often has none) stays in and is counted. Works on whole records and on summaries (the
+/// summary carries the consent).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ResearchFilter {
+    /// Patients admitted.
+    pub included: usize,
+    /// Left out: data-use consent refused or withdrawn.
+    pub left_out: usize,
+    /// Admitted without any data-use consent recorded.
+    pub not_recorded: usize,
+}
+
+impl ResearchFilter {
+    /// Whether `p` may appear in a research output; counts it either way.
+    pub fn admit(&mut self, p: &super::Patient) -> bool {
+        match p.consent.data_use.status {
+            ConsentStatus::Refused => {
+                self.left_out += 1;
+                false
+            }
+            ConsentStatus::NotRecorded => {
+                self.not_recorded += 1;
+                self.included += 1;
+                true
+            }
+            ConsentStatus::Given => {
+                self.included += 1;
+                true
+            }
+        }
+    }
+
+    /// What the output must say about its cohort, e.g. `1 patient left out (data-use
+    /// consent refused or withdrawn); 3 included without a recorded data-use consent`.
+    pub fn sentence(&self) -> String {
+        let n = |k: usize| if k == 1 { "patient" } else { "patients" };
+        format!(
+            "{} {} left out (data-use consent refused or withdrawn); {} {} included without a recorded data-use consent",
+            self.left_out,
+            n(self.left_out),
+            self.not_recorded,
+            n(self.not_recorded)
+        )
+    }
+}
+
+/// The patients a research output may use, and what was left out.
+pub fn research_cohort<'a>(
+    patients: impl IntoIterator<Item = &'a super::Patient>,
+) -> (Vec<&'a super::Patient>, ResearchFilter) {
+    let mut f = ResearchFilter::default();
+    let kept = patients.into_iter().filter(|p| f.admit(p)).collect();
+    (kept, f)
 }
 
 #[cfg(test)]
@@ -555,5 +788,99 @@ mod tests {
             Classification::parse("Ludwig IV"),
             Classification::Other(_)
         ));
+    }
+
+    #[test]
+    fn consent_of_schema_1_reads_honestly() {
+        let d = |s| NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
+        let read = |j: &str| serde_json::from_str::<Consent>(j).unwrap();
+        // true → given on the consent date; false with a date → refused on it.
+        let c = read(
+            r#"{"treatment": true, "photographs": false, "data_use": true, "date": "2025-01-06"}"#,
+        );
+        assert_eq!(c.treatment, ConsentPart::given(d("2025-01-06")));
+        assert_eq!(c.photographs, ConsentPart::refused(d("2025-01-06")));
+        assert_eq!(c.data_use.status, ConsentStatus::Given);
+        // false without any date: the default of a form nobody filled in.
+        let c = read(r#"{"treatment": false, "photographs": false, "data_use": false}"#);
+        assert_eq!(c, Consent::default());
+        let c = read(r#"{"treatment": true}"#);
+        assert_eq!(c.treatment.status, ConsentStatus::Given);
+        assert_eq!(c.treatment.date, None);
+        assert_eq!(c.data_use.status, ConsentStatus::NotRecorded);
+        assert_eq!(read("{}"), Consent::default());
+    }
+
+    #[test]
+    fn consent_of_schema_2_round_trips() {
+        let d = NaiveDate::from_ymd_opt(2026, 1, 5).unwrap();
+        let c = Consent {
+            treatment: ConsentPart::given(d),
+            photographs: ConsentPart::refused(d),
+            data_use: ConsentPart::default(),
+        };
+        let j = serde_json::to_string(&c).unwrap();
+        assert_eq!(
+            j,
+            r#"{"treatment":{"status":"given","date":"2026-01-05"},"photographs":{"status":"refused","date":"2026-01-05"}}"#
+        );
+        assert_eq!(serde_json::from_str::<Consent>(&j).unwrap(), c);
+        assert!(serde_json::from_str::<Consent>(r#"{"treatment":{"status":"maybe"}}"#).is_err());
+        assert!(serde_json::from_str::<Consent>(r#"{"treatment":"yes"}"#).is_err());
+    }
+
+    #[test]
+    fn data_use_cells() {
+        assert_eq!(
+            ConsentStatus::from_csv_cell("yes"),
+            Ok(ConsentStatus::Given)
+        );
+        assert_eq!(
+            ConsentStatus::from_csv_cell(" No "),
+            Ok(ConsentStatus::Refused)
+        );
+        assert_eq!(
+            ConsentStatus::from_csv_cell(""),
+            Ok(ConsentStatus::NotRecorded)
+        );
+        let e = ConsentStatus::from_csv_cell("maybe").unwrap_err();
+        assert!(e.contains("yes, no or empty"), "{e}");
+        for s in ConsentStatus::ALL {
+            let back = ConsentStatus::from_csv_cell(s.csv_cell().unwrap_or(""));
+            assert_eq!(back, Ok(s));
+        }
+    }
+
+    #[test]
+    fn research_filter_leaves_out_refusals_and_counts_the_unrecorded() {
+        let d = NaiveDate::from_ymd_opt(2026, 1, 5).unwrap();
+        let mut ps = Vec::new();
+        for (i, status) in [
+            ConsentStatus::Given,
+            ConsentStatus::Refused,
+            ConsentStatus::NotRecorded,
+            ConsentStatus::NotRecorded,
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            let mut p = super::super::Patient::new(format!("P{i}"), Subtype::Androgenetic);
+            p.consent.data_use = ConsentPart {
+                status,
+                date: Some(d),
+            };
+            ps.push(p);
+        }
+        let (kept, f) = research_cohort(&ps);
+        let ids: Vec<_> = kept.iter().map(|p| p.record_id.as_str()).collect();
+        assert_eq!(ids, vec!["P0", "P2", "P3"]);
+        assert_eq!((f.included, f.left_out, f.not_recorded), (3, 1, 2));
+        assert_eq!(
+            f.sentence(),
+            "1 patient left out (data-use consent refused or withdrawn); 2 patients included without a recorded data-use consent"
+        );
+        // The summary carries what the filter needs.
+        let sums: Vec<_> = ps.iter().map(super::super::Patient::summary).collect();
+        assert_eq!(research_cohort(&sums).1, f);
     }
 }

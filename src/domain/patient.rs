@@ -8,8 +8,10 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 /// The version of the patient file format this program writes. A file with a higher version
-/// opens the registry read-only.
-pub const SCHEMA_VERSION: u32 = 1;
+/// opens the registry read-only. Version 2: consent in three parts, each with a status
+/// (given, refused, not recorded) and its own date; version 1 files still load (see
+/// [`Consent`]).
+pub const SCHEMA_VERSION: u32 = 2;
 
 /// The zone ids of the default protocol, as the CSV contract lists them. The clinic's
 /// protocol is the authority on which zones exist; this list is its built-in default.
@@ -120,9 +122,10 @@ impl Patient {
     }
 
     /// What the patient list, the agenda and the statistics read of a patient, and no more:
-    /// id, name, alopecia, health screen and clearance (triage), planned and performed
-    /// session dates, follow-up scores and adverse events (without free text). No
-    /// demographics, zones, consent, plan detail, session detail or notes: about a tenth of
+    /// id, name, alopecia, health screen and clearance (triage), the data-use consent (the
+    /// research outputs leave out its refusals), planned and performed session dates,
+    /// follow-up scores and adverse events (without free text). No demographics, zones,
+    /// plan detail, session detail or notes: about a tenth of
     /// the record. The store keeps these in its summary index so that opening a large
     /// registry does not parse every patient file. The copy is marked
     /// [`Patient::summary_only`]; the test `summaries_show_what_whole_records_show` checks
@@ -146,7 +149,10 @@ impl Patient {
                 date: c.date,
                 note: None,
             }),
-            consent: Consent::default(),
+            consent: Consent {
+                data_use: self.consent.data_use,
+                ..Consent::default()
+            },
             plan: self.plan.as_ref().map(|p| Plan {
                 start_date: p.start_date,
                 session_dates: p.session_dates.clone(),

@@ -169,13 +169,19 @@ impl Patient {
                 ));
             }
         }
-        if let Some(d) = self.consent.date
-            && d > today
-        {
-            out.push(Invalid::new(
-                "consent_date",
-                format!("{d} is in the future (today is {today})"),
-            ));
+        for (part, field) in [
+            (&self.consent.treatment, "consent.treatment"),
+            (&self.consent.photographs, "consent.photographs"),
+            (&self.consent.data_use, "consent.data_use"),
+        ] {
+            if let Some(d) = part.date
+                && d > today
+            {
+                out.push(Invalid::new(
+                    field,
+                    format!("{d} is in the future (today is {today})"),
+                ));
+            }
         }
         if let Some(c) = &self.clearance {
             if c.by.trim().is_empty() {
@@ -558,7 +564,7 @@ mod tests {
     #[test]
     fn consent_clearance_and_events_not_in_future() {
         let mut p = Patient::new("P", Subtype::Androgenetic);
-        p.consent.date = Some(d("2027-01-01"));
+        p.consent.treatment = ConsentPart::given(d("2027-01-01"));
         p.clearance = Some(Clearance {
             by: " ".into(),
             date: d("2027-01-01"),
@@ -569,7 +575,12 @@ mod tests {
         p.adverse_events.push(ev);
         assert_eq!(
             fields(&p),
-            vec!["consent_date", "clearance", "clearance", "adverse_events"]
+            vec![
+                "consent.treatment",
+                "clearance",
+                "clearance",
+                "adverse_events"
+            ]
         );
     }
 

@@ -132,7 +132,7 @@ pub fn deidentify_patient(p: &Patient, secret: &[u8]) -> ExportRecord {
         c.note = None;
         c.date = shift(c.date);
     }
-    shift_opt(&mut q.consent.date);
+    q.consent.dates_mut().into_iter().for_each(shift_opt);
     if let Some(plan) = &mut q.plan {
         shift_opt(&mut plan.start_date);
         plan.session_dates.iter_mut().for_each(shift_opt);
@@ -192,7 +192,7 @@ mod tests {
             date: d("2026-01-03"),
             note: Some("INR stable".into()),
         });
-        p.consent.date = Some(d("2026-01-02"));
+        p.consent = crate::domain::Consent::all_given(d("2026-01-02"));
         let mut s = Session::new(1, d("2026-01-10"));
         s.operator = Some("Zhang Wei".into());
         s.notes = Some("client anxious".into());
@@ -292,7 +292,9 @@ mod tests {
         assert_eq!(moved(p.sessions[1].date, q.sessions[1].date), k);
         let pairs = [
             (p.screen.date, q.screen.date),
-            (p.consent.date, q.consent.date),
+            (p.consent.treatment.date, q.consent.treatment.date),
+            (p.consent.photographs.date, q.consent.photographs.date),
+            (p.consent.data_use.date, q.consent.data_use.date),
             (p.follow_ups[0].date, q.follow_ups[0].date),
             (p.adverse_events[0].onset, q.adverse_events[0].onset),
             (p.sessions[0].pigment_expiry, q.sessions[0].pigment_expiry),

@@ -9,8 +9,8 @@
 //! named by their path (`sessions[].zones[].needle`).
 
 use crate::domain::{
-    Activity, AdverseKind, DEFAULT_ZONE_IDS, Fitzpatrick, HairColour, NorwoodStage, Pss, ScarCause,
-    Severity, Sex, Subtype, Texture, limits,
+    Activity, AdverseKind, ConsentStatus, DEFAULT_ZONE_IDS, Fitzpatrick, HairColour, NorwoodStage,
+    Pss, ScarCause, Severity, Sex, Subtype, Texture, limits,
 };
 use crate::export::deidentify::{AGE_CAP, AGE_COLUMN, MAX_SHIFT_DAYS, WITHHELD};
 use std::io::{self, Write};
@@ -96,6 +96,11 @@ fn classification_values() -> String {
     v.extend((1..=5).map(|g| format!("Sinclair {g}")));
     v.extend(ScarCause::ALL.iter().map(|c| c.label().to_string()));
     format!("{}; or text typed by hand", v.join(" | "))
+}
+
+/// The statuses of a consent part.
+fn consent_values() -> String {
+    ids(ConsentStatus::ALL.map(ConsentStatus::id))
 }
 
 fn date_rule(rule: &str) -> String {
@@ -269,6 +274,14 @@ pub fn fields() -> Vec<FieldDef> {
         .dated(),
         row("vds_24m", csv, "VDS at 24 months", "number", vds.clone()),
         row("pss_24m", csv, "PSS at 24 months", "radio", pss.clone()),
+        row(
+            "data_use_consent",
+            csv,
+            "Consent to data use",
+            "yesno",
+            "yes | no | empty = not recorded; no = left out of statistics, the case-series \
+             report and de-identified exports",
+        ),
     ]);
 
     let (intake, screen, plan, session, follow_up, adverse) = (
@@ -340,30 +353,46 @@ pub fn fields() -> Vec<FieldDef> {
             "Expectations in the patient's words",
         ),
         row(
-            "consent.treatment",
+            "consent.treatment.status",
             intake,
-            "Consent to treatment",
-            "yesno",
-            "true | false",
+            "Consent to treatment (needed before any session)",
+            "radio",
+            consent_values(),
         ),
         row(
-            "consent.photographs",
+            "consent.treatment.date",
             intake,
-            "Consent to photographs",
-            "yesno",
-            "true | false",
+            "Date consent to treatment was given or refused",
+            "date_ymd",
+            date_rule("not in the future; on or before every session"),
+        )
+        .dated(),
+        row(
+            "consent.photographs.status",
+            intake,
+            "Consent to photographs (needed before a photograph is attached)",
+            "radio",
+            consent_values(),
         ),
         row(
-            "consent.data_use",
+            "consent.photographs.date",
             intake,
-            "Consent to data use",
-            "yesno",
-            "true | false",
+            "Date consent to photographs was given or refused",
+            "date_ymd",
+            not_future(),
+        )
+        .dated(),
+        row(
+            "consent.data_use.status",
+            intake,
+            "Consent to data use (refused = left out of research outputs)",
+            "radio",
+            consent_values(),
         ),
         row(
-            "consent.date",
+            "consent.data_use.date",
             intake,
-            "Date consent was given",
+            "Date consent to data use was given, refused or withdrawn",
             "date_ymd",
             not_future(),
         )

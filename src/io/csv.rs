@@ -12,8 +12,8 @@
 
 use crate::domain::validate::{check_record_id, parse_date};
 use crate::domain::{
-    AdverseEvent, AdverseKind, AffectedZone, Classification, Fitzpatrick, FollowUp, Patient, Pss,
-    Session, Sex, Subtype, Timepoint, ValidationContext, Vds,
+    AdverseEvent, AdverseKind, AffectedZone, Classification, ConsentPart, ConsentStatus,
+    Fitzpatrick, FollowUp, Patient, Pss, Session, Sex, Subtype, Timepoint, ValidationContext, Vds,
 };
 use crate::export::deidentify::{AGE_CAP, AGE_COLUMN, age_at_session1};
 use serde::{Deserialize, Serialize};
@@ -23,7 +23,7 @@ use std::io::Write;
 use std::str::FromStr;
 
 /// The columns, in the order `export` writes them.
-pub const COLUMNS: [&str; 25] = [
+pub const COLUMNS: [&str; 26] = [
     "record_id",
     "name",
     "sex",
@@ -49,6 +49,7 @@ pub const COLUMNS: [&str; 25] = [
     "m24_date",
     "vds_24m",
     "pss_24m",
+    "data_use_consent",
 ];
 
 /// Columns every file must have.
@@ -90,6 +91,8 @@ pub struct CsvRow {
     pub m24_date: Option<String>,
     pub vds_24m: Option<String>,
     pub pss_24m: Option<String>,
+    /// `yes`, `no` or empty (not recorded); `no` keeps the patient out of research outputs.
+    pub data_use_consent: Option<String>,
     /// [`READ_ONLY_AGE`]: read and checked, never written by `export --format csv`.
     #[serde(default, skip_serializing)]
     pub age_at_session1: Option<String>,
@@ -451,6 +454,18 @@ pub fn apply_row(
     if let Some(text) = c.get("touch_up_dates", &row.touch_up_dates) {
         touch_up_dates(&mut c, text.unwrap_or(""), &mut p);
     }
+    if let Some(text) = c.get("data_use_consent", &row.data_use_consent)
+        && let Some(status) = c.parse(
+            "data_use_consent",
+            Some(text.unwrap_or("")),
+            ConsentStatus::from_csv_cell,
+        )
+        && status != p.consent.data_use.status
+    {
+        // The CSV has no consent date: a changed answer keeps none (an unchanged one keeps
+        // the date the registry has).
+        p.consent.data_use = ConsentPart { status, date: None };
+    }
     if let Some(Some(text)) = c.get(READ_ONLY_AGE, &row.age_at_session1) {
         check_age(&mut c, text, &p);
     }
@@ -730,6 +745,7 @@ pub fn to_row(p: &Patient) -> CsvRow {
         pss_24m: fu(Timepoint::Months(24))
             .and_then(|f| f.pss)
             .map(|v| v.to_string()),
+        data_use_consent: p.consent.data_use.status.csv_cell().map(str::to_string),
         age_at_session1: None,
     }
 }

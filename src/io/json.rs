@@ -546,14 +546,15 @@ mod tests {
         let mut old = Patient::new("A-1", Subtype::Scarring);
         old.name = Some("Ana".into());
         old.notes = Some("keep me".into());
-        old.consent.treatment = true;
+        old.consent.treatment =
+            crate::domain::ConsentPart::given(chrono::NaiveDate::from_ymd_opt(2025, 1, 2).unwrap());
         let text = doc(r#"{"record_id": "A-1", "name": "Ana B", "notes": null}"#);
         let err = plan(&text, std::slice::from_ref(&old), false).unwrap_err();
         assert!(err[0].contains("import with --update"), "{err:?}");
         let got = plan(&text, std::slice::from_ref(&old), true).unwrap();
         assert_eq!(got[0].name.as_deref(), Some("Ana B"));
         assert_eq!(got[0].notes, None, "null clears");
-        assert!(got[0].consent.treatment, "absent keeps");
+        assert!(got[0].consent.treatment.is_given(), "absent keeps");
         assert_eq!(got[0].alopecia.subtype, Subtype::Scarring);
     }
 

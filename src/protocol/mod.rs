@@ -1,7 +1,7 @@
 //! The clinic protocol: the practitioner's know-how as data (zones, needles, depth, density
 //! ramp, pigment shades, schedule, health-screen items) and the rules that use it: plan
-//! generation ([`plan`]), scheduling and the agenda ([`schedule`]) and the triage gate
-//! ([`can_record_session`]).
+//! generation ([`plan`]), scheduling and the agenda ([`schedule`]), and the rules the
+//! gates on sessions, photographs and follow-ups take from it ([`Protocol::safety_rules`]).
 //!
 //! Every number in the protocol is a clinic's *default*, not a clinical fact. The built-in
 //! protocol is `assets/protocol.json`; a clinic overrides it with `<data dir>/protocol.json`.
@@ -11,7 +11,9 @@
 pub mod plan;
 pub mod schedule;
 
-use crate::domain::{Fitzpatrick, HairColour, Patient, ScreenItemDef, Subtype, Timepoint};
+use crate::domain::{
+    Fitzpatrick, HairColour, Patient, SafetyRules, ScreenItemDef, ScreenRules, Subtype, Timepoint,
+};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
@@ -207,6 +209,19 @@ pub struct FollowUpDef {
 pub struct ScreenSection {
     pub source: String,
     pub items: Vec<ScreenItemDef>,
+    /// A scar (or a scarring alopecia) stable for fewer months than this defers treatment.
+    /// A clinic file written before this field existed gets the default, 12.
+    #[serde(default = "default_min_months_stable")]
+    pub min_months_stable: u32,
+}
+
+/// The *default* minimum stability of a scar before SMP, months.
+pub const DEFAULT_MIN_MONTHS_STABLE: u32 = 12;
+/// Longest minimum stability accepted, months (ten years: anything longer is a typo).
+pub const MAX_MIN_MONTHS_STABLE: u32 = 120;
+
+fn default_min_months_stable() -> u32 {
+    DEFAULT_MIN_MONTHS_STABLE
 }
 
 /// A problem in a protocol file: the field at fault (a JSON path) and what is wrong.
@@ -597,6 +612,15 @@ impl Protocol {
     }
 
     fn validate_screen(&self) -> Result<(), ProtocolError> {
+        if self.screen.min_months_stable > MAX_MIN_MONTHS_STABLE {
+            return Err(err(
+                "screen.min_months_stable",
+                format!(
+                    "{} is outside 0..{MAX_MIN_MONTHS_STABLE} months",
+                    self.screen.min_months_stable
+                ),
+            ));
+        }
         let mut seen = BTreeSet::new();
         for (i, it) in self.screen.items.iter().enumerate() {
             check_id(&it.id).map_err(|m| err(format!("screen.items[{i}].id"), m))?;
@@ -657,6 +681,25 @@ impl Protocol {
 
     pub fn screen_items(&self) -> &[ScreenItemDef] {
         &self.screen.items
+    }
+
+    /// What triage takes from the protocol: the screen items and the scar's minimum
+    /// stability.
+    pub fn screen_rules(&self) -> ScreenRules<'_> {
+        ScreenRules {
+            items: &self.screen.items,
+            min_months_stable: self.screen.min_months_stable,
+        }
+    }
+
+    /// What the gates on sessions, photographs and follow-ups take from the protocol
+    /// (see [`crate::domain::gate`]).
+    pub fn safety_rules(&self) -> SafetyRules {
+        SafetyRules {
+            screen_items: self.screen.items.clone(),
+            min_months_stable: self.screen.min_months_stable,
+            course_sessions: u8::try_from(self.session_count()).unwrap_or(u8::MAX),
+        }
     }
 
     /// Number of sessions in the density ramp (3 by default).
@@ -851,20 +894,16 @@ fn strip_position(s: &str) -> &str {
     s.rfind(" at line ").map(|i| &s[..i]).unwrap_or(s)
 }
 
-/// Whether a session may be recorded as performed for this patient: refused while the
-/// triage is "defer", or "clearance needed" without a recorded clearance. Plans can be
-/// drafted in any state; only performing treatment is gated.
-pub fn can_record_session(patient: &Patient, protocol: &Protocol) -> Result<(), String> {
-    let t = patient.screen.triage(protocol.screen_items());
-    // A clearance must say who gave it; a blank name is not a sign-off.
-    let clearance = patient
-        .clearance
-        .as_ref()
-        .filter(|c| !c.by.trim().is_empty());
-    match t.blocks_session(clearance) {
-        Some(why) => Err(why),
-        None => Ok(()),
-    }
+/// Whether a session dated `date` may be recorded as performed for this patient (see
+/// [`crate::domain::gate::session_gate`]): the reason and what would clear it when not.
+/// Plans can be drafted in any state; only performing treatment is gated.
+pub fn can_record_session(
+    patient: &Patient,
+    protocol: &Protocol,
+    date: chrono::NaiveDate,
+) -> Result<(), String> {
+    crate::domain::gate::session_gate(patient, date, &protocol.safety_rules())
+        .map_err(|r| r.reasons())
 }
 
 #[cfg(test)]

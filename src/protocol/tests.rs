@@ -557,10 +557,18 @@ fn regenerating_keeps_overrides() {
 #[test]
 fn session_gate_follows_triage_and_clearance() {
     let proto = Protocol::builtin();
+    let day = d("2026-02-10");
     let mut p = patient(Subtype::Androgenetic, &[("vertex", None)]);
-    assert!(can_record_session(&p, &proto).is_ok());
+    let e = can_record_session(&p, &proto, day).unwrap_err();
+    assert!(e.contains("no health screen is recorded"), "{e}");
+    p.screen.date = Some(d("2026-02-01"));
+    let e = can_record_session(&p, &proto, day).unwrap_err();
+    assert!(e.contains("19 not asked"), "{e}");
+    p.screen.answer_remaining(proto.screen_items(), false);
+    p.consent = crate::domain::Consent::all_given(d("2026-02-01"));
+    assert!(can_record_session(&p, &proto, day).is_ok());
     p.screen.answers.insert("diabetes".into(), true);
-    let e = can_record_session(&p, &proto).unwrap_err();
+    let e = can_record_session(&p, &proto, day).unwrap_err();
     assert!(e.contains("clearance") && e.contains("diabetes"), "{e}");
     p.clearance = Some(Clearance {
         by: " ".into(),
@@ -568,7 +576,7 @@ fn session_gate_follows_triage_and_clearance() {
         note: None,
     });
     assert!(
-        can_record_session(&p, &proto).is_err(),
+        can_record_session(&p, &proto, day).is_err(),
         "a nameless clearance"
     );
     p.clearance = Some(Clearance {
@@ -576,12 +584,43 @@ fn session_gate_follows_triage_and_clearance() {
         date: d("2026-02-01"),
         note: None,
     });
-    assert!(can_record_session(&p, &proto).is_ok());
+    assert!(can_record_session(&p, &proto, day).is_ok());
     p.screen.answers.insert("sunburn_wounds".into(), true);
-    let e = can_record_session(&p, &proto).unwrap_err();
+    let e = can_record_session(&p, &proto, day).unwrap_err();
     assert!(e.contains("deferred") && e.contains("sunburn"), "{e}");
     p.screen.answers.insert("sunburn_wounds".into(), false);
-    assert!(can_record_session(&p, &proto).is_ok());
+    assert!(can_record_session(&p, &proto, day).is_ok());
+}
+
+#[test]
+fn min_months_stable_is_read_defaulted_and_checked() {
+    let proto = Protocol::builtin();
+    assert_eq!(proto.screen.min_months_stable, 12);
+    assert_eq!(proto.safety_rules().min_months_stable, 12);
+    assert_eq!(proto.safety_rules().course_sessions, 3);
+    // A clinic file written before the field existed keeps working, with the default.
+    let mut v: serde_json::Value = serde_json::from_str(BUILTIN_JSON).unwrap();
+    v["screen"]
+        .as_object_mut()
+        .unwrap()
+        .remove("min_months_stable");
+    let p = Protocol::parse(&v.to_string()).unwrap();
+    assert_eq!(p.screen.min_months_stable, DEFAULT_MIN_MONTHS_STABLE);
+    v["screen"]["min_months_stable"] = json!(18);
+    assert_eq!(
+        Protocol::parse(&v.to_string())
+            .unwrap()
+            .screen_rules()
+            .min_months_stable,
+        18
+    );
+    v["screen"]["min_months_stable"] = json!(121);
+    let e = Protocol::parse(&v.to_string()).unwrap_err();
+    assert_eq!(e.field, "screen.min_months_stable");
+    assert!(e.message.contains("outside 0..120"), "{e}");
+    v["screen"]["min_months_stable"] = json!(-1);
+    let e = Protocol::parse(&v.to_string()).unwrap_err();
+    assert_eq!(e.field, "screen.min_months_stable");
 }
 
 // ---- scheduling ---------------------------------------------------------------------

@@ -22,8 +22,8 @@
 
 use super::fsutil::{FILE_MODE, write_durable};
 use crate::domain::{
-    AdverseEvent, Alopecia, Clearance, FollowUp, HealthScreen, Patient, Plan, SCHEMA_VERSION,
-    Session, TouchUp, TouchUpReason, dates,
+    AdverseEvent, Alopecia, Clearance, ConsentPart, FollowUp, HealthScreen, Patient, Plan,
+    SCHEMA_VERSION, Session, TouchUp, TouchUpReason, dates,
 };
 use crate::par::par_map;
 use chrono::NaiveDate;
@@ -37,7 +37,9 @@ use std::path::Path;
 pub const INDEX_FILE: &str = "index.jsonl";
 /// First line of the index. An index with another header (a newer smplan's) is not read;
 /// a writer replaces it.
-const HEADER: &str = r#"{"smplan_index":2}"#;
+/// Format 3: lines carry the data-use consent (`du`); an index of format 2 has none, and trusting
+/// it would read every refusal of data use as "not recorded", so it is rebuilt.
+const HEADER: &str = r#"{"smplan_index":3}"#;
 
 /// A file's identity as `stat` gives it. Equal keys mean the same content: each save
 /// creates a new file (new inode), and an edit in place changes the times. (The times tick
@@ -129,6 +131,9 @@ struct Line {
     sd: Option<NaiveDate>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     c: Option<Clearance>,
+    /// The data-use consent: the research outputs leave out its refusals.
+    #[serde(default, skip_serializing_if = "is_default_part")]
+    du: ConsentPart,
     /// The plan's start and session dates (present when there is a plan).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     p: Option<PlanLine>,
@@ -170,6 +175,10 @@ struct PlanLine {
 #[derive(Debug, Serialize, Deserialize)]
 struct SessionLine(u8, #[serde(deserialize_with = "dates::date")] NaiveDate);
 
+fn is_default_part(c: &ConsentPart) -> bool {
+    *c == ConsentPart::default()
+}
+
 fn current_schema() -> u32 {
     SCHEMA_VERSION
 }
@@ -195,6 +204,7 @@ impl Line {
             sa: p.screen.answers,
             sd: p.screen.date,
             c: p.clearance,
+            du: p.consent.data_use,
             p: p.plan.map(|pl| PlanLine {
                 s: pl.start_date,
                 d: pl.session_dates,
@@ -222,6 +232,7 @@ impl Line {
             date: self.sd,
         };
         p.clearance = self.c;
+        p.consent.data_use = self.du;
         p.plan = self.p.map(|pl| Plan {
             start_date: pl.s,
             session_dates: pl.d,

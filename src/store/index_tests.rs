@@ -16,6 +16,7 @@ fn opts(write: bool, summaries: bool) -> OpenOptions {
         today: today(),
         known_zones: DEFAULT_ZONE_IDS.map(String::from).to_vec(),
         summaries,
+        rules: crate::protocol::Protocol::builtin().safety_rules(),
     }
 }
 

@@ -29,7 +29,10 @@ pub mod index;
 pub mod journal;
 pub mod lock;
 
-use crate::domain::{DEFAULT_ZONE_IDS, Invalid, Patient, SCHEMA_VERSION, ValidationContext};
+use crate::domain::{
+    DEFAULT_ZONE_IDS, Invalid, Patient, Refusal, SCHEMA_VERSION, SafetyRules, ValidationContext,
+    gate,
+};
 use crate::par::par_map;
 use audit::AuditEntry;
 use chrono::NaiveDate;
@@ -65,11 +68,14 @@ pub struct OpenOptions {
     /// milliseconds. Whole records are then read one at a time with [`Registry::load`].
     /// Exports, reports and `check` open without it.
     pub summaries: bool,
+    /// The clinic protocol's part of the gates on sessions, photographs and follow-ups
+    /// ([`crate::domain::gate`]), which every save and import passes.
+    pub rules: SafetyRules,
 }
 
 impl OpenOptions {
-    /// Options with the default protocol's zones (`DEFAULT_ZONE_IDS`); set `known_zones`
-    /// from the clinic's protocol where it is loaded.
+    /// Options with the default protocol's zones (`DEFAULT_ZONE_IDS`) and safety rules; set
+    /// `known_zones` and `rules` from the clinic's protocol where it is loaded.
     pub fn new(write: bool, operator: &str, today: NaiveDate) -> Self {
         OpenOptions {
             write,
@@ -77,6 +83,7 @@ impl OpenOptions {
             today,
             known_zones: DEFAULT_ZONE_IDS.iter().map(|z| z.to_string()).collect(),
             summaries: false,
+            rules: crate::protocol::Protocol::builtin().safety_rules(),
         }
     }
 }
@@ -186,6 +193,12 @@ pub enum StoreError {
     },
     /// A summary was given to save (a bug in the caller: it would erase the detail).
     SummaryOnly(String),
+    /// A change a gate refuses (a session without a complete screen and consent, a
+    /// photograph without photo consent...): every refusal, with what would clear it.
+    Refused {
+        record_id: String,
+        refusals: Vec<Refusal>,
+    },
 }
 
 impl fmt::Display for StoreError {
@@ -218,6 +231,13 @@ impl fmt::Display for StoreError {
                 f,
                 "patient {id} was not saved: only its summary was loaded (this is a bug in smplan)"
             ),
+            StoreError::Refused {
+                record_id,
+                refusals,
+            } => {
+                let r: Vec<String> = refusals.iter().map(|r| r.to_string()).collect();
+                write!(f, "patient {record_id} was not saved: {}", r.join("; "))
+            }
         }
     }
 }
@@ -454,6 +474,7 @@ impl Registry {
     pub fn save(&mut self, patient: Patient) -> Result<(), StoreError> {
         self.writable()?;
         self.check_valid(&patient)?;
+        self.check_gates(&patient, gate::Mode::Record)?;
         self.commit(vec![patient])
     }
 
@@ -474,8 +495,27 @@ impl Registry {
                 return Err(StoreError::AlreadyExists(p.record_id.clone()));
             }
             self.check_valid(p)?;
+            self.check_gates(p, gate::Mode::Import)?;
         }
         self.commit(patients)
+    }
+
+    /// The gates of [`crate::domain::gate::check_change`] against the record as stored (a
+    /// new patient has none). Warnings are the caller's to say (an import names the line).
+    fn check_gates(&self, p: &Patient, mode: gate::Mode) -> Result<(), StoreError> {
+        let old = match self.load(&p.record_id) {
+            Ok(o) => Some(o),
+            Err(StoreError::NotFound(_)) => None,
+            Err(e) => return Err(e),
+        };
+        let check = gate::check_change(old.as_ref(), p, &self.opts.rules, mode);
+        match check.is_refused() {
+            false => Ok(()),
+            true => Err(StoreError::Refused {
+                record_id: p.record_id.clone(),
+                refusals: check.refusals,
+            }),
+        }
     }
 
     fn writable(&self) -> Result<(), StoreError> {
@@ -874,7 +914,7 @@ fn to_value(p: &Patient) -> Result<Value, StoreError> {
 fn record_dates(p: &Patient) -> impl Iterator<Item = NaiveDate> + '_ {
     p.birth_date
         .into_iter()
-        .chain(p.consent.date)
+        .chain(p.consent.dates())
         .chain(p.clearance.as_ref().map(|c| c.date))
         .chain(p.screen.date)
         .chain(p.sessions.iter().map(|s| s.date))
@@ -1031,5 +1071,7 @@ fn list_quarantine(dir: &Path) -> io::Result<Vec<Quarantined>> {
 #[cfg(test)]
 mod tests;
 
+#[cfg(test)]
+mod gate_tests;
 #[cfg(test)]
 mod index_tests;

@@ -13,6 +13,7 @@ fn opts(write: bool) -> OpenOptions {
         today: today(),
         known_zones: DEFAULT_ZONE_IDS.map(String::from).to_vec(),
         summaries: false,
+        rules: crate::protocol::Protocol::builtin().safety_rules(),
     }
 }
 
@@ -22,6 +23,17 @@ fn writer(dir: &Path) -> Registry {
 
 fn patient(id: &str) -> Patient {
     Patient::new(id, Subtype::Androgenetic)
+}
+
+/// A patient whose sessions the store's gates allow: screened and consented before `today`.
+fn treatable(id: &str) -> Patient {
+    let mut p = patient(id);
+    let day = today() - chrono::Days::new(30);
+    p.screen.date = Some(day);
+    p.screen
+        .answer_remaining(opts(false).rules.screen_items.as_slice(), false);
+    p.consent = crate::domain::Consent::all_given(day);
+    p
 }
 
 fn audit_lines(dir: &Path) -> Vec<AuditEntry> {
@@ -98,8 +110,11 @@ fn save_writes_only_that_patients_file() {
 fn audit_log_names_each_changed_field() {
     let t = tempfile::tempdir().unwrap();
     let mut r = writer(t.path());
-    let mut p = patient("P-1");
-    p.sessions.push(crate::domain::Session::new(1, today()));
+    let mut p = treatable("P-1");
+    for n in 1..=3u8 {
+        let day = today() - chrono::Days::new(u64::from(21 - 7 * n));
+        p.sessions.push(crate::domain::Session::new(n, day));
+    }
     r.save(p.clone()).unwrap();
     let created = audit_lines(t.path());
     assert!(
@@ -225,7 +240,12 @@ fn damaged_files_are_quarantined_with_a_reason_and_the_rest_loads() {
 #[test]
 fn clock_or_protocol_dependent_rules_warn_but_never_quarantine() {
     let t = tempfile::tempdir().unwrap();
-    let mut p = patient("P-1");
+    let mut p = treatable("P-1");
+    // Screened and consented before the earlier "today" below, so only the session and the
+    // zone depend on the clock or the protocol.
+    let early = NaiveDate::from_ymd_opt(2025, 12, 1).unwrap();
+    p.screen.date = Some(early);
+    p.consent = crate::domain::Consent::all_given(early);
     p.sessions.push(crate::domain::Session::new(1, today()));
     p.zones.push(crate::domain::AffectedZone {
         zone: "vertex".into(),

@@ -34,6 +34,9 @@ pub struct MemoryStore {
     pub quarantined: Vec<String>,
     /// Number of successful saves, so tests can check that a refused edit wrote nothing.
     pub saves: usize,
+    /// The gates' protocol rules (`None`: the built-in protocol's), applied as the real
+    /// store applies them.
+    pub rules: Option<crate::domain::SafetyRules>,
 }
 
 impl PatientStore for MemoryStore {
@@ -58,6 +61,29 @@ impl PatientStore for MemoryStore {
             return Err(format!(
                 "patient {} was not saved: only its summary was loaded",
                 patient.record_id
+            ));
+        }
+        // As the real store: the gates on sessions, photographs and follow-ups.
+        let rules = self
+            .rules
+            .clone()
+            .unwrap_or_else(|| crate::protocol::Protocol::builtin().safety_rules());
+        let old = self
+            .patients
+            .iter()
+            .find(|p| p.record_id == patient.record_id);
+        let check = crate::domain::gate::check_change(
+            old,
+            &patient,
+            &rules,
+            crate::domain::gate::Mode::Record,
+        );
+        if check.is_refused() {
+            let r: Vec<String> = check.refusals.iter().map(|r| r.to_string()).collect();
+            return Err(format!(
+                "patient {} was not saved: {}",
+                patient.record_id,
+                r.join("; ")
             ));
         }
         match self

@@ -78,7 +78,7 @@ impl Theme {
         match t {
             Triage::Clear => self.ok().add_modifier(Modifier::BOLD),
             Triage::ClearanceNeeded => self.warn(),
-            Triage::Defer => self.error(),
+            Triage::Defer | Triage::NotScreened | Triage::ScreenIncomplete => self.error(),
         }
     }
 }

@@ -100,12 +100,9 @@ fn patient(
     p.notes = Some(format!("call {name}'s sister first,\nthen book"));
     p.screen.date = Some(d(start) - chrono::Days::new(10));
     p.screen.answers.insert("anticoagulants".into(), false);
-    p.consent = Consent {
-        treatment: true,
-        photographs: true,
-        data_use: true,
-        date: Some(d(start) - chrono::Days::new(10)),
-    };
+    p.screen
+        .answer_remaining(smplan::protocol::Protocol::builtin().screen_items(), false);
+    p.consent = Consent::all_given(d(start) - chrono::Days::new(10));
     p.plan = Some(plan(&zones, start));
     for n in 1..=3u8 {
         let date = d(start) + chrono::Days::new(7 * (n as u64 - 1));

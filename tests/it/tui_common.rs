@@ -47,6 +47,22 @@ impl PatientStore for Shared {
     }
 }
 
+/// Screens `p` on `on` (every built-in item not answered yet answered "no"; a scar stable
+/// two years) and records consent to treatment, photographs and data use that day: what the
+/// gates on sessions and photographs need.
+pub fn screened(p: &mut Patient, on: NaiveDate) {
+    p.screen.date = Some(on);
+    p.screen
+        .answer_remaining(Protocol::builtin().screen_items(), false);
+    if p.subtype() == smplan::domain::Subtype::Scarring {
+        let scar = p.alopecia.scar.get_or_insert_with(Default::default);
+        scar.months_stable.get_or_insert(24);
+        scar.activity
+            .get_or_insert(smplan::domain::Activity::Quiescent);
+    }
+    p.consent = smplan::domain::Consent::all_given(on);
+}
+
 /// The app on `store` with the built-in protocol, dated [`today`].
 pub fn app_on_store(store: impl PatientStore + 'static, color: bool) -> App {
     App::new(

@@ -81,11 +81,14 @@ fn ten_valid_complete_patients_of_the_specified_subtypes() {
             protocol.screen.items.len(),
             "every item asked"
         );
-        assert_eq!(
-            p.screen.triage(&protocol.screen.items).triage,
-            Triage::Clear
-        );
-        assert!(p.consent.treatment && p.consent.photographs && p.consent.data_use);
+        assert_eq!(p.triage(protocol.screen_rules()).triage, Triage::Clear);
+        for part in [
+            p.consent.treatment,
+            p.consent.photographs,
+            p.consent.data_use,
+        ] {
+            assert!(part.is_given() && part.date.is_some(), "{part:?}");
+        }
         let plan = p.plan.as_ref().expect("plan");
         assert_eq!(plan.zones.len(), p.zones.len());
         assert_eq!(p.sessions_done(), 3);

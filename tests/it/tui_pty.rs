@@ -102,7 +102,8 @@ fn create_a_patient_and_fill_the_intake_by_keystrokes() {
         p.screen.answers.iter().collect::<Vec<_>>(),
         vec![(&"scalp_dermatitis".to_string(), &true)]
     );
-    assert!(p.consent.treatment && !p.consent.photographs && !p.consent.data_use);
+    assert!(p.consent.treatment.is_given());
+    assert!(!p.consent.photographs.is_recorded() && !p.consent.data_use.is_recorded());
     assert_eq!(p.fitzpatrick, None, "nothing else was recorded");
     // `smplan export --format csv` reads back exactly what was typed.
     let out = cli_common::run(&data, "2026-11-25", &["export", "--format", "csv"]);
@@ -264,4 +265,47 @@ fn a_panic_restores_the_terminal_before_the_message() {
     assert!(!status.success());
     let text = s.wait_for("deliberate panic after the first frame");
     assert_eq!(s.alternate_and_hidden(), (false, false), "{text}");
+}
+
+/// Issue 12's eight keys (`n Enter ] a Enter ] Enter Enter`) used to record a session for a
+/// patient nobody had screened. Now the sessions tab says why it cannot, and the patient's
+/// file holds no session.
+#[test]
+fn the_eight_key_path_to_a_session_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("registry");
+    let mut s = Pty::start(&data, &[]);
+    s.wait_for("No patients in this registry yet");
+    s.send("n");
+    s.wait_for("New patient");
+    s.send(ENTER);
+    s.wait_for("saved new patient");
+    for keys in ["]", "a", ENTER, "]"] {
+        s.send(keys);
+    }
+    let screen = s.wait_for("Recording refused");
+    assert!(screen.contains("no health screen is recorded"), "{screen}");
+    s.send(ENTER);
+    s.send(ENTER);
+    // Whatever the two Enters did, no session: quit and read the file.
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    for _ in 0..4 {
+        s.send(ESC);
+    }
+    s.send("q");
+    s.send("q");
+    let status = s.wait_exit();
+    assert!(status.success(), "{status:?}");
+    let files: Vec<_> = std::fs::read_dir(data.join("patients"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert_eq!(files.len(), 1, "{files:?}");
+    let p: Patient = serde_json::from_str(&std::fs::read_to_string(&files[0]).unwrap()).unwrap();
+    assert!(p.sessions.is_empty(), "{:?}", p.sessions);
+    assert_eq!(
+        p.triage(smplan::protocol::Protocol::builtin().screen_rules())
+            .triage,
+        Triage::NotScreened
+    );
 }

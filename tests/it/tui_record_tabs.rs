@@ -31,6 +31,8 @@ fn fresh() -> Patient {
     let (mut plan, _) = smplan::protocol::generate_plan(&p, &proto);
     schedule_plan(&mut plan, d("2026-11-18"), &proto);
     p.plan = Some(plan);
+    // Screened and consented, so that the sessions tab may record.
+    screened(&mut p, d("2025-12-01"));
     p
 }
 
@@ -337,9 +339,10 @@ fn a_vds_off_the_scale_is_refused_with_its_message() {
     for (n, day) in [(1, "2026-10-01"), (2, "2026-10-08"), (3, "2026-10-15")] {
         p.sessions.push(Session::new(n, d(day)));
     }
+    // One VDS rule everywhere: 0 to 10 with at most one decimal (7.3 is accepted below).
     for (typed, msg) in [
         ("11", "11 is outside 0..10"),
-        ("8.3", "8.3 is not on the scale"),
+        ("8.25", "8.25 has more than one decimal"),
     ] {
         let (mut app, store) = open_on(vec![p.clone()], Tab::FollowUp, false);
         key(&mut app, KeyCode::Down);
@@ -351,10 +354,32 @@ fn a_vds_off_the_scale_is_refused_with_its_message() {
         let mut t = term(80, 24);
         draw(&mut app, &mut t);
         assert!(screen(&t).contains(&format!("✗ {msg}")), "{}", screen(&t));
-        if typed == "8.3" {
+        if typed == "8.25" {
             insta::assert_snapshot!("followup_vds_refused_80x24", t.backend());
         }
     }
+}
+
+#[test]
+fn a_vds_with_one_decimal_is_accepted_as_everywhere_else() {
+    let mut p = fresh();
+    for (n, day) in [(1, "2026-10-01"), (2, "2026-10-08"), (3, "2026-10-15")] {
+        p.sessions.push(Session::new(n, d(day)));
+    }
+    let (mut app, store) = open_on(vec![p], Tab::FollowUp, false);
+    key(&mut app, KeyCode::Down);
+    typ(&mut app, "7.3");
+    key(&mut app, KeyCode::Enter);
+    assert_eq!(app.status.kind, StatusKind::Ok, "{:?}", app.status);
+    let vds = store.0.borrow().patients[0]
+        .follow_up(Timepoint::Post)
+        .and_then(|f| f.vds)
+        .map(|v| v.value());
+    assert_eq!(vds, Some(7.3));
+    let mut t = term(80, 24);
+    draw(&mut app, &mut t);
+    let s = screen(&t);
+    assert!(s.contains("7.3") && !s.contains("scale"), "{s}");
 }
 
 #[test]

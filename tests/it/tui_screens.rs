@@ -13,19 +13,22 @@ use smplan::domain::*;
 use smplan::tui::{App, MemoryStore};
 use tui_common::*;
 
-/// A small registry: both subtypes, a Chinese name, a triage needing clearance.
+/// A small registry: both subtypes, a Chinese name, a triage needing clearance, and a
+/// historical record nobody screened.
 fn sample() -> Vec<Patient> {
     let mut a = Patient::new("P-001", Subtype::Androgenetic);
     a.name = Some("王小明".into());
     a.sex = Some(Sex::M);
     a.birth_date = Some(d("1988-03-14"));
     a.alopecia.classification = Some(Classification::Aga(AgaStage::Norwood(NorwoodStage::V)));
+    screened(&mut a, d("2026-11-01"));
     a.sessions = vec![Session::new(1, d("2026-11-10"))];
     let mut b = Patient::new("P-002", Subtype::Scarring);
     b.name = Some("Anna Berg".into());
     b.sex = Some(Sex::F);
     b.alopecia.classification = Some(Classification::Scar(ScarCause::FutStrip));
     b.screen.answers.insert("anticoagulants".into(), true);
+    screened(&mut b, d("2026-11-20"));
     let mut c = Patient::new("P-003", Subtype::Androgenetic);
     c.name = Some("李娜".into());
     for (n, day) in [(1, "2025-03-03"), (2, "2025-03-10"), (3, "2025-03-17")] {
@@ -275,21 +278,18 @@ fn health_screen_ticks_update_the_triage_live() {
     let mut app = setup();
     let p = app.open().unwrap();
     assert_eq!(p.screen.answers.get("scalp_dermatitis"), Some(&true));
-    assert_eq!(
-        p.screen.triage(&app.protocol.screen.items).triage,
-        Triage::Defer
-    );
+    assert_eq!(p.triage(app.protocol.screen_rules()).triage, Triage::Defer);
     let mut t = term(120, 40);
     draw(&mut app, &mut t);
     let y = row_of(&t, "DEFER");
     assert!(y <= 4, "the badge is in the header");
     insta::assert_snapshot!("intake_screen_defer_120x40", t.backend());
     key(&mut app, KeyCode::Char(' '));
+    // Back to "no": every item answered, none blocking.
     assert_eq!(
         app.open()
             .unwrap()
-            .screen
-            .triage(&app.protocol.screen.items)
+            .triage(app.protocol.screen_rules())
             .triage,
         Triage::Clear
     );
@@ -317,6 +317,7 @@ fn read_only_registry_refuses_edits_and_says_why() {
         read_only: Some("another smplan (pid 4242) holds the writer lock".into()),
         quarantined: vec!["P-009.json: not valid JSON (line 3, column 7)".into()],
         saves: 0,
+        rules: None,
     };
     let store_for = |s: &MemoryStore| app_on_store(s.clone(), false);
     both_sizes("read_only", || store_for(&store));

@@ -100,11 +100,10 @@ fn intake(d: &mut Doc, p: &Patient, ctx: &ReportContext) {
     rows.push((
         "consent",
         format!(
-            "treatment {}, photographs {}, data use {}{}",
-            yes_no(c.treatment),
-            yes_no(c.photographs),
-            yes_no(c.data_use),
-            c.date.map(|d| format!(", given {d}")).unwrap_or_default()
+            "treatment {}, photographs {}, data use {}",
+            c.treatment.describe(),
+            c.photographs.describe(),
+            c.data_use.describe(),
         ),
     ));
     d.table(
@@ -118,7 +117,7 @@ fn intake(d: &mut Doc, p: &Patient, ctx: &ReportContext) {
 
 fn screen(d: &mut Doc, p: &Patient, ctx: &ReportContext) {
     d.h2("Health screen and triage");
-    let t = p.screen.triage(ctx.protocol.screen_items());
+    let t = p.triage(ctx.protocol.screen_rules());
     let mut items = vec![format!("Screened: {}", or_dash(p.screen.date))];
     let yes: Vec<String> = p
         .screen
@@ -142,12 +141,11 @@ fn screen(d: &mut Doc, p: &Patient, ctx: &ReportContext) {
             yes.join(", ")
         }
     ));
-    let reasons = match t.triage {
-        Triage::Clear => String::new(),
-        Triage::Defer => format!(": {}", t.defer_reasons.join(", ")),
-        Triage::ClearanceNeeded => format!(": {}", t.clearance_reasons.join(", ")),
+    let reasons = match t.reasons() {
+        r if r.is_empty() => String::new(),
+        r => format!(": {r}"),
     };
-    items.push(format!("Triage: {}{}", t.triage.label(), reasons));
+    items.push(format!("Triage: {}{}", t.headline(), reasons));
     if let Some(c) = &p.clearance {
         let note = c
             .note
@@ -381,8 +379,28 @@ fn timeline(d: &mut Doc, p: &Patient) {
     if let Some(x) = p.screen.date {
         events.push((x, 0, "health screen".into()));
     }
-    if let Some(x) = p.consent.date {
-        events.push((x, 1, "consent given".into()));
+    // One line per date and answer: a consent signed at once is one event.
+    let mut consent: Vec<(NaiveDate, &str, Vec<&str>)> = Vec::new();
+    for (part, what) in [
+        (p.consent.treatment, "treatment"),
+        (p.consent.photographs, "photographs"),
+        (p.consent.data_use, "data use"),
+    ] {
+        if let (Some(x), true) = (part.date, part.is_recorded()) {
+            let status = part.status.label();
+            match consent.iter_mut().find(|(d, s, _)| *d == x && *s == status) {
+                Some((_, _, parts)) => parts.push(what),
+                None => consent.push((x, status, vec![what])),
+            }
+        }
+    }
+    for (x, status, parts) in consent {
+        let parts = match parts.as_slice() {
+            [one] => one.to_string(),
+            [rest @ .., last] => format!("{} and {last}", rest.join(", ")),
+            [] => continue,
+        };
+        events.push((x, 1, format!("consent to {parts} {status}")));
     }
     if let Some(c) = &p.clearance {
         events.push((c.date, 2, "physician clearance".into()));

@@ -203,9 +203,10 @@ fn update_changes_only_the_files_columns_and_keeps_what_csv_cannot_hold() {
 
 #[test]
 fn rows_round_trip_through_text() {
-    let text = "record_id,name,sex,birth_date,fitzpatrick,subtype,classification,zones,session1_date,session2_date,session3_date,post_date,vds_post,vds_6m,pss_post,pss_6m,m6_date,adverse_events,touch_up_dates,m12_date,vds_12m,pss_12m,m24_date,vds_24m,pss_24m\n\
-C-1,\"张伟, \"\"Wei\"\"\",M,1980-01-02,4,androgenetic,Norwood III-vertex,hairline;vertex,2025-01-06,2025-01-13,2025-01-20,2025-01-20,9.5,8,3,2,2025-07-21,,2025-09-01;2025-11-10,2025-12-20,7.5,2,,,\n\
-C-2,Ann,F,,,scarring,lichen planopilaris,scar,2025-02-03,,,,,,,,,infection;blue tinge,,,,,,,\n";
+    let text = "record_id,name,sex,birth_date,fitzpatrick,subtype,classification,zones,session1_date,session2_date,session3_date,post_date,vds_post,vds_6m,pss_post,pss_6m,m6_date,adverse_events,touch_up_dates,m12_date,vds_12m,pss_12m,m24_date,vds_24m,pss_24m,data_use_consent\n\
+C-1,\"张伟, \"\"Wei\"\"\",M,1980-01-02,4,androgenetic,Norwood III-vertex,hairline;vertex,2025-01-06,2025-01-13,2025-01-20,2025-01-20,9.5,8,3,2,2025-07-21,,2025-09-01;2025-11-10,2025-12-20,7.5,2,,,,yes\n\
+C-2,Ann,F,,,scarring,lichen planopilaris,scar,2025-02-03,,,,,,,,,infection;blue tinge,,,,,,,,no\n\
+C-3,,,,,scarring,,,,,,,,,,,,,,,,,,,,\n";
     let ps = plan(text, &[], false).unwrap();
     let mut out = Vec::new();
     write(&mut out, &ps).unwrap();
@@ -300,4 +301,56 @@ fn a_column_name_in_the_wrong_case_is_pointed_at() {
         e[0],
         "line 1, column Record_ID: unknown column; column names are lower case: record_id"
     );
+}
+
+#[test]
+fn data_use_consent_column_is_three_valued() {
+    use crate::domain::{ConsentPart, ConsentStatus};
+    let ps = plan(
+        "record_id,subtype,data_use_consent\nA,androgenetic,yes\nB,scarring,no\nC,scarring,\n",
+        &[],
+        false,
+    )
+    .unwrap();
+    let status: Vec<_> = ps.iter().map(|p| p.consent.data_use.status).collect();
+    assert_eq!(
+        status,
+        [
+            ConsentStatus::Given,
+            ConsentStatus::Refused,
+            ConsentStatus::NotRecorded
+        ]
+    );
+    let e = one_error("record_id,subtype,data_use_consent\nA,androgenetic,maybe\n");
+    assert_eq!(
+        e,
+        "line 2, column data_use_consent: 'maybe' is not a consent answer; allowed: yes, no or empty (not recorded)"
+    );
+    // --update: an unchanged answer keeps the registry's date; a changed one has none (the
+    // CSV carries no date); a file without the column leaves the consent as it is.
+    let day = NaiveDate::from_ymd_opt(2025, 3, 1).unwrap();
+    let mut a = Patient::new("A", Subtype::Androgenetic);
+    a.consent.data_use = ConsentPart::given(day);
+    let same = plan(
+        "record_id,subtype,data_use_consent\nA,androgenetic,yes\n",
+        &[a.clone()],
+        true,
+    )
+    .unwrap();
+    assert_eq!(same[0].consent.data_use, ConsentPart::given(day));
+    let withdrawn = plan(
+        "record_id,subtype,data_use_consent\nA,androgenetic,no\n",
+        &[a.clone()],
+        true,
+    )
+    .unwrap();
+    assert_eq!(
+        withdrawn[0].consent.data_use,
+        ConsentPart {
+            status: ConsentStatus::Refused,
+            date: None
+        }
+    );
+    let absent = plan("record_id,subtype\nA,androgenetic\n", &[a.clone()], true).unwrap();
+    assert_eq!(absent[0].consent.data_use, ConsentPart::given(day));
 }

@@ -41,20 +41,6 @@ pub fn timepoints(p: &Patient, proto: &Protocol) -> Vec<Timepoint> {
     v
 }
 
-/// A VDS as the clinic scores it: 0 to 10 in steps of 0.5. The record itself accepts one
-/// decimal (imported data may have 7.3); typed here, a value off the half-point scale is
-/// refused, since the scale has no such mark.
-pub fn parse_vds(t: &str) -> Result<Vds, String> {
-    let v: Vds = t.parse()?;
-    if (v.value() * 2.0).fract() != 0.0 {
-        return Err(format!(
-            "{} is not on the scale: VDS is scored 0 to 10 in steps of 0.5 (e.g. 8 or 8.5)",
-            t.trim()
-        ));
-    }
-    Ok(v)
-}
-
 /// The PSS with its meaning: `3 — very satisfied`.
 pub fn pss_shown(p: Pss) -> String {
     format!("{p} — {}", p.label())
@@ -139,18 +125,13 @@ impl FollowUpTab {
             if let Some(m) = flag {
                 v.extend(form::note_lines(&format!("⚠ {m}"), w, theme.warn()));
             }
-            let mut vds_field = Field::text(
+            let vds_field = Field::text(
                 Key::Vds(tp),
                 "VDS (0–10)",
                 vds.map_or("—".into(), |v| v.to_string()),
             )
             .prefill(vds.map(|v| v.to_string()).unwrap_or_default())
-            .hint("0 to 10 in steps of 0.5");
-            if vds.is_some_and(|v| (v.value() * 2.0).fract() != 0.0) {
-                // Imported or older records may hold one decimal; kept, but not on this scale.
-                vds_field =
-                    vds_field.flag("off the 0.5-step scale (kept as recorded)", theme.dim());
-            }
+            .hint("0 to 10, one decimal");
             v.push(Item::Field(vds_field));
             v.push(Item::Field(
                 Field::text(Key::Pss(tp), "PSS (0–3)", pss.map_or("—".into(), pss_shown))
@@ -213,7 +194,7 @@ impl FollowUpTab {
                 let v = if t.is_empty() {
                     None
                 } else {
-                    Some(parse_vds(t)?)
+                    Some(t.parse::<Vds>()?)
                 };
                 q.follow_up_mut(tp).vds = v;
                 format!(
@@ -292,17 +273,6 @@ impl RecordTab for FollowUpTab {
 mod tests {
     use super::*;
     use crate::domain::{Session, Subtype};
-
-    #[test]
-    fn vds_on_half_points_only() {
-        assert_eq!(parse_vds("8.5").unwrap().value(), 8.5);
-        assert_eq!(parse_vds("10").unwrap().value(), 10.0);
-        let e = parse_vds("8.3").unwrap_err();
-        assert!(e.contains("steps of 0.5"), "{e}");
-        let e = parse_vds("11").unwrap_err();
-        assert!(e.contains("outside 0..10"), "{e}");
-        assert!(parse_vds("x").unwrap_err().contains("not a number"));
-    }
 
     #[test]
     fn timepoints_merge_protocol_and_record() {

@@ -6,8 +6,9 @@
 
 use crate::domain::validate::parse_date;
 use crate::domain::{
-    Activity, AffectedZone, AgaStage, Classification, Clearance, Fitzpatrick, HairColour,
-    NorwoodStage, Patient, ScarCause, ScarDetails, Sex, Subtype, Texture, Triage,
+    Activity, AffectedZone, AgaStage, Classification, Clearance, ConsentPart, ConsentStatus,
+    Fitzpatrick, HairColour, NorwoodStage, Patient, ScarCause, ScarDetails, Sex, Subtype, Texture,
+    Triage,
 };
 use crate::protocol::Protocol;
 use crate::tui::app::Action;
@@ -263,13 +264,6 @@ impl Field {
     pub fn display(self, p: &Patient, proto: &Protocol, today: NaiveDate) -> String {
         use Field::*;
         let dash = || "—".to_string();
-        let tick = |b: bool, yes: &str, no: &str| {
-            if b {
-                format!("[x] {yes}")
-            } else {
-                format!("[ ] {no}")
-            }
-        };
         match self {
             Name => p.name.clone().unwrap_or_else(dash),
             Sex => p
@@ -354,10 +348,12 @@ impl Field {
                 .as_ref()
                 .and_then(|c| c.note.clone())
                 .unwrap_or_else(dash),
-            ConsentTreatment => tick(p.consent.treatment, "given", "not given"),
-            ConsentPhotographs => tick(p.consent.photographs, "given", "not given"),
-            ConsentDataUse => tick(p.consent.data_use, "given", "not given"),
-            ConsentDate => p.consent.date.map(|d| d.to_string()).unwrap_or_else(dash),
+            ConsentTreatment => consent_box(p.consent.treatment),
+            ConsentPhotographs => consent_box(p.consent.photographs),
+            ConsentDataUse => consent_box(p.consent.data_use),
+            ConsentDate => consent_date(&p.consent)
+                .map(|d| d.to_string())
+                .unwrap_or_else(dash),
             Notes => p.notes.clone().unwrap_or_else(dash),
         }
     }
@@ -387,7 +383,7 @@ impl Field {
                 .as_ref()
                 .and_then(|c| c.note.clone())
                 .unwrap_or_default(),
-            ConsentDate => d(p.consent.date),
+            ConsentDate => d(consent_date(&p.consent)),
             Notes => p.notes.clone().unwrap_or_default(),
             Classification => match &p.alopecia.classification {
                 Some(crate::domain::Classification::Other(t)) => t.clone(),
@@ -615,6 +611,24 @@ fn field_value_for_status(field: Field, p: &Patient) -> String {
     }
 }
 
+/// A consent part as the form shows it: `[x] given 2026-01-05`, `[-] refused / withdrawn ...`.
+fn consent_box(c: ConsentPart) -> String {
+    let mark = match c.status {
+        ConsentStatus::Given => "[x]",
+        ConsentStatus::Refused => "[-]",
+        ConsentStatus::NotRecorded => "[ ]",
+    };
+    format!("{mark} {}", c.describe())
+}
+
+/// The date the form's single "Consent date" shows: the first recorded part's.
+fn consent_date(c: &crate::domain::Consent) -> Option<NaiveDate> {
+    [c.treatment, c.photographs, c.data_use]
+        .into_iter()
+        .filter(|p| p.is_recorded())
+        .find_map(|p| p.date)
+}
+
 fn opt_text(s: &str) -> Option<String> {
     let t = s.trim();
     (!t.is_empty()).then(|| t.to_string())
@@ -779,10 +793,20 @@ fn apply_text(
             Ok(format!("clearance note {}", shown(&c.note)))
         }
         Field::ConsentDate => {
-            p.consent.date = opt_date(text)?;
+            // One date for the parts recorded (the consent is usually signed at once).
+            let date = opt_date(text)?;
+            for part in [
+                &mut p.consent.treatment,
+                &mut p.consent.photographs,
+                &mut p.consent.data_use,
+            ] {
+                if part.is_recorded() {
+                    part.date = date;
+                }
+            }
             Ok(format!(
                 "consent date {}",
-                shown(&p.consent.date.map(|d| d.to_string()))
+                shown(&date.map(|d| d.to_string()))
             ))
         }
         Field::Classification => {
@@ -814,13 +838,12 @@ fn apply_text(
 
 /// Ticks or unticks a box; returns what changed.
 fn toggle(p: &mut Patient, field: Field, proto: &Protocol) -> Option<String> {
-    let word = |b: bool| if b { "given" } else { "withdrawn" };
     match field {
         Field::ScreenItem(i) => {
             let def = proto.screen.items.get(i)?;
             let v = !p.screen.answers.get(&def.id).copied().unwrap_or(false);
             p.screen.answers.insert(def.id.clone(), v);
-            let tri = p.screen.triage(&proto.screen.items).triage;
+            let tri = p.triage(proto.screen_rules()).triage;
             Some(format!(
                 "{}: {} (triage: {})",
                 def.label,
@@ -841,23 +864,24 @@ fn toggle(p: &mut Patient, field: Field, proto: &Protocol) -> Option<String> {
                 Some(format!("{} added to the zones affected", z.name))
             }
         }
-        Field::ConsentTreatment => {
-            p.consent.treatment = !p.consent.treatment;
-            Some(format!(
-                "consent to treatment {}",
-                word(p.consent.treatment)
-            ))
-        }
-        Field::ConsentPhotographs => {
-            p.consent.photographs = !p.consent.photographs;
-            Some(format!(
-                "consent to photographs {}",
-                word(p.consent.photographs)
-            ))
-        }
-        Field::ConsentDataUse => {
-            p.consent.data_use = !p.consent.data_use;
-            Some(format!("consent to data use {}", word(p.consent.data_use)))
+        Field::ConsentTreatment | Field::ConsentPhotographs | Field::ConsentDataUse => {
+            let date = consent_date(&p.consent);
+            let (part, what) = match field {
+                Field::ConsentTreatment => (&mut p.consent.treatment, "treatment"),
+                Field::ConsentPhotographs => (&mut p.consent.photographs, "photographs"),
+                _ => (&mut p.consent.data_use, "data use"),
+            };
+            part.status = match part.status {
+                ConsentStatus::NotRecorded => ConsentStatus::Given,
+                ConsentStatus::Given => ConsentStatus::Refused,
+                ConsentStatus::Refused => ConsentStatus::NotRecorded,
+            };
+            part.date = if part.is_recorded() {
+                part.date.or(date)
+            } else {
+                None
+            };
+            Some(format!("consent to {what} {}", part.describe()))
         }
         _ => None,
     }
@@ -1146,10 +1170,10 @@ pub fn wrap(text: &str, w: usize) -> Vec<String> {
 
 /// The triage of the health screen as a badge, with the clearance when one is recorded.
 pub fn triage_badge(p: &Patient, proto: &Protocol, theme: &Theme) -> Vec<Span<'static>> {
-    let r = p.screen.triage(&proto.screen.items);
+    let r = p.triage(proto.screen_rules());
     let text = match (r.triage, &p.clearance) {
         (Triage::ClearanceNeeded, Some(c)) => format!(" CLEARED by {} ", c.by),
-        (t, _) => format!(" {} ", t.label().to_uppercase()),
+        _ => format!(" {} ", r.headline().to_uppercase()),
     };
     vec![
         Span::raw("triage "),
@@ -1194,7 +1218,7 @@ pub fn draw(
                     ));
                 }
                 if title == "Clearance" {
-                    let r = p.screen.triage(&proto.screen.items);
+                    let r = p.triage(proto.screen_rules());
                     if r.triage == Triage::ClearanceNeeded && p.clearance.is_none() {
                         spans.push(Span::styled(
                             format!("  needed for: {}", r.clearance_reasons.join(", ")),

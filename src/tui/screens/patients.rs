@@ -57,7 +57,7 @@ impl Column {
             Column::RecordId => Constraint::Length(id_width.clamp(8, 16)),
             Column::Name => Constraint::Fill(2),
             Column::Subtype => Constraint::Fill(3),
-            Column::Triage => Constraint::Length(9),
+            Column::Triage => Constraint::Length(10),
             Column::Sessions => Constraint::Length(4),
             Column::NextDue => Constraint::Length(16),
             Column::Vds => Constraint::Length(4),
@@ -85,7 +85,7 @@ pub struct ListRow {
 impl ListRow {
     pub fn new(p: &Patient, protocol: &Protocol, today: NaiveDate) -> ListRow {
         let latest = p.latest_scores();
-        let tri = p.screen.triage(&protocol.screen.items).triage;
+        let tri = p.triage(protocol.screen_rules()).triage;
         ListRow {
             record_id: p.record_id.clone(),
             name: p.name.clone().unwrap_or_default(),
@@ -107,6 +107,8 @@ impl ListRow {
         match (self.triage, self.cleared) {
             (Triage::ClearanceNeeded, true) => "cleared",
             (Triage::ClearanceNeeded, false) => "clearance",
+            (Triage::NotScreened, _) => "unscreened",
+            (Triage::ScreenIncomplete, _) => "incomplete",
             (t, _) => t.label(),
         }
     }

@@ -152,8 +152,8 @@ pub fn new_session(p: &Patient, n: u8, date: NaiveDate, operator: &str) -> Sessi
     s
 }
 
-/// Why session `n` cannot be recorded now, with what would allow it.
-pub fn record_refusal(p: &Patient, proto: &Protocol, n: u8) -> Option<String> {
+/// Why session `n` cannot be recorded on `date`, with what would allow it.
+pub fn record_refusal(p: &Patient, proto: &Protocol, n: u8, date: NaiveDate) -> Option<String> {
     if p.session(n).is_some() {
         return Some(format!("session {n} is already recorded; edit it below"));
     }
@@ -166,7 +166,7 @@ pub fn record_refusal(p: &Patient, proto: &Protocol, n: u8) -> Option<String> {
         }
         _ => {}
     }
-    can_record_session(p, proto).err()
+    can_record_session(p, proto, date).err()
 }
 
 #[derive(Debug, Default)]
@@ -314,7 +314,7 @@ impl SessionsTab {
                     format!("Session {n} — not recorded"),
                     theme.header(),
                 )));
-                match record_refusal(p, proto, n) {
+                match record_refusal(p, proto, n, c.today) {
                     Some(why) => {
                         v.extend(form::note_lines(
                             &format!("Recording refused: {why}."),
@@ -578,10 +578,10 @@ impl SessionsTab {
         let what = match ev {
             Event::None | Event::Press(_) => return Ok(None),
             Event::Text(Key::Record, t) => {
-                if let Some(why) = record_refusal(&q, proto, n) {
+                let date = parse_date(&t)?;
+                if let Some(why) = record_refusal(&q, proto, n, date) {
                     return Err(why);
                 }
-                let date = parse_date(&t)?;
                 q.sessions.push(new_session(&q, n, date, c.operator));
                 q.sessions.sort_by_key(|s| s.number);
                 self.form.focus_after_save(Key::Date);
@@ -946,6 +946,9 @@ mod tests {
         let (mut plan, _) = generate_plan(&p, &proto);
         crate::protocol::schedule::schedule_plan(&mut plan, d("2026-11-10"), &proto);
         p.plan = Some(plan);
+        p.screen.date = Some(d("2026-11-01"));
+        p.screen.answer_remaining(proto.screen_items(), false);
+        p.consent = crate::domain::Consent::all_given(d("2026-11-01"));
         (p, proto)
     }
 
@@ -997,9 +1000,10 @@ mod tests {
     #[test]
     fn recording_is_in_order_and_gated_by_triage() {
         let (mut p, proto) = planned();
-        let why = record_refusal(&p, &proto, 2).unwrap();
+        let day = d("2026-11-20");
+        let why = record_refusal(&p, &proto, 2, day).unwrap();
         assert!(why.contains("record session 1 first"), "{why}");
-        assert!(record_refusal(&p, &proto, 1).is_none());
+        assert!(record_refusal(&p, &proto, 1, day).is_none());
         let defer = proto
             .screen
             .items
@@ -1007,7 +1011,7 @@ mod tests {
             .find(|i| i.class == crate::domain::TriageClass::Defer)
             .unwrap();
         p.screen.answers.insert(defer.id.clone(), true);
-        let why = record_refusal(&p, &proto, 1).unwrap();
+        let why = record_refusal(&p, &proto, 1, day).unwrap();
         assert!(why.contains("deferred"), "{why}");
     }
 

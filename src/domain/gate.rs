@@ -452,6 +452,41 @@ pub fn check_change(
             }
         }
     }
+    // Touch-ups are treatment too: each new one (by date; they are numbered by date) passes
+    // the same gate, and their photographs the photo gate.
+    let old_touch =
+        |date: NaiveDate| old.and_then(|o| o.touch_ups.iter().find(|t| t.date() == date));
+    for t in &new.touch_ups {
+        let what = format!("the touch-up of {}", t.date());
+        let before = old_touch(t.date());
+        if before.is_none() {
+            let b = session_blockers(new, t.date(), rules);
+            if !b.is_empty() {
+                match historical {
+                    true => unscreened.push(format!("touch-up {}", t.date())),
+                    false => out.refusals.push(Refusal {
+                        what: what.clone(),
+                        blockers: b,
+                    }),
+                }
+            }
+        }
+        let had: &[String] = before.map_or(&[], |o| &o.session.photos);
+        if t.session.photos.iter().any(|ph| !had.contains(ph)) {
+            let b = photo_blockers(new);
+            if !b.is_empty() {
+                match historical {
+                    true => out.warnings.push(format!(
+                        "photographs of {what} kept without a recorded photo consent (historical record)"
+                    )),
+                    false => out.refusals.push(Refusal {
+                        what: format!("photographs of {what}"),
+                        blockers: b,
+                    }),
+                }
+            }
+        }
+    }
     if !unscreened.is_empty() {
         out.warnings.push(format!(
             "treated without a recorded screen / consent: session {} kept as a historical record (no health screen and no treatment consent recorded)",
@@ -550,20 +585,39 @@ impl Finding {
     }
 }
 
-/// The findings of one record: each session checked against the gate as of its own date,
-/// and the follow-ups against the course. Needs the whole record (a summary carries no
+/// The findings of one record: each session and touch-up checked against the gate as of its
+/// own date (a consent withdrawn after a session does not count against it), and the
+/// follow-ups against the course. Needs the whole record (a summary carries no
 /// treatment consent).
 pub fn findings(p: &Patient, rules: &SafetyRules) -> Vec<Finding> {
     let mut screen = None;
     let mut consent = None;
-    for s in &p.sessions {
-        for b in session_blockers(p, s.date, rules) {
+    let treated = p
+        .sessions
+        .iter()
+        .map(|s| (format!("session {}", s.number), s.date))
+        .chain(
+            p.touch_ups
+                .iter()
+                .map(|t| (format!("touch-up {}", t.date()), t.date())),
+        );
+    // A refusal dated after a session is a withdrawal: that session was done under the
+    // consent withdrawn later (the audit log holds it), not without one.
+    let withdrawn_after = |date: NaiveDate| {
+        let c = p.consent.treatment;
+        c.status == ConsentStatus::Refused && c.date.is_some_and(|d| d > date)
+    };
+    for (what, date) in treated {
+        for b in session_blockers(p, date, rules) {
+            if b.kind == BlockerKind::Consent && withdrawn_after(date) {
+                continue;
+            }
             let slot = match b.kind {
                 BlockerKind::Consent => &mut consent,
                 _ => &mut screen,
             };
             if slot.is_none() {
-                *slot = Some(format!("session {}: {}", s.number, b.reason));
+                *slot = Some(format!("{what}: {}", b.reason));
             }
         }
     }

@@ -534,11 +534,19 @@ fn the_csv_keeps_what_it_carries_and_update_never_touches_the_rest() {
         String::from_utf8_lossy(&again.stdout),
         String::from_utf8_lossy(&exported.stdout)
     );
-    // ... and nothing else: consent is not recorded there, the plan is absent.
+    // ... and nothing else: consent to treatment is not recorded there, the plan is absent.
     let rebuilt: serde_json::Value =
         serde_json::from_slice(&fs::read(b.join("patients/DEMO-01.json")).unwrap()).unwrap();
     assert!(rebuilt.get("plan").is_none());
-    assert_eq!(rebuilt["consent"]["treatment"], false);
+    assert!(
+        rebuilt["consent"].get("treatment").is_none(),
+        "not recorded"
+    );
+    // The data-use answer is a column of the CSV (without its date).
+    assert_eq!(
+        rebuilt["consent"]["data_use"],
+        serde_json::json!({"status": "given"})
+    );
     // Back into the registry it came from with --update: nothing changes.
     let patients = |d: &Path| {
         let mut v: Vec<(PathBuf, Vec<u8>)> = fs::read_dir(d.join("patients"))

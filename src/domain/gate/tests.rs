@@ -352,3 +352,37 @@ fn findings_count_treatment_without_screen_consent_or_course() {
     ok.follow_up_mut(Timepoint::Post).vds = Some(Vds::new(9.0).unwrap());
     assert!(findings(&ok, &r).is_empty());
 }
+
+#[test]
+fn touch_ups_pass_the_same_gates() {
+    use crate::domain::TouchUp;
+    let r = rules();
+    let mut old = ready();
+    for (n, day) in [(1, "2026-01-12"), (2, "2026-01-19"), (3, "2026-01-26")] {
+        old.sessions.push(Session::new(n, d(day)));
+    }
+    let mut new = old.clone();
+    new.add_touch_up(TouchUp::new(1, d("2026-09-01")));
+    assert!(!check_change(Some(&old), &new, &r, Mode::Record).is_refused());
+    // Consent withdrawn before it: refused, named by its date.
+    let mut withdrawn = new.clone();
+    withdrawn.consent.treatment = ConsentPart::refused(d("2026-08-01"));
+    let c = check_change(Some(&old), &withdrawn, &r, Mode::Record);
+    assert_eq!(c.refusals.len(), 1, "{c:?}");
+    assert_eq!(c.refusals[0].what, "the touch-up of 2026-09-01");
+    // A photograph on it needs photo consent.
+    let mut photo = new.clone();
+    photo.touch_ups[0].session.photos.push("tu.jpg".into());
+    let c = check_change(Some(&new), &photo, &r, Mode::Record);
+    assert_eq!(
+        c.refusals[0].what,
+        "photographs of the touch-up of 2026-09-01"
+    );
+    // And findings count a touch-up given without consent.
+    let f = findings(&withdrawn, &r);
+    assert_eq!(f.len(), 1, "{f:?}");
+    assert_eq!(
+        f[0].detail(),
+        "touch-up 2026-09-01: consent to treatment was refused or withdrawn (2026-08-01)"
+    );
+}

@@ -1,10 +1,17 @@
-//! `smplan export --format csv|json [-o FILE]`: the registry for other programs. A reading
-//! command: it never takes the writer lock.
+//! `smplan export --format csv|json|fhir|dictionary [--deidentify] [-o FILE]`: the registry for
+//! other programs. A reading command: it never takes the writer lock.
+//!
+//! Every format streams: the registry's records are read one at a time (a chunk at a time on
+//! all cores, `crate::store::stream`), each is turned into its piece of the document
+//! (`crate::export::stream`) and written to the output, so an export of 100,000 patients
+//! holds a few thousand at most. With `-o FILE` the output is a temporary file renamed over
+//! FILE once whole (`crate::cli::output`): a failed export leaves no part of a file behind.
 
+use super::output::Output;
 use super::{Ctx, fail};
-use crate::domain::{Patient, SCHEMA_VERSION};
-use crate::store::Registry;
-use serde::Serialize;
+use crate::export::stream::{DocWriter, Encoder};
+use crate::store::StoreError;
+use crate::store::stream::Records;
 use std::path::Path;
 use std::process::ExitCode;
 
@@ -16,45 +23,79 @@ pub enum Format {
     Dictionary,
 }
 
-/// `export --format json`: the whole registry as one document.
-#[derive(Debug, Serialize)]
-pub struct JsonExport<'a> {
-    /// The patient schema version of the records below.
-    pub schema_version: u32,
-    /// When the export was made (UTC, RFC 3339).
-    pub exported: String,
-    pub patients: Vec<&'a Patient>,
+/// Why an export stopped.
+struct Failed(String);
+
+impl From<StoreError> for Failed {
+    fn from(e: StoreError) -> Self {
+        Failed(e.to_string())
+    }
+}
+
+impl From<std::io::Error> for Failed {
+    fn from(e: std::io::Error) -> Self {
+        Failed(e.to_string())
+    }
 }
 
 pub fn run(ctx: &Ctx, format: Format, deidentify: bool, output: Option<&Path>) -> ExitCode {
-    // A plain CSV needs one whole record at a time: open on summaries and read each
-    // patient's file as its row is written, so that 100,000 patients never sit in memory
-    // together (700 MB). The other formats hold the registry whole.
-    let streamed = format == Format::Csv && !deidentify;
-    let opts = match streamed {
-        true => ctx.summary_options(&ctx.protocol()),
-        false => ctx.open_options(false, &ctx.protocol()),
+    let format = match format {
+        Format::Csv => crate::export::stream::Format::Csv,
+        Format::Json => crate::export::stream::Format::Json,
+        Format::Fhir => crate::export::stream::Format::Fhir,
+        // The dictionary describes the fields, not the patients.
+        Format::Dictionary => {
+            let mut out = Vec::new();
+            if let Err(e) = crate::export::dictionary::write_csv(&mut out) {
+                return fail(format!("cannot export: {e}"));
+            }
+            return match super::output::write_output(output, &out) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => fail(e),
+            };
+        }
     };
-    let reg = match Registry::open(&ctx.data_dir, opts) {
+    let mut records = match Records::open(&ctx.data_dir, ctx.open_options(false, &ctx.protocol())) {
         Ok(r) => r,
-        Err(e) => return fail(e),
-    };
-    if let Some((f, _)) = reg.report().newer_schema.first() {
-        return fail(format!(
-            "cannot export: {} was written by a newer smplan; export with that version",
-            f.display()
-        ));
-    }
-    let bytes = match render(ctx, &reg, format, deidentify) {
-        Ok(b) => b,
         Err(e) => return fail(format!("cannot export: {e}")),
     };
-    if let Err(e) = super::report::write_output(output, &bytes) {
+    // No patient, no date to shift: an empty registry (or none yet) needs no key file.
+    let key = match (deidentify, records.listed() == 0) {
+        (false, _) => None,
+        (true, true) => Some(Vec::new()),
+        (true, false) => match super::export_formats::secret(ctx) {
+            Ok(k) => Some(k),
+            Err(e) => return fail(format!("cannot export: {e}")),
+        },
+    };
+    let enc = Encoder {
+        format,
+        deidentify: key.as_deref(),
+    };
+    let mut out = match Output::create(output) {
+        Ok(o) => o,
+        Err(e) => return fail(e),
+    };
+    let exported = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    let written = (|| -> Result<(), Failed> {
+        let mut doc = DocWriter::begin(enc, &exported, &mut out)?;
+        records.stream(
+            |p| enc.record(&p),
+            |piece| -> Result<(), Failed> { Ok(doc.push(&piece?)?) },
+        )?;
+        doc.finish()?;
+        Ok(())
+    })();
+    if let Err(Failed(e)) = written {
+        // Dropping the output removes its temporary file: nothing half-written remains.
+        return fail(format!("cannot export to {}: {e}", out.describe()));
+    }
+    if let Err(e) = out.finish() {
         return fail(e);
     }
-    let damaged = reg.report().damaged.len();
+    let damaged = records.damaged().len();
     if damaged > 0 {
-        for p in reg.report().problems() {
+        for p in records.problems() {
             eprintln!("smplan: {p}");
         }
         return fail(format!(
@@ -62,37 +103,4 @@ pub fn run(ctx: &Ctx, format: Format, deidentify: bool, output: Option<&Path>) -
         ));
     }
     ExitCode::SUCCESS
-}
-
-fn render(ctx: &Ctx, reg: &Registry, format: Format, deidentify: bool) -> Result<Vec<u8>, String> {
-    if deidentify || matches!(format, Format::Fhir | Format::Dictionary) {
-        return super::export_formats::render(ctx, reg, format, deidentify);
-    }
-    let mut out = Vec::new();
-    match format {
-        Format::Json => {
-            let doc = JsonExport {
-                schema_version: SCHEMA_VERSION,
-                exported: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-                patients: reg.patients().collect(),
-            };
-            serde_json::to_writer_pretty(&mut out, &doc).map_err(|e| e.to_string())?;
-            out.push(b'\n');
-        }
-        _ => {
-            let mut damaged = None;
-            let whole = reg.patients().map_while(|s| match reg.load(&s.record_id) {
-                Ok(p) => Some(p),
-                Err(e) => {
-                    damaged = Some(e);
-                    None
-                }
-            });
-            crate::io::csv::write(&mut out, whole).map_err(|e| e.to_string())?;
-            if let Some(e) = damaged {
-                return Err(e.to_string());
-            }
-        }
-    }
-    Ok(out)
 }

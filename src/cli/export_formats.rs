@@ -1,5 +1,4 @@
-//! The export formats of `crate::export` (FHIR, data dictionary) on the command line, and the
-//! registry's de-identification secret that every `--deidentify` export uses.
+//! The registry's de-identification secret that every `--deidentify` export uses.
 //!
 //! The secret keys the per-patient date shifts (`crate::export::deidentify::shift_days`).
 //! It is kept in the data directory (`deidentify.key`, mode 0600), created at the first
@@ -9,83 +8,9 @@
 //! agree to share one key). Losing the file only means later exports use new offsets.
 
 use super::Ctx;
-use super::export::Format;
-use crate::domain::{Patient, SCHEMA_VERSION};
-use crate::export::deidentify::AGE_COLUMN;
-use crate::export::{self, ExportRecord, Kind};
-use crate::io::csv::{COLUMNS, to_row};
-use crate::store::{Registry, fsutil};
-use serde::Serialize;
+use crate::store::fsutil;
 use std::io::{ErrorKind, Read, Write};
 use std::path::Path;
-
-/// The bytes of an export this module writes: FHIR, the dictionary, and the de-identified
-/// CSV and JSON. `crate::cli::export` opens the registry, checks it and writes the result.
-pub fn render(
-    ctx: &Ctx,
-    registry: &Registry,
-    format: Format,
-    deidentify: bool,
-) -> Result<Vec<u8>, String> {
-    let patients: Vec<Patient> = registry.patients().cloned().collect();
-    // No patient, no date to shift: an empty registry (or none yet) needs no key file.
-    let key = match (deidentify, patients.is_empty()) {
-        (false, _) => None,
-        (true, true) => Some(Vec::new()),
-        (true, false) => Some(secret(ctx)?),
-    };
-    let records = export::records(&patients, key.as_deref());
-    let mut out = Vec::new();
-    match format {
-        Format::Fhir => export::write_format(Kind::Fhir, &records, &mut out),
-        // The dictionary describes the fields, not the patients.
-        Format::Dictionary => export::write_format(Kind::Dictionary, &[], &mut out),
-        Format::Json => {
-            let doc = JsonExport {
-                schema_version: SCHEMA_VERSION,
-                exported: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-                patients: records,
-            };
-            serde_json::to_writer_pretty(&mut out, &doc)
-                .map_err(std::io::Error::from)
-                .and_then(|()| out.write_all(b"\n"))
-        }
-        Format::Csv => write_csv(&mut out, &records).map_err(std::io::Error::from),
-    }
-    .map_err(|e| e.to_string())?;
-    Ok(out)
-}
-
-/// The JSON export's document (`crate::cli::export::JsonExport`) with export records, which
-/// carry `age_at_session1`.
-#[derive(Debug, Serialize)]
-struct JsonExport {
-    schema_version: u32,
-    exported: String,
-    patients: Vec<ExportRecord>,
-}
-
-/// The patient CSV of the contract, with `age_at_session1` in place of `birth_date` (which a
-/// de-identified record no longer has).
-fn write_csv(out: &mut Vec<u8>, records: &[ExportRecord]) -> Result<(), csv::Error> {
-    let columns: Vec<&str> = COLUMNS
-        .iter()
-        .map(|c| if *c == "birth_date" { AGE_COLUMN } else { *c })
-        .collect();
-    let mut w = csv::Writer::from_writer(out);
-    w.write_record(&columns)?;
-    for r in records {
-        // The registry's own row, read by column name so the two writers cannot drift apart.
-        let row = serde_json::to_value(to_row(&r.patient)).map_err(std::io::Error::from)?;
-        let cells = columns.iter().map(|c| match *c {
-            AGE_COLUMN => r.age_at_session1.map(|a| a.to_string()).unwrap_or_default(),
-            c => row[c].as_str().unwrap_or_default().to_string(),
-        });
-        w.write_record(cells)?;
-    }
-    w.flush()?;
-    Ok(())
-}
 
 /// File name of the secret in the data directory.
 pub const KEY_FILE: &str = "deidentify.key";

@@ -8,6 +8,7 @@ pub mod export;
 pub mod export_formats;
 pub mod generate;
 pub mod import;
+pub mod output;
 pub mod report;
 pub mod stats;
 pub mod ui;

@@ -2,15 +2,17 @@
 //! without a record id the case-series report. A reading command: it never takes the lock.
 
 use super::Ctx;
-use crate::domain::Patient;
-use crate::export::report::{ReportContext, case_series, patient_report};
+use crate::export::report::{CaseSeries, ReportContext, patient_report};
 use crate::protocol::Protocol;
-use crate::store::{Registry, fsutil};
-use std::io::Write;
+use crate::store::Registry;
 use std::path::Path;
 use std::process::ExitCode;
 
 pub fn run(ctx: &Ctx, record_id: Option<&str>, html: bool, output: Option<&Path>) -> ExitCode {
+    let Some(record_id) = record_id else {
+        return series(ctx, html, output);
+    };
+    let record_id = Some(record_id);
     let (protocol, registry) = match open_for_reading(ctx) {
         Ok(v) => v,
         Err(e) => return super::fail(e),
@@ -45,10 +47,7 @@ pub fn run(ctx: &Ctx, record_id: Option<&str>, html: bool, output: Option<&Path>
                 });
             }
         },
-        None => {
-            let patients: Vec<Patient> = registry.patients().cloned().collect();
-            case_series(&patients, &rctx)
-        }
+        None => return series(ctx, html, output),
     };
     let text = if html {
         doc.to_html()
@@ -59,6 +58,56 @@ pub fn run(ctx: &Ctx, record_id: Option<&str>, html: bool, output: Option<&Path>
         return super::fail(e);
     }
     if record_id.is_none() && damaged > 0 {
+        // As `export` does: the document is written, and the exit status says it is partial.
+        return super::fail(format!(
+            "the case series leaves out {damaged} damaged file(s); run `smplan check`"
+        ));
+    }
+    ExitCode::SUCCESS
+}
+
+/// The case-series report, streamed: one whole record at a time goes into the report's
+/// counts (`CaseSeries`), so 100,000 patients are never held together.
+fn series(ctx: &Ctx, html: bool, output: Option<&Path>) -> ExitCode {
+    let protocol = ctx.protocol();
+    let mut records = match crate::store::stream::Records::open(
+        &ctx.data_dir,
+        ctx.open_options(false, &protocol),
+    ) {
+        Ok(r) => r,
+        Err(e) => return super::fail(e),
+    };
+    let rctx = ReportContext {
+        today: ctx.today,
+        protocol: &protocol,
+        unreadable: 0,
+    };
+    let mut series = CaseSeries::new(&rctx);
+    let streamed = records.stream(
+        |p| p,
+        |p| -> Result<(), crate::store::StoreError> {
+            series.push(&p);
+            Ok(())
+        },
+    );
+    if let Err(e) = streamed {
+        return super::fail(e);
+    }
+    for p in records.problems() {
+        eprintln!("smplan: warning: {p}; left out");
+    }
+    let damaged = records.damaged().len();
+    series.set_unreadable(damaged);
+    let doc = series.finish();
+    let text = if html {
+        doc.to_html()
+    } else {
+        doc.to_markdown()
+    };
+    if let Err(e) = write_output(output, text.as_bytes()) {
+        return super::fail(e);
+    }
+    if damaged > 0 {
         // As `export` does: the document is written, and the exit status says it is partial.
         return super::fail(format!(
             "the case series leaves out {damaged} damaged file(s); run `smplan check`"
@@ -80,34 +129,7 @@ pub(crate) fn open_for_reading(ctx: &Ctx) -> Result<(Protocol, Registry), String
     Ok((protocol, registry))
 }
 
-/// Writes to `output` atomically (a reader or a crash sees the old file or the whole new
-/// one, created 0600 as it may hold patient data), or to standard output.
+/// Writes to `output` atomically, or to standard output (see `crate::cli::output`).
 pub(crate) fn write_output(output: Option<&Path>, bytes: &[u8]) -> Result<(), String> {
-    match output {
-        Some(path) => {
-            let name = path
-                .file_name()
-                .and_then(|n| n.to_str())
-                .ok_or_else(|| format!("{} is not a file name", path.display()))?;
-            let dir = match path.parent() {
-                Some(d) if !d.as_os_str().is_empty() => d,
-                _ => Path::new("."),
-            };
-            if !dir.is_dir() {
-                return Err(format!(
-                    "cannot write {}: the folder {} does not exist",
-                    path.display(),
-                    dir.display()
-                ));
-            }
-            fsutil::write_durable(dir, name, bytes)
-                .map_err(|e| format!("cannot write {}: {e}", path.display()))
-        }
-        None => {
-            let mut out = std::io::stdout().lock();
-            out.write_all(bytes)
-                .and_then(|()| out.flush())
-                .map_err(|e| format!("cannot write to standard output: {e}"))
-        }
-    }
+    super::output::write_output(output, bytes)
 }

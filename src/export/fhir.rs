@@ -46,13 +46,13 @@ const ICD10: &str = "http://hl7.org/fhir/sid/icd-10";
 const LOINC: &str = "http://loinc.org";
 const UCUM: &str = "http://unitsofmeasure.org";
 
-/// The whole bundle.
+/// The whole bundle as one value (`crate::export::stream` writes the same bundle patient by
+/// patient). No `total`: FHIR allows it on search and history bundles only (bdl-1).
 pub fn bundle(records: &[ExportRecord]) -> Value {
     let entry: Vec<Value> = records.iter().flat_map(patient_entries).collect();
     json!({
         "resourceType": "Bundle",
         "type": "collection",
-        "total": records.len(),
         "entry": entry,
     })
 }
@@ -97,7 +97,8 @@ fn zone_concept(zone: &str) -> Value {
     json!({"coding": [{"system": ZONE_SYSTEM, "code": zone}], "text": zone.replace('_', " ")})
 }
 
-fn patient_entries(r: &ExportRecord) -> Vec<Value> {
+/// The bundle entries of one patient, in the order the bundle holds them.
+pub fn patient_entries(r: &ExportRecord) -> Vec<Value> {
     let p = &r.patient;
     let rid = p.record_id.as_str();
     let pid = uuid(rid, "Patient");

@@ -27,7 +27,7 @@ pub use mann_whitney::{MannWhitney, mann_whitney};
 pub use method::Method;
 pub use rank::{Ranked, rank_average};
 pub use spearman::{Spearman, spearman, spearman_exact_p};
-pub use summary::{Summary, summarize};
+pub use summary::{Summarizer, Summary, summarize};
 pub use ttest::{TTest, paired_t, student_t, welch_t};
 pub use wilcoxon::{SignedRank, wilcoxon_signed_rank};
 

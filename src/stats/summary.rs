@@ -345,7 +345,31 @@ impl Row {
 
 /// The summary of the contract over `patients` (a slice, or a registry's iterator).
 pub fn summarize<'a>(patients: impl IntoIterator<Item = &'a Patient>) -> Summary {
-    let all: Vec<Row> = patients.into_iter().map(Row::of).collect();
+    let mut s = Summarizer::default();
+    for p in patients {
+        s.push(p);
+    }
+    s.finish()
+}
+
+/// [`summarize`] fed one patient at a time, keeping a few bytes of each (what the tests
+/// read), for callers that stream whole records (the case-series report).
+#[derive(Debug, Clone, Default)]
+pub struct Summarizer {
+    rows: Vec<Row>,
+}
+
+impl Summarizer {
+    pub fn push(&mut self, p: &Patient) {
+        self.rows.push(Row::of(p));
+    }
+
+    pub fn finish(self) -> Summary {
+        summarize_rows(self.rows)
+    }
+}
+
+fn summarize_rows(all: Vec<Row>) -> Summary {
     let by = |s: Subtype| -> Vec<Row> { all.iter().filter(|r| r.subtype == s).copied().collect() };
     let (aga, scar) = (by(Subtype::Androgenetic), by(Subtype::Scarring));
     let delta = |rows: &[Row]| -> Vec<f64> { pairs(rows, vds_post, vds_6m).2 };

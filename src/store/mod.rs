@@ -28,6 +28,7 @@ pub mod fsutil;
 pub mod index;
 pub mod journal;
 pub mod lock;
+pub mod stream;
 
 use crate::domain::{
     DEFAULT_ZONE_IDS, Invalid, Patient, Refusal, SCHEMA_VERSION, SafetyRules, ValidationContext,
@@ -882,25 +883,34 @@ impl Registry {
 
     /// Ok(warnings) when the record is sound in itself; Err(reason) when it is damaged.
     fn load_problems(&self, p: &Patient) -> Result<Vec<Invalid>, String> {
-        let full = p.validate(&self.validation_context());
-        if full.is_empty() {
-            return Ok(full);
-        }
-        // Judge the file by the rules of the record itself: "today" moved past its latest
-        // date, and its own zones added to the protocol's.
-        let today = record_dates(p).fold(self.opts.today, NaiveDate::max);
-        let mut zones = self.opts.known_zones.clone();
-        zones.extend(record_zones(p));
-        let own = p.validate(&ValidationContext {
-            today,
-            known_zones: &zones,
-        });
-        if own.is_empty() {
-            Ok(full)
-        } else {
-            let msgs: Vec<String> = own.iter().map(|i| i.to_string()).collect();
-            Err(format!("fails validation: {}", msgs.join("; ")))
-        }
+        judge(p, &self.opts)
+    }
+}
+
+/// Ok(warnings) when the record is sound in itself; Err(reason) when it is damaged (see the
+/// module documentation: rules that depend on today or on the protocol only warn).
+fn judge(p: &Patient, opts: &OpenOptions) -> Result<Vec<Invalid>, String> {
+    let full = p.validate(&ValidationContext {
+        today: opts.today,
+        known_zones: &opts.known_zones,
+    });
+    if full.is_empty() {
+        return Ok(full);
+    }
+    // Judge the file by the rules of the record itself: "today" moved past its latest
+    // date, and its own zones added to the protocol's.
+    let today = record_dates(p).fold(opts.today, NaiveDate::max);
+    let mut zones = opts.known_zones.clone();
+    zones.extend(record_zones(p));
+    let own = p.validate(&ValidationContext {
+        today,
+        known_zones: &zones,
+    });
+    if own.is_empty() {
+        Ok(full)
+    } else {
+        let msgs: Vec<String> = own.iter().map(|i| i.to_string()).collect();
+        Err(format!("fails validation: {}", msgs.join("; ")))
     }
 }
 

@@ -11,7 +11,7 @@ mod patient;
 mod series;
 
 pub use patient::patient_report;
-pub use series::case_series;
+pub use series::{CaseSeries, case_series};
 
 use crate::protocol::Protocol;
 use chrono::NaiveDate;

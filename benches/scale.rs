@@ -93,8 +93,9 @@ fn bench_open_and_first_frame(c: &mut Criterion) {
         g.bench_function(format!("first_frame_patient_list/{n}"), |b| {
             b.iter(|| {
                 let mut app = app_for(&dir);
+                app.update(smplan::tui::Action::Resize(120, 40));
                 let mut t = Terminal::new(TestBackend::new(120, 40)).expect("terminal");
-                t.draw(|f| ui::draw(f, &mut app)).expect("draw");
+                t.draw(|f| ui::draw(f, &app)).expect("draw");
                 black_box(t.backend().buffer().area);
             })
         });
@@ -107,10 +108,11 @@ fn bench_frames(c: &mut Criterion) {
     for n in sizes() {
         let dir = registry_dir(n);
         let mut app = app_for(&dir);
+        app.update(smplan::tui::Action::Resize(120, 40));
         let mut t = Terminal::new(TestBackend::new(120, 40)).expect("terminal");
         g.bench_function(format!("patient_list/{n}"), |b| {
             b.iter(|| {
-                t.draw(|f| ui::draw(f, &mut app)).expect("draw");
+                t.draw(|f| ui::draw(f, &app)).expect("draw");
             })
         });
         let first = app.patients.first().map(|p| p.record_id.clone());
@@ -118,7 +120,7 @@ fn bench_frames(c: &mut Criterion) {
             app.open_patient(&id);
             g.bench_function(format!("workspace/{n}"), |b| {
                 b.iter(|| {
-                    t.draw(|f| ui::draw(f, &mut app)).expect("draw");
+                    t.draw(|f| ui::draw(f, &app)).expect("draw");
                 })
             });
         }

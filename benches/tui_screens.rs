@@ -37,18 +37,20 @@ fn frames(c: &mut criterion::Criterion) {
     for (name, keys) in screens {
         for (w, h) in [(80u16, 24u16), (120, 40)] {
             let mut app = app(10_000, keys);
+            app.update(smplan::tui::Action::Resize(w, h));
             let mut t = Terminal::new(TestBackend::new(w, h)).expect("terminal");
-            t.draw(|f| ui::draw(f, &mut app)).expect("draw");
+            t.draw(|f| ui::draw(f, &app)).expect("draw");
             c.bench_function(
                 &format!("{name} {w}x{h}, 10k patients, cached frame"),
-                |b| b.iter(|| t.draw(|f| ui::draw(f, &mut app)).map(|_| ())),
+                |b| b.iter(|| t.draw(|f| ui::draw(f, &app)).map(|_| ())),
             );
             c.bench_function(
                 &format!("{name} {w}x{h}, 10k patients, after a save"),
                 |b| {
                     b.iter(|| {
                         app.generation += 1;
-                        t.draw(|f| ui::draw(f, &mut app)).map(|_| ())
+                        app.settle();
+                        t.draw(|f| ui::draw(f, &app)).map(|_| ())
                     })
                 },
             );

@@ -54,8 +54,8 @@ fn main() {
     let t = Instant::now();
     let mut term =
         ratatui::Terminal::new(ratatui::backend::TestBackend::new(120, 40)).expect("terminal");
-    term.draw(|f| smplan::tui::ui::draw(f, &mut app))
-        .expect("draw");
+    app.update(smplan::tui::Action::Resize(120, 40));
+    term.draw(|f| smplan::tui::ui::draw(f, &app)).expect("draw");
     println!(
         "first frame            open {open:.1} ms + App::new {new:.1} ms + draw {:.1} ms",
         ms(t)

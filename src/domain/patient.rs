@@ -136,7 +136,8 @@ impl Patient {
             record_id: self.record_id.clone(),
             name: self.name.clone(),
             sex: None,
-            birth_date: None,
+            // The patient list shows the age.
+            birth_date: self.birth_date,
             fitzpatrick: None,
             hair_colour: None,
             grey_percent: None,

@@ -167,7 +167,7 @@ fn summaries_from_the_index_carry_the_consent() {
     assert!(s.summary_only);
     assert_eq!(s.consent.data_use, p.consent.data_use);
     let index = fs::read_to_string(t.path().join(index::INDEX_FILE)).unwrap();
-    assert!(index.starts_with("{\"smplan_index\":3}\n"), "{index}");
+    assert!(index.starts_with("{\"smplan_index\":4}\n"), "{index}");
 }
 
 #[test]

@@ -39,7 +39,7 @@ pub const INDEX_FILE: &str = "index.jsonl";
 /// a writer replaces it.
 /// Format 3: lines carry the data-use consent (`du`); an index of format 2 has none, and trusting
 /// it would read every refusal of data use as "not recorded", so it is rebuilt.
-const HEADER: &str = r#"{"smplan_index":3}"#;
+const HEADER: &str = r#"{"smplan_index":4}"#;
 
 /// A file's identity as `stat` gives it. Equal keys mean the same content: each save
 /// creates a new file (new inode), and an edit in place changes the times. (The times tick
@@ -131,6 +131,13 @@ struct Line {
     sd: Option<NaiveDate>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     c: Option<Clearance>,
+    /// The birth date (the list's age column).
+    #[serde(
+        default,
+        deserialize_with = "dates::opt_date",
+        skip_serializing_if = "Option::is_none"
+    )]
+    b: Option<NaiveDate>,
     /// The data-use consent: the research outputs leave out its refusals.
     #[serde(default, skip_serializing_if = "is_default_part")]
     du: ConsentPart,
@@ -204,6 +211,7 @@ impl Line {
             sa: p.screen.answers,
             sd: p.screen.date,
             c: p.clearance,
+            b: p.birth_date,
             du: p.consent.data_use,
             p: p.plan.map(|pl| PlanLine {
                 s: pl.start_date,
@@ -232,6 +240,7 @@ impl Line {
             date: self.sd,
         };
         p.clearance = self.c;
+        p.birth_date = self.b;
         p.consent.data_use = self.du;
         p.plan = self.p.map(|pl| Plan {
             start_date: pl.s,

@@ -1,94 +1,40 @@
 //! The application state and the one place it changes: [`App::update`].
 //!
-//! Key presses become [`Action`]s through the key map; `update` applies an action to the
-//! state. Drawing only reads the state (see `ui.rs`), so a test can drive the whole UI with
-//! keys and look at the result without a terminal.
+//! Key presses become [`Action`]s through the commands the screen on top offers now
+//! ([`App::commands`], the same list the key bar and `?` help show); `update` applies an action
+//! to the state and then fits the visible screen to the window ([`App::settle`]: scroll,
+//! selection, caches), so drawing (`ui.rs`) only reads. A test can drive the whole UI with keys
+//! and look at the result without a terminal.
 
+use super::command::{self, Command};
 use super::data::PatientStore;
-use super::keymap::{self, Context};
+use super::keymap as keys;
 use super::screens::agenda::{AgendaOutcome, AgendaView};
-use super::screens::followup::FollowUpTab;
-use super::screens::form::{RecordTab, TabCtx};
-use super::screens::intake::{Commit, IntakeForm};
+use super::screens::form::{TabCtx, Typing};
 use super::screens::new_patient::NewPatientForm;
 use super::screens::patients::PatientList;
-use super::screens::plan::PlanView;
-use super::screens::sessions::SessionsTab;
 use super::screens::stats::StatsView;
+use super::screens::workspace;
+pub use super::screens::workspace::{Tab, Workspace};
+use super::strings::{self, cmd};
 use super::theme::Theme;
+use super::widgets;
 use crate::domain::{Patient, ValidationContext};
 use crate::protocol::Protocol;
 use chrono::NaiveDate;
-use crossterm::event::{Event, KeyEvent, KeyEventKind};
+use crossterm::event::{Event, KeyCode, KeyEvent, KeyEventKind};
+use ratatui::layout::Rect;
+use std::collections::HashMap;
 use tui_input::InputRequest;
+
+pub use super::action::{Action, Commit, Status, StatusKind};
 
 /// Smallest window the screens are laid out for.
 pub const MIN_WIDTH: u16 = 80;
 pub const MIN_HEIGHT: u16 = 24;
 
-/// Everything the user can ask for. Keys map to these through [`keymap`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Action {
-    Quit,
-    Back,
-    Help,
-    Up,
-    Down,
-    PageUp,
-    PageDown,
-    First,
-    Last,
-    Open,
-    NewPatient,
-    StartSearch,
-    CycleFilter,
-    CycleSort,
-    ReverseSort,
-    NextField,
-    PrevField,
-    Toggle,
-    Accept,
-    Cancel,
-    Clear,
-    /// A key typed into the text field being edited.
-    Edit(InputRequest),
-    /// Sideways within a tab (the previous / next cell or session).
-    Left,
-    Right,
-    /// The next / previous tab of the patient's workspace.
-    NextTab,
-    PrevTab,
-    /// Plan tab: the session shown on the map (`Session(n)` is 1-based).
-    PrevSession,
-    NextSession,
-    Session(u8),
-    /// Plan tab: map and dot preview instead of the table on a narrow window.
-    ToggleMap,
-    AddZone,
-    RemoveZone,
-    /// Put the focused plan cell back to the protocol's value.
-    Revert,
-    /// Generate the plan from the protocol (when there is none).
-    Generate,
-    /// Regenerate from the protocol, keeping the values set by hand.
-    Regenerate,
-    Resize(u16, u16),
-    /// Add an item to the tab (an adverse event, a follow-up timepoint).
-    Add,
-    /// The statistics screen, from anywhere.
-    Statistics,
-    /// The agenda screen, from anywhere.
-    Agenda,
-    /// Agenda: a longer / shorter range.
-    MoreDays,
-    FewerDays,
-    /// Agenda: the range starts a day earlier / later, or today.
-    EarlierFrom,
-    LaterFrom,
-    FromToday,
-    /// Agenda: type the first day of the range.
-    EditFrom,
-}
+/// How many changes of one patient `u` can take back.
+const UNDO_DEPTH: usize = 100;
 
 /// A screen over the whole body, one key away from anywhere; `Back` returns to where the user
 /// was (the list, a patient's tab, even a half-typed field).
@@ -98,81 +44,29 @@ pub enum Global {
     Agenda,
 }
 
-/// How the last thing went, for the status line.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum StatusKind {
-    Info,
-    Ok,
-    Error,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Status {
-    pub kind: StatusKind,
-    pub text: String,
-}
-
-/// The tabs of a patient's workspace. Only tabs that exist are listed; the plan, sessions and
-/// follow-up tabs are added here as they are built.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Tab {
-    Intake,
-    Plan,
-    Sessions,
-    FollowUp,
-}
-
-impl Tab {
-    pub const ALL: [Tab; 4] = [Tab::Intake, Tab::Plan, Tab::Sessions, Tab::FollowUp];
-    pub fn title(self) -> &'static str {
-        match self {
-            Tab::Intake => "Intake",
-            Tab::Plan => "Plan",
-            Tab::Sessions => "Sessions",
-            Tab::FollowUp => "Follow-up",
-        }
-    }
-
-    /// The tab `delta` steps along, wrapping around.
-    pub fn step(self, delta: isize) -> Tab {
-        let n = Tab::ALL.len() as isize;
-        let i = Tab::ALL.iter().position(|t| *t == self).unwrap_or(0) as isize;
-        Tab::ALL[(i + delta).rem_euclid(n) as usize]
-    }
-}
-
-/// One patient open in the workspace.
-#[derive(Debug)]
-pub struct Workspace {
-    pub record_id: String,
-    /// The patient's whole record, read from the store when the workspace opened and
-    /// replaced by each save (the list holds summaries only).
+/// A change waiting for `y`: what will happen, and the record to save.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Confirm {
+    pub question: Vec<String>,
     pub patient: Patient,
-    pub tab: Tab,
-    pub intake: IntakeForm,
-    pub plan: PlanView,
-    pub sessions: SessionsTab,
-    pub followup: FollowUpTab,
+    pub what: String,
 }
 
-impl Workspace {
-    /// The active tab when it is one of the record tabs built on the shared form.
-    pub fn record_tab(&mut self) -> Option<&mut dyn RecordTab> {
-        match self.tab {
-            Tab::Intake | Tab::Plan => None,
-            Tab::Sessions => Some(&mut self.sessions),
-            Tab::FollowUp => Some(&mut self.followup),
-        }
-    }
+/// One saved change of a patient that `u` can take back: the whole record before it.
+#[derive(Debug, Clone)]
+struct Undo {
+    before: Patient,
+    what: String,
+}
 
-    fn is_editing(&self) -> bool {
-        match self.tab {
-            Tab::Intake => self.intake.is_editing(),
-            Tab::Plan => self.plan.is_editing(),
-            Tab::Sessions => self.sessions.is_editing(),
-            Tab::FollowUp => self.followup.is_editing(),
-        }
-    }
+/// Where the parts of the frame go for a window size (see [`App::frame_areas`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FrameAreas {
+    pub title: Rect,
+    pub banner: Rect,
+    pub body: Rect,
+    pub status: Rect,
+    pub keys: Rect,
 }
 
 pub struct App {
@@ -186,10 +80,10 @@ pub struct App {
     pub list: PatientList,
     pub new_patient: Option<NewPatientForm>,
     pub workspace: Option<Workspace>,
-    /// `Some(context underneath)` while the help overlay is open.
-    pub help: Option<Context>,
+    /// `Some(title of the screen underneath)` while the help overlay is open.
+    pub help: Option<String>,
     pub status: Status,
-    /// Last known window size (from drawing or a resize event).
+    /// Last known window size (from a resize event, or the terminal at start).
     pub size: (u16, u16),
     pub quit: bool,
     pub read_only: Option<String>,
@@ -203,6 +97,12 @@ pub struct App {
     pub generation: u64,
     /// Who is using the UI: the default operator of a session and assessor of a follow-up.
     pub operator: String,
+    /// A change waiting for confirmation.
+    pub confirm: Option<Confirm>,
+    /// The workspace was opened from the agenda: Back returns there, on the same row.
+    pub from_agenda: bool,
+    /// Per patient, the records before each change saved since the UI started.
+    undo: HashMap<String, Vec<Undo>>,
 }
 
 impl App {
@@ -219,14 +119,14 @@ impl App {
         let status = match &read_only {
             Some(r) => Status {
                 kind: StatusKind::Error,
-                text: format!("read-only: {r}"),
+                text: strings::read_only_status(r),
             },
             None => Status {
                 kind: StatusKind::Info,
-                text: format!("{} patients in the registry", patients.len()),
+                text: strings::patients_in_registry(patients.len()),
             },
         };
-        App {
+        let mut app = App {
             store,
             protocol,
             today,
@@ -246,75 +146,230 @@ impl App {
             agenda: AgendaView::new(today),
             generation: 0,
             operator: String::new(),
-        }
+            confirm: None,
+            from_agenda: false,
+            undo: HashMap::new(),
+        };
+        app.settle();
+        app
     }
 
     pub fn too_small(&self) -> bool {
         self.size.0 < MIN_WIDTH || self.size.1 < MIN_HEIGHT
     }
 
-    /// Where the keyboard is now.
-    pub fn context(&self) -> Context {
+    fn ctx<'a>(&'a self, ws: &'a Workspace) -> TabCtx<'a> {
+        TabCtx {
+            patient: &ws.patient,
+            protocol: &self.protocol,
+            today: self.today,
+            operator: &self.operator,
+            theme: &self.theme,
+        }
+    }
+
+    /// The name of the screen the keyboard is on, for the help's title.
+    pub fn screen_title(&self) -> String {
         if self.too_small() {
-            Context::TooSmall
-        } else if self.help.is_some() {
-            Context::Help
-        } else if let Some(g) = self.global {
-            match g {
-                Global::Statistics => Context::Statistics,
-                Global::Agenda => self.agenda.context(),
+            return strings::SCREEN_TOO_SMALL.into();
+        }
+        if self.confirm.is_some() {
+            return strings::SCREEN_CONFIRM.into();
+        }
+        match (self.global, &self.new_patient, &self.workspace) {
+            (Some(Global::Statistics), ..) => strings::WHERE_STATISTICS.into(),
+            (Some(Global::Agenda), ..) => strings::WHERE_AGENDA.into(),
+            (None, Some(_), _) => strings::SCREEN_NEW_PATIENT.into(),
+            (None, None, Some(ws)) => format!("{} › {}", ws.record_id, ws.tab.title()),
+            (None, None, None) if self.list.searching => strings::SCREEN_SEARCH.into(),
+            (None, None, None) => strings::SCREEN_LIST.into(),
+        }
+    }
+
+    /// The commands available now, on the screen on top, with the keys that work everywhere.
+    /// On a read-only registry every command that would change a record is disabled with the
+    /// reason, so its key says why at once.
+    pub fn commands(&self) -> Vec<Command> {
+        let mut v = vec![Command::new(keys::QUIT, Action::Quit, cmd::QUIT)];
+        if self.too_small() {
+            v.push(Command::new(keys::BACK, Action::Quit, cmd::QUIT_APP).bar());
+            return v;
+        }
+        if self.confirm.is_some() {
+            v.push(Command::new(keys::CONFIRM_YES, Action::Accept, cmd::CONFIRM_YES).bar());
+            v.push(Command::new(keys::CONFIRM_NO, Action::Cancel, cmd::CONFIRM_NO).bar());
+            return v;
+        }
+        if self.help.is_some() {
+            v.push(Command::new(keys::CLOSE_HELP, Action::Back, cmd::CLOSE_HELP).bar());
+            return v;
+        }
+        v.push(Command::new(
+            keys::STATISTICS,
+            Action::Statistics,
+            cmd::STATISTICS,
+        ));
+        v.push(Command::new(keys::AGENDA, Action::Agenda, cmd::AGENDA));
+        let mut screen = self.screen_commands();
+        if let Some(r) = &self.read_only {
+            command::refuse_edits(&mut screen, r);
+        }
+        v.extend(screen);
+        v
+    }
+
+    /// The commands of the screen under the help overlay (what `?` lists).
+    pub fn commands_under_help(&self) -> Vec<Command> {
+        let mut v = vec![Command::new(keys::QUIT, Action::Quit, cmd::QUIT)];
+        v.push(Command::new(
+            keys::STATISTICS,
+            Action::Statistics,
+            cmd::STATISTICS,
+        ));
+        v.push(Command::new(keys::AGENDA, Action::Agenda, cmd::AGENDA));
+        let mut screen = self.screen_commands();
+        if let Some(r) = &self.read_only {
+            command::refuse_edits(&mut screen, r);
+        }
+        v.extend(screen);
+        v
+    }
+
+    fn screen_commands(&self) -> Vec<Command> {
+        let help = || Command::new(keys::HELP, Action::Help, cmd::HELP).bar();
+        match self.global {
+            Some(Global::Statistics) => {
+                let mut v = self.stats.commands();
+                v.push(help());
+                v.push(Command::new(keys::BACK, Action::Back, cmd::BACK).bar());
+                return v;
             }
-        } else if self.new_patient.is_some() {
-            Context::NewPatient
-        } else if let Some(ws) = &self.workspace {
-            match ws.tab {
-                Tab::Intake => ws.intake.context(),
-                Tab::Plan => ws.plan.context(),
-                Tab::Sessions => ws.sessions.context(),
-                Tab::FollowUp => ws.followup.context(),
+            Some(Global::Agenda) => {
+                let mut v = self.agenda.commands();
+                if !self.agenda.is_editing() {
+                    v.push(help());
+                    v.push(Command::new(keys::BACK, Action::Back, cmd::BACK).bar());
+                }
+                return v;
             }
-        } else if self.list.searching {
-            Context::Search
+            None => {}
+        }
+        if let Some(f) = &self.new_patient {
+            return f.commands();
+        }
+        if let Some(ws) = &self.workspace {
+            let c = self.ctx(ws);
+            let mut v = ws.active().commands(&c);
+            if !ws.is_editing() {
+                v.push(Command::new(keys::NEXT_TAB, Action::NextTab, cmd::NEXT_TAB).bar());
+                v.push(Command::new(keys::PREV_TAB, Action::PrevTab, cmd::PREV_TAB));
+                if self.undo.get(&ws.record_id).is_some_and(|u| !u.is_empty()) {
+                    v.push(
+                        Command::new(keys::UNDO, Action::Undo, cmd::UNDO)
+                            .bar()
+                            .edits(),
+                    );
+                }
+                v.push(help());
+                let back = if self.from_agenda {
+                    cmd::BACK_TO_AGENDA
+                } else {
+                    cmd::BACK_TO_LIST
+                };
+                v.push(Command::new(keys::BACK, Action::Back, back).bar());
+            }
+            return v;
+        }
+        let mut v = self.list.commands(!self.patients.is_empty());
+        if !self.list.searching {
+            v.push(help());
+            let back = if self.list.query().is_empty() {
+                cmd::QUIT_APP
+            } else {
+                cmd::CLEAR_SEARCH_OR_QUIT
+            };
+            v.push(Command::new(keys::BACK, Action::Back, back).bar());
+        }
+        v
+    }
+
+    /// What a typed character does where no command takes it.
+    fn typing(&self) -> Typing {
+        if self.too_small() || self.confirm.is_some() || self.help.is_some() {
+            return Typing::No;
+        }
+        match self.global {
+            Some(Global::Agenda) if self.agenda.is_editing() => return Typing::Text,
+            Some(_) => return Typing::No,
+            None => {}
+        }
+        if let Some(f) = &self.new_patient {
+            return if f.on_text() {
+                Typing::Text
+            } else {
+                Typing::No
+            };
+        }
+        if let Some(ws) = &self.workspace {
+            return ws.active().typing(&self.ctx(ws));
+        }
+        if self.list.searching {
+            Typing::Text
         } else {
-            Context::Patients
+            Typing::No
         }
     }
 
-    /// Turns a terminal event into an action: key presses only (not releases or repeats
-    /// reported by some terminals), through the key map, else into the text being edited.
-    pub fn action_for(&self, event: &Event) -> Option<Action> {
-        match event {
-            Event::Key(key) if key.kind == KeyEventKind::Press => self.action_for_key(key),
-            Event::Resize(w, h) => Some(Action::Resize(*w, *h)),
-            _ => None,
+    /// Turns a key press into an action: a command offered now, else a character typed into
+    /// the field being edited. `Err` is why the key does nothing here (a disabled command).
+    pub fn action_for_key(&self, key: &KeyEvent) -> Result<Option<Action>, String> {
+        let cmds = self.commands();
+        if let Some(c) = command::lookup(&cmds, key) {
+            return match &c.disabled {
+                Some(why) => Err(why.clone()),
+                None => Ok(Some(c.action)),
+            };
         }
+        let req = || tui_input::backend::crossterm::to_input_request(&Event::Key(*key));
+        Ok(match self.typing() {
+            Typing::No => None,
+            Typing::Text => req().map(Action::Edit),
+            Typing::Pick => match key.code {
+                KeyCode::Char(c) if c.is_alphanumeric() => Some(Action::Pick(c)),
+                _ => None,
+            },
+            Typing::Digits => match key.code {
+                KeyCode::Char(c) if c.is_ascii_digit() => {
+                    if let Some(r) = &self.read_only {
+                        return Err(strings::read_only_refusal(r));
+                    }
+                    Some(Action::Edit(InputRequest::InsertChar(c)))
+                }
+                _ => None,
+            },
+        })
     }
 
-    pub fn action_for_key(&self, key: &KeyEvent) -> Option<Action> {
-        let ctx = self.context();
-        if let Some(a) = keymap::lookup(ctx, key) {
-            return Some(a);
-        }
-        let typing = match ctx {
-            Context::Search | Context::EditText => true,
-            Context::NewPatient => self.new_patient.as_ref().is_some_and(|f| f.on_text()),
-            // A digit on a record tab starts entering a value (fast score entry).
-            Context::Sessions | Context::FollowUp => {
-                matches!(key.code, crossterm::event::KeyCode::Char(c) if c.is_ascii_digit())
-            }
-            _ => false,
-        };
-        if typing {
-            tui_input::backend::crossterm::to_input_request(&Event::Key(*key)).map(Action::Edit)
-        } else {
-            None
-        }
-    }
-
-    /// Feeds one terminal event through the key map and `update`.
+    /// Feeds one terminal event through the commands and `update`: key presses only (not
+    /// releases or repeats reported by some terminals), pasted text, resizes.
     pub fn handle_event(&mut self, event: &Event) {
-        if let Some(a) = self.action_for(event) {
-            self.update(a);
+        match event {
+            Event::Key(key) if key.kind == KeyEventKind::Press => match self.action_for_key(key) {
+                Ok(Some(a)) => self.update(a),
+                Ok(None) => {}
+                Err(why) => self.set_status(StatusKind::Error, why),
+            },
+            Event::Paste(text) => {
+                if self.typing() == Typing::Text {
+                    for ch in text.chars() {
+                        self.update(Action::Edit(InputRequest::InsertChar(ch)));
+                    }
+                } else {
+                    self.set_status(StatusKind::Info, strings::PASTE_WHERE);
+                }
+            }
+            Event::Resize(w, h) => self.update(Action::Resize(*w, *h)),
+            _ => {}
         }
     }
 
@@ -327,6 +382,11 @@ impl App {
 
     /// The one place the state changes.
     pub fn update(&mut self, action: Action) {
+        self.apply(action);
+        self.settle();
+    }
+
+    fn apply(&mut self, action: Action) {
         match action {
             Action::Quit => {
                 self.quit = true;
@@ -334,6 +394,10 @@ impl App {
             }
             Action::Resize(w, h) => {
                 self.size = (w, h);
+                return;
+            }
+            Action::Tick => {
+                self.tick();
                 return;
             }
             Action::Statistics | Action::Agenda if !self.too_small() => {
@@ -347,52 +411,82 @@ impl App {
             }
             _ => {}
         }
-        if self.global.is_some() && self.help.is_none() && !self.too_small() {
-            self.update_global(action);
+        if self.too_small() {
             return;
         }
-        match self.context() {
-            Context::TooSmall => {}
-            Context::Help => {
-                if action == Action::Back {
-                    self.help = None;
-                }
+        if let Some(c) = self.confirm.take() {
+            match action {
+                Action::Accept => self.save_and_tell(c.patient, c.what),
+                _ => self.set_status(StatusKind::Info, strings::CANCELLED),
             }
-            Context::NewPatient => self.update_new_patient(action),
-            Context::Intake
-            | Context::EditText
-            | Context::Choose
-            | Context::Plan
-            | Context::Confirm
-            | Context::Sessions
-            | Context::FollowUp => self.update_workspace(action),
-            Context::Patients | Context::Search => self.update_list(action),
-            // Reached through `update_global` above.
-            Context::Statistics | Context::Agenda => {}
+            return;
+        }
+        if self.help.is_some() {
+            if action == Action::Back {
+                self.help = None;
+            }
+            return;
+        }
+        if action == Action::Help {
+            self.help = Some(self.screen_title());
+            return;
+        }
+        if self.global.is_some() {
+            self.update_global(action);
+        } else if self.new_patient.is_some() {
+            self.update_new_patient(action);
+        } else if self.workspace.is_some() {
+            self.update_workspace(action);
+        } else {
+            self.update_list(action);
+        }
+    }
+
+    /// The store may have become writable: the other smplan holding the writer lock quit.
+    fn tick(&mut self) {
+        let Some(was) = self.read_only.clone() else {
+            return;
+        };
+        if let Some(patients) = self.store.retry_writer() {
+            self.read_only = None;
+            self.patients = patients;
+            self.patients.sort_by(|a, b| a.record_id.cmp(&b.record_id));
+            self.generation += 1;
+            self.list.patients_replaced();
+            // The open record may have been changed by the writer that held the lock.
+            if let Some(ws) = &self.workspace
+                && let Ok(p) = self.store.load(&ws.record_id)
+                && let Some(ws) = self.workspace.as_mut()
+            {
+                ws.patient = p;
+            }
+            self.set_status(StatusKind::Ok, strings::writer_now(&was));
+            self.settle();
         }
     }
 
     fn update_list(&mut self, action: Action) {
         match action {
-            Action::Help => self.help = Some(self.context()),
             Action::Back if !self.list.query().is_empty() => self.list.clear_search(),
             Action::Back => self.quit = true,
             Action::NewPatient => {
-                if let Some(r) = &self.read_only {
-                    let text = format!("cannot add a patient: read-only ({r})");
-                    self.set_status(StatusKind::Error, text);
-                } else {
-                    self.new_patient = Some(NewPatientForm::new(&self.patients));
-                }
+                self.new_patient = Some(NewPatientForm::new(&self.patients));
             }
             Action::Open => {
+                // Found by search: the patient is wanted for what is due now.
+                let found = self.list.searching || !self.list.query().is_empty();
+                self.list.searching = false;
                 let id = self
                     .list
                     .rows(&self.patients, &self.protocol, self.today)
                     .get(self.list.selected)
                     .map(|row| row.record_id.clone());
                 if let Some(id) = id {
+                    self.from_agenda = false;
                     self.open_patient(&id);
+                    if found {
+                        self.land_on_due();
+                    }
                 }
             }
             other => {
@@ -406,19 +500,11 @@ impl App {
     }
 
     fn update_global(&mut self, action: Action) {
-        let ctx = self.context();
         match (self.global, action) {
-            (_, Action::Help) if ctx != Context::EditText => self.help = Some(ctx),
             (Some(Global::Statistics), Action::Back) => self.global = None,
             (Some(Global::Statistics), other) => self.stats.update(other),
             (Some(Global::Agenda), other) => {
-                let outcome = self.agenda.update(
-                    other,
-                    &self.patients,
-                    &self.protocol,
-                    self.generation,
-                    self.today,
-                );
+                let outcome = self.agenda.update(other, self.today);
                 match outcome {
                     AgendaOutcome::Stay => {}
                     AgendaOutcome::Back => self.global = None,
@@ -426,10 +512,12 @@ impl App {
                     AgendaOutcome::Open { record_id, tab } => {
                         self.global = None;
                         self.new_patient = None;
+                        self.from_agenda = true;
                         self.open_patient(&record_id);
                         if let Some(ws) = self.workspace.as_mut() {
                             ws.tab = tab;
                         }
+                        self.land_on_due();
                     }
                 }
             }
@@ -444,7 +532,7 @@ impl App {
         match action {
             Action::Cancel => {
                 self.new_patient = None;
-                self.set_status(StatusKind::Info, "no patient created");
+                self.set_status(StatusKind::Info, strings::NO_PATIENT_CREATED);
             }
             Action::Accept => match form.build(&self.patients) {
                 Err(e) => form.error = Some(e),
@@ -455,8 +543,9 @@ impl App {
                             self.new_patient = None;
                             self.remember(p);
                             self.list.clear_search();
+                            self.from_agenda = false;
                             self.open_patient(&id);
-                            self.set_status(StatusKind::Ok, format!("saved new patient {id}"));
+                            self.set_status(StatusKind::Ok, strings::saved_new_patient(&id));
                         }
                         Err(e) => {
                             form.error = Some(e.clone());
@@ -469,181 +558,131 @@ impl App {
         }
     }
 
-    /// Tab switching, then the active tab.
+    /// Tab switching, undo and back; everything else goes to the active tab, whichever it
+    /// is, and what it asks for is saved the same way for every tab.
     fn update_workspace(&mut self, action: Action) {
         let Some(ws) = self.workspace.as_mut() else {
             return;
         };
-        if !ws.is_editing() && matches!(action, Action::NextTab | Action::PrevTab) {
-            ws.tab = ws.tab.step(if action == Action::NextTab { 1 } else { -1 });
-            return;
-        }
-        match ws.tab {
-            Tab::Intake => self.update_intake(action),
-            Tab::Plan => self.update_plan(action),
-            Tab::Sessions | Tab::FollowUp => self.update_record_tab(action),
-        }
-    }
-
-    fn update_plan(&mut self, action: Action) {
-        let Some(patient) = self.open().cloned() else {
-            self.workspace = None;
-            return;
-        };
-        let Some(ws) = self.workspace.as_mut() else {
-            return;
-        };
-        if !ws.plan.is_editing() {
+        if !ws.is_editing() {
             match action {
-                Action::Help => {
-                    self.help = Some(self.context());
+                Action::NextTab | Action::PrevTab => {
+                    ws.tab = ws.tab.step(if action == Action::NextTab { 1 } else { -1 });
                     return;
                 }
                 Action::Back => {
+                    let id = ws.record_id.clone();
                     self.workspace = None;
-                    self.select_in_list(&patient.record_id);
+                    if self.from_agenda {
+                        self.from_agenda = false;
+                        self.global = Some(Global::Agenda);
+                    } else {
+                        self.select_in_list(&id);
+                    }
+                    return;
+                }
+                Action::Undo => {
+                    self.undo_last();
                     return;
                 }
                 _ => {}
             }
         }
-        let read_only = self.read_only.clone();
-        let commit = ws
-            .plan
-            .update(action, &patient, &self.protocol, read_only.as_deref());
-        self.apply_commit(commit);
-    }
-
-    /// The sessions and follow-up tabs: the tab turns the action into a change, the app saves
-    /// it through the store and tells the tab how it went.
-    fn update_record_tab(&mut self, action: Action) {
-        let Some(patient) = self.open().cloned() else {
-            self.workspace = None;
-            return;
-        };
         let Some(ws) = self.workspace.as_mut() else {
             return;
         };
-        let editing = ws.is_editing();
-        if action == Action::Help && !editing {
-            self.help = Some(self.context());
-            return;
-        }
-        if action == Action::Back && !editing {
-            self.workspace = None;
-            self.select_in_list(&patient.record_id);
-            return;
-        }
-        let operator = self.operator.clone();
+        let patient = ws.patient.clone();
         let c = TabCtx {
             patient: &patient,
             protocol: &self.protocol,
             today: self.today,
-            operator: &operator,
+            operator: &self.operator,
             theme: &self.theme,
         };
-        let Some(tab) = ws.record_tab() else {
-            return;
-        };
-        match tab.update(action, &c) {
-            Commit::Nothing => {}
-            Commit::Refused(msg) => self.set_status(StatusKind::Error, msg),
-            Commit::Save { patient: q, what } => {
-                let result = self.save(*q);
-                let Some(saved) = self.open().cloned() else {
-                    return;
-                };
-                let c = TabCtx {
-                    patient: &saved,
-                    protocol: &self.protocol,
-                    today: self.today,
-                    operator: &operator,
-                    theme: &self.theme,
-                };
-                let Some(tab) = self.workspace.as_mut().and_then(|w| w.record_tab()) else {
-                    return;
-                };
-                let status = match result {
-                    Ok(()) => {
-                        tab.saved(&c);
-                        (StatusKind::Ok, format!("saved: {what}"))
-                    }
-                    Err(e) => {
-                        tab.refused(e.clone());
-                        (StatusKind::Error, format!("not saved: {e}"))
-                    }
-                };
-                self.set_status(status.0, status.1);
-            }
-        }
-    }
-
-    fn update_intake(&mut self, action: Action) {
-        let Some(patient) = self.open().cloned() else {
-            self.workspace = None;
-            return;
-        };
-        let Some(ws) = self.workspace.as_mut() else {
-            return;
-        };
-        if action == Action::Help && !ws.intake.is_editing() {
-            self.help = Some(self.context());
-            return;
-        }
-        if action == Action::Back && !ws.intake.is_editing() {
-            self.workspace = None;
-            self.select_in_list(&patient.record_id);
-            return;
-        }
-        let commit = ws
-            .intake
-            .update(action, &patient, &self.protocol, self.today);
+        let commit = ws.active_mut().update(action, &c);
         self.apply_commit(commit);
     }
 
-    /// Saves what the active tab asked for, says how it went on the status line and tells the
-    /// tab (an accepted save ends its edit; a refused one keeps it, with the reason).
+    /// Does what the active tab asked for: say a refusal, save a change, or ask first.
     fn apply_commit(&mut self, commit: Commit) {
         match commit {
             Commit::Nothing => {}
             Commit::Refused(msg) => self.set_status(StatusKind::Error, msg),
-            Commit::Save { patient, what } => {
-                let result = self.save(*patient);
-                let saved = self.open().cloned();
-                let Some(ws) = self.workspace.as_mut() else {
-                    return;
-                };
-                match result {
-                    Ok(()) => {
-                        if let Some(p) = &saved {
-                            match ws.tab {
-                                Tab::Intake => ws.intake.saved(p, &self.protocol),
-                                Tab::Plan => ws.plan.saved(p, &self.protocol),
-                                // The record tabs are told through `update_record_tab`.
-                                Tab::Sessions | Tab::FollowUp => {}
-                            }
-                        }
-                        self.set_status(StatusKind::Ok, format!("saved: {what}"));
-                    }
-                    Err(e) => {
-                        match ws.tab {
-                            Tab::Intake => ws.intake.refused(e.clone()),
-                            Tab::Plan => ws.plan.refused(e.clone()),
-                            Tab::Sessions | Tab::FollowUp => {}
-                        }
-                        self.set_status(StatusKind::Error, format!("not saved: {e}"));
-                    }
-                }
+            Commit::Save { patient, what } => self.save_and_tell(*patient, what),
+            Commit::Confirm {
+                question,
+                patient,
+                what,
+            } => {
+                self.confirm = Some(Confirm {
+                    question,
+                    patient: *patient,
+                    what,
+                })
+            }
+        }
+    }
+
+    /// Saves through the store, says how it went on the status line and tells the active tab
+    /// (an accepted save ends its edit; a refused one keeps it, with the reason).
+    fn save_and_tell(&mut self, patient: Patient, what: String) {
+        let result = self.save(patient, &what, true);
+        self.tell_tab(result, &what);
+    }
+
+    fn tell_tab(&mut self, result: Result<(), String>, what: &str) {
+        let status = match &result {
+            Ok(()) => (StatusKind::Ok, strings::saved(what)),
+            Err(e) => (StatusKind::Error, strings::not_saved_store(e)),
+        };
+        if let Some(ws) = self.workspace.as_mut() {
+            let patient = ws.patient.clone();
+            let c = TabCtx {
+                patient: &patient,
+                protocol: &self.protocol,
+                today: self.today,
+                operator: &self.operator,
+                theme: &self.theme,
+            };
+            match result {
+                Ok(()) => ws.active_mut().saved(&c),
+                Err(e) => ws.active_mut().refused(e),
+            }
+        }
+        self.set_status(status.0, status.1);
+    }
+
+    /// `u`: the record as it was before the last saved change, saved as a change of its own
+    /// (audited like any other), so history is never rewritten.
+    fn undo_last(&mut self) {
+        let Some(id) = self.workspace.as_ref().map(|w| w.record_id.clone()) else {
+            return;
+        };
+        let Some(u) = self.undo.get_mut(&id).and_then(Vec::pop) else {
+            self.set_status(StatusKind::Info, strings::NOTHING_TO_UNDO);
+            return;
+        };
+        let what = strings::undo_what(&u.what);
+        match self.save(u.before.clone(), &what, false) {
+            Ok(()) => {
+                self.tell_tab(Ok(()), &what);
+                self.set_status(StatusKind::Ok, strings::undone(&u.what));
+            }
+            Err(e) => {
+                // Kept, so that it can be tried again once the reason is gone.
+                self.undo.entry(id).or_default().push(u);
+                self.set_status(StatusKind::Error, strings::not_saved_store(&e));
             }
         }
     }
 
     /// Saves a changed patient through the store, refusing it when it would add a validation
     /// problem the record did not have before (an imported record with an old problem can
-    /// still be edited elsewhere).
-    fn save(&mut self, patient: Patient) -> Result<(), String> {
+    /// still be edited elsewhere). With `remember_undo`, the record as it was goes on the
+    /// patient's undo stack.
+    fn save(&mut self, patient: Patient, what: &str, remember_undo: bool) -> Result<(), String> {
         if let Some(r) = &self.read_only {
-            return Err(format!("the registry is read-only ({r})"));
+            return Err(strings::read_only_refusal(r));
         }
         let zones = self.protocol.zone_ids();
         let ctx = ValidationContext {
@@ -653,17 +692,30 @@ impl App {
         let before = self
             .open()
             .filter(|p| p.record_id == patient.record_id)
+            .cloned();
+        let old_problems = before
+            .as_ref()
             .map(|p| p.validate(&ctx))
             .unwrap_or_default();
         let new_problems: Vec<_> = patient
             .validate(&ctx)
             .into_iter()
-            .filter(|i| !before.contains(i))
+            .filter(|i| !old_problems.contains(i))
             .collect();
         if let Some(first) = new_problems.first() {
             return Err(first.message.clone());
         }
         self.store.save(patient.clone())?;
+        if remember_undo && let Some(b) = before {
+            let stack = self.undo.entry(patient.record_id.clone()).or_default();
+            stack.push(Undo {
+                before: b,
+                what: what.to_string(),
+            });
+            if stack.len() > UNDO_DEPTH {
+                stack.remove(0);
+            }
+        }
         self.remember(patient);
         Ok(())
     }
@@ -698,25 +750,42 @@ impl App {
             .patient_saved(&self.patients, index, inserted, &self.protocol, self.today);
     }
 
-    /// Opens a patient's workspace on the whole record, read from the store.
+    /// Opens a patient's workspace on the whole record, read from the store, at the intake.
     pub fn open_patient(&mut self, record_id: &str) {
         let patient = match self.store.load(record_id) {
             Ok(p) => p,
             Err(e) => {
-                self.set_status(StatusKind::Error, format!("cannot open {record_id}: {e}"));
+                self.set_status(StatusKind::Error, strings::cannot_open(record_id, &e));
                 return;
             }
         };
-        self.workspace = Some(Workspace {
-            patient,
-            record_id: record_id.to_string(),
-            tab: Tab::Intake,
-            intake: IntakeForm::default(),
-            plan: PlanView::default(),
-            sessions: SessionsTab::default(),
-            followup: FollowUpTab::default(),
-        });
-        self.set_status(StatusKind::Info, format!("opened {record_id}"));
+        self.workspace = Some(Workspace::new(patient));
+        self.set_status(StatusKind::Info, strings::opened(record_id));
+    }
+
+    /// Puts the open workspace where the work is: the tab and the first empty field of the
+    /// visit that is due (the next session, or the follow-up due), else the intake.
+    fn land_on_due(&mut self) {
+        let Some(ws) = self.workspace.as_mut() else {
+            return;
+        };
+        let due = crate::protocol::schedule::next_due(&ws.patient, &self.protocol, self.today);
+        let Some(due) = due else {
+            return;
+        };
+        let patient = ws.patient.clone();
+        match due.kind {
+            crate::protocol::AgendaKind::Session => {
+                ws.tab = Tab::Sessions;
+                ws.sessions.land_on_next(&patient, &self.protocol);
+            }
+            crate::protocol::AgendaKind::TouchUp => ws.tab = Tab::Sessions,
+            crate::protocol::AgendaKind::FollowUp => {
+                ws.tab = Tab::FollowUp;
+                ws.followup
+                    .land_on_due(&patient, &self.protocol, self.today);
+            }
+        }
     }
 
     fn select_in_list(&mut self, record_id: &str) {
@@ -733,5 +802,104 @@ impl App {
     /// The patient open in the workspace, whole.
     pub fn open(&self) -> Option<&Patient> {
         self.workspace.as_ref().map(|ws| &ws.patient)
+    }
+
+    /// The lines of the banners (read-only, damaged files), wrapped to `width`.
+    pub fn banner_lines(&self, width: u16) -> Vec<ratatui::text::Line<'static>> {
+        let w = width as usize;
+        let mut out = Vec::new();
+        if let Some(r) = &self.read_only {
+            for l in super::screens::form::wrap(&strings::read_only_banner(r), w) {
+                out.push(ratatui::text::Line::styled(l, self.theme.error()));
+            }
+        }
+        if !self.quarantined.is_empty() {
+            let text = strings::quarantined(self.quarantined.len(), &self.quarantined.join("; "));
+            for l in super::screens::form::wrap(&text, w) {
+                out.push(ratatui::text::Line::styled(l, self.theme.warn()));
+            }
+        }
+        out
+    }
+
+    /// Where the title, banners, body, status line and key bar go in `area`: the banners,
+    /// the status and the key bar wrap instead of being cut, and the body takes the rest.
+    pub fn frame_areas(&self, area: Rect) -> FrameAreas {
+        let w = area.width;
+        let banner_h = self.banner_lines(w).len() as u16;
+        let status_h = widgets::status_lines(&self.status, &self.theme, w)
+            .len()
+            .clamp(1, 3) as u16;
+        let keys_h = widgets::key_bar(&self.commands(), &self.theme, w)
+            .len()
+            .clamp(1, 3) as u16;
+        let body_h = area.height.saturating_sub(1 + banner_h + status_h + keys_h);
+        let row = |y: u16, h: u16| Rect {
+            x: area.x,
+            y,
+            width: w,
+            height: h,
+        };
+        let title = row(area.y, 1);
+        let banner = row(title.bottom(), banner_h);
+        let body = row(banner.bottom(), body_h);
+        let status = row(body.bottom(), status_h);
+        let keys = row(status.bottom(), keys_h);
+        FrameAreas {
+            title,
+            banner,
+            body,
+            status,
+            keys,
+        }
+    }
+
+    /// Fits the visible screen to the window: keeps the focus in view, clamps selections, and
+    /// computes what the screen derives from the registry (agenda items, statistics). Runs
+    /// after every update, so that drawing only reads.
+    pub fn settle(&mut self) {
+        if self.too_small() {
+            return;
+        }
+        let areas = self.frame_areas(Rect::new(0, 0, self.size.0, self.size.1));
+        let body = areas.body;
+        match self.global {
+            Some(Global::Statistics) => {
+                self.stats
+                    .settle(&self.patients, self.generation, body, self.theme);
+                return;
+            }
+            Some(Global::Agenda) => {
+                self.agenda
+                    .settle(&self.patients, &self.protocol, self.generation, body);
+                return;
+            }
+            None => {}
+        }
+        if let Some(ws) = self.workspace.as_mut() {
+            let patient = ws.patient.clone();
+            let c = TabCtx {
+                patient: &patient,
+                protocol: &self.protocol,
+                today: self.today,
+                operator: &self.operator,
+                theme: &self.theme,
+            };
+            let head = workspace::header_lines(
+                &patient,
+                &self.protocol,
+                self.today,
+                &self.theme,
+                body.width,
+            );
+            let [_, _, _, tab_body] = workspace::areas(body, head.len() as u16);
+            ws.active_mut().settle(tab_body, &c);
+            return;
+        }
+        let n = self
+            .list
+            .rows(&self.patients, &self.protocol, self.today)
+            .len();
+        self.list.settle(n, body);
     }
 }

@@ -24,6 +24,12 @@ pub trait PatientStore {
     fn read_only_reason(&self) -> Option<String>;
     /// One line per file the store moved aside because it could not be read.
     fn quarantined(&self) -> Vec<String>;
+    /// While read-only because another process holds the writer lock: tries to take it
+    /// (cheaply; the UI calls this every second). When taken, the store is writable from now
+    /// on and gives the UI the patients afresh (the other writer may have changed them).
+    fn retry_writer(&mut self) -> Option<Vec<Patient>> {
+        None
+    }
 }
 
 /// A registry held in memory: for tests and for previews that must not touch disk.
@@ -37,6 +43,9 @@ pub struct MemoryStore {
     /// The gates' protocol rules (`None`: the built-in protocol's), applied as the real
     /// store applies them.
     pub rules: Option<crate::domain::SafetyRules>,
+    /// The writer holding the registry has quit: the next [`PatientStore::retry_writer`]
+    /// takes the lock (a test double of the real store's lock).
+    pub writer_gone: bool,
 }
 
 impl PatientStore for MemoryStore {
@@ -102,6 +111,13 @@ impl PatientStore for MemoryStore {
     }
     fn quarantined(&self) -> Vec<String> {
         self.quarantined.clone()
+    }
+    fn retry_writer(&mut self) -> Option<Vec<Patient>> {
+        if self.read_only.is_some() && self.writer_gone {
+            self.read_only = None;
+            return Some(self.take_patients());
+        }
+        None
     }
 }
 

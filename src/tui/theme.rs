@@ -54,6 +54,14 @@ impl Theme {
         self.fg(Color::White)
             .add_modifier(Modifier::BOLD | Modifier::UNDERLINED)
     }
+    /// A prefilled value selected in a text field: typing replaces it.
+    pub fn selection(&self) -> Style {
+        Style::new().add_modifier(Modifier::REVERSED)
+    }
+    /// An overdue item: in words as well, never colour alone.
+    pub fn overdue(&self) -> Style {
+        self.error()
+    }
     pub fn key(&self) -> Style {
         self.fg(Color::Cyan).add_modifier(Modifier::BOLD)
     }

@@ -5,9 +5,10 @@ pub mod dot_preview;
 mod panel;
 pub mod scalp_map;
 pub mod stats_charts;
+pub mod text_field;
 
-use super::app::{Status, StatusKind};
-use super::keymap::{self, Context};
+use super::action::{Status, StatusKind};
+use super::command::Command;
 use super::theme::Theme;
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -79,35 +80,103 @@ pub fn popup(frame: &mut Frame, area: Rect, w: u16, h: u16, title: &str, theme: 
     inner
 }
 
-/// The bottom bar: the keys that work here, from the key map.
-pub fn key_bar(ctx: Context, theme: &Theme) -> Line<'static> {
-    let mut spans = Vec::new();
-    for (i, (keys, label)) in keymap::bar(ctx).into_iter().enumerate() {
-        if i > 0 {
-            spans.push(Span::raw("  "));
+/// The bottom bar: the enabled commands of the screen that have a bar label, in their order,
+/// wrapped onto as many lines as `width` needs (never cut). Ctrl-C, which quits from
+/// anywhere, comes last.
+pub fn key_bar(commands: &[Command], theme: &Theme, width: u16) -> Vec<Line<'static>> {
+    let mut items: Vec<(String, String)> = commands
+        .iter()
+        .filter(|c| c.bar && c.enabled() && !c.text.bar.is_empty())
+        .map(|c| {
+            let keys = if c.keys.is_empty() {
+                String::new()
+            } else {
+                c.keys_label()
+            };
+            (keys, c.text.bar.to_string())
+        })
+        .collect();
+    if let Some(q) = commands
+        .iter()
+        .find(|c| c.action == super::action::Action::Quit && c.text.bar.is_empty())
+    {
+        items.push((
+            q.keys_label(),
+            super::strings::cmd::QUIT_APP.bar.to_string(),
+        ));
+    }
+    let w = (width as usize).max(1);
+    let mut lines = Vec::new();
+    let mut spans: Vec<Span<'static>> = Vec::new();
+    let mut used = 0;
+    for (keys, label) in items {
+        let text = if keys.is_empty() {
+            label.clone()
+        } else {
+            format!(" {label}")
+        };
+        let need = width_of(&keys) + width_of(&text);
+        let gap = if spans.is_empty() { 0 } else { 2 };
+        if !spans.is_empty() && used + gap + need > w {
+            lines.push(Line::from(std::mem::take(&mut spans)));
+            used = 0;
         }
-        spans.push(Span::styled(keys, theme.key()));
-        spans.push(Span::raw(format!(" {label}")));
+        if !spans.is_empty() {
+            spans.push(Span::raw("  "));
+            used += 2;
+        }
+        if keys.is_empty() {
+            spans.push(Span::styled(text, theme.key()));
+        } else {
+            spans.push(Span::styled(keys, theme.key()));
+            spans.push(Span::raw(text));
+        }
+        used += need;
     }
-    if !matches!(ctx, Context::Help | Context::TooSmall) {
-        spans.push(Span::raw("  "));
-        spans.push(Span::styled("Ctrl-C", theme.key()));
-        spans.push(Span::raw(" quit"));
+    if !spans.is_empty() {
+        lines.push(Line::from(spans));
     }
-    Line::from(spans)
+    lines
 }
 
-/// The status line: what happened last.
-pub fn status_line(status: &Status, theme: &Theme) -> Line<'static> {
+fn width_of(s: &str) -> usize {
+    width(s)
+}
+
+/// The confirmation modal: what will happen, and the keys that decide.
+pub fn confirm(frame: &mut Frame, area: Rect, question: &[String], theme: &Theme) {
+    let w = area.width.saturating_sub(4).min(70);
+    let text_w = (w as usize).saturating_sub(4).max(20);
+    let mut lines: Vec<Line> = Vec::new();
+    for q in question {
+        for l in super::screens::form::wrap(q, text_w) {
+            lines.push(Line::raw(l));
+        }
+    }
+    lines.push(Line::raw(""));
+    for l in super::screens::form::wrap(super::strings::CONFIRM_KEYS, text_w) {
+        lines.push(Line::styled(l, theme.key()));
+    }
+    let h = lines.len() as u16 + 2;
+    let inner = popup(frame, area, w, h, super::strings::CONFIRM_TITLE, theme);
+    frame.render_widget(
+        ratatui::widgets::Paragraph::new(lines),
+        inner.inner(ratatui::layout::Margin::new(1, 0)),
+    );
+}
+
+/// The status line: what happened last, wrapped to `width` (never cut).
+pub fn status_lines(status: &Status, theme: &Theme, width: u16) -> Vec<Line<'static>> {
     let (mark, style) = match status.kind {
         StatusKind::Ok => ("✓ ", theme.ok()),
         StatusKind::Error => ("✗ ", theme.error()),
         StatusKind::Info => ("", theme.base()),
     };
-    Line::from(vec![
-        Span::styled(mark, style),
-        Span::styled(status.text.clone(), style),
-    ])
+    let text = format!("{mark}{}", status.text);
+    super::screens::form::wrap(&text, (width as usize).max(1))
+        .into_iter()
+        .map(|l| Line::styled(l, style))
+        .collect()
 }
 
 #[cfg(test)]

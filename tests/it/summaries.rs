@@ -110,9 +110,10 @@ fn a_summary_is_a_small_part_of_the_record() {
         sum_bytes * 3 < full_bytes,
         "summaries {sum_bytes} bytes, records {full_bytes} bytes"
     );
-    // Nothing identifying beyond what the list shows, and no free text.
+    // Nothing identifying beyond what the list shows (the name, and the birth date for the
+    // age column), and no free text.
     for s in &sums {
-        assert!(s.birth_date.is_none() && s.notes.is_none() && s.expectations.is_none());
+        assert!(s.sex.is_none() && s.notes.is_none() && s.expectations.is_none());
         assert!(s.adverse_events.iter().all(|a| a.description.is_none()));
     }
 }

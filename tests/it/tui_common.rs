@@ -88,7 +88,13 @@ pub fn term(w: u16, h: u16) -> Terminal<TestBackend> {
     Terminal::new(TestBackend::new(w, h)).unwrap()
 }
 
+/// Draws the app as the event loop does: told the window's size first (a resize event),
+/// then drawn (drawing itself changes nothing).
 pub fn draw(app: &mut App, t: &mut Terminal<TestBackend>) {
+    let area = t.backend().buffer().area;
+    if app.size != (area.width, area.height) {
+        app.update(smplan::tui::Action::Resize(area.width, area.height));
+    }
     t.draw(|f| ui::draw(f, app)).unwrap();
 }
 

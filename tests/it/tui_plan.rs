@@ -154,8 +154,16 @@ fn focus_walks_the_editable_cells_and_the_focused_one_is_reversed_and_bold() {
     // The same shade on the row above is not focused.
     let m = cell_at(&t, "hairline", "S4").modifier;
     assert!(!m.contains(Modifier::REVERSED), "{m:?}");
-    // Editing is underlined, not reversed.
+    // Editing is underlined, not reversed (once the prefilled value, selected so that
+    // typing replaces it, is no longer selected).
     key(&mut app, KeyCode::Enter);
+    let t = screen(&mut app, 80, 24);
+    let m = cell_at(&t, "frontal", "S4").modifier;
+    assert!(
+        m.contains(Modifier::REVERSED) && !m.contains(Modifier::BOLD),
+        "selected: {m:?}"
+    );
+    key(&mut app, KeyCode::End);
     let t = screen(&mut app, 80, 24);
     let m = cell_at(&t, "frontal", "S4").modifier;
     assert!(m.contains(Modifier::UNDERLINED) && !m.contains(Modifier::REVERSED));
@@ -190,7 +198,7 @@ fn an_invalid_cell_is_refused_with_the_reason_beside_it_and_nothing_saved() {
     // The reason sits on the line under the hairline row.
     let y = row_of(&t, "hairline");
     assert!(
-        line(&t, y + 1).contains("✗ target_density: 500 is outside"),
+        line(&t, y + 1).contains("✗ target density (FU/cm²): 500 is outside"),
         "{}",
         line(&t, y + 1)
     );
@@ -198,7 +206,7 @@ fn an_invalid_cell_is_refused_with_the_reason_beside_it_and_nothing_saved() {
     key(&mut app, KeyCode::Esc);
     retype(&mut app, 3, "20%");
     assert!(
-        app.status.text.contains("fraction.2"),
+        app.status.text.contains("session 2 fraction"),
         "{}",
         app.status.text
     );
@@ -219,7 +227,7 @@ fn an_edit_reaches_the_store_recomputes_impressions_and_is_marked_as_set_by_hand
     assert!(
         app.status
             .text
-            .contains("saved: hairline target density 60")
+            .contains("saved: hairline, target density (FU/cm²) 60")
             && app.status.text.contains("396/528/396"),
         "{}",
         app.status.text
@@ -309,12 +317,8 @@ fn read_only_registry_refuses_plan_edits_with_the_reason() {
     );
     key(&mut app, KeyCode::Char('x'));
     assert!(
-        app.workspace
-            .as_ref()
-            .unwrap()
-            .plan
-            .confirm_remove
-            .is_none()
+        app.confirm.is_none(),
+        "x asks nothing on a read-only registry"
     );
     // Looking is still allowed.
     key(&mut app, KeyCode::Char('>'));
@@ -558,7 +562,7 @@ fn tab_saves_the_cell_and_moves_to_the_next() {
     key(&mut app, KeyCode::Enter);
     typ(&mut app, "x");
     key(&mut app, KeyCode::Tab);
-    assert!(app.workspace.as_ref().unwrap().plan.editing.is_some());
+    assert!(app.workspace.as_ref().unwrap().plan.form.editing.is_some());
     assert_eq!(
         focus(&app),
         Cell::Zone {

@@ -36,8 +36,8 @@ fn create_a_patient_and_fill_the_intake_by_keystrokes() {
     s.send(DOWN);
     s.send(ENTER);
     s.wait_for("saved: sex F");
-    // Date of birth: first a date that does not exist (refused), then the right one.
-    s.send(DOWN);
+    // Date of birth (the focus moved on to it): first a date that does not exist
+    // (refused), then the right one.
     s.send(ENTER);
     s.send("1985-02-30");
     s.send(ENTER);
@@ -62,9 +62,9 @@ fn create_a_patient_and_fill_the_intake_by_keystrokes() {
     s.send(ENTER);
     s.send("2026-11-20");
     s.send(ENTER);
-    s.wait_for("saved: screen date 2026-11-20");
-    s.send(DOWN);
-    s.send(" ");
+    s.wait_for("saved: screened on 2026-11-20");
+    // The focus moved on to the first item: y answers yes.
+    s.send("y");
     s.wait_for("triage: defer");
     assert!(s.contents().contains("DEFER"), "{}", s.contents());
 
@@ -174,7 +174,7 @@ fn a_second_ui_opens_read_only_and_damaged_files_are_listed() {
     second.wait_for("another smplan is writing");
     // Edits are refused with the reason.
     second.send("n");
-    second.wait_for("cannot add a patient: read-only");
+    second.wait_for("not possible: the registry is read-only");
     second.send("q");
     assert!(second.wait_exit().success());
     first.send("q");
@@ -195,7 +195,7 @@ fn a_plan_cell_edited_in_the_terminal_reaches_the_patient_file_and_the_audit() {
     s.send(CTRL_U);
     s.send("60");
     s.send(ENTER);
-    s.wait_for("saved: hairline target density 60 (impressions 396/528/396)");
+    s.wait_for("saved: hairline, target density (FU/cm²) 60 (impressions 396/528/396)");
     s.wait_for("60*");
     s.send("3");
     s.wait_for("Scalp map · session 3 of 3");

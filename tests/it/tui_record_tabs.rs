@@ -495,7 +495,7 @@ fn help_on_the_sessions_tab_lists_its_keys() {
     key(&mut app, KeyCode::Char('?'));
     draw(&mut app, &mut t);
     assert!(
-        screen(&t).contains("just type the number"),
+        screen(&t).contains("a digit typed on a field starts a new value"),
         "{}",
         screen(&t)
     );

@@ -111,8 +111,8 @@ fn filter_and_sort() {
     assert_eq!(ids(&app), ["P-002", "P-003", "P-001"]);
     key(&mut app, KeyCode::Char('S'));
     assert_eq!(ids(&app), ["P-001", "P-003", "P-002"]);
-    // Sessions column: 0, 1, 3.
-    for _ in 0..3 {
+    // Sessions column (after age, subtype and triage): 0, 1, 3.
+    for _ in 0..4 {
         key(&mut app, KeyCode::Char('s'));
     }
     assert_eq!(ids(&app), ["P-002", "P-001", "P-003"]);
@@ -200,7 +200,7 @@ fn intake_refuses_an_invalid_date_and_says_why() {
     // Esc cancels: the old value stays and the reason goes.
     key(&mut app, KeyCode::Esc);
     assert!(!app.workspace.as_ref().unwrap().intake.is_editing());
-    assert!(app.workspace.as_ref().unwrap().intake.error.is_none());
+    assert!(app.workspace.as_ref().unwrap().intake.form.error.is_none());
     assert_eq!(app.open().unwrap().birth_date, Some(d("1988-03-14")));
 }
 
@@ -221,6 +221,7 @@ fn a_future_birth_date_is_refused_by_the_record_rules() {
         .as_ref()
         .unwrap()
         .intake
+        .form
         .error
         .clone()
         .unwrap();
@@ -236,6 +237,11 @@ fn focused_field_is_reversed_and_editing_is_underlined() {
     let cell = &t.backend().buffer()[(4, y)];
     assert!(cell.modifier.contains(Modifier::REVERSED | Modifier::BOLD));
     key(&mut app, KeyCode::Enter);
+    draw(&mut app, &mut t);
+    // The prefilled value is selected (typing replaces it); End keeps it and edits it.
+    let m = modifier_at(&t, "▶ Name", "王");
+    assert!(m.contains(Modifier::REVERSED), "selected: {m:?}");
+    key(&mut app, KeyCode::End);
     draw(&mut app, &mut t);
     let m = modifier_at(&t, "▶ Name", "王");
     assert!(m.contains(Modifier::UNDERLINED | Modifier::BOLD), "{m:?}");
@@ -272,7 +278,7 @@ fn health_screen_ticks_update_the_triage_live() {
             key(&mut app, KeyCode::PageDown);
         }
         key(&mut app, KeyCode::Down);
-        key(&mut app, KeyCode::Char(' '));
+        key(&mut app, KeyCode::Char('y'));
         app
     };
     let mut app = setup();
@@ -284,8 +290,9 @@ fn health_screen_ticks_update_the_triage_live() {
     let y = row_of(&t, "DEFER");
     assert!(y <= 4, "the badge is in the header");
     insta::assert_snapshot!("intake_screen_defer_120x40", t.backend());
-    key(&mut app, KeyCode::Char(' '));
-    // Back to "no": every item answered, none blocking.
+    // y moved the focus on: back up and answer no; every item answered, none blocking.
+    key(&mut app, KeyCode::Up);
+    key(&mut app, KeyCode::Char('n'));
     assert_eq!(
         app.open()
             .unwrap()
@@ -318,6 +325,7 @@ fn read_only_registry_refuses_edits_and_says_why() {
         quarantined: vec!["P-009.json: not valid JSON (line 3, column 7)".into()],
         saves: 0,
         rules: None,
+        writer_gone: false,
     };
     let store_for = |s: &MemoryStore| app_on_store(s.clone(), false);
     both_sizes("read_only", || store_for(&store));
@@ -386,8 +394,8 @@ fn a_classification_outside_the_lists_can_be_typed() {
         key(&mut app, KeyCode::Down);
     }
     assert_eq!(
-        app.workspace.as_ref().unwrap().intake.focus,
-        smplan::tui::screens::intake::Field::Classification
+        app.workspace.as_ref().unwrap().intake.form.focus,
+        Some(smplan::tui::screens::intake::Field::Classification)
     );
     key(&mut app, KeyCode::Enter);
     key(&mut app, KeyCode::End);
@@ -401,7 +409,8 @@ fn a_classification_outside_the_lists_can_be_typed() {
         app.open().unwrap().alopecia.classification,
         Some(Classification::Other("scar after radiotherapy".into()))
     );
-    // A Norwood stage typed on a scarring patient is refused.
+    // A Norwood stage typed on a scarring patient is refused (Enter moved the focus on).
+    key(&mut app, KeyCode::Up);
     key(&mut app, KeyCode::Enter);
     for _ in 0..12 {
         key(&mut app, KeyCode::Down);

@@ -3,20 +3,24 @@
 //! first and marked in words, so the mark survives `NO_COLOR`. `Enter` opens the patient at
 //! the tab where the item is recorded.
 
+use super::workspace::Tab;
 use crate::cli::agenda::status;
 use crate::domain::Patient;
 use crate::domain::validate::parse_date;
 use crate::protocol::{AgendaItem, AgendaKind, Protocol, agenda};
-use crate::tui::app::{Action, App, Tab};
-use crate::tui::keymap::Context;
+use crate::tui::action::Action;
+use crate::tui::command::Command;
+use crate::tui::keymap as keys;
+use crate::tui::strings::{agenda as s, cmd};
+use crate::tui::theme::Theme;
 use crate::tui::widgets;
+use crate::tui::widgets::text_field::TextField;
 use chrono::{Days, NaiveDate};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Cell, Paragraph, Row, Table, TableState};
 use std::collections::HashMap;
-use tui_input::Input;
 
 /// The contract's default range (`smplan agenda` without `--days`).
 pub const DEFAULT_DAYS: u32 = 14;
@@ -48,7 +52,7 @@ pub struct AgendaView {
     pub days: u32,
     pub selected: usize,
     /// The from date being typed, with the reason it was refused.
-    editing: Option<Input>,
+    editing: Option<TextField>,
     pub error: Option<String>,
     /// First item on screen; only the rows on screen are built each frame.
     offset: usize,
@@ -71,26 +75,59 @@ impl AgendaView {
         }
     }
 
-    pub fn context(&self) -> Context {
-        if self.editing.is_some() {
-            Context::EditText
-        } else {
-            Context::Agenda
-        }
-    }
-
     pub fn is_editing(&self) -> bool {
         self.editing.is_some()
     }
 
-    /// The range's items, overdue first, each part in date order; recomputed only when the
-    /// registry or the range changed (a large registry costs milliseconds per agenda).
-    pub fn items(
+    pub fn commands(&self) -> Vec<Command> {
+        if self.editing.is_some() {
+            return vec![
+                Command::new(keys::ENTER, Action::Accept, cmd::SET_FROM).bar(),
+                Command::new(keys::ESC, Action::Cancel, cmd::CANCEL_EDIT).bar(),
+            ];
+        }
+        let mut v = Vec::new();
+        if !self.items().is_empty() {
+            v.extend([
+                Command::new(keys::UP, Action::Up, cmd::PREV_ITEM),
+                Command::new(keys::DOWN, Action::Down, cmd::NEXT_ITEM),
+                Command::new(keys::PAGE_UP, Action::PageUp, cmd::PAGE_UP),
+                Command::new(keys::PAGE_DOWN, Action::PageDown, cmd::PAGE_DOWN),
+                Command::new(keys::FIRST, Action::First, cmd::FIRST_ITEM),
+                Command::new(keys::LAST, Action::Last, cmd::LAST_ITEM),
+                Command::new(keys::ENTER, Action::Open, cmd::OPEN_ITEM).bar(),
+            ]);
+        }
+        if self.days < MAX_DAYS {
+            v.push(Command::new(keys::MORE_DAYS, Action::MoreDays, cmd::LONGER).bar());
+        }
+        if self.days > 0 {
+            v.push(Command::new(keys::FEWER_DAYS, Action::FewerDays, cmd::SHORTER).bar());
+        }
+        v.extend([
+            Command::new(keys::LEFT, Action::EarlierFrom, cmd::EARLIER),
+            Command::new(keys::RIGHT, Action::LaterFrom, cmd::LATER),
+            Command::new(keys::FROM_TODAY, Action::FromToday, cmd::FROM_TODAY),
+            Command::new(keys::EDIT_FROM, Action::EditFrom, cmd::EDIT_FROM).bar(),
+        ]);
+        v
+    }
+
+    /// The range's items, overdue first, each part in date order, as of the last
+    /// [`AgendaView::settle`].
+    pub fn items(&self) -> &[AgendaItem] {
+        self.cache.as_ref().map_or(&[], |c| &c.items)
+    }
+
+    /// Recomputes the items when the registry or the range changed (a large registry costs
+    /// milliseconds per agenda, never per frame), and keeps the selection in view.
+    pub fn settle(
         &mut self,
         patients: &[Patient],
         protocol: &Protocol,
         generation: u64,
-    ) -> &[AgendaItem] {
+        area: Rect,
+    ) {
         let key = (generation, self.from, self.days);
         if self.cache.as_ref().is_none_or(|c| c.key != key) {
             let items = overdue_first(agenda(patients, protocol, self.from, self.days));
@@ -108,20 +145,22 @@ impl AgendaView {
                         .to_string()
                 })
                 .collect();
-            self.selected = self.selected.min(items.len().saturating_sub(1));
             self.cache = Some(Cache { key, items, names });
         }
-        self.cache.as_ref().map_or(&[], |c| &c.items)
+        let n = self.items().len();
+        self.selected = self.selected.min(n.saturating_sub(1));
+        // Range line, hint, gap and the table header.
+        let visible = usize::from(area.height.saturating_sub(4)).max(1);
+        self.visible_rows = visible;
+        if self.selected < self.offset {
+            self.offset = self.selected;
+        } else if self.selected >= self.offset + visible {
+            self.offset = self.selected + 1 - visible;
+        }
+        self.offset = self.offset.min(n.saturating_sub(visible));
     }
 
-    pub fn update(
-        &mut self,
-        action: Action,
-        patients: &[Patient],
-        protocol: &Protocol,
-        generation: u64,
-        today: NaiveDate,
-    ) -> AgendaOutcome {
+    pub fn update(&mut self, action: Action, today: NaiveDate) -> AgendaOutcome {
         if let Some(input) = self.editing.as_mut() {
             match action {
                 Action::Edit(req) => {
@@ -140,7 +179,7 @@ impl AgendaView {
                         }
                         Err(e) => {
                             self.error = Some(e.clone());
-                            return AgendaOutcome::Refused(format!("from date: {e}"));
+                            return AgendaOutcome::Refused(s::from_refused(&e));
                         }
                     }
                 }
@@ -148,7 +187,7 @@ impl AgendaView {
             }
             return AgendaOutcome::Stay;
         }
-        let n = self.items(patients, protocol, generation).len();
+        let n = self.items().len();
         let last = n.saturating_sub(1);
         let page = self.visible_rows.max(1);
         match action {
@@ -165,13 +204,11 @@ impl AgendaView {
             Action::LaterFrom => self.from = shift(self.from, 1),
             Action::FromToday => self.from = today,
             Action::EditFrom => {
-                self.editing = Some(Input::new(self.from.to_string()));
+                self.editing = Some(TextField::new(self.from.to_string()));
                 self.error = None;
             }
             Action::Open => {
-                let selected = self.selected;
-                let items = self.items(patients, protocol, generation);
-                if let Some(it) = items.get(selected) {
+                if let Some(it) = self.items().get(self.selected) {
                     return AgendaOutcome::Open {
                         record_id: it.record_id.clone(),
                         tab: tab_for(it.kind),
@@ -188,15 +225,11 @@ impl AgendaView {
 /// own when the workspace has them; on a workspace with the intake only, the intake is where
 /// the patient is, and its triage is what gates the next session.
 pub fn tab_for(kind: AgendaKind) -> Tab {
-    let wanted = match kind {
+    match kind {
         // A touch-up is recorded as a session.
-        AgendaKind::Session | AgendaKind::TouchUp => "Sessions",
-        AgendaKind::FollowUp => "Follow-up",
-    };
-    Tab::ALL
-        .into_iter()
-        .find(|t| t.title() == wanted)
-        .unwrap_or(Tab::Intake)
+        AgendaKind::Session | AgendaKind::TouchUp => Tab::Sessions,
+        AgendaKind::FollowUp => Tab::FollowUp,
+    }
 }
 
 /// Overdue items first (they need a call today), then the rest; each part keeps the
@@ -238,22 +271,19 @@ fn shift(d: NaiveDate, by: i64) -> NaiveDate {
 /// One line describing the range, as `smplan agenda` words it.
 fn range_line(from: NaiveDate, days: u32, items: &[AgendaItem]) -> String {
     let range = match days {
-        0 => format!("on {from} only (windows open that day)"),
-        _ => {
-            let last = shift(from, i64::from(days) - 1);
-            let s = if days == 1 { "" } else { "s" };
-            format!("{from} to {last} ({days} day{s})")
-        }
+        0 => s::on_day(&from.to_string()),
+        _ => s::range(
+            &from.to_string(),
+            &shift(from, i64::from(days) - 1).to_string(),
+            days,
+        ),
     };
     let overdue = items.iter().filter(|i| i.overdue).count();
-    let s = if items.len() == 1 { "" } else { "s" };
-    format!("{range}: {} item{s}, {overdue} overdue", items.len())
+    s::range_items(&range, items.len(), overdue)
 }
 
-pub fn draw(frame: &mut Frame, area: Rect, app: &mut App) {
-    let theme = app.theme;
-    let view = &mut app.agenda;
-    view.items(&app.patients, &app.protocol, app.generation);
+/// Draws the agenda from its state (computed by `settle`); changes nothing.
+pub fn draw(frame: &mut Frame, area: Rect, view: &AgendaView, theme: &Theme) {
     let Some(cache) = view.cache.as_ref() else {
         return;
     };
@@ -266,45 +296,34 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &mut App) {
     ])
     .areas(area);
 
-    let mut spans = vec![Span::styled("Agenda ", theme.header())];
+    let mut spans = vec![Span::styled(s::AGENDA, theme.header())];
     match &view.editing {
         Some(input) => {
-            spans.push(Span::raw("from "));
-            spans.push(Span::styled(
-                format!("{:<10}", input.value()),
-                theme.editing(),
-            ));
-            let x = head.x + 12 + input.visual_cursor() as u16;
+            spans.push(Span::raw(s::FROM));
+            let (field, cx) = input.spans(11, theme);
+            spans.extend(field);
+            let x = head.x + (widgets::width(s::AGENDA) + widgets::width(s::FROM) + cx) as u16;
             frame.set_cursor_position((x.min(head.right().saturating_sub(1)), head.y));
             spans.push(Span::raw("  "));
             match &view.error {
                 Some(e) => spans.push(Span::styled(format!("✗ {e}"), theme.error())),
-                None => spans.push(Span::styled(
-                    "Enter sets the first day, Esc cancels",
-                    theme.dim(),
-                )),
+                None => spans.push(Span::styled(s::FROM_HINT, theme.dim())),
             }
         }
         None => spans.push(Span::raw(range_line(view.from, view.days, items))),
     }
     frame.render_widget(Paragraph::new(Line::from(spans)), head);
     frame.render_widget(
-        Paragraph::new(Line::styled(
-            "←/→ first day · t today · d type a date · +/- range · Enter opens the patient",
-            theme.dim(),
-        )),
+        Paragraph::new(Line::styled(s::KEYS_HINT, theme.dim())),
         hint,
     );
 
     if items.is_empty() {
         let msg = vec![
             Line::raw(""),
-            Line::styled(
-                "Nothing due and nothing overdue in this range.",
-                theme.header(),
-            ),
+            Line::styled(s::EMPTY, theme.header()),
             Line::raw(""),
-            Line::raw("Press + for a longer range, or ← to start earlier."),
+            Line::raw(s::EMPTY_HINT),
         ];
         frame.render_widget(Paragraph::new(msg).centered(), table_area);
         return;
@@ -312,13 +331,6 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &mut App) {
 
     // Only the rows on screen are built: a large registry can have thousands of items.
     let visible = table_area.height.saturating_sub(1).max(1) as usize;
-    view.visible_rows = visible;
-    if view.selected < view.offset {
-        view.offset = view.selected;
-    } else if view.selected >= view.offset + visible {
-        view.offset = view.selected + 1 - visible;
-    }
-    view.offset = view.offset.min(items.len().saturating_sub(visible));
     let shown = view.offset..(view.offset + visible).min(items.len());
 
     let wide = area.width >= 110;
@@ -344,9 +356,9 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &mut App) {
         .split(table_area)
         .get(3)
         .map_or(0, |r| r.width as usize);
-    let mut header = vec!["Status", "Due", "Record", "Name", "Item"];
+    let mut header = s::HEADER.to_vec();
     if wide {
-        header.push("Window");
+        header.push(s::WINDOW);
     }
     header.push("");
     let rows: Vec<Row> = shown
@@ -367,9 +379,9 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &mut App) {
                 Cell::from(it.label.clone()),
             ];
             if wide {
-                cells.push(Cell::from(format!(
-                    "{} to {}",
-                    it.window_start, it.window_end
+                cells.push(Cell::from(s::window(
+                    &it.window_start.to_string(),
+                    &it.window_end.to_string(),
                 )));
             }
             cells.push(Cell::from(note));
@@ -380,7 +392,8 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &mut App) {
         .header(Row::new(header).style(theme.header()))
         .column_spacing(1)
         .row_highlight_style(theme.selected());
-    let mut state = TableState::default().with_selected(Some(view.selected - view.offset));
+    let mut state =
+        TableState::default().with_selected(Some(view.selected.saturating_sub(view.offset)));
     frame.render_stateful_widget(table, table_area, &mut state);
 }
 

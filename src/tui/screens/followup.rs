@@ -5,15 +5,17 @@
 //! Built for fast entry: on a field, type the number and Enter; the value is saved and the
 //! focus moves to the next field.
 
-use super::form::{self, Event, Field, Form, Item, Kind, RecordTab, TabCtx};
-use super::intake::Commit;
+use super::form::{self, Event, Field, Form, Item, Kind, RecordTab, TabCtx, Typing};
 use crate::domain::validate::parse_date;
 use crate::domain::{FollowUp, Patient, Pss, Timepoint, Vds};
 use crate::protocol::Protocol;
 use crate::protocol::schedule::{follow_up_window, last_protocol_session, out_of_window};
-use crate::tui::app::Action;
-use crate::tui::keymap::Context;
+use crate::tui::action::{Action, Commit};
+use crate::tui::command::Command;
+use crate::tui::keymap as keys;
+use crate::tui::strings::cmd;
 use crate::tui::widgets;
+use chrono::NaiveDate;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
@@ -78,6 +80,25 @@ fn window_text(p: &Patient, proto: &Protocol, tp: Timepoint) -> String {
 }
 
 impl FollowUpTab {
+    /// Puts the focus on the first empty field of the visit due (date, VDS, PSS, assessor).
+    pub fn land_on_due(&mut self, p: &Patient, proto: &Protocol, today: NaiveDate) {
+        let due = crate::protocol::schedule::next_due(p, proto, today);
+        let Some(tp) = due.and_then(|d| {
+            timepoints(p, proto)
+                .into_iter()
+                .find(|tp| d.label.ends_with(&format!(" {}", tp.id())))
+        }) else {
+            return;
+        };
+        let f = p.follow_up(tp);
+        self.form.focus = Some(match f {
+            Some(f) if f.date.is_some() && f.vds.is_none() => Key::Vds(tp),
+            Some(f) if f.date.is_some() && f.pss.is_none() => Key::Pss(tp),
+            Some(f) if f.date.is_some() => Key::Assessor(tp),
+            _ => Key::Date(tp),
+        });
+    }
+
     pub fn items(&self, c: &TabCtx, w: usize) -> Vec<Item<Key>> {
         let (p, proto, theme) = (c.patient, c.protocol, c.theme);
         let mut v = Vec::new();
@@ -95,7 +116,7 @@ impl FollowUpTab {
             if !v.is_empty() {
                 v.push(Item::Line(Line::raw("")));
             }
-            v.push(Item::Line(Line::from(vec![
+            v.push(Item::Heading(Line::from(vec![
                 Span::styled(tp_title(tp), theme.header()),
                 Span::raw("  "),
                 Span::styled(
@@ -111,6 +132,8 @@ impl FollowUpTab {
                 date.map_or("—".into(), |d| d.to_string()),
             )
             .prefill(date.unwrap_or(c.today).to_string())
+            .quick(c.today.to_string())
+            .clearable(date.is_some())
             .hint("YYYY-MM-DD, Enter = today");
             let flag = flags
                 .iter()
@@ -153,8 +176,10 @@ impl FollowUpTab {
                 .kind(Kind::Text {
                     prefill: String::new(),
                 })
-                .hint("12m, 24m…"),
+                .hint("12m, 24m…")
+                .enter(cmd::ADD_TIMEPOINT),
         ));
+        form::clear_where_valued(&mut v);
         v
     }
 
@@ -229,8 +254,21 @@ impl RecordTab for FollowUpTab {
         self.form.is_editing()
     }
 
-    fn context(&self) -> Context {
-        self.form.context(Context::FollowUp)
+    fn commands(&self, c: &TabCtx) -> Vec<Command> {
+        let items = self.items(c, NOTE_WIDTH);
+        let mut v = self.form.commands(&items);
+        if !self.form.is_editing() {
+            v.push(
+                Command::new(keys::ADD, Action::Add, cmd::ADD_TIMEPOINT)
+                    .bar()
+                    .edits(),
+            );
+        }
+        v
+    }
+
+    fn typing(&self, c: &TabCtx) -> Typing {
+        self.form.typing(&self.items(c, NOTE_WIDTH))
     }
 
     fn update(&mut self, action: Action, c: &TabCtx) -> Commit {
@@ -263,7 +301,12 @@ impl RecordTab for FollowUpTab {
         self.form.refused(reason);
     }
 
-    fn draw(&mut self, frame: &mut Frame, area: Rect, c: &TabCtx) {
+    fn settle(&mut self, area: Rect, c: &TabCtx) {
+        let items = self.items(c, area.width as usize);
+        self.form.settle(area, &items, c.theme);
+    }
+
+    fn draw(&self, frame: &mut Frame, area: Rect, c: &TabCtx) {
         let items = self.items(c, area.width as usize);
         self.form.draw(frame, area, &items, c.theme);
     }

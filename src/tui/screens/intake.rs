@@ -1,9 +1,14 @@
-//! The intake tab: every intake field of the record, edited in place.
+//! The intake tab: every intake field of the record, edited in place, on the shared form.
 //!
 //! Each field is saved on its own the moment it is accepted, so nothing typed is lost when the
 //! practitioner is called away. A value that does not parse, or that would make the record
-//! invalid, is shown with the reason next to the field and not saved.
+//! invalid, is shown with the reason next to the field and not saved. The health screen is
+//! answered with `y`/`n` per item (the focus moves on), and `N` answers "no" to every item not
+//! asked yet.
 
+use super::form::{
+    self, Event, Field as FormField, Form, Item, Kind, Opt, RecordTab, TabCtx, Typing,
+};
 use crate::domain::validate::parse_date;
 use crate::domain::{
     Activity, AffectedZone, AgaStage, Classification, Clearance, ConsentPart, ConsentStatus,
@@ -11,16 +16,16 @@ use crate::domain::{
     Triage,
 };
 use crate::protocol::Protocol;
-use crate::tui::app::Action;
-use crate::tui::keymap::Context;
+use crate::tui::action::{Action, Commit};
+use crate::tui::command::Command;
+use crate::tui::keymap as keys;
+use crate::tui::strings::{self, cmd, intake as s};
 use crate::tui::theme::Theme;
 use crate::tui::widgets;
 use chrono::NaiveDate;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::Paragraph;
-use tui_input::Input;
 
 /// One editable intake field. Zones and health-screen items are indices into the protocol's
 /// lists, so a clinic's own protocol decides what is asked.
@@ -51,25 +56,6 @@ pub enum Field {
     Notes,
 }
 
-/// How a field is edited.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Kind {
-    Text,
-    Choice,
-    Check,
-    /// A zone: Space ticks it, Enter edits its area.
-    Zone,
-}
-
-/// A line of the form: a section heading or a field.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Item {
-    Section(&'static str),
-    Field(Field),
-    /// Something recorded that the protocol does not know (shown, never dropped).
-    Note(String),
-}
-
 /// A value offered by a choice list.
 #[derive(Debug, Clone, PartialEq)]
 enum Choice {
@@ -85,325 +71,9 @@ enum Choice {
     TypeOther,
 }
 
-/// The edit in progress.
-#[derive(Debug)]
-pub enum Editing {
-    Text(Input),
-    Choice {
-        options: Vec<String>,
-        selected: usize,
-    },
-}
-
-/// What the form asks the app to do after an action.
-#[derive(Debug, PartialEq)]
-pub enum Commit {
-    Nothing,
-    /// Not saved; the message goes to the status line.
-    Refused(String),
-    /// Save this version of the patient; `what` is said on the status line.
-    Save {
-        patient: Box<Patient>,
-        what: String,
-    },
-}
-
-/// Where focus goes once a save succeeds (Tab while editing saves and moves on).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum After {
-    Stay,
-    Next,
-    Prev,
-}
-
-#[derive(Debug)]
+#[derive(Debug, Default)]
 pub struct IntakeForm {
-    pub focus: Field,
-    pub editing: Option<Editing>,
-    /// The reason the last value of a field was refused, shown beside it.
-    pub error: Option<(Field, String)>,
-    after: After,
-    scroll: usize,
-}
-
-impl Default for IntakeForm {
-    fn default() -> Self {
-        IntakeForm {
-            focus: Field::Name,
-            editing: None,
-            error: None,
-            after: After::Stay,
-            scroll: 0,
-        }
-    }
-}
-
-/// The form's lines for this patient and protocol.
-pub fn items(p: &Patient, proto: &Protocol) -> Vec<Item> {
-    use Field::*;
-    let mut v = vec![Item::Section("Patient")];
-    v.extend(
-        [Name, Sex, BirthDate, Fitzpatrick, HairColour, GreyPercent]
-            .into_iter()
-            .map(Item::Field),
-    );
-    v.push(Item::Section("Alopecia"));
-    v.push(Item::Field(Subtype));
-    v.push(Item::Field(Classification));
-    if p.subtype() == crate::domain::Subtype::Scarring {
-        v.extend(
-            [Activity, MonthsStable, Texture]
-                .into_iter()
-                .map(Item::Field),
-        );
-    }
-    v.push(Item::Section("Zones affected"));
-    v.extend((0..proto.zones.items.len()).map(|i| Item::Field(Zone(i))));
-    for z in &p.zones {
-        if !proto.zones.items.iter().any(|k| k.id == z.zone) {
-            v.push(Item::Note(format!(
-                "zone '{}' is not in the protocol (kept as recorded)",
-                z.zone
-            )));
-        }
-    }
-    v.push(Item::Field(Expectations));
-    v.push(Item::Section("Health screen"));
-    v.push(Item::Field(ScreenDate));
-    v.extend((0..proto.screen.items.len()).map(|i| Item::Field(ScreenItem(i))));
-    for (id, yes) in &p.screen.answers {
-        if !proto.screen.items.iter().any(|d| &d.id == id) {
-            v.push(Item::Note(format!(
-                "answer '{id}' = {} is not a question of the protocol",
-                if *yes { "yes" } else { "no" }
-            )));
-        }
-    }
-    v.push(Item::Section("Clearance"));
-    v.extend([ClearanceBy, ClearanceDate, ClearanceNote].map(Item::Field));
-    v.push(Item::Section("Consent"));
-    v.extend(
-        [
-            ConsentTreatment,
-            ConsentPhotographs,
-            ConsentDataUse,
-            ConsentDate,
-        ]
-        .map(Item::Field),
-    );
-    v.push(Item::Section("Notes"));
-    v.push(Item::Field(Notes));
-    v
-}
-
-fn fields(p: &Patient, proto: &Protocol) -> Vec<Field> {
-    items(p, proto)
-        .into_iter()
-        .filter_map(|i| match i {
-            Item::Field(f) => Some(f),
-            _ => None,
-        })
-        .collect()
-}
-
-impl Field {
-    pub fn kind(self) -> Kind {
-        use Field::*;
-        match self {
-            Sex | Fitzpatrick | HairColour | Subtype | Classification | Activity | Texture => {
-                Kind::Choice
-            }
-            ScreenItem(_) | ConsentTreatment | ConsentPhotographs | ConsentDataUse => Kind::Check,
-            Zone(_) => Kind::Zone,
-            _ => Kind::Text,
-        }
-    }
-
-    pub fn label(self, p: &Patient, proto: &Protocol) -> String {
-        use Field::*;
-        match self {
-            Name => "Name".into(),
-            Sex => "Sex".into(),
-            BirthDate => "Date of birth".into(),
-            Fitzpatrick => "Fitzpatrick type".into(),
-            HairColour => "Natural hair colour".into(),
-            GreyPercent => "Grey hair %".into(),
-            Subtype => "Subtype".into(),
-            Classification => match p.subtype() {
-                crate::domain::Subtype::Androgenetic => "Stage".into(),
-                crate::domain::Subtype::Scarring => "Scar cause".into(),
-            },
-            Activity => "Activity".into(),
-            MonthsStable => "Months stable".into(),
-            Texture => "Scar texture".into(),
-            Zone(i) => proto
-                .zones
-                .items
-                .get(i)
-                .map(|z| z.name.clone())
-                .unwrap_or_default(),
-            Expectations => "Expectations".into(),
-            ScreenDate => "Screened on".into(),
-            ScreenItem(i) => proto
-                .screen_items()
-                .get(i)
-                .map(|d| d.label.clone())
-                .unwrap_or_default(),
-            ClearanceBy => "Cleared by (physician)".into(),
-            ClearanceDate => "Clearance date".into(),
-            ClearanceNote => "Clearance note".into(),
-            ConsentTreatment => "Consent: treatment".into(),
-            ConsentPhotographs => "Consent: photographs".into(),
-            ConsentDataUse => "Consent: data use".into(),
-            ConsentDate => "Consent date".into(),
-            Notes => "Notes".into(),
-        }
-    }
-
-    /// The value as shown (not editing).
-    pub fn display(self, p: &Patient, proto: &Protocol, today: NaiveDate) -> String {
-        use Field::*;
-        let dash = || "—".to_string();
-        match self {
-            Name => p.name.clone().unwrap_or_else(dash),
-            Sex => p
-                .sex
-                .map(|s| format!("{} — {}", s.code(), s.label()))
-                .unwrap_or_else(dash),
-            BirthDate => match p.birth_date {
-                Some(d) => match p.age_on(today) {
-                    Some(a) => format!("{d}  (age {a})"),
-                    None => d.to_string(),
-                },
-                None => dash(),
-            },
-            Fitzpatrick => p
-                .fitzpatrick
-                .map(|f| f.roman().to_string())
-                .unwrap_or_else(dash),
-            HairColour => p
-                .hair_colour
-                .map(|h| h.label().to_string())
-                .unwrap_or_else(dash),
-            GreyPercent => p
-                .grey_percent
-                .map(|g| format!("{g} %"))
-                .unwrap_or_else(dash),
-            Subtype => p.subtype().id().to_string(),
-            Classification => p
-                .alopecia
-                .classification
-                .as_ref()
-                .map(|c| c.to_string())
-                .unwrap_or_else(dash),
-            Activity => scar(p)
-                .and_then(|s| s.activity)
-                .map(|a| activity_label(a).to_string())
-                .unwrap_or_else(dash),
-            MonthsStable => scar(p)
-                .and_then(|s| s.months_stable)
-                .map(|m| m.to_string())
-                .unwrap_or_else(dash),
-            Texture => scar(p)
-                .and_then(|s| s.texture)
-                .map(|t| texture_label(t).to_string())
-                .unwrap_or_else(dash),
-            Zone(i) => {
-                let Some(z) = proto.zones.items.get(i) else {
-                    return dash();
-                };
-                match p.zones.iter().find(|a| a.zone == z.id) {
-                    Some(AffectedZone {
-                        area_cm2: Some(a), ..
-                    }) => format!("[x] {} cm²", widgets::fmt_score(*a)),
-                    Some(_) => format!(
-                        "[x] {} cm² (protocol default)",
-                        widgets::fmt_score(z.default_area_cm2)
-                    ),
-                    None => "[ ]".into(),
-                }
-            }
-            Expectations => p.expectations.clone().unwrap_or_else(dash),
-            ScreenDate => p.screen.date.map(|d| d.to_string()).unwrap_or_else(dash),
-            ScreenItem(i) => {
-                let id = proto.screen.items.get(i).map(|d| d.id.as_str());
-                match id.and_then(|id| p.screen.answers.get(id)) {
-                    Some(true) => "[x] yes".into(),
-                    Some(false) => "[ ] no".into(),
-                    None => "[ ] not asked".into(),
-                }
-            }
-            ClearanceBy => p
-                .clearance
-                .as_ref()
-                .map(|c| c.by.clone())
-                .unwrap_or_else(dash),
-            ClearanceDate => p
-                .clearance
-                .as_ref()
-                .map(|c| c.date.to_string())
-                .unwrap_or_else(dash),
-            ClearanceNote => p
-                .clearance
-                .as_ref()
-                .and_then(|c| c.note.clone())
-                .unwrap_or_else(dash),
-            ConsentTreatment => consent_box(p.consent.treatment),
-            ConsentPhotographs => consent_box(p.consent.photographs),
-            ConsentDataUse => consent_box(p.consent.data_use),
-            ConsentDate => consent_date(&p.consent)
-                .map(|d| d.to_string())
-                .unwrap_or_else(dash),
-            Notes => p.notes.clone().unwrap_or_else(dash),
-        }
-    }
-
-    /// The text an edit starts from.
-    fn raw(self, p: &Patient) -> String {
-        use Field::*;
-        let d = |d: Option<NaiveDate>| d.map(|d| d.to_string()).unwrap_or_default();
-        match self {
-            Name => p.name.clone().unwrap_or_default(),
-            BirthDate => d(p.birth_date),
-            GreyPercent => p.grey_percent.map(|g| g.to_string()).unwrap_or_default(),
-            MonthsStable => scar(p)
-                .and_then(|s| s.months_stable)
-                .map(|m| m.to_string())
-                .unwrap_or_default(),
-            Expectations => p.expectations.clone().unwrap_or_default(),
-            ScreenDate => d(p.screen.date),
-            ClearanceBy => p
-                .clearance
-                .as_ref()
-                .map(|c| c.by.clone())
-                .unwrap_or_default(),
-            ClearanceDate => d(p.clearance.as_ref().map(|c| c.date)),
-            ClearanceNote => p
-                .clearance
-                .as_ref()
-                .and_then(|c| c.note.clone())
-                .unwrap_or_default(),
-            ConsentDate => d(consent_date(&p.consent)),
-            Notes => p.notes.clone().unwrap_or_default(),
-            Classification => match &p.alopecia.classification {
-                Some(crate::domain::Classification::Other(t)) => t.clone(),
-                _ => String::new(),
-            },
-            _ => String::new(),
-        }
-    }
-
-    /// A hint shown beside an empty or editing field: the format expected.
-    fn hint(self) -> &'static str {
-        use Field::*;
-        match self {
-            BirthDate | ScreenDate | ClearanceDate | ConsentDate => "YYYY-MM-DD",
-            GreyPercent => "0 to 100",
-            MonthsStable => "whole months",
-            Zone(_) => "cm², empty = protocol default",
-            _ => "",
-        }
-    }
+    pub form: Form<Field>,
 }
 
 fn scar(p: &Patient) -> Option<&ScarDetails> {
@@ -412,77 +82,335 @@ fn scar(p: &Patient) -> Option<&ScarDetails> {
 
 fn activity_label(a: Activity) -> &'static str {
     match a {
-        Activity::Active => "active",
-        Activity::Quiescent => "quiescent",
+        Activity::Active => s::ACTIVE,
+        Activity::Quiescent => s::QUIESCENT,
     }
 }
 
 fn texture_label(t: Texture) -> &'static str {
     match t {
-        Texture::Flat => "flat",
-        Texture::Raised => "raised",
-        Texture::Atrophic => "atrophic",
+        Texture::Flat => s::FLAT,
+        Texture::Raised => s::RAISED,
+        Texture::Atrophic => s::ATROPHIC,
     }
 }
 
-/// The options of a choice field, with "not recorded" first where the field is optional.
-fn choices(field: Field, p: &Patient) -> Vec<(String, Choice)> {
-    let unset = || ("— not recorded".to_string(), Choice::Unset);
+fn label(field: Field, p: &Patient, proto: &Protocol) -> String {
+    use Field::*;
+    match field {
+        Name => s::NAME.into(),
+        Sex => s::SEX.into(),
+        BirthDate => s::BIRTH_DATE.into(),
+        Fitzpatrick => s::FITZPATRICK.into(),
+        HairColour => s::HAIR_COLOUR.into(),
+        GreyPercent => s::GREY.into(),
+        Subtype => s::SUBTYPE.into(),
+        Classification => match p.subtype() {
+            crate::domain::Subtype::Androgenetic => s::STAGE.into(),
+            crate::domain::Subtype::Scarring => s::SCAR_CAUSE.into(),
+        },
+        Activity => s::ACTIVITY.into(),
+        MonthsStable => s::MONTHS_STABLE.into(),
+        Texture => s::TEXTURE.into(),
+        Zone(i) => proto
+            .zones
+            .items
+            .get(i)
+            .map(|z| z.name.clone())
+            .unwrap_or_default(),
+        Expectations => s::EXPECTATIONS.into(),
+        ScreenDate => s::SCREEN_DATE.into(),
+        ScreenItem(i) => proto
+            .screen_items()
+            .get(i)
+            .map(|d| d.label.clone())
+            .unwrap_or_default(),
+        ClearanceBy => s::CLEARANCE_BY.into(),
+        ClearanceDate => s::CLEARANCE_DATE.into(),
+        ClearanceNote => s::CLEARANCE_NOTE.into(),
+        ConsentTreatment => s::CONSENT_TREATMENT.into(),
+        ConsentPhotographs => s::CONSENT_PHOTOS.into(),
+        ConsentDataUse => s::CONSENT_DATA.into(),
+        ConsentDate => s::CONSENT_DATE.into(),
+        Notes => s::NOTES.into(),
+    }
+}
+
+/// The label in a sentence of the status line (lower case, as said).
+fn said(field: Field, p: &Patient, proto: &Protocol) -> String {
+    match field {
+        Field::Fitzpatrick => s::FITZPATRICK.into(),
+        Field::HairColour => "hair colour".into(),
+        Field::GreyPercent => "grey hair".into(),
+        f => label(f, p, proto).to_lowercase(),
+    }
+}
+
+fn dash() -> String {
+    strings::DASH.to_string()
+}
+
+/// The value as shown (not editing).
+fn display(field: Field, p: &Patient, proto: &Protocol, today: NaiveDate) -> String {
+    use Field::*;
+    match field {
+        Name => p.name.clone().unwrap_or_else(dash),
+        Sex => p
+            .sex
+            .map(|x| format!("{} — {}", x.code(), x.label()))
+            .unwrap_or_else(dash),
+        BirthDate => match p.birth_date {
+            Some(d) => match p.age_on(today) {
+                Some(a) => s::age(&d.to_string(), a),
+                None => d.to_string(),
+            },
+            None => dash(),
+        },
+        Fitzpatrick => p
+            .fitzpatrick
+            .map(|f| f.roman().to_string())
+            .unwrap_or_else(dash),
+        HairColour => p
+            .hair_colour
+            .map(|h| h.label().to_string())
+            .unwrap_or_else(dash),
+        GreyPercent => p.grey_percent.map(s::grey).unwrap_or_else(dash),
+        Subtype => p.subtype().id().to_string(),
+        Classification => p
+            .alopecia
+            .classification
+            .as_ref()
+            .map(|c| c.to_string())
+            .unwrap_or_else(dash),
+        Activity => scar(p)
+            .and_then(|s| s.activity)
+            .map(|a| activity_label(a).to_string())
+            .unwrap_or_else(dash),
+        MonthsStable => scar(p)
+            .and_then(|s| s.months_stable)
+            .map(|m| m.to_string())
+            .unwrap_or_else(dash),
+        Texture => scar(p)
+            .and_then(|s| s.texture)
+            .map(|t| texture_label(t).to_string())
+            .unwrap_or_else(dash),
+        Zone(i) => {
+            let Some(z) = proto.zones.items.get(i) else {
+                return dash();
+            };
+            match p.zones.iter().find(|a| a.zone == z.id) {
+                Some(AffectedZone {
+                    area_cm2: Some(a), ..
+                }) => s::zone_area(&widgets::fmt_score(*a)),
+                Some(_) => s::zone_default(&widgets::fmt_score(z.default_area_cm2)),
+                None => s::ZONE_OFF.into(),
+            }
+        }
+        Expectations => p.expectations.clone().unwrap_or_else(dash),
+        ScreenDate => p.screen.date.map(|d| d.to_string()).unwrap_or_else(dash),
+        ScreenItem(i) => match answer(p, proto, i) {
+            Some(true) => s::YES.into(),
+            Some(false) => s::NO.into(),
+            None => s::NOT_ASKED.into(),
+        },
+        ClearanceBy => p
+            .clearance
+            .as_ref()
+            .map(|c| c.by.clone())
+            .unwrap_or_else(dash),
+        ClearanceDate => p
+            .clearance
+            .as_ref()
+            .map(|c| c.date.to_string())
+            .unwrap_or_else(dash),
+        ClearanceNote => p
+            .clearance
+            .as_ref()
+            .and_then(|c| c.note.clone())
+            .unwrap_or_else(dash),
+        ConsentTreatment => consent_box(p.consent.treatment),
+        ConsentPhotographs => consent_box(p.consent.photographs),
+        ConsentDataUse => consent_box(p.consent.data_use),
+        ConsentDate => consent_date(&p.consent)
+            .map(|d| d.to_string())
+            .unwrap_or_else(dash),
+        Notes => p.notes.clone().unwrap_or_else(dash),
+    }
+}
+
+fn answer(p: &Patient, proto: &Protocol, i: usize) -> Option<bool> {
+    let id = proto.screen.items.get(i).map(|d| d.id.as_str())?;
+    p.screen.answers.get(id).copied()
+}
+
+/// The text an edit starts from.
+fn raw(field: Field, p: &Patient, proto: &Protocol) -> String {
+    use Field::*;
+    let d = |d: Option<NaiveDate>| d.map(|d| d.to_string()).unwrap_or_default();
+    match field {
+        Name => p.name.clone().unwrap_or_default(),
+        BirthDate => d(p.birth_date),
+        GreyPercent => p.grey_percent.map(|g| g.to_string()).unwrap_or_default(),
+        MonthsStable => scar(p)
+            .and_then(|s| s.months_stable)
+            .map(|m| m.to_string())
+            .unwrap_or_default(),
+        Expectations => p.expectations.clone().unwrap_or_default(),
+        ScreenDate => d(p.screen.date),
+        ClearanceBy => p
+            .clearance
+            .as_ref()
+            .map(|c| c.by.clone())
+            .unwrap_or_default(),
+        ClearanceDate => d(p.clearance.as_ref().map(|c| c.date)),
+        ClearanceNote => p
+            .clearance
+            .as_ref()
+            .and_then(|c| c.note.clone())
+            .unwrap_or_default(),
+        ConsentDate => d(consent_date(&p.consent)),
+        Notes => p.notes.clone().unwrap_or_default(),
+        Classification => match &p.alopecia.classification {
+            Some(crate::domain::Classification::Other(t)) => t.clone(),
+            _ => String::new(),
+        },
+        Zone(i) => proto
+            .zones
+            .items
+            .get(i)
+            .and_then(|z| p.zones.iter().find(|a| a.zone == z.id))
+            .and_then(|a| a.area_cm2)
+            .map(widgets::fmt_score)
+            .unwrap_or_default(),
+        _ => String::new(),
+    }
+}
+
+/// A hint shown beside an editing field: the format expected.
+fn hint(field: Field) -> &'static str {
+    use Field::*;
+    match field {
+        BirthDate | ScreenDate | ClearanceDate | ConsentDate => s::HINT_DATE,
+        GreyPercent => s::HINT_GREY,
+        MonthsStable => s::HINT_MONTHS,
+        Zone(_) => s::HINT_ZONE,
+        _ => "",
+    }
+}
+
+/// The options of a choice field, with "not recorded" first where the field is optional;
+/// each can be picked by typing (a digit for a Fitzpatrick type or a stage, the first letter).
+fn choices(field: Field, p: &Patient) -> Vec<(Opt, Choice)> {
+    let unset = || (Opt::new(strings::NOT_RECORDED), Choice::Unset);
     let mut v = Vec::new();
     match field {
         Field::Sex => {
             v.push(unset());
-            v.extend(Sex::ALL.map(|s| (format!("{} — {}", s.code(), s.label()), Choice::Sex(s))));
+            v.extend(Sex::ALL.map(|x| {
+                (
+                    Opt::new(format!("{} — {}", x.code(), x.label())),
+                    Choice::Sex(x),
+                )
+            }));
         }
         Field::Fitzpatrick => {
             v.push(unset());
-            v.extend(Fitzpatrick::all().map(|f| (f.roman().to_string(), Choice::Fitzpatrick(f))));
+            v.extend(Fitzpatrick::all().enumerate().map(|(i, f)| {
+                (
+                    Opt::new(f.roman()).alias((i + 1).to_string()),
+                    Choice::Fitzpatrick(f),
+                )
+            }));
         }
         Field::HairColour => {
             v.push(unset());
-            v.extend(HairColour::ALL.map(|h| (h.label().to_string(), Choice::Hair(h))));
+            v.extend(HairColour::ALL.map(|h| (Opt::new(h.label()), Choice::Hair(h))));
         }
         Field::Subtype => {
-            v.extend(Subtype::ALL.map(|s| (s.id().to_string(), Choice::Subtype(s))));
+            v.extend(Subtype::ALL.map(|x| (Opt::new(x.id()), Choice::Subtype(x))));
         }
         Field::Classification => {
             v.push(unset());
-            let classes: Vec<Classification> = match p.subtype() {
-                Subtype::Androgenetic => NorwoodStage::ALL
-                    .map(|n| Classification::Aga(AgaStage::Norwood(n)))
-                    .into_iter()
-                    .chain((1..=3).map(|g| Classification::Aga(AgaStage::Ludwig(g))))
-                    .chain((1..=5).map(|g| Classification::Aga(AgaStage::Sinclair(g))))
-                    .collect(),
-                Subtype::Scarring => ScarCause::ALL.map(Classification::Scar).to_vec(),
-            };
             if let Some(c @ Classification::Other(_)) = &p.alopecia.classification {
-                v.push((format!("{c} (as typed)"), Choice::Class(c.clone())));
+                v.push((
+                    Opt::new(s::as_typed(&c.to_string())),
+                    Choice::Class(c.clone()),
+                ));
             }
-            v.extend(
-                classes
-                    .into_iter()
-                    .map(|c| (c.to_string(), Choice::Class(c))),
-            );
-            v.push(("other — type it…".to_string(), Choice::TypeOther));
+            match p.subtype() {
+                Subtype::Androgenetic => {
+                    for n in NorwoodStage::ALL {
+                        let c = Classification::Aga(AgaStage::Norwood(n));
+                        let label = c.to_string();
+                        let alias = norwood_alias(&label);
+                        v.push((Opt::new(label).alias(alias), Choice::Class(c)));
+                    }
+                    for g in 1..=3 {
+                        let c = Classification::Aga(AgaStage::Ludwig(g));
+                        v.push((
+                            Opt::new(c.to_string()).alias(format!("l{g}")),
+                            Choice::Class(c),
+                        ));
+                    }
+                    for g in 1..=5 {
+                        let c = Classification::Aga(AgaStage::Sinclair(g));
+                        v.push((
+                            Opt::new(c.to_string()).alias(format!("s{g}")),
+                            Choice::Class(c),
+                        ));
+                    }
+                }
+                Subtype::Scarring => {
+                    for c in ScarCause::ALL.map(Classification::Scar) {
+                        v.push((Opt::new(c.to_string()), Choice::Class(c)));
+                    }
+                }
+            }
+            v.push((Opt::new(s::OTHER_TYPED), Choice::TypeOther));
         }
         Field::Activity => {
             v.push(unset());
             v.extend(
                 [Activity::Active, Activity::Quiescent]
-                    .map(|a| (activity_label(a).to_string(), Choice::Activity(a))),
+                    .map(|a| (Opt::new(activity_label(a)), Choice::Activity(a))),
             );
         }
         Field::Texture => {
             v.push(unset());
             v.extend(
                 [Texture::Flat, Texture::Raised, Texture::Atrophic]
-                    .map(|t| (texture_label(t).to_string(), Choice::Texture(t))),
+                    .map(|t| (Opt::new(texture_label(t)), Choice::Texture(t))),
             );
         }
         _ => {}
     }
     v
+}
+
+/// "Norwood IIIa" → "3a", "Norwood III-vertex" → "3v": a Norwood stage picked by its number.
+fn norwood_alias(label: &str) -> String {
+    let roman = label.trim_start_matches("Norwood").trim();
+    let (num, rest) = match roman.find(|c: char| !matches!(c, 'I' | 'V' | 'X')) {
+        Some(i) => roman.split_at(i),
+        None => (roman, ""),
+    };
+    let n = match num {
+        "I" => 1,
+        "II" => 2,
+        "III" => 3,
+        "IV" => 4,
+        "V" => 5,
+        "VI" => 6,
+        "VII" => 7,
+        _ => 0,
+    };
+    let suffix: String = rest
+        .trim_start_matches('-')
+        .chars()
+        .take(1)
+        .collect::<String>()
+        .to_lowercase();
+    format!("{n}{suffix}")
 }
 
 /// Which option shows the current value.
@@ -501,6 +429,137 @@ fn current_choice(field: Field, p: &Patient) -> Choice {
     }
 }
 
+fn is_choice(f: Field) -> bool {
+    use Field::*;
+    matches!(
+        f,
+        Sex | Fitzpatrick | HairColour | Subtype | Classification | Activity | Texture
+    )
+}
+
+fn is_check(f: Field) -> bool {
+    matches!(
+        f,
+        Field::ConsentTreatment | Field::ConsentPhotographs | Field::ConsentDataUse
+    )
+}
+
+/// The form field for `f`, as the patient has it now.
+fn form_field(
+    f: Field,
+    p: &Patient,
+    proto: &Protocol,
+    today: NaiveDate,
+    theme: &Theme,
+) -> FormField<Field> {
+    let value = display(f, p, proto, today);
+    let has_value = value != strings::DASH;
+    let base = FormField::text(f, label(f, p, proto), value).hint(hint(f));
+    match f {
+        _ if is_choice(f) => {
+            let opts = choices(f, p);
+            let cur = current_choice(f, p);
+            let current = opts.iter().position(|(_, c)| *c == cur).unwrap_or(0);
+            let typed = opts
+                .iter()
+                .position(|(_, c)| *c == Choice::TypeOther)
+                .map(|i| (i, raw(f, p, proto)));
+            base.kind(Kind::Choice {
+                options: opts.into_iter().map(|(o, _)| o).collect(),
+                current,
+                typed,
+            })
+            .clearable(has_value && f != Field::Subtype)
+        }
+        _ if is_check(f) => base.kind(Kind::Check),
+        Field::ScreenItem(i) => {
+            let tag = proto.screen.items.get(i).map(|d| match d.class {
+                crate::domain::TriageClass::Defer => s::TAG_DEFER,
+                crate::domain::TriageClass::ClearanceNeeded => s::TAG_CLEARANCE,
+            });
+            let mut fld = base
+                .kind(Kind::Answer)
+                .clearable(answer(p, proto, i).is_some());
+            if let Some(tag) = tag {
+                fld = fld.flag(tag, theme.dim());
+            }
+            fld
+        }
+        Field::Zone(_) => base.prefill(raw(f, p, proto)).tick().clearable(false),
+        _ => base.prefill(raw(f, p, proto)).clearable(has_value),
+    }
+}
+
+/// The form's lines for this patient and protocol.
+pub fn items(p: &Patient, proto: &Protocol, today: NaiveDate, theme: &Theme) -> Vec<Item<Field>> {
+    use Field::*;
+    let field = |f: Field| Item::Field(form_field(f, p, proto, today, theme));
+    let heading = |t: &'static str| Item::Heading(Line::styled(t, theme.header()));
+    let mut v = vec![heading(s::SECTION_PATIENT)];
+    v.extend(
+        [Name, Sex, BirthDate, Fitzpatrick, HairColour, GreyPercent]
+            .into_iter()
+            .map(field),
+    );
+    v.push(heading(s::SECTION_ALOPECIA));
+    v.push(field(Subtype));
+    v.push(field(Classification));
+    if p.subtype() == crate::domain::Subtype::Scarring {
+        v.extend([Activity, MonthsStable, Texture].into_iter().map(field));
+    }
+    v.push(heading(s::SECTION_ZONES));
+    v.extend((0..proto.zones.items.len()).map(|i| field(Zone(i))));
+    for z in &p.zones {
+        if !proto.zones.items.iter().any(|k| k.id == z.zone) {
+            v.push(Item::Line(Line::styled(
+                format!("  {}", s::unknown_zone(&z.zone)),
+                theme.dim(),
+            )));
+        }
+    }
+    v.push(field(Expectations));
+    let mut screen_head = vec![
+        Span::styled(s::SECTION_SCREEN, theme.header()),
+        Span::raw("  "),
+    ];
+    screen_head.extend(triage_badge(p, proto, theme));
+    screen_head.push(Span::styled(s::DECISION_SUPPORT, theme.dim()));
+    v.push(Item::Heading(Line::from(screen_head)));
+    v.push(field(ScreenDate));
+    v.extend((0..proto.screen.items.len()).map(|i| field(ScreenItem(i))));
+    for (id, yes) in &p.screen.answers {
+        if !proto.screen.items.iter().any(|d| &d.id == id) {
+            v.push(Item::Line(Line::styled(
+                format!("  {}", s::unknown_answer(id, *yes)),
+                theme.dim(),
+            )));
+        }
+    }
+    let mut clear_head = vec![Span::styled(s::SECTION_CLEARANCE, theme.header())];
+    let r = p.triage(proto.screen_rules());
+    if r.triage == Triage::ClearanceNeeded && p.clearance.is_none() {
+        clear_head.push(Span::styled(
+            s::needed_for(&r.clearance_reasons.join(", ")),
+            theme.warn(),
+        ));
+    }
+    v.push(Item::Heading(Line::from(clear_head)));
+    v.extend([ClearanceBy, ClearanceDate, ClearanceNote].map(field));
+    v.push(heading(s::SECTION_CONSENT));
+    v.extend(
+        [
+            ConsentTreatment,
+            ConsentPhotographs,
+            ConsentDataUse,
+            ConsentDate,
+        ]
+        .map(field),
+    );
+    v.push(heading(s::SECTION_NOTES));
+    v.push(field(Notes));
+    v
+}
+
 fn scar_mut(p: &mut Patient) -> &mut ScarDetails {
     p.alopecia.scar.get_or_insert_with(ScarDetails::default)
 }
@@ -513,8 +572,7 @@ fn tidy_scar(p: &mut Patient) {
 }
 
 /// Applies a chosen option; returns what changed, for the status line.
-fn apply_choice(p: &mut Patient, field: Field, c: Choice) -> String {
-    let label = |p: &Patient| field_status_label(field, p);
+fn apply_choice(p: &mut Patient, field: Field, c: Choice, proto: &Protocol) -> String {
     match c {
         Choice::Unset => {
             match field {
@@ -527,36 +585,34 @@ fn apply_choice(p: &mut Patient, field: Field, c: Choice) -> String {
                 _ => {}
             }
             tidy_scar(p);
-            return format!("{} cleared", label(p));
+            return s::cleared(&said(field, p, proto));
         }
-        Choice::Sex(s) => p.sex = Some(s),
+        Choice::Sex(x) => p.sex = Some(x),
         Choice::Fitzpatrick(f) => p.fitzpatrick = Some(f),
         Choice::Hair(h) => p.hair_colour = Some(h),
-        Choice::Subtype(s) => {
-            if s == p.subtype() {
-                return format!("subtype {s}");
+        Choice::Subtype(st) => {
+            let name = st.to_string();
+            if st == p.subtype() {
+                return s::subtype_set(&name);
             }
-            p.alopecia.subtype = s;
+            p.alopecia.subtype = st;
             let mut dropped = Vec::new();
             if p.alopecia
                 .classification
                 .as_ref()
                 .and_then(|c| c.subtype())
-                .is_some_and(|cs| cs != s)
+                .is_some_and(|cs| cs != st)
             {
                 p.alopecia.classification = None;
-                dropped.push("the stage / cause");
+                dropped.push(s::DROPPED_STAGE);
             }
-            if s == Subtype::Androgenetic && p.alopecia.scar.take().is_some() {
-                dropped.push("the scar details");
+            if st == Subtype::Androgenetic && p.alopecia.scar.take().is_some() {
+                dropped.push(s::DROPPED_SCAR);
             }
             return if dropped.is_empty() {
-                format!("subtype {s}")
+                s::subtype_set(&name)
             } else {
-                format!(
-                    "subtype {s} ({} cleared: they belong to the other subtype)",
-                    dropped.join(" and ")
-                )
+                s::subtype_dropped(&name, &dropped.join(s::AND))
             };
         }
         Choice::Class(c) => p.alopecia.classification = Some(c),
@@ -564,51 +620,237 @@ fn apply_choice(p: &mut Patient, field: Field, c: Choice) -> String {
         Choice::Activity(a) => scar_mut(p).activity = Some(a),
         Choice::Texture(t) => scar_mut(p).texture = Some(t),
     }
-    format!("{} {}", label(p), field_value_for_status(field, p))
+    let value = match field {
+        Field::Sex => p.sex.map(|x| x.code().to_string()).unwrap_or_default(),
+        _ => display(field, p, proto, NaiveDate::MIN),
+    };
+    s::set(&said(field, p, proto), &value)
 }
 
-fn field_status_label(field: Field, p: &Patient) -> String {
+fn opt_text(t: &str) -> Option<String> {
+    let t = t.trim();
+    (!t.is_empty()).then(|| t.to_string())
+}
+
+fn opt_date(t: &str) -> Result<Option<NaiveDate>, String> {
+    if t.trim().is_empty() {
+        Ok(None)
+    } else {
+        parse_date(t).map(Some)
+    }
+}
+
+fn not_future(d: Option<NaiveDate>, today: NaiveDate) -> Result<Option<NaiveDate>, String> {
+    match d {
+        Some(d) if d > today => Err(s::in_future(&d.to_string(), &today.to_string())),
+        other => Ok(other),
+    }
+}
+
+fn shown(v: Option<String>) -> String {
+    v.unwrap_or_else(|| s::CLEARED_VALUE.into())
+}
+
+/// Parses typed text into the field; returns what was saved, for the status line.
+fn apply_text(
+    p: &mut Patient,
+    field: Field,
+    text: &str,
+    proto: &Protocol,
+    today: NaiveDate,
+) -> Result<String, String> {
+    let lbl = said(field, p, proto);
+    let done = |v: Option<String>| Ok(s::set(&lbl, &shown(v)));
     match field {
-        Field::Classification => match p.subtype() {
-            Subtype::Androgenetic => "stage".into(),
-            Subtype::Scarring => "scar cause".into(),
+        Field::Name => {
+            p.name = opt_text(text);
+            done(p.name.clone())
+        }
+        Field::BirthDate => {
+            p.birth_date = opt_date(text)?;
+            done(p.birth_date.map(|d| d.to_string()))
+        }
+        Field::GreyPercent => {
+            let t = text.trim();
+            p.grey_percent = if t.is_empty() {
+                None
+            } else {
+                match t.trim_end_matches('%').trim().parse::<u8>() {
+                    Ok(g) if g <= 100 => Some(g),
+                    _ => return Err(s::not_whole_percent(t)),
+                }
+            };
+            done(p.grey_percent.map(s::grey))
+        }
+        Field::MonthsStable => {
+            let t = text.trim();
+            let v = if t.is_empty() {
+                None
+            } else {
+                Some(t.parse::<u32>().map_err(|_| s::not_months(t))?)
+            };
+            scar_mut(p).months_stable = v;
+            tidy_scar(p);
+            done(v.map(|m| m.to_string()))
+        }
+        Field::Zone(i) => {
+            let z = proto
+                .zones
+                .items
+                .get(i)
+                .ok_or_else(|| s::NO_SUCH_ZONE.to_string())?;
+            let t = text.trim().trim_end_matches("cm²").trim();
+            let area = if t.is_empty() {
+                None
+            } else {
+                match t.parse::<f64>() {
+                    Ok(a) if a.is_finite() && a > 0.0 && a <= 1000.0 => Some(a),
+                    _ => return Err(s::not_area(t)),
+                }
+            };
+            match p.zones.iter_mut().find(|a| a.zone == z.id) {
+                Some(a) => a.area_cm2 = area,
+                None => p.zones.push(AffectedZone {
+                    zone: z.id.clone(),
+                    area_cm2: area,
+                }),
+            }
+            Ok(match area {
+                Some(a) => s::zone_set(&z.name, &widgets::fmt_score(a)),
+                None => s::zone_at_default(&z.name),
+            })
+        }
+        Field::Expectations => {
+            p.expectations = opt_text(text);
+            done(p.expectations.clone())
+        }
+        Field::ScreenDate => {
+            p.screen.date = not_future(opt_date(text)?, today)?;
+            done(p.screen.date.map(|d| d.to_string()))
+        }
+        Field::ClearanceBy => match (opt_text(text), p.clearance.as_mut()) {
+            (None, _) => {
+                p.clearance = None;
+                Ok(s::CLEARANCE_REMOVED.into())
+            }
+            (Some(by), Some(c)) => {
+                c.by = by;
+                Ok(s::cleared_by(&c.by))
+            }
+            (Some(by), None) => {
+                p.clearance = Some(Clearance {
+                    by: by.clone(),
+                    date: today,
+                    note: None,
+                });
+                Ok(s::cleared_by_today(&by, &today.to_string()))
+            }
         },
-        Field::Fitzpatrick => "Fitzpatrick type".into(),
-        Field::HairColour => "hair colour".into(),
-        Field::Texture => "scar texture".into(),
-        Field::Sex => "sex".into(),
-        Field::Activity => "activity".into(),
-        _ => format!("{field:?}").to_lowercase(),
+        Field::ClearanceDate => {
+            let Some(c) = p.clearance.as_mut() else {
+                return Err(s::CLEARANCE_FIRST.into());
+            };
+            match opt_date(text)? {
+                Some(d) => c.date = d,
+                None => return Err(s::CLEARANCE_NEEDS_DATE.into()),
+            }
+            Ok(s::set(&lbl, &c.date.to_string()))
+        }
+        Field::ClearanceNote => {
+            let Some(c) = p.clearance.as_mut() else {
+                return Err(s::CLEARANCE_FIRST.into());
+            };
+            c.note = opt_text(text);
+            done(c.note.clone())
+        }
+        Field::ConsentDate => {
+            // One date for the parts recorded (the consent is usually signed at once).
+            let date = opt_date(text)?;
+            for part in [
+                &mut p.consent.treatment,
+                &mut p.consent.photographs,
+                &mut p.consent.data_use,
+            ] {
+                if part.is_recorded() {
+                    part.date = date;
+                }
+            }
+            done(date.map(|d| d.to_string()))
+        }
+        Field::Classification => {
+            p.alopecia.classification = match opt_text(text) {
+                None => None,
+                Some(t) => {
+                    let c = Classification::parse(&t);
+                    if c.subtype().is_some_and(|st| st != p.subtype()) {
+                        return Err(s::other_subtype(&c.to_string()));
+                    }
+                    Some(c)
+                }
+            };
+            done(p.alopecia.classification.as_ref().map(|c| c.to_string()))
+        }
+        Field::Notes => {
+            p.notes = opt_text(text);
+            done(p.notes.clone())
+        }
+        _ => Ok(String::new()),
     }
 }
 
-fn field_value_for_status(field: Field, p: &Patient) -> String {
+/// Ticks or unticks a box (a consent, a zone); returns what changed.
+fn toggle(p: &mut Patient, field: Field, proto: &Protocol) -> Option<String> {
     match field {
-        Field::Sex => p.sex.map(|s| s.code().to_string()).unwrap_or_default(),
-        Field::Fitzpatrick => p
-            .fitzpatrick
-            .map(|f| f.roman().to_string())
-            .unwrap_or_default(),
-        Field::HairColour => p
-            .hair_colour
-            .map(|h| h.label().to_string())
-            .unwrap_or_default(),
-        Field::Classification => p
-            .alopecia
-            .classification
-            .as_ref()
-            .map(|c| c.to_string())
-            .unwrap_or_default(),
-        Field::Activity => scar(p)
-            .and_then(|s| s.activity)
-            .map(|a| activity_label(a).to_string())
-            .unwrap_or_default(),
-        Field::Texture => scar(p)
-            .and_then(|s| s.texture)
-            .map(|t| texture_label(t).to_string())
-            .unwrap_or_default(),
-        _ => String::new(),
+        Field::Zone(i) => {
+            let z = proto.zones.items.get(i)?;
+            if let Some(pos) = p.zones.iter().position(|a| a.zone == z.id) {
+                p.zones.remove(pos);
+                Some(s::zone_removed(&z.name))
+            } else {
+                p.zones.push(AffectedZone {
+                    zone: z.id.clone(),
+                    area_cm2: None,
+                });
+                Some(s::zone_added(&z.name))
+            }
+        }
+        Field::ConsentTreatment | Field::ConsentPhotographs | Field::ConsentDataUse => {
+            // Not recorded → given → refused / withdrawn → not recorded.
+            let date = consent_date(&p.consent);
+            let (part, what) = match field {
+                Field::ConsentTreatment => (&mut p.consent.treatment, s::CONSENT_TREATMENT_WHAT),
+                Field::ConsentPhotographs => (&mut p.consent.photographs, s::CONSENT_PHOTOS_WHAT),
+                _ => (&mut p.consent.data_use, s::CONSENT_DATA_WHAT),
+            };
+            part.status = match part.status {
+                ConsentStatus::NotRecorded => ConsentStatus::Given,
+                ConsentStatus::Given => ConsentStatus::Refused,
+                ConsentStatus::Refused => ConsentStatus::NotRecorded,
+            };
+            part.date = if part.is_recorded() {
+                part.date.or(date)
+            } else {
+                None
+            };
+            Some(s::consent(what, &part.describe()))
+        }
+        _ => None,
     }
+}
+
+/// Answers health-screen item `i` (`None`: back to not asked).
+fn set_answer(p: &mut Patient, proto: &Protocol, i: usize, a: Option<bool>) -> Option<String> {
+    let def = proto.screen.items.get(i)?;
+    match a {
+        Some(b) => {
+            p.screen.answers.insert(def.id.clone(), b);
+        }
+        None => {
+            p.screen.answers.remove(&def.id);
+        }
+    }
+    let tri = p.triage(proto.screen_rules()).triage;
+    Some(s::answered(&def.label, a, strings::triage(tri)))
 }
 
 /// A consent part as the form shows it: `[x] given 2026-01-05`, `[-] refused / withdrawn ...`.
@@ -629,554 +871,131 @@ fn consent_date(c: &crate::domain::Consent) -> Option<NaiveDate> {
         .find_map(|p| p.date)
 }
 
-fn opt_text(s: &str) -> Option<String> {
-    let t = s.trim();
-    (!t.is_empty()).then(|| t.to_string())
-}
-
-fn opt_date(s: &str) -> Result<Option<NaiveDate>, String> {
-    if s.trim().is_empty() {
-        Ok(None)
-    } else {
-        parse_date(s).map(Some)
-    }
-}
-
-fn not_future(d: Option<NaiveDate>, today: NaiveDate) -> Result<Option<NaiveDate>, String> {
-    match d {
-        Some(d) if d > today => Err(format!("{d} is in the future (today is {today})")),
-        other => Ok(other),
-    }
-}
-
-/// Parses typed text into the field; returns what was saved, for the status line.
-fn apply_text(
-    p: &mut Patient,
-    field: Field,
-    text: &str,
-    proto: &Protocol,
-    today: NaiveDate,
-) -> Result<String, String> {
-    let shown = |v: &Option<String>| v.clone().unwrap_or_else(|| "(cleared)".into());
-    match field {
-        Field::Name => {
-            p.name = opt_text(text);
-            Ok(format!("name {}", shown(&p.name)))
-        }
-        Field::BirthDate => {
-            p.birth_date = opt_date(text)?;
-            Ok(format!(
-                "date of birth {}",
-                shown(&p.birth_date.map(|d| d.to_string()))
-            ))
-        }
-        Field::GreyPercent => {
-            let t = text.trim();
-            p.grey_percent = if t.is_empty() {
-                None
-            } else {
-                match t.trim_end_matches('%').trim().parse::<u8>() {
-                    Ok(g) if g <= 100 => Some(g),
-                    _ => {
-                        return Err(format!(
-                            "'{t}' is not a whole percent; allowed: 0 to 100 (share of grey hair)"
-                        ));
-                    }
-                }
-            };
-            Ok(format!(
-                "grey hair {}",
-                shown(&p.grey_percent.map(|g| format!("{g} %")))
-            ))
-        }
-        Field::MonthsStable => {
-            let t = text.trim();
-            let v =
-                if t.is_empty() {
-                    None
-                } else {
-                    Some(t.parse::<u32>().map_err(|_| {
-                        format!("'{t}' is not a whole number of months (0 or more)")
-                    })?)
-                };
-            scar_mut(p).months_stable = v;
-            tidy_scar(p);
-            Ok(format!(
-                "months stable {}",
-                shown(&v.map(|m| m.to_string()))
-            ))
-        }
-        Field::Zone(i) => {
-            let z = proto
-                .zones
-                .items
-                .get(i)
-                .ok_or_else(|| "no such zone in the protocol".to_string())?;
-            let t = text.trim().trim_end_matches("cm²").trim();
-            let area = if t.is_empty() {
-                None
-            } else {
-                match t.parse::<f64>() {
-                    Ok(a) if a.is_finite() && a > 0.0 && a <= 1000.0 => Some(a),
-                    _ => {
-                        return Err(format!(
-                            "'{t}' is not an area; allowed: a number of cm² above 0 and up to 1000, or empty for the protocol default"
-                        ));
-                    }
-                }
-            };
-            match p.zones.iter_mut().find(|a| a.zone == z.id) {
-                Some(a) => a.area_cm2 = area,
-                None => p.zones.push(AffectedZone {
-                    zone: z.id.clone(),
-                    area_cm2: area,
-                }),
-            }
-            Ok(format!(
-                "{} {}",
-                z.name,
-                area.map(|a| format!("{} cm²", widgets::fmt_score(a)))
-                    .unwrap_or_else(|| "at the protocol's default area".into())
-            ))
-        }
-        Field::Expectations => {
-            p.expectations = opt_text(text);
-            Ok(format!("expectations {}", shown(&p.expectations)))
-        }
-        Field::ScreenDate => {
-            p.screen.date = not_future(opt_date(text)?, today)?;
-            Ok(format!(
-                "screen date {}",
-                shown(&p.screen.date.map(|d| d.to_string()))
-            ))
-        }
-        Field::ClearanceBy => match (opt_text(text), p.clearance.as_mut()) {
-            (None, _) => {
-                p.clearance = None;
-                Ok("clearance removed".into())
-            }
-            (Some(by), Some(c)) => {
-                c.by = by;
-                Ok(format!("cleared by {}", c.by))
-            }
-            (Some(by), None) => {
-                p.clearance = Some(Clearance {
-                    by: by.clone(),
-                    date: today,
-                    note: None,
-                });
-                Ok(format!(
-                    "cleared by {by}, dated today ({today}); change the date if it was given earlier"
-                ))
-            }
-        },
-        Field::ClearanceDate => {
-            let Some(c) = p.clearance.as_mut() else {
-                return Err("enter who gave the clearance first (Cleared by)".into());
-            };
-            match opt_date(text)? {
-                Some(d) => c.date = d,
-                None => {
-                    return Err(
-                        "a clearance needs its date; clear 'Cleared by' to remove the clearance"
-                            .into(),
-                    );
-                }
-            }
-            Ok(format!("clearance date {}", c.date))
-        }
-        Field::ClearanceNote => {
-            let Some(c) = p.clearance.as_mut() else {
-                return Err("enter who gave the clearance first (Cleared by)".into());
-            };
-            c.note = opt_text(text);
-            Ok(format!("clearance note {}", shown(&c.note)))
-        }
-        Field::ConsentDate => {
-            // One date for the parts recorded (the consent is usually signed at once).
-            let date = opt_date(text)?;
-            for part in [
-                &mut p.consent.treatment,
-                &mut p.consent.photographs,
-                &mut p.consent.data_use,
-            ] {
-                if part.is_recorded() {
-                    part.date = date;
-                }
-            }
-            Ok(format!(
-                "consent date {}",
-                shown(&date.map(|d| d.to_string()))
-            ))
-        }
-        Field::Classification => {
-            p.alopecia.classification = match opt_text(text) {
-                None => None,
-                Some(t) => {
-                    let c = Classification::parse(&t);
-                    if c.subtype().is_some_and(|s| s != p.subtype()) {
-                        return Err(format!(
-                            "'{c}' belongs to the other subtype; change the subtype first"
-                        ));
-                    }
-                    Some(c)
-                }
-            };
-            Ok(format!(
-                "{} {}",
-                field_status_label(field, p),
-                shown(&p.alopecia.classification.as_ref().map(|c| c.to_string()))
-            ))
-        }
-        Field::Notes => {
-            p.notes = opt_text(text);
-            Ok(format!("notes {}", shown(&p.notes)))
-        }
-        other => Err(format!("{other:?} is not a text field")),
-    }
-}
-
-/// Ticks or unticks a box; returns what changed.
-fn toggle(p: &mut Patient, field: Field, proto: &Protocol) -> Option<String> {
-    match field {
-        Field::ScreenItem(i) => {
-            let def = proto.screen.items.get(i)?;
-            let v = !p.screen.answers.get(&def.id).copied().unwrap_or(false);
-            p.screen.answers.insert(def.id.clone(), v);
-            let tri = p.triage(proto.screen_rules()).triage;
-            Some(format!(
-                "{}: {} (triage: {})",
-                def.label,
-                if v { "yes" } else { "no" },
-                tri.label()
-            ))
-        }
-        Field::Zone(i) => {
-            let z = proto.zones.items.get(i)?;
-            if let Some(pos) = p.zones.iter().position(|a| a.zone == z.id) {
-                p.zones.remove(pos);
-                Some(format!("{} removed from the zones affected", z.name))
-            } else {
-                p.zones.push(AffectedZone {
-                    zone: z.id.clone(),
-                    area_cm2: None,
-                });
-                Some(format!("{} added to the zones affected", z.name))
-            }
-        }
-        Field::ConsentTreatment | Field::ConsentPhotographs | Field::ConsentDataUse => {
-            let date = consent_date(&p.consent);
-            let (part, what) = match field {
-                Field::ConsentTreatment => (&mut p.consent.treatment, "treatment"),
-                Field::ConsentPhotographs => (&mut p.consent.photographs, "photographs"),
-                _ => (&mut p.consent.data_use, "data use"),
-            };
-            part.status = match part.status {
-                ConsentStatus::NotRecorded => ConsentStatus::Given,
-                ConsentStatus::Given => ConsentStatus::Refused,
-                ConsentStatus::Refused => ConsentStatus::NotRecorded,
-            };
-            part.date = if part.is_recorded() {
-                part.date.or(date)
-            } else {
-                None
-            };
-            Some(format!("consent to {what} {}", part.describe()))
-        }
-        _ => None,
-    }
+/// The protocol's health-screen items not answered yet.
+fn unanswered(p: &Patient, proto: &Protocol) -> Vec<usize> {
+    (0..proto.screen.items.len())
+        .filter(|i| answer(p, proto, *i).is_none())
+        .collect()
 }
 
 impl IntakeForm {
     pub fn is_editing(&self) -> bool {
-        self.editing.is_some()
+        self.form.is_editing()
     }
 
-    pub fn context(&self) -> Context {
-        match self.editing {
-            Some(Editing::Text(_)) => Context::EditText,
-            Some(Editing::Choice { .. }) => Context::Choose,
-            None => Context::Intake,
-        }
-    }
-
-    /// The save went through: close the editor and move on if Tab asked to.
-    pub fn saved(&mut self, p: &Patient, proto: &Protocol) {
-        self.editing = None;
-        self.error = None;
-        self.finish_move(&fields(p, proto));
-    }
-
-    /// The store or the record's rules refused the value: keep the editor open with the
-    /// reason beside the field.
-    pub fn refused(&mut self, reason: String) {
-        self.error = Some((self.focus, reason));
-        self.after = After::Stay;
-    }
-
-    fn move_focus(&mut self, fields: &[Field], delta: isize) {
-        let i = fields.iter().position(|f| *f == self.focus).unwrap_or(0) as isize;
-        let n = fields.len() as isize;
-        if n == 0 {
-            return;
-        }
-        let j = (i + delta).clamp(0, n - 1) as usize;
-        self.focus = fields[j];
-    }
-
-    fn jump_section(&self, p: &Patient, proto: &Protocol, forward: bool) -> Field {
-        // First field of each section, in order.
-        let mut starts = Vec::new();
-        let mut take = false;
-        for it in items(p, proto) {
-            match it {
-                Item::Section(_) => take = true,
-                Item::Field(f) if take => {
-                    starts.push(f);
-                    take = false;
-                }
-                _ => {}
-            }
-        }
-        let all = fields(p, proto);
-        let pos = |f: &Field| all.iter().position(|x| x == f).unwrap_or(0);
-        let here = pos(&self.focus);
-        if forward {
-            starts
-                .into_iter()
-                .find(|f| pos(f) > here)
-                .unwrap_or(self.focus)
-        } else {
-            starts
-                .into_iter()
-                .rev()
-                .find(|f| pos(f) < here)
-                .unwrap_or(all.first().copied().unwrap_or(self.focus))
-        }
-    }
-
-    /// Applies one action to the form; what to save, if anything, goes back to the app.
-    pub fn update(
-        &mut self,
-        action: Action,
-        p: &Patient,
-        proto: &Protocol,
-        today: NaiveDate,
-    ) -> Commit {
-        let all = fields(p, proto);
-        if !all.contains(&self.focus) {
-            self.focus = all.first().copied().unwrap_or(Field::Name);
-        }
-        let field = self.focus;
-        match self.editing.as_mut() {
-            Some(Editing::Text(input)) => match action {
-                Action::Edit(req) => {
-                    input.handle(req);
-                    Commit::Nothing
-                }
-                Action::Cancel => {
-                    self.editing = None;
-                    self.error = None;
-                    Commit::Nothing
-                }
-                Action::Accept | Action::NextField | Action::PrevField => {
-                    self.after = match action {
-                        Action::NextField => After::Next,
-                        Action::PrevField => After::Prev,
-                        _ => After::Stay,
-                    };
-                    let text = input.value().to_string();
-                    let mut q = p.clone();
-                    match apply_text(&mut q, field, &text, proto, today) {
-                        Err(e) => {
-                            self.error = Some((field, e.clone()));
-                            self.after = After::Stay;
-                            Commit::Refused(format!("not saved: {e}"))
-                        }
-                        Ok(_) if q == *p => {
-                            self.editing = None;
-                            self.error = None;
-                            self.finish_move(&all);
-                            Commit::Nothing
-                        }
-                        Ok(what) => Commit::Save {
-                            patient: Box::new(q),
-                            what,
-                        },
-                    }
-                }
-                _ => Commit::Nothing,
-            },
-            Some(Editing::Choice { options, selected }) => match action {
-                Action::Up => {
-                    *selected = selected.saturating_sub(1);
-                    Commit::Nothing
-                }
-                Action::Down => {
-                    *selected = (*selected + 1).min(options.len().saturating_sub(1));
-                    Commit::Nothing
-                }
-                Action::Cancel => {
-                    self.editing = None;
-                    Commit::Nothing
-                }
-                Action::Accept => {
-                    let opts = choices(field, p);
-                    let Some((_, c)) = opts.get(*selected).cloned() else {
-                        return Commit::Nothing;
-                    };
-                    if c == Choice::TypeOther {
-                        self.editing = Some(Editing::Text(Input::new(field.raw(p))));
-                        return Commit::Nothing;
-                    }
-                    let mut q = p.clone();
-                    let what = apply_choice(&mut q, field, c);
-                    if q == *p {
-                        self.editing = None;
-                        return Commit::Nothing;
-                    }
-                    self.after = After::Stay;
-                    Commit::Save {
-                        patient: Box::new(q),
-                        what,
-                    }
-                }
-                _ => Commit::Nothing,
-            },
-            None => match action {
-                Action::Up | Action::PrevField => {
-                    self.move_focus(&all, -1);
-                    Commit::Nothing
-                }
-                Action::Down | Action::NextField => {
-                    self.move_focus(&all, 1);
-                    Commit::Nothing
-                }
-                Action::PageDown => {
-                    self.focus = self.jump_section(p, proto, true);
-                    Commit::Nothing
-                }
-                Action::PageUp => {
-                    self.focus = self.jump_section(p, proto, false);
-                    Commit::Nothing
-                }
-                Action::Toggle => self.toggle(p, field, proto),
-                Action::Open => match field.kind() {
-                    Kind::Check => self.toggle(p, field, proto),
-                    Kind::Choice => {
-                        let opts = choices(field, p);
-                        let cur = current_choice(field, p);
-                        let selected = opts.iter().position(|(_, c)| *c == cur).unwrap_or(0);
-                        self.editing = Some(Editing::Choice {
-                            options: opts.into_iter().map(|(l, _)| l).collect(),
-                            selected,
-                        });
-                        Commit::Nothing
-                    }
-                    Kind::Text | Kind::Zone => {
-                        let raw = match field {
-                            Field::Zone(i) => proto
-                                .zones
-                                .items
-                                .get(i)
-                                .and_then(|z| p.zones.iter().find(|a| a.zone == z.id))
-                                .and_then(|a| a.area_cm2)
-                                .map(widgets::fmt_score)
-                                .unwrap_or_default(),
-                            f => f.raw(p),
-                        };
-                        self.editing = Some(Editing::Text(Input::new(raw)));
-                        self.error = None;
-                        Commit::Nothing
-                    }
-                },
-                Action::Clear => {
-                    let mut q = p.clone();
-                    let res = match field.kind() {
-                        Kind::Choice if field == Field::Subtype => {
-                            Err("the subtype is required; choose the other one instead".into())
-                        }
-                        Kind::Choice => Ok(apply_choice(&mut q, field, Choice::Unset)),
-                        Kind::Text => apply_text(&mut q, field, "", proto, today),
-                        Kind::Zone | Kind::Check => Err("use Space to untick".to_string()),
-                    };
-                    match res {
-                        Err(e) => Commit::Refused(e),
-                        Ok(_) if q == *p => Commit::Nothing,
-                        Ok(what) => {
-                            self.after = After::Stay;
-                            Commit::Save {
-                                patient: Box::new(q),
-                                what,
-                            }
-                        }
-                    }
-                }
-                _ => Commit::Nothing,
-            },
-        }
-    }
-
-    fn toggle(&mut self, p: &Patient, field: Field, proto: &Protocol) -> Commit {
+    fn apply(&mut self, ev: Event<Field>, c: &TabCtx) -> Result<Option<(Patient, String)>, String> {
+        let (p, proto) = (c.patient, c.protocol);
         let mut q = p.clone();
-        match toggle(&mut q, field, proto) {
-            Some(what) => {
-                self.after = After::Stay;
-                Commit::Save {
-                    patient: Box::new(q),
-                    what,
+        let what = match ev {
+            Event::None | Event::Press(_) => return Ok(None),
+            Event::Text(f, t) => apply_text(&mut q, f, &t, proto, c.today)?,
+            Event::Clear(f) if is_choice(f) => {
+                if f == Field::Subtype {
+                    return Err(s::SUBTYPE_REQUIRED.into());
                 }
+                apply_choice(&mut q, f, Choice::Unset, proto)
             }
-            None => Commit::Nothing,
-        }
+            Event::Clear(f) => apply_text(&mut q, f, "", proto, c.today)?,
+            Event::Choice(f, i) => {
+                let Some((_, ch)) = choices(f, p).get(i).cloned() else {
+                    return Ok(None);
+                };
+                apply_choice(&mut q, f, ch, proto)
+            }
+            Event::Toggle(f) => match toggle(&mut q, f, proto) {
+                Some(w) => w,
+                None => return Ok(None),
+            },
+            Event::Answer(Field::ScreenItem(i), a) => match set_answer(&mut q, proto, i, a) {
+                Some(w) => w,
+                None => return Ok(None),
+            },
+            Event::Answer(..) => return Ok(None),
+        };
+        Ok(Some((q, what)))
     }
 
-    fn finish_move(&mut self, all: &[Field]) {
-        match std::mem::replace(&mut self.after, After::Stay) {
-            After::Next => self.move_focus(all, 1),
-            After::Prev => self.move_focus(all, -1),
-            After::Stay => {}
+    /// `N`: every item not answered yet is answered no, in one save.
+    fn remaining_no(&mut self, c: &TabCtx) -> Commit {
+        let (p, proto) = (c.patient, c.protocol);
+        let todo = unanswered(p, proto);
+        if todo.is_empty() {
+            return Commit::Nothing;
         }
+        let mut q = p.clone();
+        for i in &todo {
+            set_answer(&mut q, proto, *i, Some(false));
+        }
+        let tri = q.triage(proto.screen_rules()).triage;
+        // The focus moves past the health screen, to the first clearance field.
+        self.form.focus_after_save(Field::ClearanceBy);
+        Commit::save(q, s::remaining_no(todo.len(), strings::triage(tri)))
     }
 }
 
-/// Width of the label column: the longest label, between 26 and 40 columns and at most 45% of
-/// the width,
-/// so protocol questions read whole on a wide terminal and values keep room on a narrow one.
-fn label_width(labels: impl Iterator<Item = String>, w: usize) -> usize {
-    let longest = labels.map(|l| widgets::width(&l)).max().unwrap_or(0);
-    longest.clamp(26, (w * 45 / 100).clamp(26, 40))
+impl RecordTab for IntakeForm {
+    fn is_editing(&self) -> bool {
+        self.form.is_editing()
+    }
+
+    fn commands(&self, c: &TabCtx) -> Vec<Command> {
+        let items = items(c.patient, c.protocol, c.today, c.theme);
+        let mut v = self.form.commands(&items);
+        if !self.form.is_editing() && !unanswered(c.patient, c.protocol).is_empty() {
+            v.push(
+                Command::new(keys::REMAINING_NO, Action::RemainingNo, cmd::REMAINING_NO)
+                    .bar()
+                    .edits(),
+            );
+        }
+        v
+    }
+
+    fn typing(&self, c: &TabCtx) -> Typing {
+        self.form
+            .typing(&items(c.patient, c.protocol, c.today, c.theme))
+    }
+
+    fn update(&mut self, action: Action, c: &TabCtx) -> Commit {
+        if action == Action::RemainingNo && !self.form.is_editing() {
+            return self.remaining_no(c);
+        }
+        let items = items(c.patient, c.protocol, c.today, c.theme);
+        let ev = self.form.update(action, &items);
+        let result = self.apply(ev, c);
+        form::commit(&mut self.form, &items, c.patient, result)
+    }
+
+    fn saved(&mut self, c: &TabCtx) {
+        let items = items(c.patient, c.protocol, c.today, c.theme);
+        self.form.saved(&items);
+    }
+
+    fn refused(&mut self, reason: String) {
+        self.form.refused(reason);
+    }
+
+    fn settle(&mut self, area: Rect, c: &TabCtx) {
+        let items = items(c.patient, c.protocol, c.today, c.theme);
+        self.form.settle(area, &items, c.theme);
+    }
+
+    fn draw(&self, frame: &mut Frame, area: Rect, c: &TabCtx) {
+        let items = items(c.patient, c.protocol, c.today, c.theme);
+        self.form.draw(frame, area, &items, c.theme);
+    }
 }
 
-/// Splits `text` into lines of at most `w` columns, at spaces where possible.
-pub fn wrap(text: &str, w: usize) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut line = String::new();
-    for word in text.split(' ') {
-        let need = widgets::width(&line) + usize::from(!line.is_empty()) + widgets::width(word);
-        if need > w && !line.is_empty() {
-            out.push(std::mem::take(&mut line));
-        }
-        if !line.is_empty() {
-            line.push(' ');
-        }
-        line.push_str(word);
-    }
-    if !line.is_empty() {
-        out.push(line);
-    }
-    out.into_iter().map(|l| widgets::truncate(&l, w)).collect()
-}
-
-/// The triage of the health screen as a badge, with the clearance when one is recorded.
+/// The triage of the health screen as a badge, in words, with the clearance when one is
+/// recorded.
 pub fn triage_badge(p: &Patient, proto: &Protocol, theme: &Theme) -> Vec<Span<'static>> {
     let r = p.triage(proto.screen_rules());
     let text = match (r.triage, &p.clearance) {
-        (Triage::ClearanceNeeded, Some(c)) => format!(" CLEARED by {} ", c.by),
-        _ => format!(" {} ", r.headline().to_uppercase()),
+        (Triage::ClearanceNeeded, Some(c)) => strings::cleared_by(&c.by),
+        (t, _) => strings::triage_badge(t, r.not_asked.len()),
     };
     vec![
-        Span::raw("triage "),
+        Span::raw(strings::TRIAGE),
         Span::styled(
             text,
             theme
@@ -1186,169 +1005,15 @@ pub fn triage_badge(p: &Patient, proto: &Protocol, theme: &Theme) -> Vec<Span<'s
     ]
 }
 
-/// Draws the form into `area`, keeping the focused field (or the highlighted option) in view.
-pub fn draw(
-    frame: &mut Frame,
-    area: Rect,
-    form: &mut IntakeForm,
-    p: &Patient,
-    proto: &Protocol,
-    today: NaiveDate,
-    theme: &Theme,
-) {
-    let w = area.width as usize;
-    let label_w = label_width(fields(p, proto).into_iter().map(|f| f.label(p, proto)), w);
-    let value_w = w.saturating_sub(label_w + 3);
-    let mut lines: Vec<Line> = Vec::new();
-    let mut cursor_line = 0;
-    let mut cursor_pos: Option<(u16, usize)> = None;
-    for it in items(p, proto) {
-        match it {
-            Item::Section(title) => {
-                if !lines.is_empty() {
-                    lines.push(Line::raw(""));
-                }
-                let mut spans = vec![Span::styled(title, theme.header())];
-                if title == "Health screen" {
-                    spans.push(Span::raw("  "));
-                    spans.extend(triage_badge(p, proto, theme));
-                    spans.push(Span::styled(
-                        "  (decision support, not a guideline)",
-                        theme.dim(),
-                    ));
-                }
-                if title == "Clearance" {
-                    let r = p.triage(proto.screen_rules());
-                    if r.triage == Triage::ClearanceNeeded && p.clearance.is_none() {
-                        spans.push(Span::styled(
-                            format!("  needed for: {}", r.clearance_reasons.join(", ")),
-                            theme.warn(),
-                        ));
-                    }
-                }
-                lines.push(Line::from(spans));
-            }
-            Item::Note(n) => lines.push(Line::styled(format!("  {n}"), theme.dim())),
-            Item::Field(f) => {
-                let focused = f == form.focus;
-                let label = widgets::pad(&f.label(p, proto), label_w);
-                let marker = if focused { "▶ " } else { "  " };
-                let editing_here = focused && form.editing.is_some();
-                let mut spans = vec![Span::styled(marker, theme.key())];
-                let label_style = if focused && !editing_here {
-                    theme.selected()
-                } else {
-                    theme.base()
-                };
-                spans.push(Span::styled(label, label_style));
-                spans.push(Span::raw(" "));
-                match (&form.editing, editing_here) {
-                    (Some(Editing::Text(input)), true) => {
-                        let scroll = input.visual_scroll(value_w.saturating_sub(1));
-                        let shown: String = {
-                            // Skip `scroll` columns of the value.
-                            let mut used = 0;
-                            input
-                                .value()
-                                .chars()
-                                .skip_while(|c| {
-                                    let cw =
-                                        unicode_width::UnicodeWidthChar::width(*c).unwrap_or(0);
-                                    if used < scroll {
-                                        used += cw;
-                                        true
-                                    } else {
-                                        false
-                                    }
-                                })
-                                .collect()
-                        };
-                        let hint = f.hint();
-                        let room = value_w.saturating_sub(widgets::width(hint) + 2).min(40);
-                        let box_w = room.max(widgets::width(&shown).min(value_w));
-                        spans.push(Span::styled(widgets::pad(&shown, box_w), theme.editing()));
-                        if !hint.is_empty() {
-                            spans.push(Span::styled(format!("  {hint}"), theme.dim()));
-                        }
-                        cursor_pos = Some((
-                            (2 + label_w + 1 + input.visual_cursor().saturating_sub(scroll)) as u16,
-                            lines.len(),
-                        ));
-                    }
-                    _ => {
-                        let v = f.display(p, proto, today);
-                        let style = if focused {
-                            theme.selected()
-                        } else {
-                            theme.base()
-                        };
-                        spans.push(Span::styled(widgets::truncate(&v, value_w), style));
-                        if let Field::ScreenItem(i) = f
-                            && let Some(d) = proto.screen.items.get(i)
-                        {
-                            let tag = match d.class {
-                                crate::domain::TriageClass::Defer => "defer",
-                                crate::domain::TriageClass::ClearanceNeeded => "clearance",
-                            };
-                            spans.push(Span::styled(format!("  {tag}"), theme.dim()));
-                        }
-                    }
-                }
-                if focused {
-                    cursor_line = lines.len();
-                }
-                lines.push(Line::from(spans));
-                if let (true, Some(Editing::Choice { options, selected })) =
-                    (focused, &form.editing)
-                {
-                    for (i, o) in options.iter().enumerate() {
-                        let sel = i == *selected;
-                        let style = if sel { theme.selected() } else { theme.base() };
-                        let mark = if sel { "(•) " } else { "( ) " };
-                        if sel {
-                            cursor_line = lines.len();
-                        }
-                        lines.push(Line::from(vec![
-                            Span::raw(" ".repeat(label_w + 3)),
-                            Span::styled(format!("{mark}{o}"), style),
-                        ]));
-                    }
-                }
-                if let Some((ef, msg)) = &form.error
-                    && *ef == f
-                {
-                    for (i, l) in wrap(&format!("✗ {msg}"), w.saturating_sub(label_w + 3))
-                        .into_iter()
-                        .enumerate()
-                    {
-                        if focused && i == 0 {
-                            // Keep the reason on screen with the field.
-                            cursor_line = cursor_line.max(lines.len());
-                        }
-                        lines.push(Line::from(vec![
-                            Span::raw(" ".repeat(label_w + 3)),
-                            Span::styled(l, theme.error()),
-                        ]));
-                    }
-                }
-            }
-        }
-    }
-    let h = area.height as usize;
-    if cursor_line < form.scroll {
-        form.scroll = cursor_line.saturating_sub(1);
-    } else if cursor_line >= form.scroll + h {
-        form.scroll = cursor_line + 1 - h;
-    }
-    // A section heading just above the focus is worth showing.
-    form.scroll = form.scroll.min(lines.len().saturating_sub(h));
-    let scroll = form.scroll;
-    frame.render_widget(Paragraph::new(lines).scroll((scroll as u16, 0)), area);
-    if let Some((x, line)) = cursor_pos
-        && line >= scroll
-        && line < scroll + h
-    {
-        let x = (area.x + x).min(area.right().saturating_sub(1));
-        frame.set_cursor_position((x, area.y + (line - scroll) as u16));
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn norwood_stages_are_picked_by_their_number() {
+        assert_eq!(norwood_alias("Norwood III"), "3");
+        assert_eq!(norwood_alias("Norwood IIIa"), "3a");
+        assert_eq!(norwood_alias("Norwood III-vertex"), "3v");
+        assert_eq!(norwood_alias("Norwood VII"), "7");
     }
 }

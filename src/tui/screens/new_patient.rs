@@ -3,17 +3,21 @@
 
 use crate::domain::validate::check_record_id;
 use crate::domain::{Patient, Subtype};
-use crate::tui::app::{Action, App};
+use crate::tui::action::Action;
+use crate::tui::command::Command;
+use crate::tui::keymap as keys;
+use crate::tui::strings::{cmd, new_patient as s};
+use crate::tui::theme::Theme;
 use crate::tui::widgets;
+use crate::tui::widgets::text_field::TextField;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
-use tui_input::Input;
 
 #[derive(Debug)]
 pub struct NewPatientForm {
-    pub record_id: Input,
+    pub record_id: TextField,
     pub subtype: Subtype,
     /// 0 = record id, 1 = subtype.
     pub focus: usize,
@@ -21,7 +25,8 @@ pub struct NewPatientForm {
 }
 
 impl NewPatientForm {
-    /// Proposes the next free `P-NNN` id so the common case is just Enter.
+    /// Proposes the next free `P-NNN` id so the common case is just Enter (typing replaces
+    /// the proposal).
     pub fn new(patients: &[Patient]) -> NewPatientForm {
         let mut n = patients.len() + 1;
         let taken = |id: &str| patients.iter().any(|p| p.record_id == id);
@@ -29,7 +34,7 @@ impl NewPatientForm {
             n += 1;
         }
         NewPatientForm {
-            record_id: Input::new(format!("P-{n:03}")),
+            record_id: TextField::new(format!("P-{n:03}")),
             subtype: Subtype::Androgenetic,
             focus: 0,
             error: None,
@@ -39,6 +44,23 @@ impl NewPatientForm {
     /// Whether typed characters go into the record id.
     pub fn on_text(&self) -> bool {
         self.focus == 0
+    }
+
+    pub fn commands(&self) -> Vec<Command> {
+        let mut v = vec![
+            Command::new(keys::TAB, Action::NextField, cmd::NP_NEXT).bar(),
+            Command::new(keys::BACKTAB, Action::PrevField, cmd::NP_PREV),
+        ];
+        if self.focus == 1 {
+            v.push(Command::new(keys::NP_TOGGLE, Action::Toggle, cmd::NP_SUBTYPE).bar());
+        }
+        v.push(
+            Command::new(keys::ENTER, Action::Accept, cmd::NP_CREATE)
+                .bar()
+                .edits(),
+        );
+        v.push(Command::new(keys::ESC, Action::Cancel, cmd::NP_CANCEL).bar());
+        v
     }
 
     pub fn update(&mut self, action: Action) {
@@ -58,54 +80,56 @@ impl NewPatientForm {
         }
     }
 
-    /// The new record, or why it cannot be created.
+    /// The new record, or why it cannot be created (naming the field as the dialog does).
     pub fn build(&self, patients: &[Patient]) -> Result<Patient, String> {
         let id = self.record_id.value().trim();
-        check_record_id(id)?;
+        if id.is_empty() {
+            return Err(s::ID_EMPTY.into());
+        }
+        check_record_id(id).map_err(|e| s::id_refused(&e))?;
         if patients.iter().any(|p| p.record_id == id) {
-            return Err(format!(
-                "{id} is already in the registry; choose another id"
-            ));
+            return Err(s::id_taken(id));
         }
         Ok(Patient::new(id, self.subtype))
     }
 }
 
-pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
-    let Some(form) = &app.new_patient else {
-        return;
-    };
-    let theme = app.theme;
-    let inner = widgets::popup(frame, area, 60, 9, "New patient", &theme);
-    let field = |i: usize| {
-        if form.focus == i {
-            theme.editing()
-        } else {
-            theme.base()
-        }
-    };
+pub fn draw(frame: &mut Frame, area: Rect, form: &NewPatientForm, theme: &Theme) {
+    let inner = widgets::popup(frame, area, 60, 9, s::TITLE, theme);
     let subtypes: Vec<Span> = Subtype::ALL
         .iter()
-        .flat_map(|s| {
-            let style = if *s == form.subtype {
+        .flat_map(|st| {
+            let style = if *st == form.subtype {
                 theme.selected()
             } else {
                 theme.dim()
             };
-            [Span::styled(format!(" {} ", s.id()), style), Span::raw(" ")]
+            [
+                Span::styled(format!(" {} ", st.id()), style),
+                Span::raw(" "),
+            ]
         })
         .collect();
+    let label_w = widgets::width(s::RECORD_ID).max(widgets::width(s::SUBTYPE)) + 2;
+    let mut id_line = vec![
+        Span::styled(if form.focus == 0 { "▶ " } else { "  " }, theme.key()),
+        Span::raw(widgets::pad(s::RECORD_ID, label_w)),
+    ];
+    let mut cursor = None;
+    if form.focus == 0 {
+        let (field, cx) = form.record_id.spans(20, theme);
+        id_line.extend(field);
+        cursor = Some(2 + label_w + cx);
+    } else {
+        id_line.push(Span::raw(form.record_id.value().to_string()));
+    }
     let mut lines = vec![
-        Line::from(vec![
-            Span::styled(if form.focus == 0 { "▶ " } else { "  " }, theme.key()),
-            Span::raw("Record id  "),
-            Span::styled(form.record_id.value().to_string(), field(0)),
-        ]),
+        Line::from(id_line),
         Line::from(
             [
                 vec![
                     Span::styled(if form.focus == 1 { "▶ " } else { "  " }, theme.key()),
-                    Span::raw("Subtype    "),
+                    Span::raw(widgets::pad(s::SUBTYPE, label_w)),
                 ],
                 subtypes,
             ]
@@ -115,14 +139,11 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
     ];
     match &form.error {
         Some(e) => lines.push(Line::styled(format!("✗ {e}"), theme.error())),
-        None => lines.push(Line::styled(
-            "The study id names the patient's file; letters, digits, - _ . only.",
-            theme.dim(),
-        )),
+        None => lines.push(Line::styled(s::ID_HINT, theme.dim())),
     }
     frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
-    if form.focus == 0 {
-        let x = inner.x + 13 + form.record_id.visual_cursor() as u16;
+    if let Some(cx) = cursor {
+        let x = inner.x + cx as u16;
         frame.set_cursor_position((x.min(inner.right().saturating_sub(1)), inner.y));
     }
 }

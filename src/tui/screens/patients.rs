@@ -1,10 +1,19 @@
 //! The home screen: every patient in one table, with search, subtype filter and sort.
+//!
+//! Overdue items are marked in words (`S2 overdue 12d`) as well as in style; the scores are
+//! shown with the visit they come from; missing values sort last whichever way the column is
+//! sorted; the search ignores case and accents (`muller` finds `Müller`).
 
 use crate::domain::{Patient, Subtype, Triage};
 use crate::protocol::Protocol;
 use crate::protocol::schedule::{AgendaItem, next_due};
-use crate::tui::app::{Action, App};
+use crate::tui::action::Action;
+use crate::tui::command::Command;
+use crate::tui::keymap as keys;
+use crate::tui::strings::{self, cmd, list as s};
+use crate::tui::theme::Theme;
 use crate::tui::widgets;
+use crate::tui::widgets::text_field::TextField;
 use chrono::NaiveDate;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -12,7 +21,8 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Cell, Paragraph, Row, Table, TableState};
 use std::cell::{Ref, RefCell};
 use std::cmp::Ordering;
-use tui_input::Input;
+use unicode_normalization::UnicodeNormalization;
+use unicode_normalization::char::is_combining_mark;
 use unicode_width::UnicodeWidthStr;
 
 /// The columns of the table, in display order; sorting works on any of them.
@@ -20,35 +30,41 @@ use unicode_width::UnicodeWidthStr;
 pub enum Column {
     RecordId,
     Name,
+    Age,
     Subtype,
     Triage,
     Sessions,
     NextDue,
     Vds,
     Pss,
+    Visit,
 }
 
 impl Column {
-    pub const ALL: [Column; 8] = [
+    pub const ALL: [Column; 10] = [
         Column::RecordId,
         Column::Name,
+        Column::Age,
         Column::Subtype,
         Column::Triage,
         Column::Sessions,
         Column::NextDue,
         Column::Vds,
         Column::Pss,
+        Column::Visit,
     ];
     pub fn title(self) -> &'static str {
         match self {
-            Column::RecordId => "Record",
-            Column::Name => "Name",
-            Column::Subtype => "Subtype · class",
-            Column::Triage => "Triage",
-            Column::Sessions => "Sess",
-            Column::NextDue => "Next due",
-            Column::Vds => "VDS",
-            Column::Pss => "PSS",
+            Column::RecordId => s::COL_RECORD,
+            Column::Name => s::COL_NAME,
+            Column::Age => s::COL_AGE,
+            Column::Subtype => s::COL_CLASS,
+            Column::Triage => s::COL_TRIAGE,
+            Column::Sessions => s::COL_SESSIONS,
+            Column::NextDue => s::COL_DUE,
+            Column::Vds => s::COL_VDS,
+            Column::Pss => s::COL_PSS,
+            Column::Visit => s::COL_VISIT,
         }
     }
     /// `id_width`: the longest record id in the registry (see [`PatientList::id_width`]).
@@ -56,12 +72,14 @@ impl Column {
         match self {
             Column::RecordId => Constraint::Length(id_width.clamp(8, 16)),
             Column::Name => Constraint::Fill(2),
-            Column::Subtype => Constraint::Fill(3),
+            Column::Age => Constraint::Length(3),
+            Column::Subtype => Constraint::Fill(1),
             Column::Triage => Constraint::Length(10),
             Column::Sessions => Constraint::Length(4),
             Column::NextDue => Constraint::Length(16),
-            Column::Vds => Constraint::Length(4),
+            Column::Vds => Constraint::Length(3),
             Column::Pss => Constraint::Length(3),
+            Column::Visit => Constraint::Length(4),
         }
     }
 }
@@ -71,6 +89,9 @@ impl Column {
 pub struct ListRow {
     pub record_id: String,
     pub name: String,
+    /// Record id and name, lower case and without accents, for the search.
+    folded: String,
+    pub age: Option<u32>,
     pub subtype: Subtype,
     pub class: String,
     pub triage: Triage,
@@ -80,15 +101,28 @@ pub struct ListRow {
     pub due: Option<AgendaItem>,
     pub vds: Option<f64>,
     pub pss: Option<u8>,
+    /// The visit the scores are from (`post`, `6m`...).
+    pub visit: Option<String>,
+}
+
+/// Text as the search compares it: lower case, accents dropped (`Müller` → `muller`).
+pub fn fold(text: &str) -> String {
+    text.nfd()
+        .filter(|c| !is_combining_mark(*c))
+        .flat_map(char::to_lowercase)
+        .collect()
 }
 
 impl ListRow {
     pub fn new(p: &Patient, protocol: &Protocol, today: NaiveDate) -> ListRow {
         let latest = p.latest_scores();
         let tri = p.triage(protocol.screen_rules()).triage;
+        let name = p.name.clone().unwrap_or_default();
         ListRow {
+            folded: fold(&format!("{}\u{1f}{name}", p.record_id)),
             record_id: p.record_id.clone(),
-            name: p.name.clone().unwrap_or_default(),
+            name,
+            age: p.age_on(today),
             subtype: p.subtype(),
             class: match &p.alopecia.classification {
                 Some(c) => format!("{} · {c}", short_subtype(p.subtype())),
@@ -100,49 +134,88 @@ impl ListRow {
             due: next_due(p, protocol, today),
             vds: latest.and_then(|f| f.vds).map(|v| v.value()),
             pss: latest.and_then(|f| f.pss).map(|v| v.value()),
+            visit: latest.map(|f| f.timepoint.id()),
         }
     }
 
     pub fn triage_label(&self) -> &'static str {
-        match (self.triage, self.cleared) {
-            (Triage::ClearanceNeeded, true) => "cleared",
-            (Triage::ClearanceNeeded, false) => "clearance",
-            (Triage::NotScreened, _) => "unscreened",
-            (Triage::ScreenIncomplete, _) => "incomplete",
-            (t, _) => t.label(),
+        strings::triage_short(self.triage, self.cleared)
+    }
+
+    /// `S2 2026-11-28`, or `S2 overdue 12d` once its window has passed.
+    pub fn due_text(&self, today: NaiveDate) -> String {
+        match &self.due {
+            None => strings::DASH.to_string(),
+            Some(d) if d.overdue => s::overdue(&short_due(&d.label), (today - d.date).num_days()),
+            Some(d) => s::due(&short_due(&d.label), &d.date.to_string()),
         }
     }
 
-    fn cmp_by(&self, other: &ListRow, col: Column) -> Ordering {
-        fn opt<T: PartialOrd>(a: &Option<T>, b: &Option<T>) -> Ordering {
-            // Missing values sort last whatever the direction of the others.
+    /// The order of two rows by a column, `None` when either value is missing (those sort
+    /// last in both directions).
+    fn cmp_by(&self, other: &ListRow, col: Column) -> Option<Ordering> {
+        fn opt<T: PartialOrd>(a: &Option<T>, b: &Option<T>) -> Option<Ordering> {
             match (a, b) {
-                (Some(x), Some(y)) => x.partial_cmp(y).unwrap_or(Ordering::Equal),
-                (Some(_), None) => Ordering::Less,
-                (None, Some(_)) => Ordering::Greater,
-                (None, None) => Ordering::Equal,
+                (Some(x), Some(y)) => Some(x.partial_cmp(y).unwrap_or(Ordering::Equal)),
+                _ => None,
             }
         }
         match col {
-            Column::RecordId => self.record_id.cmp(&other.record_id),
-            Column::Name => self.name.cmp(&other.name),
-            Column::Subtype => (self.subtype, &self.class).cmp(&(other.subtype, &other.class)),
-            Column::Triage => self.triage.cmp(&other.triage),
-            Column::Sessions => self.sessions.cmp(&other.sessions),
+            Column::RecordId => Some(self.record_id.cmp(&other.record_id)),
+            Column::Name => match (self.name.is_empty(), other.name.is_empty()) {
+                (false, false) => Some(fold(&self.name).cmp(&fold(&other.name))),
+                _ => None,
+            },
+            Column::Age => opt(&self.age, &other.age),
+            Column::Subtype => {
+                Some((self.subtype, &self.class).cmp(&(other.subtype, &other.class)))
+            }
+            Column::Triage => Some(self.triage.cmp(&other.triage)),
+            Column::Sessions => Some(self.sessions.cmp(&other.sessions)),
             Column::NextDue => opt(
                 &self.due.as_ref().map(|d| d.date),
                 &other.due.as_ref().map(|d| d.date),
             ),
             Column::Vds => opt(&self.vds, &other.vds),
             Column::Pss => opt(&self.pss, &other.pss),
+            Column::Visit => opt(&self.visit, &other.visit),
+        }
+    }
+
+    fn missing(&self, col: Column) -> bool {
+        match col {
+            Column::Name => self.name.is_empty(),
+            Column::Age => self.age.is_none(),
+            Column::NextDue => self.due.is_none(),
+            Column::Vds => self.vds.is_none(),
+            Column::Pss => self.pss.is_none(),
+            Column::Visit => self.visit.is_none(),
+            _ => false,
         }
     }
 }
 
-fn short_subtype(s: Subtype) -> &'static str {
-    match s {
-        Subtype::Androgenetic => "AGA",
-        Subtype::Scarring => "scar",
+/// Sorts rows by `col`: present values in the order asked, missing values last either way,
+/// ties by record id.
+fn sort_rows(rows: &mut [ListRow], col: Column, descending: bool) {
+    rows.sort_by(|a, b| {
+        let o = match (a.missing(col), b.missing(col)) {
+            (false, true) => Ordering::Less,
+            (true, false) => Ordering::Greater,
+            (true, true) => Ordering::Equal,
+            (false, false) => {
+                let o = a.cmp_by(b, col).unwrap_or(Ordering::Equal);
+                if descending { o.reverse() } else { o }
+            }
+        };
+        o.then_with(|| a.record_id.cmp(&b.record_id))
+    });
+}
+
+fn short_subtype(st: Subtype) -> &'static str {
+    match st {
+        Subtype::Androgenetic => s::AGA,
+        Subtype::Scarring => s::SCAR,
     }
 }
 
@@ -161,14 +234,13 @@ fn short_due(label: &str) -> String {
 #[derive(Debug, Default)]
 pub struct PatientList {
     pub selected: usize,
-    pub search: Input,
+    pub search: TextField,
     /// The search field has the keyboard.
     pub searching: bool,
     pub filter: Option<Subtype>,
     /// Index into [`Column::ALL`].
     pub sort: usize,
     pub descending: bool,
-    pub table: TableState,
     /// First row drawn: only the rows on screen are built into the table each frame.
     offset: usize,
     cache: RefCell<RowCache>,
@@ -178,7 +250,7 @@ pub struct PatientList {
 /// registry: one [`ListRow`] per patient (computing triage and the next due item is the
 /// expensive part) is built once and updated one patient at a time after a save; the
 /// filtered, searched and sorted view is rebuilt only when the search, filter, sort or a
-/// patient changes.
+/// patient changes. (A memo of the patients: it changes nothing anyone can see.)
 #[derive(Debug, Default)]
 struct RowCache {
     /// Identity of the patient slice the rows were built from (pointer, length).
@@ -209,6 +281,11 @@ impl PatientList {
         self.selected = 0;
     }
 
+    /// The patients were read afresh (the store became writable): rows are rebuilt.
+    pub fn patients_replaced(&mut self) {
+        self.cache.get_mut().source = None;
+    }
+
     /// The rows to show, filtered, searched and sorted (cached; see [`RowCache`]).
     pub fn rows(
         &self,
@@ -231,7 +308,7 @@ impl PatientList {
                 c.source = Some(source);
                 c.view_key = None;
             }
-            let q = self.query().trim().to_lowercase();
+            let q = fold(self.query().trim());
             let key = (q, self.filter, self.sort, self.descending);
             let plain = key.0.is_empty()
                 && key.1.is_none()
@@ -245,20 +322,11 @@ impl PatientList {
                 let mut view: Vec<ListRow> = c
                     .base
                     .iter()
-                    .filter(|r| self.filter.is_none_or(|s| r.subtype == s))
-                    .filter(|r| {
-                        q.is_empty()
-                            || r.record_id.to_lowercase().contains(q.as_str())
-                            || r.name.to_lowercase().contains(q.as_str())
-                    })
+                    .filter(|r| self.filter.is_none_or(|st| r.subtype == st))
+                    .filter(|r| q.is_empty() || r.folded.contains(q.as_str()))
                     .cloned()
                     .collect();
-                let col = self.sort_column();
-                view.sort_by(|a, b| {
-                    let o = a.cmp_by(b, col);
-                    let o = if self.descending { o.reverse() } else { o };
-                    o.then_with(|| a.record_id.cmp(&b.record_id))
-                });
+                sort_rows(&mut view, self.sort_column(), self.descending);
                 c.view = Some(view);
                 c.view_key = Some(key);
             }
@@ -304,6 +372,45 @@ impl PatientList {
         self.cache.borrow().id_width
     }
 
+    /// The commands of the list (or of the search field while it has the keyboard).
+    pub fn commands(&self, has_patients: bool) -> Vec<Command> {
+        if self.searching {
+            return vec![
+                Command::new(keys::ENTER, Action::Open, cmd::SEARCH_OPEN).bar(),
+                Command::new(keys::TAB, Action::Accept, cmd::SEARCH_KEEP).bar(),
+                Command::new(keys::ESC, Action::Cancel, cmd::SEARCH_CANCEL).bar(),
+                Command::new(keys::ARROW_UP, Action::Up, cmd::PREV_MATCH),
+                Command::new(keys::ARROW_DOWN, Action::Down, cmd::NEXT_MATCH),
+            ];
+        }
+        let mut v = Vec::new();
+        if has_patients {
+            v.extend([
+                Command::new(keys::UP, Action::Up, cmd::PREV_PATIENT),
+                Command::new(keys::DOWN, Action::Down, cmd::NEXT_PATIENT),
+                Command::new(keys::PAGE_UP, Action::PageUp, cmd::PAGE_UP),
+                Command::new(keys::PAGE_DOWN, Action::PageDown, cmd::PAGE_DOWN),
+                Command::new(keys::FIRST, Action::First, cmd::FIRST_PATIENT),
+                Command::new(keys::LAST, Action::Last, cmd::LAST_PATIENT),
+                Command::new(keys::ENTER, Action::Open, cmd::OPEN_PATIENT).bar(),
+            ]);
+        }
+        v.push(
+            Command::new(keys::NEW, Action::NewPatient, cmd::NEW_PATIENT)
+                .bar()
+                .edits(),
+        );
+        if has_patients {
+            v.extend([
+                Command::new(keys::SEARCH, Action::StartSearch, cmd::SEARCH).bar(),
+                Command::new(keys::FILTER, Action::CycleFilter, cmd::FILTER).bar(),
+                Command::new(keys::SORT, Action::CycleSort, cmd::SORT).bar(),
+                Command::new(keys::REVERSE, Action::ReverseSort, cmd::REVERSE_SORT),
+            ]);
+        }
+        v
+    }
+
     /// Moves, searches, filters and sorts; `n` is the number of rows shown.
     pub fn update(&mut self, action: Action, n: usize) {
         let last = n.saturating_sub(1);
@@ -314,7 +421,10 @@ impl PatientList {
             Action::PageDown => self.selected = (self.selected + 10).min(last),
             Action::First => self.selected = 0,
             Action::Last => self.selected = last,
-            Action::StartSearch => self.searching = true,
+            Action::StartSearch => {
+                self.searching = true;
+                self.search = TextField::typed(self.search.value());
+            }
             Action::Accept => self.searching = false,
             Action::Cancel => self.clear_search(),
             Action::Edit(req) => {
@@ -337,83 +447,91 @@ impl PatientList {
             _ => {}
         }
     }
+
+    /// Keeps the selection on a row and in view of `area` (`n` rows shown).
+    pub fn settle(&mut self, n: usize, area: Rect) {
+        if self.selected >= n {
+            self.selected = n.saturating_sub(1);
+        }
+        // The search line and the table header take two lines.
+        let visible = usize::from(area.height.saturating_sub(2)).max(1);
+        let mut offset = self.offset.min(self.selected);
+        if self.selected >= offset + visible {
+            offset = self.selected + 1 - visible;
+        }
+        self.offset = offset.min(n.saturating_sub(visible));
+    }
 }
 
-/// Draws the patient list into `area`; returns the cursor position while searching.
-pub fn draw(frame: &mut Frame, area: Rect, app: &mut App) {
-    let theme = app.theme;
-    let n_rows = app.list.rows(&app.patients, &app.protocol, app.today).len();
-    if app.list.selected >= n_rows {
-        app.list.selected = n_rows.saturating_sub(1);
-    }
-    let rows = app.list.rows(&app.patients, &app.protocol, app.today);
+/// Everything the list draws from besides its own state.
+pub struct ListView<'a> {
+    pub patients: &'a [Patient],
+    pub protocol: &'a Protocol,
+    pub today: NaiveDate,
+    pub theme: &'a Theme,
+}
+
+/// Draws the patient list into `area`; changes nothing.
+pub fn draw(frame: &mut Frame, area: Rect, list: &PatientList, v: &ListView) {
+    let theme = v.theme;
+    let rows = list.rows(v.patients, v.protocol, v.today);
     let [top, table_area] =
         Layout::vertical([Constraint::Length(1), Constraint::Fill(1)]).areas(area);
 
     // The search / filter / sort line.
-    let list = &app.list;
-    let mut spans = vec![Span::styled("Search ", theme.header())];
+    let mut spans = vec![Span::styled(s::SEARCH, theme.header())];
     let q = list.query();
-    let search_style = if list.searching {
-        theme.editing()
+    let mut cursor_x = None;
+    if list.searching {
+        let (field, cx) = list.search.spans(widgets::width(q).max(12) + 1, theme);
+        cursor_x = Some(cx);
+        spans.extend(field);
+    } else if q.is_empty() {
+        spans.push(Span::styled(s::PRESS_SLASH, theme.dim()));
     } else {
-        theme.base()
-    };
-    let search_text = if q.is_empty() && !list.searching {
-        "(press /)".to_string()
-    } else {
-        q.to_string()
-    };
-    spans.push(Span::styled(
-        search_text,
-        if q.is_empty() && !list.searching {
-            theme.dim()
-        } else {
-            search_style
-        },
-    ));
+        spans.push(Span::styled(q.to_string(), theme.base()));
+    }
     spans.push(Span::raw("  "));
-    spans.push(Span::styled("Filter ", theme.header()));
+    spans.push(Span::styled(s::FILTER, theme.header()));
     spans.push(Span::raw(match list.filter {
-        None => "all",
-        Some(Subtype::Androgenetic) => "androgenetic",
-        Some(Subtype::Scarring) => "scarring",
+        None => s::ALL,
+        Some(Subtype::Androgenetic) => s::ANDROGENETIC,
+        Some(Subtype::Scarring) => s::SCARRING,
     }));
     spans.push(Span::raw("  "));
-    spans.push(Span::styled("Sort ", theme.header()));
+    spans.push(Span::styled(s::SORT, theme.header()));
     spans.push(Span::raw(format!(
         "{} {}",
         list.sort_column().title(),
         if list.descending { "↓" } else { "↑" }
     )));
     spans.push(Span::styled(
-        format!("  {} of {}", rows.len(), app.patients.len()),
+        s::shown_of(rows.len(), v.patients.len()),
         theme.dim(),
     ));
     frame.render_widget(Paragraph::new(Line::from(spans)), top);
-    if list.searching {
-        let x = top.x + 7 + list.search.visual_cursor() as u16;
+    if let Some(cx) = cursor_x {
+        let x = top.x + widgets::width(s::SEARCH) as u16 + cx as u16;
         frame.set_cursor_position((x.min(top.right().saturating_sub(1)), top.y));
     }
 
-    if app.patients.is_empty() {
+    if v.patients.is_empty() {
         let msg = vec![
             Line::raw(""),
-            Line::styled("No patients in this registry yet.", theme.header()),
+            Line::styled(s::EMPTY_TITLE, theme.header()),
             Line::raw(""),
-            Line::raw("Press n to register the first patient."),
-            Line::raw("To look around first, quit and run: smplan --demo"),
+            Line::raw(s::EMPTY_HINT_1),
+            Line::raw(s::EMPTY_HINT_2),
         ];
         frame.render_widget(Paragraph::new(msg).centered(), table_area);
         return;
     }
     if rows.is_empty() {
-        let msg = Line::styled(
-            "No patient matches the search or filter (Esc clears the search, f changes the filter).",
-            theme.dim(),
-        );
+        let msg = Line::styled(s::NO_MATCH, theme.dim());
         frame.render_widget(
-            Paragraph::new(vec![Line::raw(""), msg]).centered(),
+            Paragraph::new(vec![Line::raw(""), msg])
+                .centered()
+                .wrap(ratatui::widgets::Wrap { trim: true }),
             table_area,
         );
         return;
@@ -437,32 +555,32 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &mut App) {
         .iter()
         .map(|r| r.width as usize)
         .collect();
-    let fit = |i: usize, s: &str| widgets::truncate(s, col_w.get(i).copied().unwrap_or(0));
+    let fit = |i: usize, t: &str| widgets::truncate(t, col_w.get(i).copied().unwrap_or(0));
+    let dash = || strings::DASH.to_string();
     // Only the rows that fit are built: the table scrolls by moving `offset`.
     let visible = usize::from(table_area.height.saturating_sub(1)).max(1);
-    let selected = app.list.selected;
-    let mut offset = app.list.offset.min(selected);
-    if selected >= offset + visible {
-        offset = selected + 1 - visible;
-    }
+    let offset = list.offset.min(rows.len().saturating_sub(1));
     let end = (offset + visible).min(rows.len());
-    let body: Vec<Row> = rows[offset.min(end)..end]
+    let body: Vec<Row> = rows[offset..end]
         .iter()
         .map(|r| {
+            let overdue = r.due.as_ref().is_some_and(|d| d.overdue);
+            let due_style = if overdue {
+                theme.overdue()
+            } else {
+                theme.base()
+            };
             Row::new(vec![
                 Cell::from(fit(0, &r.record_id)),
                 Cell::from(fit(1, &r.name)),
-                Cell::from(fit(2, &r.class)),
+                Cell::from(r.age.map_or_else(dash, |a| a.to_string())),
+                Cell::from(fit(3, &r.class)),
                 Cell::from(Span::styled(r.triage_label(), theme.triage(r.triage))),
-                Cell::from(format!("{}/3", r.sessions.min(3))),
-                Cell::from(
-                    r.due
-                        .as_ref()
-                        .map(|d| format!("{:<4} {}", short_due(&d.label), d.date))
-                        .unwrap_or_else(|| "—".into()),
-                ),
-                Cell::from(r.vds.map(widgets::fmt_score).unwrap_or_else(|| "—".into())),
-                Cell::from(r.pss.map(|v| v.to_string()).unwrap_or_else(|| "—".into())),
+                Cell::from(s::sessions(r.sessions.min(3), 3)),
+                Cell::from(Span::styled(fit(6, &r.due_text(v.today)), due_style)),
+                Cell::from(r.vds.map(widgets::fmt_score).unwrap_or_else(dash)),
+                Cell::from(r.pss.map(|x| x.to_string()).unwrap_or_else(dash)),
+                Cell::from(fit(9, &r.visit.clone().unwrap_or_else(dash))),
             ])
         })
         .collect();
@@ -470,10 +588,9 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &mut App) {
         .header(header)
         .column_spacing(1)
         .row_highlight_style(theme.selected());
+    let mut state = TableState::default().with_selected(Some(list.selected.saturating_sub(offset)));
     drop(rows);
-    app.list.offset = offset;
-    app.list.table = TableState::default().with_selected(Some(selected - offset));
-    frame.render_stateful_widget(table, table_area, &mut app.list.table);
+    frame.render_stateful_widget(table, table_area, &mut state);
 }
 
 #[cfg(test)]
@@ -485,5 +602,30 @@ mod tests {
         assert_eq!(short_due("session 2"), "S2");
         assert_eq!(short_due("follow-up 6m"), "6m");
         assert_eq!(short_due("follow-up post"), "post");
+    }
+
+    #[test]
+    fn search_folds_case_and_accents() {
+        assert_eq!(fold("Müller"), "muller");
+        assert_eq!(fold("ÉLODIE Łódź"), "elodie łodz");
+        assert!(fold("P-001\u{1f}José García").contains(&fold("garcia")));
+    }
+
+    #[test]
+    fn missing_values_sort_last_both_ways() {
+        let proto = Protocol::builtin();
+        let today = NaiveDate::from_ymd_opt(2026, 11, 25).unwrap();
+        let mk = |id: &str, vds: Option<f64>| {
+            let mut r = ListRow::new(&Patient::new(id, Subtype::Androgenetic), &proto, today);
+            r.vds = vds;
+            r
+        };
+        let mut rows = vec![mk("A", None), mk("B", Some(7.0)), mk("C", Some(9.0))];
+        sort_rows(&mut rows, Column::Vds, false);
+        let ids: Vec<&str> = rows.iter().map(|r| r.record_id.as_str()).collect();
+        assert_eq!(ids, ["B", "C", "A"]);
+        sort_rows(&mut rows, Column::Vds, true);
+        let ids: Vec<&str> = rows.iter().map(|r| r.record_id.as_str()).collect();
+        assert_eq!(ids, ["C", "B", "A"]);
     }
 }

@@ -7,14 +7,16 @@
 //! Beside the table (or behind `m` on a narrow window) the scalp map shows the selected
 //! session and the dot preview the selected zone.
 
+use super::form::{Editing, Event, Field, Form, Item, Opt, RecordTab, TabCtx, Typing};
 use crate::domain::validate::parse_date;
 use crate::domain::{Patient, Plan, ZonePlan};
 use crate::protocol::plan::{PlanField, apply_edit, generate_plan, regenerate_plan, revert_field};
 use crate::protocol::schedule::{schedule_plan, spacing_warnings};
 use crate::protocol::{Protocol, plan::zone_plan};
-use crate::tui::app::Action;
-use crate::tui::keymap::Context;
-use crate::tui::screens::intake::Commit;
+use crate::tui::action::{Action, Commit};
+use crate::tui::command::Command;
+use crate::tui::keymap as keys;
+use crate::tui::strings::{cmd, plan as s};
 use crate::tui::theme::Theme;
 use crate::tui::widgets;
 use crate::tui::widgets::dot_preview::DotPreview;
@@ -24,7 +26,6 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Modifier;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph};
-use tui_input::Input;
 
 /// Width from which the map and the dot preview sit beside the table; below it they are
 /// shown instead of the table while `m` is on.
@@ -39,6 +40,8 @@ pub enum Cell {
     Start,
     /// The date of session `n` (0-based), set on its own (a warning when too close).
     SessionDate(usize),
+    /// The list of zones `a` offers (not a cell of the table: the edit of "add a zone").
+    AddZone,
 }
 
 /// The editable columns of a zone row, left to right. Impressions are computed, not edited,
@@ -62,13 +65,10 @@ pub struct PlanView {
     pub focus: Cell,
     /// The session shown on the map and the dot preview (0-based).
     pub session: usize,
-    pub editing: Option<Input>,
-    /// The reason the last value typed into a cell was refused, shown under that cell.
-    pub error: Option<(Cell, String)>,
-    /// The zone (by id) waiting for `y` to be removed.
-    pub confirm_remove: Option<String>,
-    /// Zones of the protocol not yet planned, offered by `a`, and the highlighted one.
-    pub adding: Option<(Vec<String>, usize)>,
+    /// The edit of the focused cell (or of the zone list `a` opened): the shared form's.
+    pub form: Form<Cell>,
+    /// Zones of the protocol not yet planned, offered by `a`.
+    pub adding: Option<Vec<String>>,
     /// On a narrow window: show the map and dot preview instead of the table.
     pub show_map: bool,
     /// What the last generation or regeneration could not keep, shown under the dates.
@@ -87,9 +87,7 @@ impl Default for PlanView {
                 field: PlanField::Needle,
             },
             session: 0,
-            editing: None,
-            error: None,
-            confirm_remove: None,
+            form: Form::default(),
             adding: None,
             show_map: false,
             notes: Vec::new(),
@@ -156,12 +154,12 @@ fn is_overridden(z: &ZonePlan, field: PlanField) -> bool {
 
 fn field_name(field: PlanField) -> String {
     match field {
-        PlanField::Needle => "needle".into(),
-        PlanField::Depth => "depth".into(),
-        PlanField::Area => "area".into(),
-        PlanField::TargetDensity => "target density".into(),
-        PlanField::Fraction(s) => format!("session {} fraction", s + 1),
-        PlanField::Shade(s) => format!("session {} shade", s + 1),
+        PlanField::Needle => s::NEEDLE.into(),
+        PlanField::Depth => s::DEPTH.into(),
+        PlanField::Area => s::AREA.into(),
+        PlanField::TargetDensity => s::DENSITY.into(),
+        PlanField::Fraction(n) => s::fraction(n + 1),
+        PlanField::Shade(n) => s::shade(n + 1),
     }
 }
 
@@ -172,24 +170,12 @@ fn impressions_summary(z: &ZonePlan) -> String {
         .iter()
         .map(|s| s.impressions.to_string())
         .collect();
-    format!("impressions {}", v.join("/"))
+    s::impressions(&v.join("/"))
 }
 
 impl PlanView {
     pub fn is_editing(&self) -> bool {
-        self.editing.is_some() || self.adding.is_some() || self.confirm_remove.is_some()
-    }
-
-    pub fn context(&self) -> Context {
-        if self.editing.is_some() {
-            Context::EditText
-        } else if self.adding.is_some() {
-            Context::Choose
-        } else if self.confirm_remove.is_some() {
-            Context::Confirm
-        } else {
-            Context::Plan
-        }
+        self.form.is_editing()
     }
 
     /// Keeps focus on a cell that exists after the plan changed (a zone removed, ...).
@@ -203,25 +189,9 @@ impl PlanView {
                 field,
             },
             Cell::SessionDate(n) if n >= sessions => Cell::Start,
+            Cell::AddZone => Cell::Start,
             other => other,
         };
-    }
-
-    /// After a save went through: the edit is over.
-    pub fn saved(&mut self, p: &Patient, proto: &Protocol) {
-        self.editing = None;
-        self.error = None;
-        self.clamp(p.plan.as_ref(), proto.session_count());
-        let step = std::mem::take(&mut self.after);
-        if step != 0 {
-            self.move_col(proto.session_count(), step);
-        }
-    }
-
-    /// After the store refused a save: the reason goes beside the cell, the edit stays open.
-    pub fn refused(&mut self, msg: String) {
-        self.after = 0;
-        self.error = Some((self.focus, msg));
     }
 
     fn move_row(&mut self, plan: &Plan, delta: i32) {
@@ -266,8 +236,12 @@ impl PlanView {
             }
             Cell::Start if delta > 0 && sessions > 0 => Cell::SessionDate(0),
             Cell::SessionDate(0) if delta < 0 => Cell::Start,
-            Cell::SessionDate(n) if delta < 0 => Cell::SessionDate(n - 1),
-            Cell::SessionDate(n) if n + 1 < sessions => Cell::SessionDate(n + 1),
+            Cell::SessionDate(n) if delta < 0 => {
+                Cell::SessionDate(n.saturating_sub((-delta) as usize))
+            }
+            Cell::SessionDate(n) if n + 1 < sessions => {
+                Cell::SessionDate((n + delta as usize).min(sessions - 1))
+            }
             other => other,
         };
     }
@@ -280,183 +254,84 @@ impl PlanView {
         }
     }
 
-    /// Applies one action. Edits come back as [`Commit::Save`] with the whole patient, for
-    /// the app to save through the store; nothing here writes.
-    pub fn update(
-        &mut self,
-        action: Action,
-        p: &Patient,
-        proto: &Protocol,
-        read_only: Option<&str>,
-    ) -> Commit {
-        let sessions = proto.session_count();
-        self.clamp(p.plan.as_ref(), sessions);
-        if let Some(id) = self.confirm_remove.clone() {
-            return match action {
-                Action::Accept => {
-                    self.confirm_remove = None;
-                    let mut q = p.clone();
-                    if let Some(plan) = q.plan.as_mut() {
-                        plan.zones.retain(|z| z.zone != id);
-                    }
-                    save(q, format!("zone {id} removed from the plan"))
-                }
-                Action::Cancel => {
-                    self.confirm_remove = None;
-                    Commit::Nothing
-                }
-                _ => Commit::Nothing,
-            };
-        }
-        if let Some((ids, sel)) = self.adding.as_mut() {
-            return match action {
-                Action::Up => {
-                    *sel = sel.saturating_sub(1);
-                    Commit::Nothing
-                }
-                Action::Down => {
-                    *sel = (*sel + 1).min(ids.len().saturating_sub(1));
-                    Commit::Nothing
-                }
-                Action::Cancel => {
-                    self.adding = None;
-                    Commit::Nothing
-                }
-                Action::Accept => {
-                    let Some(id) = ids.get(*sel).cloned() else {
-                        return Commit::Nothing;
-                    };
-                    self.adding = None;
-                    self.add_zone(p, proto, &id)
-                }
-                _ => Commit::Nothing,
-            };
-        }
-        if let Some(input) = self.editing.as_mut() {
-            return match action {
-                Action::Edit(req) => {
-                    input.handle(req);
-                    Commit::Nothing
-                }
-                Action::Cancel => {
-                    self.editing = None;
-                    self.error = None;
-                    Commit::Nothing
-                }
-                Action::Accept | Action::NextField | Action::PrevField => {
-                    let text = input.value().to_string();
-                    let commit = self.commit_text(p, proto, &text);
-                    // Tab moves on once the store has taken the value (see `saved`).
-                    self.after = match action {
-                        Action::NextField => 1,
-                        Action::PrevField => -1,
-                        _ => 0,
-                    };
-                    commit
-                }
-                _ => Commit::Nothing,
-            };
+    /// What the shared form edits now: the focused cell, or the list of zones to add.
+    fn edit_items(&self, p: &Patient, proto: &Protocol) -> Vec<Item<Cell>> {
+        if let Some(ids) = &self.adding {
+            let options = ids
+                .iter()
+                .map(|id| {
+                    let name = proto.zone(id).map(|z| z.name.clone()).unwrap_or_default();
+                    Opt::new(format!("{id} — {name}")).alias(name)
+                })
+                .collect();
+            return vec![Item::Field(
+                Field::text(Cell::AddZone, s::ADD_WHICH, "").choice(options, 0),
+            )];
         }
         let Some(plan) = p.plan.as_ref() else {
-            return match action {
-                Action::Generate | Action::Regenerate => {
-                    if let Some(r) = read_only {
-                        return Commit::Refused(format!("cannot plan: read-only ({r})"));
-                    }
-                    let (plan, notes) = generate_plan(p, proto);
-                    if plan.zones.is_empty() {
-                        return Commit::Refused(
-                            "no zone to plan: tick the affected zones in the intake first, or add one with a"
-                                .into(),
-                        );
-                    }
-                    self.notes = notes;
-                    let mut q = p.clone();
-                    let n = plan.zones.len();
-                    q.plan = Some(plan);
-                    save(q, format!("plan generated from the protocol ({n} zones)"))
-                }
-                Action::AddZone => self.start_adding(p, proto, read_only),
-                Action::PrevSession | Action::NextSession | Action::Session(_) => {
-                    self.step_session(action, sessions);
-                    Commit::Nothing
-                }
-                Action::ToggleMap => {
-                    self.show_map = !self.show_map;
-                    Commit::Nothing
-                }
-                _ => Commit::Nothing,
-            };
+            return Vec::new();
         };
-        match action {
-            Action::Up => self.move_row(plan, -1),
-            Action::Down => self.move_row(plan, 1),
-            Action::Left | Action::PrevField => self.move_col(sessions, -1),
-            Action::Right | Action::NextField => self.move_col(sessions, 1),
-            Action::First => self.move_col(sessions, -100),
-            Action::Last => self.move_col(sessions, 100),
-            Action::PrevSession | Action::NextSession | Action::Session(_) => {
-                self.step_session(action, sessions)
-            }
-            Action::ToggleMap => self.show_map = !self.show_map,
-            _ if read_only.is_some() && mutates(action) => {
-                let r = read_only.unwrap_or_default();
-                let msg = format!("cannot change the plan: the registry is read-only ({r})");
-                self.error = Some((self.focus, msg.clone()));
-                return Commit::Refused(msg);
-            }
-            Action::Open => {
-                let text = match self.focus {
-                    Cell::Zone { row, field } => plan
-                        .zones
-                        .get(row)
-                        .map(|z| raw(z, field))
-                        .unwrap_or_default(),
-                    Cell::Start => plan.start_date.map(|d| d.to_string()).unwrap_or_default(),
-                    Cell::SessionDate(n) => plan
-                        .session_dates
-                        .get(n)
-                        .copied()
-                        .flatten()
-                        .map(|d| d.to_string())
-                        .unwrap_or_default(),
-                };
-                self.editing = Some(Input::new(text));
-                self.error = None;
-            }
-            Action::Clear | Action::Revert => return self.revert(p, proto),
-            Action::AddZone => return self.start_adding(p, proto, read_only),
-            Action::RemoveZone => match self.focus {
-                Cell::Zone { row, .. } => {
-                    if let Some(z) = plan.zones.get(row) {
-                        self.confirm_remove = Some(z.zone.clone());
-                    }
-                }
-                _ => return Commit::Refused("move to a zone row to remove a zone".into()),
+        let (label, text) = match self.focus {
+            Cell::Zone { row, field } => match plan.zones.get(row) {
+                Some(z) => (cell_label(z, field, proto), raw(z, field)),
+                None => return Vec::new(),
             },
-            Action::Regenerate | Action::Generate => {
-                let (fresh, notes) = regenerate_plan(p, proto, plan);
-                self.notes = notes;
-                let mut q = p.clone();
-                let mut fresh = fresh;
-                // Zones added by hand (not ticked at intake) stay in the plan.
-                for z in &plan.zones {
-                    if !fresh.zones.iter().any(|f| f.zone == z.zone) {
-                        fresh.zones.push(z.clone());
-                    }
-                }
-                q.plan = Some(fresh);
-                if q == *p {
-                    return Commit::Refused("the plan already is what the protocol gives".into());
-                }
-                return save(
-                    q,
-                    "plan regenerated from the protocol; overrides kept".into(),
-                );
+            Cell::Start => (
+                s::START.to_string(),
+                plan.start_date.map(|d| d.to_string()).unwrap_or_default(),
+            ),
+            Cell::SessionDate(n) => (
+                s::session_date(n + 1),
+                plan.session_dates
+                    .get(n)
+                    .copied()
+                    .flatten()
+                    .map(|d| d.to_string())
+                    .unwrap_or_default(),
+            ),
+            Cell::AddZone => return Vec::new(),
+        };
+        vec![Item::Field(
+            Field::text(self.focus, label, text.clone()).prefill(text),
+        )]
+    }
+
+    fn form_focus(&mut self) {
+        self.form.focus = Some(if self.adding.is_some() {
+            Cell::AddZone
+        } else {
+            self.focus
+        });
+    }
+
+    /// Whether the focused cell holds a value set by hand (or a date), which `r` resets.
+    fn revertable(&self, p: &Patient) -> bool {
+        let Some(plan) = p.plan.as_ref() else {
+            return false;
+        };
+        match self.focus {
+            Cell::Zone { row, field } => {
+                plan.zones.get(row).is_some_and(|z| is_overridden(z, field))
             }
-            _ => {}
+            Cell::Start => plan.start_date.is_some(),
+            Cell::SessionDate(n) => plan.session_dates.get(n).copied().flatten().is_some(),
+            Cell::AddZone => false,
         }
-        Commit::Nothing
+    }
+
+    fn free_zones(p: &Patient, proto: &Protocol) -> Vec<String> {
+        let planned: Vec<&str> = p
+            .plan
+            .iter()
+            .flat_map(|pl| pl.zones.iter().map(|z| z.zone.as_str()))
+            .collect();
+        proto
+            .zones
+            .items
+            .iter()
+            .filter(|z| !planned.contains(&z.id.as_str()))
+            .map(|z| z.id.clone())
+            .collect()
     }
 
     fn step_session(&mut self, action: Action, sessions: usize) {
@@ -469,26 +344,15 @@ impl PlanView {
         };
     }
 
-    fn start_adding(&mut self, p: &Patient, proto: &Protocol, read_only: Option<&str>) -> Commit {
-        if let Some(r) = read_only {
-            return Commit::Refused(format!("cannot add a zone: read-only ({r})"));
-        }
-        let planned: Vec<&str> = p
-            .plan
-            .iter()
-            .flat_map(|pl| pl.zones.iter().map(|z| z.zone.as_str()))
-            .collect();
-        let free: Vec<String> = proto
-            .zones
-            .items
-            .iter()
-            .filter(|z| !planned.contains(&z.id.as_str()))
-            .map(|z| z.id.clone())
-            .collect();
+    fn start_adding(&mut self, p: &Patient, proto: &Protocol) -> Commit {
+        let free = Self::free_zones(p, proto);
         if free.is_empty() {
-            return Commit::Refused("every zone of the protocol is already planned".into());
+            return Commit::Refused(s::ALL_PLANNED.into());
         }
-        self.adding = Some((free, 0));
+        self.adding = Some(free);
+        self.form_focus();
+        let items = self.edit_items(p, proto);
+        self.form.update(Action::Open, &items);
         Commit::Nothing
     }
 
@@ -512,7 +376,7 @@ impl PlanView {
                 field: PlanField::Area,
             };
         }
-        save(q, format!("zone {id} added to the plan from the protocol"))
+        save(q, s::zone_added(&zone_name(proto, id)))
     }
 
     fn revert(&mut self, p: &Patient, proto: &Protocol) -> Commit {
@@ -525,36 +389,29 @@ impl PlanView {
                 let Some(z) = plan.zones.get_mut(row) else {
                     return Commit::Nothing;
                 };
+                let label = cell_label(z, field, proto);
                 if !is_overridden(z, field) {
-                    return Commit::Refused(format!(
-                        "{} of {} already is the protocol's value",
-                        field_name(field),
-                        z.zone
-                    ));
+                    return Commit::Refused(s::already_protocol(&label));
                 }
                 if let Err(e) = revert_field(z, field, p, proto) {
-                    self.error = Some((self.focus, e.clone()));
+                    self.form.focus = Some(self.focus);
+                    self.form.refused(e.clone());
                     return Commit::Refused(e);
                 }
-                let what = format!(
-                    "{} {} back to the protocol's {} ({})",
-                    z.zone,
-                    field_name(field),
-                    show(z, field),
-                    impressions_summary(z)
-                );
+                let what = s::reverted(&label, &show(z, field), &impressions_summary(z));
                 save(q, what)
             }
             Cell::Start => {
                 plan.start_date = None;
-                save(q, "start date cleared".into())
+                save(q, s::START_CLEARED.into())
             }
             Cell::SessionDate(n) => {
                 if let Some(d) = plan.session_dates.get_mut(n) {
                     *d = None;
                 }
-                save(q, format!("session {} date cleared", n + 1))
+                save(q, s::session_date_cleared(n + 1))
             }
+            Cell::AddZone => Commit::Nothing,
         }
     }
 
@@ -565,33 +422,43 @@ impl PlanView {
             return Commit::Nothing;
         };
         let focus = self.focus;
+        let label = match focus {
+            // The cell's column goes with the reason itself.
+            Cell::Zone { row, .. } => plan
+                .zones
+                .get(row)
+                .map(|z| zone_name(proto, &z.zone))
+                .unwrap_or_default(),
+            _ => self
+                .form
+                .label_of(&self.edit_items(p, proto))
+                .unwrap_or_default(),
+        };
         let result = match focus {
             Cell::Zone { row, field } => match plan.zones.get_mut(row) {
                 None => return Commit::Nothing,
                 Some(z) => {
                     if raw(z, field) == text.trim() {
                         // Unchanged: not an override.
-                        self.editing = None;
+                        self.form.editing = None;
                         return Commit::Nothing;
                     }
-                    apply_edit(z, field, text, proto).map(|()| {
-                        format!(
-                            "{} {} {} ({})",
-                            z.zone,
-                            field_name(field),
-                            show(z, field),
-                            impressions_summary(z)
-                        )
-                    })
+                    let typed = typed_as_shown(field, text);
+                    apply_edit(z, field, &typed, proto)
+                        .map_err(|e| on_screen(field, &e))
+                        .map(|()| {
+                            s::cell_set(
+                                &cell_label(z, field, proto),
+                                &show(z, field),
+                                &impressions_summary(z),
+                            )
+                        })
                 }
             },
             Cell::Start => parse_date(text).map(|d| {
                 schedule_plan(plan, d, proto);
                 let n = plan.session_dates.len();
-                format!(
-                    "start {d}; {n} sessions every {} days",
-                    proto.schedule.session_interval_days
-                )
+                s::start_set(&d.to_string(), n, proto.schedule.session_interval_days)
             }),
             Cell::SessionDate(n) => {
                 let t = text.trim();
@@ -606,25 +473,324 @@ impl PlanView {
                         *slot = d;
                     }
                     let warn = spacing_warnings(&plan.session_dates, proto);
-                    let d = d.map(|d| d.to_string()).unwrap_or_else(|| "cleared".into());
-                    match warn.first() {
-                        Some(w) => format!("session {} date {d} — warning: {w}", n + 1),
-                        None => format!("session {} date {d}", n + 1),
-                    }
+                    let d = d
+                        .map(|d| d.to_string())
+                        .unwrap_or_else(|| s::CLEARED.into());
+                    s::session_date_set(n + 1, &d, warn.first().map(String::as_str))
                 })
             }
+            Cell::AddZone => return Commit::Nothing,
         };
         match result {
             Err(e) => {
-                self.error = Some((focus, e.clone()));
-                Commit::Refused(format!("not saved: {e}"))
+                self.form.refused(e.clone());
+                Commit::Refused(crate::tui::strings::not_saved(&label, &e))
             }
             Ok(_) if q == *p => {
-                self.editing = None;
+                self.form.editing = None;
                 Commit::Nothing
             }
             Ok(what) => save(q, what),
         }
+    }
+}
+
+impl RecordTab for PlanView {
+    fn is_editing(&self) -> bool {
+        self.form.is_editing()
+    }
+
+    fn commands(&self, c: &TabCtx) -> Vec<Command> {
+        let p = c.patient;
+        if self.form.is_editing() {
+            let mut v = self.form.commands(&self.edit_items(p, c.protocol));
+            if self.adding.is_some() {
+                for cmd in v.iter_mut().filter(|x| x.action == Action::Accept) {
+                    cmd.text = cmd::ADD_THIS_ZONE;
+                }
+            }
+            return v;
+        }
+        let mut v = Vec::new();
+        let planned = p.plan.is_some();
+        if planned {
+            v.extend([
+                Command::new(keys::UP, Action::Up, cmd::ZONE_ABOVE),
+                Command::new(keys::DOWN, Action::Down, cmd::ZONE_BELOW),
+                Command::new(keys::PLAN_LEFT, Action::Left, cmd::CELL_LEFT),
+                Command::new(keys::PLAN_RIGHT, Action::Right, cmd::CELL_RIGHT),
+                Command::new(keys::HOME, Action::First, cmd::ROW_START),
+                Command::new(keys::END, Action::Last, cmd::ROW_END),
+                Command::new(keys::ENTER, Action::Open, cmd::EDIT_CELL)
+                    .bar()
+                    .edits(),
+            ]);
+            if self.revertable(p) {
+                let text = match self.focus {
+                    Cell::Zone { .. } => cmd::REVERT,
+                    _ => cmd::CLEAR_DATE,
+                };
+                v.push(
+                    Command::new(keys::REVERT, Action::Revert, text)
+                        .bar()
+                        .edits(),
+                );
+                v.push(Command::new(keys::DELETE, Action::Clear, text).edits());
+            }
+        }
+        v.extend([
+            Command::new(keys::MAP_PREV, Action::PrevSession, cmd::MAP_PREV),
+            Command::new(keys::MAP_NEXT, Action::NextSession, cmd::MAP_NEXT).bar(),
+            Command::new(keys::MAP_1, Action::Session(1), cmd::MAP_1),
+            Command::new(keys::MAP_2, Action::Session(2), cmd::MAP_2),
+            Command::new(keys::MAP_3, Action::Session(3), cmd::MAP_3),
+        ]);
+        if planned {
+            v.push(Command::new(keys::MAP, Action::ToggleMap, cmd::TOGGLE_MAP).bar());
+        }
+        let all_planned = Self::free_zones(p, c.protocol)
+            .is_empty()
+            .then(|| s::ALL_PLANNED.to_string());
+        let bar = all_planned.is_none();
+        let mut add = Command::new(keys::ADD, Action::AddZone, cmd::ADD_ZONE).edits();
+        add.bar = bar;
+        v.push(add.disabled(all_planned));
+        if matches!(self.focus, Cell::Zone { .. }) && planned {
+            v.push(Command::new(keys::REMOVE, Action::RemoveZone, cmd::REMOVE_ZONE).edits());
+        }
+        if planned {
+            v.push(Command::new(keys::REGENERATE, Action::Regenerate, cmd::REGENERATE).edits());
+        } else {
+            v.push(
+                Command::new(keys::GENERATE, Action::Generate, cmd::GENERATE)
+                    .bar()
+                    .edits(),
+            );
+        }
+        v
+    }
+
+    fn typing(&self, c: &TabCtx) -> Typing {
+        if self.form.is_editing() {
+            self.form.typing(&self.edit_items(c.patient, c.protocol))
+        } else {
+            // Digits choose the session on the map.
+            Typing::No
+        }
+    }
+
+    /// Applies one action. Edits come back as [`Commit::Save`] with the whole patient, for
+    /// the app to save through the store; nothing here writes.
+    fn update(&mut self, action: Action, c: &TabCtx) -> Commit {
+        let (p, proto) = (c.patient, c.protocol);
+        let sessions = proto.session_count();
+        self.clamp(p.plan.as_ref(), sessions);
+        self.form_focus();
+        if self.form.is_editing() {
+            let items = self.edit_items(p, proto);
+            let ev = self.form.update(action, &items);
+            if !self.form.is_editing() && self.adding.is_some() {
+                // The zone list was cancelled.
+                self.adding = None;
+            }
+            return match ev {
+                Event::Choice(Cell::AddZone, i) => {
+                    let id = self.adding.take().and_then(|ids| ids.get(i).cloned());
+                    self.form.editing = None;
+                    match id {
+                        Some(id) => self.add_zone(p, proto, &id),
+                        None => Commit::Nothing,
+                    }
+                }
+                Event::Text(_, text) => {
+                    // Tab moves on once the store has taken the value (see `saved`).
+                    self.after = match action {
+                        Action::NextField => 1,
+                        Action::PrevField => -1,
+                        _ => 0,
+                    };
+                    self.commit_text(p, proto, &text)
+                }
+                _ => Commit::Nothing,
+            };
+        }
+        match action {
+            Action::PrevSession | Action::NextSession | Action::Session(_) => {
+                self.step_session(action, sessions);
+                return Commit::Nothing;
+            }
+            Action::ToggleMap => {
+                self.show_map = !self.show_map;
+                return Commit::Nothing;
+            }
+            Action::AddZone => return self.start_adding(p, proto),
+            _ => {}
+        }
+        let Some(plan) = p.plan.as_ref() else {
+            return match action {
+                Action::Generate | Action::Regenerate => {
+                    let (plan, notes) = generate_plan(p, proto);
+                    if plan.zones.is_empty() {
+                        return Commit::Refused(s::NO_ZONE_TO_PLAN.into());
+                    }
+                    self.notes = notes;
+                    let mut q = p.clone();
+                    let n = plan.zones.len();
+                    q.plan = Some(plan);
+                    save(q, s::generated(n))
+                }
+                _ => Commit::Nothing,
+            };
+        };
+        match action {
+            Action::Up => self.move_row(plan, -1),
+            Action::Down => self.move_row(plan, 1),
+            Action::Left | Action::PrevField => self.move_col(sessions, -1),
+            Action::Right | Action::NextField => self.move_col(sessions, 1),
+            Action::First => self.move_col(sessions, -100),
+            Action::Last => self.move_col(sessions, 100),
+            Action::Open | Action::Edit(_) => {
+                let items = self.edit_items(p, proto);
+                self.form.update(action, &items);
+            }
+            Action::Clear | Action::Revert => return self.revert(p, proto),
+            Action::RemoveZone => {
+                if let Cell::Zone { row, .. } = self.focus
+                    && let Some(z) = plan.zones.get(row)
+                {
+                    let mut q = p.clone();
+                    let name = zone_name(proto, &z.zone);
+                    if let Some(plan) = q.plan.as_mut() {
+                        plan.zones.retain(|x| x.zone != z.zone);
+                    }
+                    return Commit::Confirm {
+                        question: vec![s::remove_zone_question(&name), s::REMOVE_ZONE_UNDO.into()],
+                        patient: Box::new(q),
+                        what: s::zone_removed(&name),
+                    };
+                }
+            }
+            Action::Regenerate | Action::Generate => {
+                let (fresh, notes) = regenerate_plan(p, proto, plan);
+                self.notes = notes;
+                let mut q = p.clone();
+                let mut fresh = fresh;
+                // Zones added by hand (not ticked at intake) stay in the plan.
+                for z in &plan.zones {
+                    if !fresh.zones.iter().any(|f| f.zone == z.zone) {
+                        fresh.zones.push(z.clone());
+                    }
+                }
+                q.plan = Some(fresh);
+                if q == *p {
+                    return Commit::Refused(s::ALREADY_PROTOCOL_PLAN.into());
+                }
+                return save(q, s::REGENERATED.into());
+            }
+            _ => {}
+        }
+        Commit::Nothing
+    }
+
+    /// After a save went through: the edit is over.
+    fn saved(&mut self, c: &TabCtx) {
+        self.form.editing = None;
+        self.form.error = None;
+        self.adding = None;
+        self.clamp(c.patient.plan.as_ref(), c.protocol.session_count());
+        let step = std::mem::take(&mut self.after);
+        if step != 0 {
+            self.move_col(c.protocol.session_count(), step);
+        }
+    }
+
+    /// After the store refused a save: the reason goes beside the cell, the edit stays open.
+    fn refused(&mut self, msg: String) {
+        self.after = 0;
+        self.form.focus = Some(self.focus);
+        self.form.refused(msg);
+    }
+
+    fn settle(&mut self, area: Rect, c: &TabCtx) {
+        self.clamp(c.patient.plan.as_ref(), c.protocol.session_count());
+        let v = View {
+            patient: c.patient,
+            protocol: c.protocol,
+            theme: c.theme,
+        };
+        let table = table_area(area, self, &v);
+        if let Some(t) = table {
+            let l = table_lines(t.width as usize, self, &v);
+            let body_h = (t.height as usize).saturating_sub(HEADER_LINES).max(1);
+            let fl = l.focus_line.saturating_sub(HEADER_LINES);
+            if fl < self.scroll {
+                self.scroll = fl;
+            } else if fl >= self.scroll + body_h {
+                self.scroll = fl + 1 - body_h;
+            }
+            self.scroll = self.scroll.min(
+                l.lines
+                    .len()
+                    .saturating_sub(HEADER_LINES)
+                    .saturating_sub(body_h),
+            );
+        }
+    }
+
+    fn draw(&self, frame: &mut Frame, area: Rect, c: &TabCtx) {
+        draw(
+            frame,
+            area,
+            self,
+            &View {
+                patient: c.patient,
+                protocol: c.protocol,
+                theme: c.theme,
+            },
+        );
+    }
+}
+
+/// The label of a cell as the table and the status line name it: the zone by its name in
+/// the protocol, the column by its header.
+fn cell_label(z: &ZonePlan, field: PlanField, proto: &Protocol) -> String {
+    s::cell(&zone_name(proto, &z.zone), &field_name(field))
+}
+
+/// A zone as the table names it (`temporal L`), never its id (`temporal_left`).
+fn zone_name(_proto: &Protocol, id: &str) -> String {
+    zone_label(id)
+}
+
+/// A fraction is typed as the table shows it, in percent: `80` means 80 %.
+fn typed_as_shown(field: PlanField, text: &str) -> String {
+    match field {
+        PlanField::Fraction(_) if !text.trim().ends_with('%') => format!("{}%", text.trim()),
+        _ => text.to_string(),
+    }
+}
+
+/// The protocol's message about a cell, with the cell's own words: its `key:` prefix dropped
+/// (the label goes before it) and fractions said in percent, as typed.
+fn on_screen(field: PlanField, e: &str) -> String {
+    let (key, msg) = match e.split_once(": ") {
+        Some((k, rest)) if !k.contains(' ') => (Some(k), rest.to_string()),
+        _ => (None, e.to_string()),
+    };
+    match field {
+        PlanField::Fraction(_) => {
+            let msg = s::fraction_message(&msg);
+            // The session at fault may be another one than the cell typed into.
+            let n = key
+                .and_then(|k| k.strip_prefix("fraction."))
+                .and_then(|n| n.parse().ok());
+            match (n, field) {
+                (Some(n), _) => format!("{}: {msg}", s::fraction(n)),
+                (None, PlanField::Fraction(i)) => format!("{}: {msg}", s::fraction(i + 1)),
+                _ => msg,
+            }
+        }
+        f => format!("{}: {msg}", field_name(f)),
     }
 }
 
@@ -633,20 +799,6 @@ fn save(patient: Patient, what: String) -> Commit {
         patient: Box::new(patient),
         what,
     }
-}
-
-/// Whether an action would change the plan (refused on a read-only registry).
-fn mutates(a: Action) -> bool {
-    matches!(
-        a,
-        Action::Open
-            | Action::Clear
-            | Action::Revert
-            | Action::AddZone
-            | Action::RemoveZone
-            | Action::Generate
-            | Action::Regenerate
-    )
 }
 
 /// Column widths of the table: fitted to the content, the zone column taking what is left.
@@ -687,13 +839,13 @@ fn widths(plan: &Plan, sessions: usize, total: usize) -> Widths {
         .unwrap_or(3);
     let mut w = Widths {
         zone: 0,
-        needle: col(PlanField::Needle, "needle"),
-        depth: col(PlanField::Depth, "depth mm"),
-        area: col(PlanField::Area, "cm²"),
-        density: col(PlanField::TargetDensity, "FU/cm²"),
+        needle: col(PlanField::Needle, s::COL_NEEDLE),
+        depth: col(PlanField::Depth, s::COL_DEPTH),
+        area: col(PlanField::Area, s::COL_AREA),
+        density: col(PlanField::TargetDensity, s::COL_DENSITY),
         frac: per_session(&PlanField::Fraction, "%"),
         imp,
-        shade: per_session(&PlanField::Shade, "sh"),
+        shade: per_session(&PlanField::Shade, s::COL_SHADE),
     };
     let fixed = w.needle + w.depth + w.area + w.density + 4 + 1;
     let sess = sessions * (1 + w.frac + 1 + w.imp + 1 + w.shade);
@@ -736,27 +888,34 @@ pub struct View<'a> {
     pub theme: &'a Theme,
 }
 
-/// Draws the tab: the table (and the dates) with, on a wide window, the map beside it.
-pub fn draw(frame: &mut Frame, area: Rect, view: &mut PlanView, v: &View) {
+/// Where the table goes in the tab's area (`None` when the map is shown instead).
+fn table_area(area: Rect, view: &PlanView, v: &View) -> Option<Rect> {
     let side = area.width >= SIDE_BY_SIDE_WIDTH;
     if !side && view.show_map && !view.is_editing() && v.patient.plan.is_some() {
-        draw_map(frame, area, view, v);
-        return;
+        return None;
     }
     let table_w = if side {
         area.width.min(78).max(area.width * 6 / 10)
     } else {
         area.width
     };
-    let table_area = Rect {
+    Some(Rect {
         width: table_w,
         ..area
+    })
+}
+
+/// Draws the tab: the table (and the dates) with, on a wide window, the map beside it.
+pub fn draw(frame: &mut Frame, area: Rect, view: &PlanView, v: &View) {
+    let Some(table) = table_area(area, view, v) else {
+        draw_map(frame, area, view, v);
+        return;
     };
-    draw_table(frame, table_area, view, v);
-    if side && v.patient.plan.is_some() {
+    draw_table(frame, table, view, v);
+    if area.width >= SIDE_BY_SIDE_WIDTH && v.patient.plan.is_some() {
         let map_area = Rect {
-            x: area.x + table_w + 1,
-            width: area.width.saturating_sub(table_w + 1),
+            x: area.x + table.width + 1,
+            width: area.width.saturating_sub(table.width + 1),
             ..area
         };
         draw_map(frame, map_area, view, v);
@@ -776,7 +935,7 @@ fn draw_map(frame: &mut Frame, area: Rect, view: &PlanView, v: &View) {
         Layout::vertical([Constraint::Percentage(60), Constraint::Fill(1)]).areas(area)
     };
     let zone = view.selected_zone(plan);
-    let title = format!(" Scalp map · session {} of {sessions} ", view.session + 1);
+    let title = s::map_title(view.session + 1, sessions);
     let map = ScalpMap::new(v.protocol, plan, view.session)
         .selected(zone.map(|z| z.zone.as_str()))
         .theme(*v.theme)
@@ -787,7 +946,7 @@ fn draw_map(frame: &mut Frame, area: Rect, view: &PlanView, v: &View) {
             .protocol
             .zone(&z.zone)
             .map_or(z.zone.as_str(), |d| d.name.as_str());
-        let title = format!(" Dot preview · {} ", zone_label(&z.zone));
+        let title = s::dots_title(&zone_label(&z.zone));
         let dots = DotPreview::new(z, view.session)
             .name(name)
             .theme(*v.theme)
@@ -796,26 +955,58 @@ fn draw_map(frame: &mut Frame, area: Rect, view: &PlanView, v: &View) {
     }
 }
 
-fn draw_table(frame: &mut Frame, area: Rect, view: &mut PlanView, v: &View) {
+/// The edit box of the cell being typed into, `width` wide (wider for a longer value).
+fn edit_box(
+    view: &PlanView,
+    width: usize,
+    theme: &Theme,
+) -> Option<(Vec<Span<'static>>, usize, usize)> {
+    match &view.form.editing {
+        Some(Editing::Text(input)) => {
+            let w = width.max(widgets::width(input.value()) + 1);
+            let (spans, cx) = input.spans(w, theme);
+            Some((spans, cx, w))
+        }
+        _ => None,
+    }
+}
+
+/// The lines of the table for a width: header, zones, totals, dates and notes, with the line
+/// of the focus and the cursor (`usize::MAX` for the dates line).
+struct TableLayout {
+    lines: Vec<Line<'static>>,
+    focus_line: usize,
+    cursor: Option<(u16, usize)>,
+}
+
+fn table_lines(width: usize, view: &PlanView, v: &View) -> TableLayout {
     let theme = v.theme;
     let p = v.patient;
     let proto = v.protocol;
     let sessions = proto.session_count();
+    let error = view.form.error.as_ref();
     let Some(plan) = p.plan.as_ref() else {
         let mut lines = vec![
-            Line::styled("No plan yet.", theme.header()),
+            Line::styled(s::NO_PLAN, theme.header()),
             Line::raw(""),
-            Line::raw("Press g to generate it from the protocol for the zones ticked at intake,"),
-            Line::raw("or a to add a zone by hand."),
+            Line::raw(s::NO_PLAN_HINT_1),
+            Line::raw(s::NO_PLAN_HINT_2),
         ];
-        if let Some((ids, sel)) = &view.adding {
+        let mut focus_line = 0;
+        if let Some(Editing::Choice { selected, .. }) = &view.form.editing
+            && let Some(ids) = &view.adding
+        {
             lines.push(Line::raw(""));
-            lines.extend(add_list(ids, *sel, proto, theme, area.width as usize));
+            focus_line = lines.len() + 1 + selected;
+            lines.extend(add_list(ids, *selected, proto, theme, width));
         }
-        frame.render_widget(Paragraph::new(lines), area);
-        return;
+        return TableLayout {
+            lines,
+            focus_line,
+            cursor: None,
+        };
     };
-    let w = widths(plan, sessions, area.width as usize);
+    let w = widths(plan, sessions, width);
     let mut lines: Vec<Line> = Vec::new();
     let mut cursor: Option<(u16, usize)> = None;
     let mut focus_line = HEADER_LINES;
@@ -824,9 +1015,9 @@ fn draw_table(frame: &mut Frame, area: Rect, view: &mut PlanView, v: &View) {
     let lead = w.zone + 1 + w.needle + 1 + w.depth + 1 + w.area + 1 + w.density;
     let group = 1 + w.frac + 1 + w.imp + 1 + w.shade;
     let mut head1 = vec![Span::raw(" ".repeat(lead))];
-    for s in 0..sessions {
-        let label = widgets::pad(&format!("│session {}", s + 1), group);
-        let style = if s == view.session {
+    for sn in 0..sessions {
+        let label = widgets::pad(&format!("│{}", s::session_group(sn + 1)), group);
+        let style = if sn == view.session {
             theme.header().add_modifier(Modifier::UNDERLINED)
         } else {
             theme.header()
@@ -836,18 +1027,18 @@ fn draw_table(frame: &mut Frame, area: Rect, view: &mut PlanView, v: &View) {
     lines.push(Line::from(head1));
     let mut head2 = format!(
         "{} {} {} {} {}",
-        widgets::pad("zone", w.zone),
-        widgets::pad("needle", w.needle),
-        widgets::pad("depth mm", w.depth),
-        rpad("cm²", w.area),
-        rpad("FU/cm²", w.density)
+        widgets::pad(s::COL_ZONE, w.zone),
+        widgets::pad(s::COL_NEEDLE, w.needle),
+        widgets::pad(s::COL_DEPTH, w.depth),
+        rpad(s::COL_AREA, w.area),
+        rpad(s::COL_DENSITY, w.density)
     );
     for _ in 0..sessions {
         head2.push_str(&format!(
             "│{} {} {}",
-            rpad("%", w.frac),
-            rpad("imp", w.imp),
-            widgets::pad("sh", w.shade)
+            rpad(s::COL_FRACTION, w.frac),
+            rpad(s::COL_IMPRESSIONS, w.imp),
+            widgets::pad(s::COL_SHADE, w.shade)
         ));
     }
     lines.push(Line::styled(head2, theme.header()));
@@ -873,14 +1064,11 @@ fn draw_table(frame: &mut Frame, area: Rect, view: &mut PlanView, v: &View) {
             spans.push(Span::raw(sep));
             x += widgets::width(sep);
             let focused = field.is_some_and(|f| view.focus == Cell::Zone { row, field: f });
-            if focused && let Some(input) = &view.editing {
-                let shown =
-                    widgets::pad(input.value(), width.max(widgets::width(input.value()) + 1));
-                cursor = Some(((x + input.visual_cursor()) as u16, lines.len()));
-                let wdt = widgets::width(&shown);
-                spans.push(Span::styled(shown, theme.editing()));
-                x += wdt;
-                err_x = Some(x - wdt);
+            if focused && let Some((box_spans, cx, bw)) = edit_box(view, width, theme) {
+                cursor = Some(((x + cx) as u16, lines.len()));
+                spans.extend(box_spans);
+                err_x = Some(x);
+                x += bw;
                 return;
             }
             let body = if right {
@@ -918,13 +1106,13 @@ fn draw_table(frame: &mut Frame, area: Rect, view: &mut PlanView, v: &View) {
                 right,
             );
         }
-        for s in 0..sessions {
-            let fr = PlanField::Fraction(s);
-            let sh = PlanField::Shade(s);
+        for sn in 0..sessions {
+            let fr = PlanField::Fraction(sn);
+            let sh = PlanField::Shade(sn);
             cell(&mut spans, "│", Some(fr), cell_text(z, fr), w.frac, true);
             let imp = z
                 .sessions
-                .get(s)
+                .get(sn)
                 .map(|p| p.impressions.to_string())
                 .unwrap_or_default();
             cell(&mut spans, " ", None, imp, w.imp, true);
@@ -934,27 +1122,22 @@ fn draw_table(frame: &mut Frame, area: Rect, view: &mut PlanView, v: &View) {
             focus_line = lines.len();
         }
         lines.push(Line::from(spans));
-        if let Some((Cell::Zone { row: r, .. }, msg)) = &view.error
+        if let Some((Cell::Zone { row: r, .. }, msg)) = error
             && *r == row
         {
-            lines.extend(error_lines(
-                msg,
-                err_x.unwrap_or(0),
-                area.width as usize,
-                theme,
-            ));
+            lines.extend(error_lines(msg, err_x.unwrap_or(0), width, theme));
             if row_focused {
                 focus_line = lines.len() - 1;
             }
         }
     }
     // Totals per session.
-    let mut total = widgets::pad("total", lead);
-    for s in 0..sessions {
+    let mut total = widgets::pad(s::TOTAL, lead);
+    for sn in 0..sessions {
         total.push_str(&format!(
             "│{} {} {}",
             " ".repeat(w.frac),
-            rpad(&session_total(plan, s).to_string(), w.imp),
+            rpad(&session_total(plan, sn).to_string(), w.imp),
             " ".repeat(w.shade)
         ));
     }
@@ -962,8 +1145,9 @@ fn draw_table(frame: &mut Frame, area: Rect, view: &mut PlanView, v: &View) {
     lines.push(Line::raw(""));
 
     // Dates: the start schedules the series; a session date moves only that session.
-    let mut dates = vec![Span::styled("dates  ", theme.header())];
-    let mut x = 7;
+    let dates_line = lines.len();
+    let mut dates = vec![Span::styled(s::DATES, theme.header())];
+    let mut x = widgets::width(s::DATES);
     let mut date_err_x = None;
     let mut date_cell = |dates: &mut Vec<Span<'static>>,
                          label: String,
@@ -972,16 +1156,15 @@ fn draw_table(frame: &mut Frame, area: Rect, view: &mut PlanView, v: &View) {
         dates.push(Span::raw(label.clone()));
         x += widgets::width(&label);
         let focused = view.focus == cell;
-        if focused && let Some(input) = &view.editing {
-            let shown = widgets::pad(input.value(), 10);
-            cursor = Some(((x + input.visual_cursor()) as u16, usize::MAX));
+        if focused && let Some((box_spans, cx, bw)) = edit_box(view, 10, theme) {
+            cursor = Some(((x + cx) as u16, dates_line));
             date_err_x = Some(x);
-            x += widgets::width(&shown);
-            dates.push(Span::styled(shown, theme.editing()));
+            x += bw;
+            dates.extend(box_spans);
         } else {
             let text = value
                 .map(|d| d.to_string())
-                .unwrap_or_else(|| "—".to_string());
+                .unwrap_or_else(|| crate::tui::strings::DASH.to_string());
             let style = if focused {
                 date_err_x = Some(x);
                 theme.selected()
@@ -994,26 +1177,30 @@ fn draw_table(frame: &mut Frame, area: Rect, view: &mut PlanView, v: &View) {
         dates.push(Span::raw("  "));
         x += 2;
     };
-    date_cell(&mut dates, "start ".into(), Cell::Start, plan.start_date);
-    for s in 0..sessions {
-        let d = plan.session_dates.get(s).copied().flatten();
-        date_cell(&mut dates, format!("S{} ", s + 1), Cell::SessionDate(s), d);
+    date_cell(
+        &mut dates,
+        s::START_SHORT.into(),
+        Cell::Start,
+        plan.start_date,
+    );
+    for sn in 0..sessions {
+        let d = plan.session_dates.get(sn).copied().flatten();
+        date_cell(
+            &mut dates,
+            s::session_short(sn + 1),
+            Cell::SessionDate(sn),
+            d,
+        );
     }
-    let dates_line = lines.len();
     if matches!(view.focus, Cell::Start | Cell::SessionDate(_)) {
         focus_line = dates_line;
     }
     lines.push(Line::from(dates));
-    if let Some((Cell::Start | Cell::SessionDate(_), msg)) = &view.error {
-        lines.extend(error_lines(
-            msg,
-            date_err_x.unwrap_or(0),
-            area.width as usize,
-            theme,
-        ));
+    if let Some((Cell::Start | Cell::SessionDate(_), msg)) = error {
+        lines.extend(error_lines(msg, date_err_x.unwrap_or(0), width, theme));
     }
     for wmsg in spacing_warnings(&plan.session_dates, proto) {
-        for l in wrap_at(&format!("⚠ {wmsg}"), area.width as usize) {
+        for l in wrap_at(&format!("⚠ {wmsg}"), width) {
             lines.push(Line::styled(l, theme.warn()));
         }
     }
@@ -1024,47 +1211,40 @@ fn draw_table(frame: &mut Frame, area: Rect, view: &mut PlanView, v: &View) {
         .filter(|id| !plan.zones.iter().any(|z| z.zone == *id))
         .collect();
     if !unplanned.is_empty() {
-        let text = format!(
-            "• affected at intake but not planned: {} (a adds one, R regenerates)",
-            unplanned.join(", ")
-        );
-        for l in wrap_at(&text, area.width as usize) {
+        for l in wrap_at(&s::unplanned(&unplanned.join(", ")), width) {
             lines.push(Line::styled(l, theme.warn()));
         }
     }
     for n in &view.notes {
-        for l in wrap_at(&format!("• {n}"), area.width as usize) {
+        for l in wrap_at(&format!("• {n}"), width) {
             lines.push(Line::styled(l, theme.dim()));
         }
     }
-    if let Some(id) = &view.confirm_remove {
-        focus_line = lines.len();
-        lines.push(Line::styled(
-            format!("Remove zone {id} from the plan? y removes, n or Esc keeps it"),
-            theme.warn().add_modifier(Modifier::REVERSED),
-        ));
+    if let Some(Editing::Choice { selected, .. }) = &view.form.editing
+        && let Some(ids) = &view.adding
+    {
+        focus_line = lines.len() + 1 + selected;
+        lines.extend(add_list(ids, *selected, proto, theme, width));
     }
-    if let Some((ids, sel)) = &view.adding {
-        focus_line = lines.len() + 1 + sel;
-        lines.extend(add_list(ids, *sel, proto, theme, area.width as usize));
+    lines.push(Line::styled(s::OVERRIDE_LEGEND, theme.dim()));
+    TableLayout {
+        lines,
+        focus_line,
+        cursor,
     }
-    lines.push(Line::styled(
-        "* set by hand (r puts back the protocol's value)",
-        theme.dim(),
-    ));
+}
 
+fn draw_table(frame: &mut Frame, area: Rect, view: &PlanView, v: &View) {
+    let TableLayout {
+        mut lines, cursor, ..
+    } = table_lines(area.width as usize, view, v);
+    if v.patient.plan.is_none() {
+        frame.render_widget(Paragraph::new(lines), area);
+        return;
+    }
     // The two header lines stay; the body scrolls to keep the focus in view.
     let body_h = (area.height as usize).saturating_sub(HEADER_LINES);
-    let fl = focus_line.saturating_sub(HEADER_LINES);
-    if fl < view.scroll {
-        view.scroll = fl;
-    } else if fl >= view.scroll + body_h {
-        view.scroll = fl + 1 - body_h;
-    }
-    view.scroll = view
-        .scroll
-        .min((lines.len() - HEADER_LINES).saturating_sub(body_h));
-    let body = lines.split_off(HEADER_LINES);
+    let body = lines.split_off(HEADER_LINES.min(lines.len()));
     let [head_area, body_area] =
         Layout::vertical([Constraint::Length(HEADER_LINES as u16), Constraint::Fill(1)])
             .areas(area);
@@ -1074,7 +1254,6 @@ fn draw_table(frame: &mut Frame, area: Rect, view: &mut PlanView, v: &View) {
         body_area,
     );
     if let Some((cx, line)) = cursor {
-        let line = if line == usize::MAX { dates_line } else { line };
         let shown = line
             .checked_sub(HEADER_LINES + view.scroll)
             .filter(|l| *l < body_h);
@@ -1095,10 +1274,7 @@ fn add_list(
     theme: &Theme,
     w: usize,
 ) -> Vec<Line<'static>> {
-    let mut out = vec![Line::styled(
-        "Add which zone? (Enter adds, Esc cancels)",
-        theme.header(),
-    )];
+    let mut out = vec![Line::styled(s::ADD_WHICH_HINT, theme.header())];
     for (i, id) in ids.iter().enumerate() {
         let name = proto.zone(id).map(|z| z.name.clone()).unwrap_or_default();
         let (mark, style) = if i == sel {

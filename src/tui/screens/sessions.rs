@@ -7,14 +7,15 @@
 //! patient. Sessions are recorded in order; a session closer to the previous one than the
 //! protocol interval is a warning, never a refusal (the clinic may have had a reason).
 
-use super::form::{self, Event, Field, Form, Item, Kind, RecordTab, TabCtx};
-use super::intake::Commit;
+use super::form::{self, Event, Field, Form, Item, Kind, RecordTab, TabCtx, Typing, opts};
 use crate::domain::validate::parse_date;
 use crate::domain::{AdverseEvent, AdverseKind, Patient, Session, Severity, ZoneWork};
 use crate::protocol::schedule::{Window, patient_spacing_warnings, session_window};
 use crate::protocol::{Protocol, can_record_session};
-use crate::tui::app::Action;
-use crate::tui::keymap::Context;
+use crate::tui::action::{Action, Commit};
+use crate::tui::command::Command;
+use crate::tui::keymap as keys;
+use crate::tui::strings::cmd;
 use crate::tui::widgets;
 use chrono::NaiveDate;
 use ratatui::Frame;
@@ -254,15 +255,18 @@ fn kind_options() -> Vec<String> {
 }
 
 impl SessionsTab {
+    /// Shows the next session to record, with the focus on its "record" line.
+    pub fn land_on_next(&mut self, p: &Patient, proto: &Protocol) {
+        self.selected = next_to_record(p, proto);
+        self.form.focus = Some(Key::Record);
+    }
+
     /// The session shown, chosen on first use as the next one to record (else the last).
-    fn shown(&mut self, p: &Patient, proto: &Protocol) -> u8 {
+    fn shown(&self, p: &Patient, proto: &Protocol) -> u8 {
         let n = session_count(proto).max(1);
-        let s = self
-            .selected
+        self.selected
             .unwrap_or_else(|| next_to_record(p, proto).unwrap_or(n))
-            .clamp(1, n);
-        self.selected = Some(s);
-        s
+            .clamp(1, n)
     }
 
     /// The lines of the tab for session `n`.
@@ -310,7 +314,7 @@ impl SessionsTab {
         match p.session(n) {
             Some(s) => self.session_items(&mut v, c, s, w),
             None => {
-                v.push(Item::Line(Line::styled(
+                v.push(Item::Heading(Line::styled(
                     format!("Session {n} — not recorded"),
                     theme.header(),
                 )));
@@ -338,7 +342,8 @@ impl SessionsTab {
                                 prefill: c.today.to_string(),
                             })
                             .hint("date performed, YYYY-MM-DD")
-                            .flag(from_plan, theme.dim()),
+                            .flag(from_plan, theme.dim())
+                            .enter(cmd::RECORD),
                         ));
                     }
                 }
@@ -346,12 +351,13 @@ impl SessionsTab {
         }
         v.push(Item::Line(Line::raw("")));
         self.event_items(&mut v, c);
+        form::clear_where_valued(&mut v);
         v
     }
 
     fn session_items(&self, v: &mut Vec<Item<Key>>, c: &TabCtx, s: &Session, w: usize) {
         let (proto, theme) = (c.protocol, c.theme);
-        v.push(Item::Line(Line::styled(
+        v.push(Item::Heading(Line::styled(
             format!("Session {} — recorded", s.number),
             theme.header(),
         )));
@@ -384,8 +390,9 @@ impl SessionsTab {
             Field::text(Key::Operator, "Operator", dash(s.operator.clone()))
                 .prefill(s.operator.clone().unwrap_or_else(|| c.operator.to_string())),
             Field::text(Key::Shade, "Pigment shade", dash(shade_shown)).kind(Kind::Choice {
-                options: shade_options(proto),
+                options: opts(shade_options(proto)),
                 current: shade_i,
+                typed: None,
             }),
             Field::text(Key::Lot, "Pigment lot", dash(s.pigment_lot.clone()))
                 .prefill(s.pigment_lot.clone().unwrap_or_default()),
@@ -457,8 +464,9 @@ impl SessionsTab {
                 [
                     Field::text(Key::Needle(i), "  Needle", dash(z.needle.clone())).kind(
                         Kind::Choice {
-                            options: needle_options(proto),
+                            options: opts(needle_options(proto)),
                             current: needle_i,
+                            typed: None,
                         },
                     ),
                     Field::text(
@@ -491,7 +499,7 @@ impl SessionsTab {
 
     fn event_items(&self, v: &mut Vec<Item<Key>>, c: &TabCtx) {
         let (p, theme) = (c.patient, c.theme);
-        v.push(Item::Line(Line::styled(
+        v.push(Item::Heading(Line::styled(
             format!("Adverse events ({})", p.adverse_events.len()),
             theme.header(),
         )));
@@ -512,8 +520,9 @@ impl SessionsTab {
                         e.kind.label(),
                     )
                     .kind(Kind::Choice {
-                        options: kind_options(),
+                        options: opts(kind_options()),
                         current: kind_i,
+                        typed: None,
                     })
                     .flag("Delete removes the event", theme.dim()),
                     Field::text(
@@ -522,8 +531,9 @@ impl SessionsTab {
                         dash(e.severity.map(|s| s.id().to_string())),
                     )
                     .kind(Kind::Choice {
-                        options: severity_options(),
+                        options: opts(severity_options()),
                         current: sev_i,
+                        typed: None,
                     }),
                     Field::text(
                         Key::EvOnset(i),
@@ -559,9 +569,11 @@ impl SessionsTab {
                 "Enter or a: choose its type",
             )
             .kind(Kind::Choice {
-                options: kind_options(),
+                options: opts(kind_options()),
                 current: 0,
-            }),
+                typed: None,
+            })
+            .enter(cmd::ADD_EVENT),
         ));
     }
 
@@ -576,7 +588,7 @@ impl SessionsTab {
         let mut q = c.patient.clone();
         let proto = c.protocol;
         let what = match ev {
-            Event::None | Event::Press(_) => return Ok(None),
+            Event::None | Event::Press(_) | Event::Answer(..) => return Ok(None),
             Event::Text(Key::Record, t) => {
                 let date = parse_date(&t)?;
                 if let Some(why) = record_refusal(&q, proto, n, date) {
@@ -869,12 +881,37 @@ impl RecordTab for SessionsTab {
         self.form.is_editing()
     }
 
-    fn context(&self) -> Context {
-        self.form.context(Context::Sessions)
+    fn commands(&self, c: &TabCtx) -> Vec<Command> {
+        let n = self.shown(c.patient, c.protocol);
+        let items = self.items(c, n, NOTE_WIDTH);
+        let mut v = self.form.commands(&items);
+        if !self.form.is_editing() {
+            let count = session_count(c.protocol).max(1);
+            if n > 1 {
+                v.push(Command::new(keys::LEFT, Action::Left, cmd::PREV_SESSION));
+            }
+            if n < count {
+                v.push(Command::new(keys::RIGHT, Action::Right, cmd::NEXT_SESSION).bar());
+            }
+            v.push(
+                Command::new(keys::ADD, Action::Add, cmd::ADD_EVENT)
+                    .bar()
+                    .edits(),
+            );
+        }
+        v
+    }
+
+    fn typing(&self, c: &TabCtx) -> Typing {
+        let n = self.shown(c.patient, c.protocol);
+        self.form.typing(&self.items(c, n, NOTE_WIDTH))
     }
 
     fn update(&mut self, action: Action, c: &TabCtx) -> Commit {
         let n = self.shown(c.patient, c.protocol);
+        // The session shown stays shown once the tab is used (recording one does not jump to
+        // the next).
+        self.selected = Some(n);
         if !self.form.is_editing() {
             let count = session_count(c.protocol).max(1);
             match action {
@@ -919,7 +956,13 @@ impl RecordTab for SessionsTab {
         self.form.refused(reason);
     }
 
-    fn draw(&mut self, frame: &mut Frame, area: Rect, c: &TabCtx) {
+    fn settle(&mut self, area: Rect, c: &TabCtx) {
+        let n = self.shown(c.patient, c.protocol);
+        let items = self.items(c, n, area.width as usize);
+        self.form.settle(area, &items, c.theme);
+    }
+
+    fn draw(&self, frame: &mut Frame, area: Rect, c: &TabCtx) {
         let n = self.shown(c.patient, c.protocol);
         let items = self.items(c, n, area.width as usize);
         self.form.draw(frame, area, &items, c.theme);

@@ -14,7 +14,10 @@ use crate::stats::summary::{
     GroupSummary, MannWhitneyOut, PairedTOut, Share, SignedRankOut, SpearmanOut, WelchOut,
 };
 use crate::stats::{Describe, Method, Summary, summarize};
-use crate::tui::app::{Action, App};
+use crate::tui::action::Action;
+use crate::tui::command::Command;
+use crate::tui::keymap as keys;
+use crate::tui::strings::cmd;
 use crate::tui::theme::Theme;
 use crate::tui::widgets;
 use crate::tui::widgets::stats_charts::{FadingBars, VdsPssScatter, VdsSlopeChart};
@@ -72,6 +75,58 @@ impl StatsView {
             .cache
             .get_or_insert_with(|| (generation, summarize(patients)))
             .1
+    }
+
+    pub fn commands(&self) -> Vec<Command> {
+        let mut v = vec![
+            Command::new(keys::STATS_NEXT, Action::NextField, cmd::NEXT_PAGE).bar(),
+            Command::new(keys::STATS_PREV, Action::PrevField, cmd::PREV_PAGE),
+        ];
+        if self.page == Page::Figures && self.total > self.visible {
+            v.extend([
+                Command::new(keys::UP, Action::Up, cmd::SCROLL_UP),
+                Command::new(keys::DOWN, Action::Down, cmd::SCROLL_DOWN),
+                Command::new(keys::PAGE_UP, Action::PageUp, cmd::SCREEN_UP),
+                Command::new(keys::PAGE_DOWN, Action::PageDown, cmd::SCREEN_DOWN),
+                Command::new(keys::FIRST, Action::First, cmd::TOP),
+                Command::new(keys::LAST, Action::Last, cmd::BOTTOM),
+            ]);
+        }
+        v
+    }
+
+    /// Computes what the page shows for the registry as it is and the area it is drawn in
+    /// (the summary when the registry changed, the figures laid out for the width, the
+    /// charts), and keeps the scroll in range: drawing then only copies.
+    pub fn settle(&mut self, patients: &[Patient], generation: u64, area: Rect, theme: Theme) {
+        self.summary(patients, generation);
+        let [_, _, body] = page_areas(area);
+        match self.page {
+            Page::Figures => {
+                let key = (generation, body.width, theme);
+                if self.lines.as_ref().is_none_or(|(k, _)| *k != key)
+                    && let Some((_, summary)) = self.cache.as_ref()
+                {
+                    self.lines =
+                        Some((key, figure_lines(&figure_rows(summary), body.width, &theme)));
+                }
+                self.total = self.lines.as_ref().map_or(0, |(_, l)| l.len());
+                self.visible = body.height as usize;
+                self.scroll = self.scroll.min(self.total.saturating_sub(self.visible));
+            }
+            Page::Charts => {
+                let key = ChartKey {
+                    generation,
+                    area: body,
+                    theme,
+                };
+                if !self.charts.as_ref().is_some_and(|(k, _)| *k == key)
+                    && let Some((_, summary)) = self.cache.as_ref()
+                {
+                    self.charts = Some((key, chart_buffer(body, patients, summary, theme)));
+                }
+            }
+        }
     }
 
     pub fn update(&mut self, action: Action) {
@@ -431,44 +486,38 @@ fn page_bar(view: &StatsView, s: &Summary, theme: &Theme) -> Line<'static> {
     Line::from(spans)
 }
 
-pub fn draw(frame: &mut Frame, area: Rect, app: &mut App) {
-    let theme = app.theme;
-    let view = &mut app.stats;
-    view.summary(&app.patients, app.generation);
-    let [top, gap, body] = Layout::vertical([
+fn page_areas(area: Rect) -> [Rect; 3] {
+    Layout::vertical([
         Constraint::Length(1),
         Constraint::Length(1),
         Constraint::Fill(1),
     ])
-    .areas(area);
+    .areas(area)
+}
+
+/// Draws the page from what `settle` computed; changes nothing.
+pub fn draw(frame: &mut Frame, area: Rect, view: &StatsView, theme: &Theme) {
+    let [top, gap, body] = page_areas(area);
     let Some((_, summary)) = view.cache.as_ref() else {
         return;
     };
-    frame.render_widget(Paragraph::new(page_bar(view, summary, &theme)), top);
+    frame.render_widget(Paragraph::new(page_bar(view, summary, theme)), top);
     match view.page {
         Page::Figures => {
-            let key = (app.generation, body.width, theme);
-            if view.lines.as_ref().is_none_or(|(k, _)| *k != key) {
-                view.lines = Some((key, figure_lines(&figure_rows(summary), body.width, &theme)));
-            }
             let lines = view.lines.as_ref().map_or(&[][..], |(_, l)| &l[..]);
-            view.total = lines.len();
-            view.visible = body.height as usize;
-            view.scroll = view.scroll.min(view.total.saturating_sub(view.visible));
             let more_below = view.scroll + view.visible < view.total;
             let shown: Vec<Line> = lines
                 .iter()
                 .skip(view.scroll)
-                .take(view.visible)
+                .take(body.height as usize)
                 .cloned()
                 .collect();
             frame.render_widget(Paragraph::new(shown), body);
             if more_below || view.scroll > 0 {
-                let note = format!(
-                    "lines {}–{} of {}, ↑↓ PgUp PgDn scroll",
+                let note = crate::tui::strings::stats::lines_shown(
                     view.scroll + 1,
                     (view.scroll + view.visible).min(view.total),
-                    view.total
+                    view.total,
                 );
                 let w = widgets::width(&note) as u16;
                 let at = Rect {
@@ -480,39 +529,15 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &mut App) {
             }
         }
         Page::Charts => {
-            let key = ChartKey {
-                generation: app.generation,
-                area: body,
-                theme,
-            };
-            charts(frame, body, &app.patients, key, view);
-        }
-    }
-}
-
-/// The charts page: each patient's VDS post → 6 months and VDS against PSS side by side,
-/// mean fading by subtype below. Drawn into a buffer kept until the registry, the area or
-/// the theme changes: the point charts walk every patient, which at ten thousand patients
-/// costs more than a frame may.
-fn charts(
-    frame: &mut Frame,
-    area: Rect,
-    patients: &[Patient],
-    key: ChartKey,
-    view: &mut StatsView,
-) {
-    let fresh = view.charts.as_ref().is_some_and(|(k, _)| *k == key);
-    if !fresh {
-        let Some((_, summary)) = view.cache.as_ref() else {
-            return;
-        };
-        view.charts = Some((key, chart_buffer(area, patients, summary, key.theme)));
-    }
-    if let Some((_, buf)) = view.charts.as_ref() {
-        let out = frame.buffer_mut();
-        for y in area.top()..area.bottom() {
-            for x in area.left()..area.right() {
-                out[(x, y)] = buf[(x, y)].clone();
+            if let Some((k, buf)) = view.charts.as_ref()
+                && k.area == body
+            {
+                let out = frame.buffer_mut();
+                for y in body.top()..body.bottom() {
+                    for x in body.left()..body.right() {
+                        out[(x, y)] = buf[(x, y)].clone();
+                    }
+                }
             }
         }
     }

@@ -1,0 +1,1 @@
+//! The followup screen's words.

@@ -142,4 +142,22 @@ impl PatientStore for crate::store::Registry {
     fn quarantined(&self) -> Vec<String> {
         self.report().problems()
     }
+    /// Probes the writer lock (no patient file is read while it is still held); once free,
+    /// opens the registry again as the writer, with the same options.
+    fn retry_writer(&mut self) -> Option<Vec<Patient>> {
+        self.report().lock_holder.as_ref()?;
+        let dir = self.data_dir().to_path_buf();
+        let opts = self.options().clone();
+        match crate::store::lock::acquire(&dir, &opts.operator).ok()? {
+            crate::store::lock::Acquired::Held(_) => return None,
+            // Released at once: the reopen below takes it for good.
+            crate::store::lock::Acquired::Mine(l) => drop(l),
+        }
+        let mut fresh = crate::store::Registry::open(&dir, opts).ok()?;
+        fresh.read_only_reason().is_none().then(|| {
+            let patients = fresh.take_patients();
+            *self = fresh;
+            patients
+        })
+    }
 }

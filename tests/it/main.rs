@@ -22,6 +22,7 @@ mod store_rules;
 mod summaries;
 mod tui_demo;
 mod tui_journey;
+mod tui_keys;
 mod tui_plan;
 mod tui_pty;
 mod tui_record_tabs;

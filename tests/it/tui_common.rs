@@ -45,6 +45,9 @@ impl PatientStore for Shared {
     fn quarantined(&self) -> Vec<String> {
         self.0.borrow().quarantined()
     }
+    fn retry_writer(&mut self) -> Option<Vec<Patient>> {
+        self.0.borrow_mut().retry_writer()
+    }
 }
 
 /// Screens `p` on `on` (every built-in item not answered yet answered "no"; a scar stable

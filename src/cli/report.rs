@@ -9,10 +9,9 @@ use std::path::Path;
 use std::process::ExitCode;
 
 pub fn run(ctx: &Ctx, record_id: Option<&str>, html: bool, output: Option<&Path>) -> ExitCode {
-    let Some(record_id) = record_id else {
+    if record_id.is_none() {
         return series(ctx, html, output);
-    };
-    let record_id = Some(record_id);
+    }
     let (protocol, registry) = match open_for_reading(ctx) {
         Ok(v) => v,
         Err(e) => return super::fail(e),
@@ -49,21 +48,20 @@ pub fn run(ctx: &Ctx, record_id: Option<&str>, html: bool, output: Option<&Path>
         },
         None => return series(ctx, html, output),
     };
+    match render(&doc, html, output) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => super::fail(e),
+    }
+}
+
+/// The document as Markdown or HTML, written to `output`.
+fn render(doc: &crate::export::doc::Doc, html: bool, output: Option<&Path>) -> Result<(), String> {
     let text = if html {
         doc.to_html()
     } else {
         doc.to_markdown()
     };
-    if let Err(e) = write_output(output, text.as_bytes()) {
-        return super::fail(e);
-    }
-    if record_id.is_none() && damaged > 0 {
-        // As `export` does: the document is written, and the exit status says it is partial.
-        return super::fail(format!(
-            "the case series leaves out {damaged} damaged file(s); run `smplan check`"
-        ));
-    }
-    ExitCode::SUCCESS
+    write_output(output, text.as_bytes())
 }
 
 /// The case-series report, streamed: one whole record at a time goes into the report's
@@ -98,13 +96,7 @@ fn series(ctx: &Ctx, html: bool, output: Option<&Path>) -> ExitCode {
     }
     let damaged = records.damaged().len();
     series.set_unreadable(damaged);
-    let doc = series.finish();
-    let text = if html {
-        doc.to_html()
-    } else {
-        doc.to_markdown()
-    };
-    if let Err(e) = write_output(output, text.as_bytes()) {
+    if let Err(e) = render(&series.finish(), html, output) {
         return super::fail(e);
     }
     if damaged > 0 {

@@ -182,11 +182,50 @@ fn bench_compute(c: &mut Criterion) {
     g.finish();
 }
 
+/// Every export as the command line writes it: whole records streamed from the registry's
+/// files (read, parsed and encoded a chunk at a time on all cores) into a sink.
+fn bench_export(c: &mut Criterion) {
+    use smplan::export::stream::{DocWriter, Encoder, Format};
+    use smplan::store::stream::Records;
+    let mut g = c.benchmark_group("export");
+    g.sample_size(10);
+    for n in sizes() {
+        let dir = registry_dir(n);
+        for (name, format, deidentify) in [
+            ("csv", Format::Csv, None),
+            ("json", Format::Json, None),
+            ("fhir", Format::Fhir, None),
+            ("fhir_deidentified", Format::Fhir, Some(&b"bench key"[..])),
+        ] {
+            g.bench_function(format!("{name}/{n}"), |b| {
+                b.iter(|| {
+                    let enc = Encoder { format, deidentify };
+                    let mut records = Records::open(&dir, opts(false, false)).expect("open");
+                    let mut doc = DocWriter::begin(enc, "2026-01-01T00:00:00Z", std::io::sink())
+                        .expect("doc");
+                    records
+                        .stream(
+                            |p| enc.record(&p).expect("encode"),
+                            |piece| -> Result<(), smplan::store::StoreError> {
+                                doc.push(&piece).expect("write");
+                                Ok(())
+                            },
+                        )
+                        .expect("stream");
+                    doc.finish().expect("finish")
+                })
+            });
+        }
+    }
+    g.finish();
+}
+
 criterion_group!(
     benches,
     bench_open_and_first_frame,
     bench_frames,
     bench_save,
-    bench_compute
+    bench_compute,
+    bench_export
 );
 criterion_main!(benches);

@@ -140,47 +140,8 @@ impl Records {
         }
         let n = CHUNK.min(self.ids.len());
         let ids: Vec<String> = self.ids.drain(..n).collect();
-        let (pdir, opts, overlay) = (&self.pdir, &self.opts, &self.overlay);
-        let read = par_map(&ids, |id| {
-            let file = pdir.join(journal::patient_file_name(id));
-            let p = match overlay.get(id) {
-                Some(p) => p.clone(),
-                None => match read_patient_file(&file, id).1 {
-                    FileState::Ok(p) => *p,
-                    FileState::Newer(v) => return (Outcome::Newer(file, v), Vec::new()),
-                    FileState::Damaged(reason) => {
-                        let d = Damaged {
-                            file,
-                            reason,
-                            moved_to: None,
-                        };
-                        return (Outcome::Damaged(d), Vec::new());
-                    }
-                },
-            };
-            match judge(&p, opts) {
-                Ok(warnings) => {
-                    let w = warnings
-                        .iter()
-                        .map(|w| format!("patient {}: {w}", p.record_id))
-                        .collect();
-                    (Outcome::Ok(convert(p)), w)
-                }
-                Err(reason) => (
-                    Outcome::Damaged(Damaged {
-                        file,
-                        reason,
-                        moved_to: None,
-                    }),
-                    Vec::new(),
-                ),
-            }
-        });
-        let mut out = Vec::with_capacity(read.len());
-        for (o, w) in read {
-            self.warnings.extend(w);
-            out.push(o);
-        }
+        let (out, warnings) = read_chunk(&ids, &self.pdir, &self.opts, &self.overlay, convert);
+        self.warnings.extend(warnings);
         Some(out)
     }
 
@@ -192,19 +153,93 @@ impl Records {
         convert: impl Fn(Patient) -> T + Sync,
         mut sink: impl FnMut(T) -> Result<(), E>,
     ) -> Result<(), E> {
-        while let Some(chunk) = self.next_chunk(&convert) {
-            for o in chunk {
-                match o {
-                    Outcome::Ok(t) => sink(t)?,
-                    Outcome::Damaged(d) => self.damaged.push(d),
-                    Outcome::Newer(f, v) => {
-                        return Err(StoreError::ReadOnly(newer_message(&f, v)).into());
+        // The next chunk is read and converted while this one goes to the sink, so that
+        // writing the output (one thread) overlaps the work of both cores.
+        let ids: Vec<String> = self.ids.drain(..).collect();
+        let chunks: Vec<&[String]> = ids.chunks(CHUNK).collect();
+        let (pdir, opts, overlay) = (&self.pdir, &self.opts, &self.overlay);
+        let (damaged, warnings) = (&mut self.damaged, &mut self.warnings);
+        let convert = &convert;
+        std::thread::scope(|scope| {
+            let read = |c: &'_ [String]| read_chunk(c, pdir, opts, overlay, convert);
+            let mut pending = chunks.first().map(|c| scope.spawn(move || read(c)));
+            let mut next = 1;
+            while let Some(handle) = pending.take() {
+                let (chunk, w) = handle
+                    .join()
+                    .unwrap_or_else(|e| std::panic::resume_unwind(e));
+                if let Some(c) = chunks.get(next) {
+                    let c: &[String] = c;
+                    pending = Some(scope.spawn(move || read(c)));
+                    next += 1;
+                }
+                warnings.extend(w);
+                for o in chunk {
+                    match o {
+                        Outcome::Ok(t) => sink(t)?,
+                        Outcome::Damaged(d) => damaged.push(d),
+                        Outcome::Newer(f, v) => {
+                            return Err(StoreError::ReadOnly(newer_message(&f, v)).into());
+                        }
                     }
                 }
             }
-        }
-        Ok(())
+            Ok(())
+        })
     }
+}
+
+/// Reads, parses and judges the records `ids` on all cores, each turned into `T`; with the
+/// warnings of the records kept.
+fn read_chunk<T: Send>(
+    ids: &[String],
+    pdir: &Path,
+    opts: &OpenOptions,
+    overlay: &HashMap<String, Patient>,
+    convert: &(impl Fn(Patient) -> T + Sync),
+) -> (Vec<Outcome<T>>, Vec<String>) {
+    let read = par_map(ids, |id| {
+        let file = pdir.join(journal::patient_file_name(id));
+        let p = match overlay.get(id) {
+            Some(p) => p.clone(),
+            None => match read_patient_file(&file, id).1 {
+                FileState::Ok(p) => *p,
+                FileState::Newer(v) => return (Outcome::Newer(file, v), Vec::new()),
+                FileState::Damaged(reason) => {
+                    let d = Damaged {
+                        file,
+                        reason,
+                        moved_to: None,
+                    };
+                    return (Outcome::Damaged(d), Vec::new());
+                }
+            },
+        };
+        match judge(&p, opts) {
+            Ok(warnings) => {
+                let w = warnings
+                    .iter()
+                    .map(|w| format!("patient {}: {w}", p.record_id))
+                    .collect();
+                (Outcome::Ok(convert(p)), w)
+            }
+            Err(reason) => (
+                Outcome::Damaged(Damaged {
+                    file,
+                    reason,
+                    moved_to: None,
+                }),
+                Vec::new(),
+            ),
+        }
+    });
+    let mut out = Vec::with_capacity(read.len());
+    let mut warnings = Vec::new();
+    for (o, w) in read {
+        warnings.extend(w);
+        out.push(o);
+    }
+    (out, warnings)
 }
 
 impl Iterator for Records {
@@ -281,6 +316,20 @@ mod tests {
             "{:?}",
             r.problems()
         );
+        // The same records through `stream`, two chunks read ahead of the sink.
+        let mut r = Records::open(t.path(), opts(false)).unwrap();
+        let mut ids = Vec::new();
+        r.stream(
+            |p| p.record_id,
+            |id| -> Result<(), StoreError> {
+                ids.push(id);
+                Ok(())
+            },
+        )
+        .unwrap();
+        let expected: Vec<String> = got.iter().map(|p| p.record_id.clone()).collect();
+        assert_eq!(ids, expected);
+        assert_eq!(r.damaged().len(), 1);
         // Nothing was moved: a reader.
         assert!(t.path().join("patients/P00007.json").exists());
     }

@@ -9,6 +9,7 @@
 
 use super::output::Output;
 use super::{Ctx, fail};
+use crate::domain::{ConsentStatus, ResearchFilter};
 use crate::export::stream::{DocWriter, Encoder};
 use crate::store::StoreError;
 use crate::store::stream::Records;
@@ -77,15 +78,36 @@ pub fn run(ctx: &Ctx, format: Format, deidentify: bool, output: Option<&Path>) -
         Err(e) => return fail(e),
     };
     let exported = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    // A de-identified export is a research output: a patient whose data-use consent is
+    // refused or withdrawn is left out (never encoded), and the count said at the end.
+    let mut consent = ResearchFilter::default();
     let written = (|| -> Result<(), Failed> {
         let mut doc = DocWriter::begin(enc, &exported, &mut out)?;
         records.stream(
-            |p| enc.record(&p),
-            |piece| -> Result<(), Failed> { Ok(doc.push(&piece?)?) },
+            |p| {
+                let status = p.consent.data_use.status;
+                let left_out = deidentify && status == ConsentStatus::Refused;
+                (status, (!left_out).then(|| enc.record(&p)))
+            },
+            |(status, piece)| -> Result<(), Failed> {
+                if !deidentify || consent.admit_status(status) {
+                    if let Some(piece) = piece {
+                        doc.push(&piece?)?;
+                    }
+                }
+                Ok(())
+            },
         )?;
         doc.finish()?;
         Ok(())
     })();
+    if deidentify {
+        eprintln!(
+            "smplan: note: de-identified export of {} patients: {}",
+            consent.included,
+            consent.sentence()
+        );
+    }
     if let Err(Failed(e)) = written {
         // Dropping the output removes its temporary file: nothing half-written remains.
         return fail(format!("cannot export to {}: {e}", out.describe()));

@@ -7,7 +7,7 @@
 //! registry's and says which the data cannot reproduce.
 
 use super::{Ctx, fail};
-use crate::domain::Subtype;
+use crate::domain::{Subtype, research_cohort};
 use crate::stats::describe::Describe;
 use crate::stats::summary::{
     GroupSummary, MannWhitneyOut, PairedTOut, Share, SignedRankOut, SpearmanOut, Summary, WelchOut,
@@ -34,10 +34,13 @@ pub fn run(ctx: &Ctx, json: bool, compare_published: bool) -> ExitCode {
             "{problems} file(s) of the registry could not be used and are not in these statistics; run `smplan check` for details"
         ))
     };
+    // A research output: patients who refused (or withdrew) consent to data use are left
+    // out, and counted; those with none recorded stay in, and are counted.
+    let (cohort, consent) = research_cohort(reg.patients());
     // Per group ("all", androgenetic, scarring): missing 6-month scores whose window is open.
     let protocol = ctx.protocol();
     let mut awaiting = [0usize; 3];
-    for p in reg.patients() {
+    for p in cohort.iter().copied() {
         if crate::protocol::schedule::awaiting_6m(p, &protocol, ctx.today) {
             awaiting[0] += 1;
             awaiting[if p.subtype() == Subtype::Androgenetic {
@@ -47,10 +50,22 @@ pub fn run(ctx: &Ctx, json: bool, compare_published: bool) -> ExitCode {
             }] += 1;
         }
     }
-    let summary = summarize(reg.patients());
+    let summary = summarize(cohort.iter().copied());
+    // Follow-ups kept on import although their course had not ended (counted, not hidden:
+    // their scores are in the figures above as recorded).
+    let rules = protocol.safety_rules();
+    let early = cohort
+        .iter()
+        .filter(|p| crate::domain::gate::post_before_course_end(p, &rules))
+        .count();
     if json {
         let doc = JsonDoc {
             summary: &summary,
+            data_use_consent: DataUseJson {
+                left_out: consent.left_out,
+                not_recorded: consent.not_recorded,
+            },
+            post_score_before_course_end: early,
             awaiting_6m_window: AwaitingJson {
                 all: awaiting[0],
                 androgenetic: awaiting[1],
@@ -65,6 +80,11 @@ pub fn run(ctx: &Ctx, json: bool, compare_published: bool) -> ExitCode {
         return done();
     }
     let mut out = render(&summary, &ctx.data_dir.display().to_string(), &awaiting);
+    let _ = writeln!(out, "\nData-use consent: {}.", consent.sentence());
+    let _ = writeln!(
+        out,
+        "Post score before the course ended: {early} patient(s) (kept as recorded; `smplan check` names them)."
+    );
     if compare_published {
         out.push('\n');
         out.push_str(&render_published(&summary));
@@ -524,8 +544,20 @@ struct JsonDoc<'a> {
     /// Of the patients counted in each group's `lost_to_follow_up` (post score, no 6-month
     /// score), those whose 6-month window has not closed yet: not lost, only not yet due.
     awaiting_6m_window: AwaitingJson,
+    /// Patients left out (data-use consent refused or withdrawn) and patients counted in
+    /// `patients` without any data-use consent recorded.
+    data_use_consent: DataUseJson,
+    /// Patients with a post (or later) follow-up recorded before the last session of their
+    /// course (imported historical courses that ended early).
+    post_score_before_course_end: usize,
     #[serde(skip_serializing_if = "Option::is_none")]
     published_comparison: Option<Vec<PublishedJson>>,
+}
+
+#[derive(Debug, Serialize)]
+struct DataUseJson {
+    left_out: usize,
+    not_recorded: usize,
 }
 
 #[derive(Debug, Serialize)]
@@ -718,6 +750,11 @@ mod tests {
                 androgenetic: 0,
                 scarring: 0,
             },
+            data_use_consent: DataUseJson {
+                left_out: 0,
+                not_recorded: 0,
+            },
+            post_score_before_course_end: 0,
             published_comparison: Some(published_json(&s)),
         };
         let text = serde_json::to_string(&doc).unwrap();

@@ -555,6 +555,16 @@ pub fn check_change(
     out
 }
 
+/// Whether a follow-up (post or later) is recorded while the course it follows is not
+/// finished: historical courses that ended early, kept on import. Works on summaries (the
+/// statistics count these).
+pub fn post_before_course_end(p: &Patient, rules: &SafetyRules) -> bool {
+    p.follow_ups
+        .iter()
+        .filter(|f| has_content(f))
+        .any(|f| !follow_up_blockers(p, f.timepoint, rules).is_empty())
+}
+
 /// What `smplan check` and the case-series report count about a record as it stands.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Finding {
@@ -624,11 +634,12 @@ pub fn findings(p: &Patient, rules: &SafetyRules) -> Vec<Finding> {
     let mut out = Vec::new();
     out.extend(screen.map(Finding::TreatedWithoutScreen));
     out.extend(consent.map(Finding::TreatedWithoutConsent));
-    if let Some(f) = p
-        .follow_ups
-        .iter()
-        .filter(|f| has_content(f))
-        .find(|f| !follow_up_blockers(p, f.timepoint, rules).is_empty())
+    if post_before_course_end(p, rules)
+        && let Some(f) = p
+            .follow_ups
+            .iter()
+            .filter(|f| has_content(f))
+            .find(|f| !follow_up_blockers(p, f.timepoint, rules).is_empty())
     {
         out.push(Finding::PostBeforeCourseEnded(format!(
             "{} follow-up recorded with {} of {} sessions",

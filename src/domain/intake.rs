@@ -689,7 +689,13 @@ pub struct ResearchFilter {
 impl ResearchFilter {
     /// Whether `p` may appear in a research output; counts it either way.
     pub fn admit(&mut self, p: &super::Patient) -> bool {
-        match p.consent.data_use.status {
+        self.admit_status(p.consent.data_use.status)
+    }
+
+    /// [`ResearchFilter::admit`] from the data-use status alone (for a stream that has
+    /// turned the record into something else already).
+    pub fn admit_status(&mut self, status: ConsentStatus) -> bool {
+        match status {
             ConsentStatus::Refused => {
                 self.left_out += 1;
                 false

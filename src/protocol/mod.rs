@@ -9,6 +9,7 @@
 //! built-in protocol is used instead, with a warning, so a typo never silently half-applies.
 
 pub mod plan;
+pub mod plausibility;
 pub mod schedule;
 
 use crate::domain::{

@@ -14,6 +14,22 @@ pub fn is_scar_tissue(patient: &Patient, protocol: &Protocol, zone: &str) -> boo
     patient.subtype() == Subtype::Scarring || protocol.zone(zone).is_some_and(|z| z.scar)
 }
 
+/// The protocol's depth range for a zone of this patient, mm: the scar-tissue range for scar
+/// tissue, else the zone's own (a zone the protocol does not list gets the scar range, the
+/// shallower).
+pub fn depth_range(patient: &Patient, protocol: &Protocol, zone: &str) -> [f64; 2] {
+    if is_scar_tissue(patient, protocol, zone) {
+        protocol.depth.scar_tissue
+    } else {
+        protocol
+            .depth
+            .zones
+            .get(zone)
+            .copied()
+            .unwrap_or(protocol.depth.scar_tissue)
+    }
+}
+
 /// The protocol's plan for one zone of this patient (no overrides). `area_cm2` is the area
 /// measured at intake, else the protocol's default is used. A measured area is not marked
 /// as overridden: `overridden` lists edits of the plan itself, which win over the intake
@@ -37,16 +53,7 @@ pub fn zone_plan(
         .get(zone)
         .cloned()
         .unwrap_or_default();
-    let [depth_min_mm, depth_max_mm] = if scar {
-        protocol.depth.scar_tissue
-    } else {
-        protocol
-            .depth
-            .zones
-            .get(zone)
-            .copied()
-            .unwrap_or(protocol.depth.scar_tissue)
-    };
+    let [depth_min_mm, depth_max_mm] = depth_range(patient, protocol, zone);
     let target_density = if scar {
         protocol.density.scar_target_fu_per_cm2
     } else {

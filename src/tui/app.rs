@@ -865,8 +865,13 @@ impl App {
         let body = areas.body;
         match self.global {
             Some(Global::Statistics) => {
-                self.stats
-                    .settle(&self.patients, self.generation, body, self.theme);
+                self.stats.settle(
+                    &self.patients,
+                    &self.protocol,
+                    self.generation,
+                    body,
+                    self.theme,
+                );
                 return;
             }
             Some(Global::Agenda) => {

@@ -53,7 +53,7 @@ fn cohort() -> String {
         export_header().as_str(),
         r#"CQ-001,"王小明, ""Ming""",M,1985-03-02,4,androgenetic,Norwood V,hairline;frontal;vertex,2025-01-06,2025-01-13,2025-01-20,2025-01-20,9,8.1,3,3,2025-07-21,,2025-09-01;2025-12-01,2026-01-10,7.5,2,,,,yes"#,
         r#"CQ-002,李娜,F,1990-05-05,3,scarring,FUT strip scar,scar,2025-02-03,2025-02-10,2025-02-17,2025-02-17,8.5,7,3,2,2025-08-18,"patchy_fading;itching, mild; settled",,,,,,,,yes"#,
-        r#"CQ-003,"O'Brien, ""Jack"", Jr.",X,,6,androgenetic,Ludwig II,mid_scalp,2025-03-03,2025-03-10,,,,,,,,infection,,,,,,,,no"#,
+        r#"CQ-003,"O'Brien, ""Jack"", Jr.",X,,6,androgenetic,Ludwig II,mid_scalp,2025-03-03,2025-03-10,,,,,,,,infection,,,,,,,,"#,
         r#"CQ-004,,,,,scarring,"lost, to ""follow-up""",occipital,,,,,,,,,,,,,,,,,,"#,
     ]
     .join("\n")

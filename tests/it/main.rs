@@ -16,6 +16,8 @@ mod export_fhir;
 mod import_json;
 mod report_cli;
 mod report_snapshots;
+mod research_consent;
+mod safety_check;
 mod stats_golden;
 mod stats_props;
 mod store_rules;

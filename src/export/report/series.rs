@@ -1,7 +1,8 @@
 //! The case-series report, following the PROCESS / CARE items for case series.
 
 use super::{ReportContext, num, pct};
-use crate::domain::{Classification, Patient, Subtype, Timepoint};
+use crate::domain::gate::findings;
+use crate::domain::{Classification, Patient, ResearchFilter, SafetyRules, Subtype, Timepoint};
 use crate::export::doc::Doc;
 use crate::stats;
 use chrono::NaiveDate;
@@ -88,6 +89,12 @@ pub struct CaseSeries<'a> {
     by_kind: BTreeMap<&'static str, (usize, usize, usize, usize)>,
     stats: stats::Summarizer,
     unreadable: usize,
+    /// A research output: refusals of data use are left out, and counted.
+    consent: ResearchFilter,
+    /// The protocol's part of the gates, for the record-safety counts.
+    rules: SafetyRules,
+    /// Per finding heading, the patients it counts.
+    findings: BTreeMap<&'static str, usize>,
 }
 
 impl<'a> CaseSeries<'a> {
@@ -114,10 +121,24 @@ impl<'a> CaseSeries<'a> {
             by_kind: BTreeMap::new(),
             stats: stats::Summarizer::default(),
             unreadable: ctx.unreadable,
+            consent: ResearchFilter::default(),
+            rules: ctx.protocol.safety_rules(),
+            findings: BTreeMap::new(),
         }
     }
 
+    /// Takes one patient in, unless their data-use consent is refused or withdrawn (then
+    /// only counted: the report says how many were left out).
     pub fn push(&mut self, p: &Patient) {
+        if !self.consent.admit(p) {
+            return;
+        }
+        let mut seen = BTreeSet::new();
+        for f in findings(p, &self.rules) {
+            if seen.insert(f.heading()) {
+                *self.findings.entry(f.heading()).or_insert(0) += 1;
+            }
+        }
         let ctx = self.ctx;
         self.groups[0].push(p, ctx);
         let g = match p.subtype() {
@@ -178,6 +199,11 @@ impl<'a> CaseSeries<'a> {
              records, with n beside it; p-values are two-sided, with the test and method named.",
             ctx.today
         ));
+        d.para(format!(
+            "Data-use consent: {n} of the registry's {} patients; {}.",
+            n + self.consent.left_out,
+            self.consent.sentence()
+        ));
         if self.unreadable > 0 {
             d.para(format!(
                 "Warning: {} patient file(s) of the registry could not be read and are not counted \
@@ -192,7 +218,31 @@ impl<'a> CaseSeries<'a> {
         outcomes(&mut d, &sum);
         self.series_adverse(&mut d);
         self.loss_to_follow_up(&mut d, &sum);
+        self.record_safety(&mut d);
         d
+    }
+
+    /// What the records say of their own safety: patients treated without a screen or a
+    /// consent on record as of the session (historical imports), follow-ups before the
+    /// course ended.
+    fn record_safety(&self, d: &mut Doc) {
+        d.h2("Screen, consent and course on record");
+        let n = self.groups[0].n;
+        let line = |heading: &str| {
+            let k = self.findings.get(heading).copied().unwrap_or(0);
+            format!("{}: {k} of {n} patients", capitalise(heading))
+        };
+        d.list(vec![
+            line("treated without a recorded screen"),
+            line("treated without a recorded consent"),
+            line("post score before the course ended"),
+        ]);
+        d.note(
+            "A session counts when the health screen (complete, dated on or before it, not \
+             deferring, a needed clearance recorded) or the consent to treatment (given and dated \
+             on or before it) on record does not cover it: usually historical data imported \
+             without them. `smplan check` names the records.",
+        );
     }
 
     /// PROCESS items the registry can speak to (setting, selection, operators, outcome
@@ -717,5 +767,13 @@ mod tests {
             doc.contains("| all | 2 | 2 | 2 | 1 | 1 (50.0%) | 0 |"),
             "{doc}"
         );
+    }
+}
+
+fn capitalise(s: &str) -> String {
+    let mut c = s.chars();
+    match c.next() {
+        Some(f) => f.to_uppercase().chain(c).collect(),
+        None => String::new(),
     }
 }

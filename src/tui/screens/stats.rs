@@ -9,7 +9,9 @@
 //! The summary is recomputed when the registry changes (the app's generation counter moves
 //! on every save), never per frame: the exact permutation tests cost far more than a frame.
 
-use crate::domain::Patient;
+use crate::domain::gate::post_before_course_end;
+use crate::domain::{Patient, ResearchFilter, SafetyRules, research_cohort};
+use crate::protocol::Protocol;
 use crate::stats::summary::{
     GroupSummary, MannWhitneyOut, PairedTOut, Share, SignedRankOut, SpearmanOut, WelchOut,
 };
@@ -18,6 +20,7 @@ use crate::tui::action::Action;
 use crate::tui::command::Command;
 use crate::tui::keymap as keys;
 use crate::tui::strings::cmd;
+use crate::tui::strings::stats as strings;
 use crate::tui::theme::Theme;
 use crate::tui::widgets;
 use crate::tui::widgets::stats_charts::{FadingBars, VdsPssScatter, VdsSlopeChart};
@@ -62,19 +65,48 @@ pub struct StatsView {
     /// The figures laid out, for (generation, width, theme).
     lines: Option<((u64, u16, Theme), Vec<Line<'static>>)>,
     charts: Option<(ChartKey, Buffer)>,
+    /// What the research filter left out, and the patients it admitted when it left any
+    /// out (the charts draw those; otherwise the registry's list as it is).
+    consent: (ResearchFilter, Option<Vec<Patient>>),
+    /// Patients of the summary with a post score before their course ended.
+    early: usize,
 }
 
 impl StatsView {
-    /// The summary of `patients`, recomputed only when `generation` moved.
-    pub fn summary(&mut self, patients: &[Patient], generation: u64) -> &Summary {
+    /// The summary of `patients`, recomputed only when `generation` moved. A research
+    /// output: patients whose data-use consent is refused or withdrawn are left out (and
+    /// counted, see [`StatsView::consent`]).
+    pub fn summary(
+        &mut self,
+        patients: &[Patient],
+        generation: u64,
+        rules: &SafetyRules,
+    ) -> &Summary {
         let stale = self.cache.as_ref().is_none_or(|(g, _)| *g != generation);
         if stale {
             self.cache = None;
         }
+        let consent = &mut self.consent;
+        let early = &mut self.early;
         &self
             .cache
-            .get_or_insert_with(|| (generation, summarize(patients)))
+            .get_or_insert_with(|| {
+                let (kept, filter) = research_cohort(patients);
+                let summary = summarize(kept.iter().copied());
+                *early = kept
+                    .iter()
+                    .filter(|p| post_before_course_end(p, rules))
+                    .count();
+                let admitted = (filter.left_out > 0).then(|| kept.into_iter().cloned().collect());
+                *consent = (filter, admitted);
+                (generation, summary)
+            })
             .1
+    }
+
+    /// What the last summary left out and kept without a recorded data-use consent.
+    pub fn consent(&self) -> ResearchFilter {
+        self.consent.0
     }
 
     pub fn commands(&self) -> Vec<Command> {
@@ -98,8 +130,17 @@ impl StatsView {
     /// Computes what the page shows for the registry as it is and the area it is drawn in
     /// (the summary when the registry changed, the figures laid out for the width, the
     /// charts), and keeps the scroll in range: drawing then only copies.
-    pub fn settle(&mut self, patients: &[Patient], generation: u64, area: Rect, theme: Theme) {
-        self.summary(patients, generation);
+    pub fn settle(
+        &mut self,
+        patients: &[Patient],
+        protocol: &Protocol,
+        generation: u64,
+        area: Rect,
+        theme: Theme,
+    ) {
+        if self.cache.as_ref().is_none_or(|(g, _)| *g != generation) {
+            self.summary(patients, generation, &protocol.safety_rules());
+        }
         let [_, _, body] = page_areas(area);
         match self.page {
             Page::Figures => {
@@ -107,8 +148,20 @@ impl StatsView {
                 if self.lines.as_ref().is_none_or(|(k, _)| *k != key)
                     && let Some((_, summary)) = self.cache.as_ref()
                 {
-                    self.lines =
-                        Some((key, figure_lines(&figure_rows(summary), body.width, &theme)));
+                    let mut rows = figure_rows(summary);
+                    rows.extend([
+                        FigureRow::Blank,
+                        FigureRow::Heading(strings::CONSENT_HEADING.into()),
+                        FigureRow::Wide {
+                            label: strings::DATA_USE.into(),
+                            value: format!("{}.", self.consent.0.sentence()),
+                        },
+                        FigureRow::Wide {
+                            label: strings::EARLY_POST.into(),
+                            value: strings::early_post(self.early),
+                        },
+                    ]);
+                    self.lines = Some((key, figure_lines(&rows, body.width, &theme)));
                 }
                 self.total = self.lines.as_ref().map_or(0, |(_, l)| l.len());
                 self.visible = body.height as usize;
@@ -123,7 +176,10 @@ impl StatsView {
                 if !self.charts.as_ref().is_some_and(|(k, _)| *k == key)
                     && let Some((_, summary)) = self.cache.as_ref()
                 {
-                    self.charts = Some((key, chart_buffer(body, patients, summary, theme)));
+                    // The patients the summary admitted (the registry's list when none was
+                    // left out).
+                    let shown = self.consent.1.as_deref().unwrap_or(patients);
+                    self.charts = Some((key, chart_buffer(body, shown, summary, theme)));
                 }
             }
         }
@@ -483,6 +539,10 @@ fn page_bar(view: &StatsView, s: &Summary, theme: &Theme) -> Line<'static> {
         " {} patient{plural}: {aga} androgenetic, {scar} scarring",
         s.patients
     )));
+    let left_out = view.consent().left_out;
+    if left_out > 0 {
+        spans.push(Span::styled(strings::left_out(left_out), theme.warn()));
+    }
     Line::from(spans)
 }
 

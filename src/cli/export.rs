@@ -90,10 +90,10 @@ pub fn run(ctx: &Ctx, format: Format, deidentify: bool, output: Option<&Path>) -
                 (status, (!left_out).then(|| enc.record(&p)))
             },
             |(status, piece)| -> Result<(), Failed> {
-                if !deidentify || consent.admit_status(status) {
-                    if let Some(piece) = piece {
-                        doc.push(&piece?)?;
-                    }
+                if (!deidentify || consent.admit_status(status))
+                    && let Some(piece) = piece
+                {
+                    doc.push(&piece?)?;
                 }
                 Ok(())
             },

@@ -727,6 +727,14 @@ fn scored(p: &Patient, tp: Timepoint) -> bool {
     p.vds_at(tp).is_some() || p.pss_at(tp).is_some()
 }
 
+fn capitalise(s: &str) -> String {
+    let mut c = s.chars();
+    match c.next() {
+        Some(f) => f.to_uppercase().chain(c).collect(),
+        None => String::new(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -767,13 +775,5 @@ mod tests {
             doc.contains("| all | 2 | 2 | 2 | 1 | 1 (50.0%) | 0 |"),
             "{doc}"
         );
-    }
-}
-
-fn capitalise(s: &str) -> String {
-    let mut c = s.chars();
-    match c.next() {
-        Some(f) => f.to_uppercase().chain(c).collect(),
-        None => String::new(),
     }
 }

@@ -12,7 +12,7 @@ pub fn left_out(n: usize) -> String {
 
 pub const CONSENT_HEADING: &str = "Research consent";
 pub const DATA_USE: &str = "Data use";
-pub const EARLY_POST: &str = "Post score, course unended";
+pub const EARLY_POST: &str = "Early post score";
 
 pub fn early_post(n: usize) -> String {
     format!("{n} patient(s): a post score recorded before the last session (kept as recorded)")

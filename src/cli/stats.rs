@@ -8,11 +8,12 @@
 
 use super::{Ctx, fail};
 use crate::domain::{Subtype, research_cohort};
-use crate::stats::describe::Describe;
+use crate::stats::describe::{Describe, Interval};
 use crate::stats::summary::{
-    GroupSummary, MannWhitneyOut, PairedTOut, Share, SignedRankOut, SpearmanOut, Summary, WelchOut,
+    Durability, EstimateOut, GroupSummary, MannWhitneyOut, PairedTOut, PssDescribe, Share,
+    SignedRankOut, SpearmanOut, Summary, WelchOut,
 };
-use crate::stats::{Method, summarize};
+use crate::stats::{Method, present, summarize};
 use crate::store::Registry;
 use serde::Serialize;
 use std::fmt::Write as _;
@@ -107,38 +108,28 @@ fn num(x: f64, decimals: usize) -> String {
     format!("{x:.decimals$}")
 }
 
-/// "p = 0.0123", or "p < 1e-300" for a p that underflowed to 0.
-pub fn p_is(p: f64) -> String {
-    if p == 0.0 {
-        "p < 1e-300".to_string()
-    } else {
-        format!("p = {}", fmt_p(p))
-    }
-}
-
-/// A p-value as papers print it: three significant figures, "< 0.001" below that.
-pub fn fmt_p(p: f64) -> String {
-    if p < 0.001 {
-        if p == 0.0 {
-            "< 1e-300".to_string()
-        } else {
-            format!("{p:.2e}")
-        }
-    } else {
-        let decimals = (2.0 - p.log10().floor()).max(2.0) as usize;
-        format!("{p:.decimals$}")
-    }
-}
+pub use crate::stats::present::{fmt_p, p_is};
 
 fn pct(s: &Share) -> String {
-    match s.pct {
-        Some(p) => format!("{} of {} ({:.1}%)", s.count, s.of, p),
-        None => format!("{} of {} (too few patients)", s.count, s.of),
+    match (s.pct, s.ci95) {
+        (Some(p), Some(ci)) => format!(
+            "{} of {} ({:.1}%, 95% CI {:.1} to {:.1}%, Wilson)",
+            s.count, s.of, p, ci.low, ci.high
+        ),
+        (Some(p), None) => format!("{} of {} ({:.1}%)", s.count, s.of, p),
+        (None, _) => format!("{} of {} (too few patients)", s.count, s.of),
     }
 }
 
-/// The text report: one block per group, then the subtype comparison. `awaiting`: per group
-/// (in the summary's order), patients without 6-month scores whose window is still open.
+fn interval(ci: Option<Interval>, decimals: usize) -> String {
+    ci.map_or("-".to_string(), |c| {
+        format!("{} to {}", num(c.low, decimals), num(c.high, decimals))
+    })
+}
+
+/// The text report: one block per group, then the subtype comparison and durability.
+/// `awaiting`: per group (in the summary's order), patients without 6-month scores whose
+/// window is still open.
 pub fn render(s: &Summary, where_: &str, awaiting: &[usize; 3]) -> String {
     let mut o = String::new();
     let _ = writeln!(
@@ -152,24 +143,43 @@ pub fn render(s: &Summary, where_: &str, awaiting: &[usize; 3]) -> String {
     }
     let _ = writeln!(
         o,
-        "Two-sided p-values; SD is the sample SD (n - 1); CI is the 95% confidence interval of the mean (t)."
+        "SD is the sample SD (n - 1); CI is the 95% confidence interval (of the mean: t; of a share: Wilson; of rho: Fisher z)."
     );
+    let _ = writeln!(o, "{}", crate::stats::present::rules_note());
     for (g, waiting) in s.groups.iter().zip(awaiting) {
         render_group(&mut o, g, *waiting);
     }
     render_comparison(&mut o, &s.subtype_comparison_delta_vds);
+    render_durability(&mut o, &s.durability);
     o
 }
 
-fn desc_line(o: &mut String, label: &str, d: &Describe, decimals: usize) {
+/// A score's line. `scale`: the score's range, to flag an interval that runs outside it.
+fn desc_line(
+    o: &mut String,
+    label: &str,
+    d: &Describe,
+    decimals: usize,
+    scale: Option<(f64, f64)>,
+) {
     let f = |x: Option<f64>| x.map_or("-".to_string(), |x| num(x, decimals));
     let body = match (d.mean, d.sd) {
         (None, _) => "no patients scored".to_string(),
         (Some(m), None) => format!("{} (SD: {})", num(m, decimals), undefined(d.n, 2)),
         (Some(m), Some(sd)) => {
-            let ci = d.ci95.map_or("-".to_string(), |c| {
-                format!("{} to {}", num(c.low, decimals), num(c.high, decimals))
-            });
+            let ci = match d.ci95 {
+                None => "- (no spread: every value equal)".to_string(),
+                Some(c) => {
+                    let outside = scale.is_some_and(|(lo, hi)| c.low < lo || c.high > hi);
+                    let flag = match (outside, scale) {
+                        (true, Some((lo, hi))) => {
+                            format!(" (runs outside the {lo}-{hi} scale: read with care)")
+                        }
+                        _ => String::new(),
+                    };
+                    format!("{}{flag}", interval(Some(c), decimals))
+                }
+            };
             format!(
                 "{} ± {}   median {}   range {} to {}   CI {}",
                 num(m, decimals),
@@ -184,27 +194,47 @@ fn desc_line(o: &mut String, label: &str, d: &Describe, decimals: usize) {
     let _ = writeln!(o, "  {label:<24} n = {:<4} {body}", d.n);
 }
 
-fn method_note(
+/// PSS is ordinal (0 to 3): counts per level and the median first; the mean ± SD only as
+/// the contract's figure, without a t interval (which would run off a four-level scale).
+fn pss_line(o: &mut String, label: &str, d: &PssDescribe) {
+    let body = match d.median {
+        None => "no patients scored".to_string(),
+        Some(med) => {
+            let [a, b, c, e] = d.levels;
+            format!(
+                "0: {a}, 1: {b}, 2: {c}, 3: {e}   median {}   (mean {}{})",
+                num(med, 1),
+                d.mean.map_or("-".into(), |m| num(m, 2)),
+                d.sd.map_or(String::new(), |sd| format!(" ± {}", num(sd, 2)))
+            )
+        }
+    };
+    let _ = writeln!(o, "  {label:<24} n = {:<4} {body}", d.n);
+}
+
+fn p_part(
+    n: usize,
+    p: Option<f64>,
     method: Option<Method>,
     p_exact: Option<f64>,
-    exact_method: Option<Method>,
+    p_exact_min: Option<f64>,
 ) -> String {
-    let mut s = method.map_or(String::new(), |m| format!(" ({m})"));
-    // When p itself is exact, the exact p says nothing new.
-    let already_exact = matches!(method, Some(Method::Exact | Method::ExactPermutation));
-    if let (Some(pe), Some(m), false) = (p_exact, exact_method, already_exact) {
-        let _ = write!(s, "; {} ({m})", p_is(pe));
-    }
-    s
+    present::order(n, p, method, p_exact, p_exact_min)
+        .map_or(String::new(), |ps| present::ps_text(n, &ps))
+}
+
+fn or_dash(s: String) -> String {
+    if s.is_empty() { "p -".to_string() } else { s }
 }
 
 fn paired_line(o: &mut String, t: &PairedTOut) {
     let body = match (t.t, t.df, t.p) {
         (Some(tv), Some(df), Some(p)) => format!(
-            "t = {:.3}, df = {df}, {}{}",
+            "mean difference {} (95% CI {}), t = {:.3}, df = {df}, {}",
+            t.mean_diff.estimate.map_or("-".into(), |m| num(m, 2)),
+            interval(t.mean_diff.ci95, 2),
             tv,
-            p_is(p),
-            method_note(t.method, None, None)
+            p_part(t.n, Some(p), t.method, None, None)
         ),
         _ => undefined(t.n, 2),
     };
@@ -214,9 +244,14 @@ fn paired_line(o: &mut String, t: &PairedTOut) {
 fn wilcoxon_line(o: &mut String, w: &SignedRankOut) {
     let body = match (w.w, w.p) {
         (Some(wv), Some(p)) => format!(
-            "W = {wv}, {}{}{}",
-            p_is(p),
-            method_note(w.method, w.p_exact, w.p_exact_method),
+            "W = {wv}, {}{}",
+            p_part(
+                w.n_nonzero.unwrap_or(w.n),
+                Some(p),
+                w.method,
+                w.p_exact,
+                w.p_exact_min
+            ),
             match w.n_nonzero {
                 Some(nz) if nz < w.n => format!(" [{} zero difference(s) dropped]", w.n - nz),
                 _ => String::new(),
@@ -235,9 +270,9 @@ fn wilcoxon_line(o: &mut String, w: &SignedRankOut) {
 fn spearman_line(o: &mut String, label: &str, sp: &SpearmanOut) {
     let body = match (sp.rho, sp.p) {
         (Some(r), Some(p)) => format!(
-            "rho = {r:.3}, {}{}",
-            p_is(p),
-            method_note(sp.method, sp.p_exact, sp.p_exact_method)
+            "rho = {r:.3} (95% CI {}), {}",
+            interval(sp.ci95, 2),
+            p_part(sp.n, Some(p), sp.method, sp.p_exact, sp.p_exact_min)
         ),
         _ => undefined(sp.n, 3),
     };
@@ -251,13 +286,20 @@ fn render_group(o: &mut String, g: &GroupSummary, awaiting: usize) {
         "scarring" => "Scarring alopecia",
         other => other,
     };
+    let vds = Some((0.0, 10.0));
     let _ = writeln!(o, "\n{title} (n = {})", g.n);
-    desc_line(o, "VDS post", &g.vds_post, 2);
-    desc_line(o, "VDS 6 months", &g.vds_6m, 2);
-    desc_line(o, "Delta VDS (post - 6 m)", &g.delta_vds, 2);
-    desc_line(o, "Retention (6 m / post)", &g.retention, 3);
-    desc_line(o, "PSS post", &g.pss_post, 2);
-    desc_line(o, "PSS 6 months", &g.pss_6m, 2);
+    desc_line(o, "VDS post", &g.vds_post, 2, vds);
+    desc_line(o, "VDS 6 months", &g.vds_6m, 2, vds);
+    desc_line(
+        o,
+        "Delta VDS (post - 6 m)",
+        &g.delta_vds,
+        2,
+        Some((-10.0, 10.0)),
+    );
+    desc_line(o, "Retention (6 m / post)", &g.retention, 3, None);
+    pss_line(o, "PSS post (levels 0-3)", &g.pss_post);
+    pss_line(o, "PSS 6 months", &g.pss_6m);
     let _ = writeln!(
         o,
         "  {:<24} {}",
@@ -295,12 +337,15 @@ fn render_group(o: &mut String, g: &GroupSummary, awaiting: usize) {
 fn t_line(o: &mut String, label: &str, t: &WelchOut) {
     let body = match (t.t, t.df, t.p) {
         (Some(tv), Some(df), Some(p)) => format!(
-            "t = {tv:.3}, df = {df:.2}, {}{}",
-            p_is(p),
-            method_note(t.method, None, None)
+            "difference {} (95% CI {}), t = {tv:.3}, df = {df:.2}, {}",
+            t.mean_diff
+                .and_then(|m| m.estimate)
+                .map_or("-".into(), |m| num(m, 2)),
+            interval(t.mean_diff.and_then(|m| m.ci95), 2),
+            p_part(t.n1 + t.n2, Some(p), t.method, None, None)
         ),
         _ if t.n1 < 2 || t.n2 < 2 => "too few patients (needs 2 per subtype)".to_string(),
-        _ => "undefined: no variation in either subtype".to_string(),
+        _ => "undefined: every value within each subtype is equal".to_string(),
     };
     let _ = writeln!(o, "    {label:<30} n = {} vs {:<3} {body}", t.n1, t.n2);
 }
@@ -308,9 +353,8 @@ fn t_line(o: &mut String, label: &str, t: &WelchOut) {
 fn mw_line(o: &mut String, m: &MannWhitneyOut) {
     let body = match (m.u, m.p) {
         (Some(u), Some(p)) => format!(
-            "U = {u}, {}{}",
-            p_is(p),
-            method_note(m.method, m.p_exact, m.p_exact_method)
+            "U = {u}, {}",
+            p_part(m.n1 + m.n2, Some(p), m.method, m.p_exact, m.p_exact_min)
         ),
         _ if m.n1 == 0 || m.n2 == 0 => "too few patients (needs 1 per subtype)".to_string(),
         _ => "undefined: every value is equal".to_string(),
@@ -322,6 +366,14 @@ fn mw_line(o: &mut String, m: &MannWhitneyOut) {
     );
 }
 
+fn estimate_line(o: &mut String, label: &str, e: Option<&EstimateOut>, how: &str) {
+    let body = match e.and_then(|e| e.estimate.map(|v| (v, e.ci95))) {
+        Some((v, ci)) => format!("{} (95% CI {}; {how})", num(v, 2), interval(ci, 2)),
+        None => "undefined (too few patients or no variation)".to_string(),
+    };
+    let _ = writeln!(o, "    {label:<30} {body}");
+}
+
 fn render_comparison(o: &mut String, c: &crate::stats::summary::Comparison) {
     let _ = writeln!(
         o,
@@ -330,6 +382,104 @@ fn render_comparison(o: &mut String, c: &crate::stats::summary::Comparison) {
     t_line(o, "Welch t-test", &c.welch_t);
     mw_line(o, &c.mann_whitney);
     t_line(o, "Student t-test (pooled)", &c.student_t);
+    let _ = writeln!(o, "   Effect sizes");
+    estimate_line(
+        o,
+        "Hedges' g",
+        c.hedges_g.as_ref(),
+        "pooled SD, small-sample corrected",
+    );
+    estimate_line(
+        o,
+        "Hodges-Lehmann shift",
+        c.hodges_lehmann.as_ref(),
+        "median of pairwise differences, rank interval",
+    );
+    let rb = c
+        .rank_biserial
+        .map_or("undefined (a subtype is empty)".to_string(), |r| {
+            format!("{:.2} (2U/(n1 n2) - 1)", r.estimate)
+        });
+    let _ = writeln!(o, "    {:<30} {rb}", "rank-biserial r");
+    let _ = writeln!(o, "   VDS at 6 months adjusted for VDS post (OLS)");
+    let body = match &c.ancova_vds_6m {
+        Some(a) => format!(
+            "n = {}: androgenetic minus scarring {} (95% CI {}), SE {}, t = {:.3}, df = {}, {} (t distribution, {})",
+            a.n,
+            num(a.effect, 2),
+            interval(Some(a.ci95), 2),
+            num(a.se, 3),
+            a.t,
+            a.df,
+            p_is(a.p),
+            present::APPROX_RULE
+        ),
+        None => "undefined (a subtype empty, fewer than 4 patients with both scores, or VDS post determined by subtype)".to_string(),
+    };
+    let _ = writeln!(o, "    {body}");
+}
+
+fn render_durability(o: &mut String, d: &Durability) {
+    let _ = writeln!(
+        o,
+        "\nDurability: time from session 3 to the first touch-up (Kaplan-Meier; censored at the last date in the record)"
+    );
+    for (group, f) in &d.touch_up_free {
+        let median = f
+            .median_days
+            .map_or("not reached".to_string(), |m| format!("{m} days"));
+        let at: Vec<String> =
+            f.at.iter()
+                .map(|a| match a.s {
+                    Some(s) => format!(
+                        "{} d: {:.0}% touch-up-free (CI {}), {} at risk",
+                        a.days,
+                        s * 100.0,
+                        a.ci95.map_or("-".into(), |c| format!(
+                            "{:.0} to {:.0}%",
+                            c.low * 100.0,
+                            c.high * 100.0
+                        )),
+                        a.at_risk
+                    ),
+                    None => format!("{} d: -", a.days),
+                })
+                .collect();
+        let _ = writeln!(
+            o,
+            "  {group:<13} n = {:<4} touch-ups {:<4} median {median}; {}",
+            f.n,
+            f.events,
+            at.join("; ")
+        );
+    }
+    let lr = d.log_rank.map_or(
+        "undefined (a subtype empty or no touch-up recorded)".to_string(),
+        |l| {
+            format!(
+                "chi2 = {:.3}, df = {}, {} ({})",
+                l.chi2,
+                l.df,
+                p_is(l.p),
+                l.method
+            )
+        },
+    );
+    let _ = writeln!(o, "  log-rank, androgenetic vs scarring: {lr}");
+    let _ = writeln!(o, "  VDS over time (mean ± SD, n)");
+    for (group, points) in &d.vds_over_time {
+        let cells: Vec<String> = points
+            .iter()
+            .map(|p| match (p.desc.mean, p.desc.sd) {
+                (Some(m), Some(sd)) => {
+                    format!("{} {m:.2} ± {sd:.2} (n = {})", p.timepoint, p.desc.n)
+                }
+                (Some(m), None) => format!("{} {m:.2} (n = {})", p.timepoint, p.desc.n),
+                _ => format!("{} - (n = 0)", p.timepoint),
+            })
+            .collect();
+        let _ = writeln!(o, "    {group:<13} {}", cells.join("   "));
+    }
 }
 
 /// How a published figure compares with the registry's.
@@ -443,15 +593,21 @@ pub fn published_rows(s: &Summary) -> Vec<PublishedRow> {
         figure: "delta VDS by subtype, p (test not named)",
         published: "0.03",
         registry: format!(
-            "Welch t {}{}, Mann-Whitney U {}{} (n = {} vs {})",
-            c.welch_t.p.map_or("p -".into(), p_is),
-            method_note(c.welch_t.method, None, None),
-            c.mann_whitney.p.map_or("p -".into(), p_is),
-            method_note(
+            "Welch t {}, Mann-Whitney U {} (n = {} vs {})",
+            or_dash(p_part(
+                c.welch_t.n1 + c.welch_t.n2,
+                c.welch_t.p,
+                c.welch_t.method,
+                None,
+                None
+            )),
+            or_dash(p_part(
+                c.mann_whitney.n1 + c.mann_whitney.n2,
+                c.mann_whitney.p,
                 c.mann_whitney.method,
                 c.mann_whitney.p_exact,
-                c.mann_whitney.p_exact_method
-            ),
+                c.mann_whitney.p_exact_min
+            )),
             c.welch_t.n1,
             c.welch_t.n2
         ),
@@ -484,9 +640,8 @@ pub fn published_rows(s: &Summary) -> Vec<PublishedRow> {
     };
     let sp_text = |x: &SpearmanOut| match (x.rho, x.p) {
         (Some(r), Some(p)) => format!(
-            "{r:.2}, {}{} (n = {})",
-            p_is(p),
-            method_note(x.method, x.p_exact, x.p_exact_method),
+            "{r:.2}, {} (n = {})",
+            p_part(x.n, Some(p), x.method, x.p_exact, x.p_exact_min),
             x.n
         ),
         _ => format!("- (n = {})", x.n),

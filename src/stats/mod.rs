@@ -15,6 +15,7 @@ pub mod effect;
 pub mod mann_whitney;
 pub mod method;
 pub mod ols;
+pub mod present;
 pub mod rank;
 pub mod spearman;
 pub mod summary;

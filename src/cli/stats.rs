@@ -13,7 +13,7 @@ use crate::stats::summary::{
     Durability, EstimateOut, GroupSummary, MannWhitneyOut, PairedTOut, PssDescribe, Share,
     SignedRankOut, SpearmanOut, Summary, WelchOut,
 };
-use crate::stats::{Method, present, summarize};
+use crate::stats::{present, summarize};
 use crate::store::Registry;
 use serde::Serialize;
 use std::fmt::Write as _;
@@ -167,19 +167,8 @@ fn desc_line(
         (None, _) => "no patients scored".to_string(),
         (Some(m), None) => format!("{} (SD: {})", num(m, decimals), undefined(d.n, 2)),
         (Some(m), Some(sd)) => {
-            let ci = match d.ci95 {
-                None => "- (no spread: every value equal)".to_string(),
-                Some(c) => {
-                    let outside = scale.is_some_and(|(lo, hi)| c.low < lo || c.high > hi);
-                    let flag = match (outside, scale) {
-                        (true, Some((lo, hi))) => {
-                            format!(" (runs outside the {lo}-{hi} scale: read with care)")
-                        }
-                        _ => String::new(),
-                    };
-                    format!("{}{flag}", interval(Some(c), decimals))
-                }
-            };
+            let ci = present::mean_ci(d, decimals, scale)
+                .unwrap_or_else(|| "- (every value equal)".to_string());
             format!(
                 "{} ± {}   median {}   range {} to {}   CI {}",
                 num(m, decimals),
@@ -199,42 +188,24 @@ fn desc_line(
 fn pss_line(o: &mut String, label: &str, d: &PssDescribe) {
     let body = match d.median {
         None => "no patients scored".to_string(),
-        Some(med) => {
-            let [a, b, c, e] = d.levels;
-            format!(
-                "0: {a}, 1: {b}, 2: {c}, 3: {e}   median {}   (mean {}{})",
-                num(med, 1),
-                d.mean.map_or("-".into(), |m| num(m, 2)),
-                d.sd.map_or(String::new(), |sd| format!(" ± {}", num(sd, 2)))
-            )
-        }
+        Some(_) => format!(
+            "{}   (mean {}{})",
+            present::pss_levels(d),
+            d.mean.map_or("-".into(), |m| num(m, 2)),
+            d.sd.map_or(String::new(), |sd| format!(" ± {}", num(sd, 2)))
+        ),
     };
     let _ = writeln!(o, "  {label:<24} n = {:<4} {body}", d.n);
 }
 
-fn p_part(
-    n: usize,
-    p: Option<f64>,
-    method: Option<Method>,
-    p_exact: Option<f64>,
-    p_exact_min: Option<f64>,
-) -> String {
-    present::order(n, p, method, p_exact, p_exact_min)
-        .map_or(String::new(), |ps| present::ps_text(n, &ps))
-}
-
-fn or_dash(s: String) -> String {
-    if s.is_empty() { "p -".to_string() } else { s }
-}
-
 fn paired_line(o: &mut String, t: &PairedTOut) {
     let body = match (t.t, t.df, t.p) {
-        (Some(tv), Some(df), Some(p)) => format!(
+        (Some(tv), Some(df), Some(_)) => format!(
             "mean difference {} (95% CI {}), t = {:.3}, df = {df}, {}",
             t.mean_diff.estimate.map_or("-".into(), |m| num(m, 2)),
             interval(t.mean_diff.ci95, 2),
             tv,
-            p_part(t.n, Some(p), t.method, None, None)
+            present::p_text(t)
         ),
         _ => undefined(t.n, 2),
     };
@@ -243,15 +214,9 @@ fn paired_line(o: &mut String, t: &PairedTOut) {
 
 fn wilcoxon_line(o: &mut String, w: &SignedRankOut) {
     let body = match (w.w, w.p) {
-        (Some(wv), Some(p)) => format!(
+        (Some(wv), Some(_)) => format!(
             "W = {wv}, {}{}",
-            p_part(
-                w.n_nonzero.unwrap_or(w.n),
-                Some(p),
-                w.method,
-                w.p_exact,
-                w.p_exact_min
-            ),
+            present::p_text(w),
             match w.n_nonzero {
                 Some(nz) if nz < w.n => format!(" [{} zero difference(s) dropped]", w.n - nz),
                 _ => String::new(),
@@ -269,10 +234,10 @@ fn wilcoxon_line(o: &mut String, w: &SignedRankOut) {
 
 fn spearman_line(o: &mut String, label: &str, sp: &SpearmanOut) {
     let body = match (sp.rho, sp.p) {
-        (Some(r), Some(p)) => format!(
+        (Some(r), Some(_)) => format!(
             "rho = {r:.3} (95% CI {}), {}",
             interval(sp.ci95, 2),
-            p_part(sp.n, Some(p), sp.method, sp.p_exact, sp.p_exact_min)
+            present::p_text(sp)
         ),
         _ => undefined(sp.n, 3),
     };
@@ -286,7 +251,7 @@ fn render_group(o: &mut String, g: &GroupSummary, awaiting: usize) {
         "scarring" => "Scarring alopecia",
         other => other,
     };
-    let vds = Some((0.0, 10.0));
+    let vds = Some(present::VDS_SCALE);
     let _ = writeln!(o, "\n{title} (n = {})", g.n);
     desc_line(o, "VDS post", &g.vds_post, 2, vds);
     desc_line(o, "VDS 6 months", &g.vds_6m, 2, vds);
@@ -295,7 +260,7 @@ fn render_group(o: &mut String, g: &GroupSummary, awaiting: usize) {
         "Delta VDS (post - 6 m)",
         &g.delta_vds,
         2,
-        Some((-10.0, 10.0)),
+        Some(present::VDS_DIFF_SCALE),
     );
     desc_line(o, "Retention (6 m / post)", &g.retention, 3, None);
     pss_line(o, "PSS post (levels 0-3)", &g.pss_post);
@@ -336,13 +301,13 @@ fn render_group(o: &mut String, g: &GroupSummary, awaiting: usize) {
 
 fn t_line(o: &mut String, label: &str, t: &WelchOut) {
     let body = match (t.t, t.df, t.p) {
-        (Some(tv), Some(df), Some(p)) => format!(
+        (Some(tv), Some(df), Some(_)) => format!(
             "difference {} (95% CI {}), t = {tv:.3}, df = {df:.2}, {}",
             t.mean_diff
                 .and_then(|m| m.estimate)
                 .map_or("-".into(), |m| num(m, 2)),
             interval(t.mean_diff.and_then(|m| m.ci95), 2),
-            p_part(t.n1 + t.n2, Some(p), t.method, None, None)
+            present::p_text(t)
         ),
         _ if t.n1 < 2 || t.n2 < 2 => "too few patients (needs 2 per subtype)".to_string(),
         _ => "undefined: every value within each subtype is equal".to_string(),
@@ -352,10 +317,7 @@ fn t_line(o: &mut String, label: &str, t: &WelchOut) {
 
 fn mw_line(o: &mut String, m: &MannWhitneyOut) {
     let body = match (m.u, m.p) {
-        (Some(u), Some(p)) => format!(
-            "U = {u}, {}",
-            p_part(m.n1 + m.n2, Some(p), m.method, m.p_exact, m.p_exact_min)
-        ),
+        (Some(u), Some(_)) => format!("U = {u}, {}", present::p_text(m)),
         _ if m.n1 == 0 || m.n2 == 0 => "too few patients (needs 1 per subtype)".to_string(),
         _ => "undefined: every value is equal".to_string(),
     };
@@ -404,7 +366,7 @@ fn render_comparison(o: &mut String, c: &crate::stats::summary::Comparison) {
     let _ = writeln!(o, "   VDS at 6 months adjusted for VDS post (OLS)");
     let body = match &c.ancova_vds_6m {
         Some(a) => format!(
-            "n = {}: androgenetic minus scarring {} (95% CI {}), SE {}, t = {:.3}, df = {}, {} (t distribution, {})",
+            "n = {}: androgenetic minus scarring {} (95% CI {}), SE {}, t = {:.3}, df = {}, {} (t distribution, two-sided)",
             a.n,
             num(a.effect, 2),
             interval(Some(a.ci95), 2),
@@ -412,7 +374,6 @@ fn render_comparison(o: &mut String, c: &crate::stats::summary::Comparison) {
             a.t,
             a.df,
             p_is(a.p),
-            present::APPROX_RULE
         ),
         None => "undefined (a subtype empty, fewer than 4 patients with both scores, or VDS post determined by subtype)".to_string(),
     };
@@ -453,11 +414,14 @@ fn render_durability(o: &mut String, d: &Durability) {
             at.join("; ")
         );
     }
+    let n = |g: &str| d.touch_up_free.get(g).map_or(0, |f| f.n);
     let lr = d.log_rank.map_or(
         "undefined (a subtype empty or no touch-up recorded)".to_string(),
         |l| {
             format!(
-                "chi2 = {:.3}, df = {}, {} ({})",
+                "n = {} vs {}, chi2 = {:.3}, df = {}, {} ({}, two-sided)",
+                n("androgenetic"),
+                n("scarring"),
                 l.chi2,
                 l.df,
                 p_is(l.p),
@@ -594,20 +558,8 @@ pub fn published_rows(s: &Summary) -> Vec<PublishedRow> {
         published: "0.03",
         registry: format!(
             "Welch t {}, Mann-Whitney U {} (n = {} vs {})",
-            or_dash(p_part(
-                c.welch_t.n1 + c.welch_t.n2,
-                c.welch_t.p,
-                c.welch_t.method,
-                None,
-                None
-            )),
-            or_dash(p_part(
-                c.mann_whitney.n1 + c.mann_whitney.n2,
-                c.mann_whitney.p,
-                c.mann_whitney.method,
-                c.mann_whitney.p_exact,
-                c.mann_whitney.p_exact_min
-            )),
+            present::p_text(&c.welch_t),
+            present::p_text(&c.mann_whitney),
             c.welch_t.n1,
             c.welch_t.n2
         ),
@@ -639,11 +591,7 @@ pub fn published_rows(s: &Summary) -> Vec<PublishedRow> {
         }
     };
     let sp_text = |x: &SpearmanOut| match (x.rho, x.p) {
-        (Some(r), Some(p)) => format!(
-            "{r:.2}, {} (n = {})",
-            p_part(x.n, Some(p), x.method, x.p_exact, x.p_exact_min),
-            x.n
-        ),
+        (Some(r), Some(_)) => format!("{r:.2}, {} (n = {})", present::p_text(x), x.n),
         _ => format!("- (n = {})", x.n),
     };
     rows.push(PublishedRow {
@@ -822,15 +770,32 @@ mod tests {
         // One scarring patient: SD and every test are undefined for want of patients.
         assert!(out.contains("too few patients (n = 1, needs 2)"), "{out}");
         assert!(out.contains("too few patients (n = 1, needs 3)"), "{out}");
-        assert!(out.contains("(t distribution)"), "{out}");
-        assert!(out.contains("(t approximation)"), "{out}");
-        assert!(out.contains("(exact permutation)"), "{out}");
+        assert!(out.contains("(t distribution, two-sided)"), "{out}");
+        // n <= 10: the exact p first, the approximation beside it, and the floor of the
+        // exact test said where it is above 0.05 (Spearman at n = 4: 2/24 with no ties).
+        assert!(
+            out.contains("(exact permutation, two-sided); t approximation p = "),
+            "{out}"
+        );
+        assert!(
+            out.contains("the smallest p this test can give at n = 4 is"),
+            "{out}"
+        );
+        // PSS: counts per level and the median first.
+        assert!(
+            out.contains("0: 0, 1: 0, 2: 1, 3: 3; median 3 (n = 4)"),
+            "{out}"
+        );
+        assert!(out.contains(present::EXACT_RULE), "{out}");
         assert!(out.contains("Lost to follow-up"), "{out}");
-        assert!(out.contains("1 of 4 (25.0%)"), "{out}");
+        assert!(
+            out.contains("1 of 4 (25.0%, 95% CI 4.6 to 69.9%, Wilson)"),
+            "{out}"
+        );
         // A missing 6-month score whose window is still open is not yet a loss: say so.
         assert!(
             out.contains(
-                "1 of 4 (25.0%) with post scores have no 6-month scores, 1 of them still within the 6-month window"
+                "1 of 4 (25.0%, 95% CI 4.6 to 69.9%, Wilson) with post scores have no 6-month scores, 1 of them still within the 6-month window"
             ),
             "{out}"
         );
@@ -869,13 +834,10 @@ mod tests {
         let rows = published_rows(&summarize(&small_cohort()));
         let row = |f: &str| rows.iter().find(|r| r.figure.starts_with(f)).unwrap();
         let sp = &row("Spearman").registry;
+        // Small n: the exact p first, the t approximation beside it.
         assert!(
-            sp.contains("p = ") && sp.contains("(t approximation"),
+            sp.contains("p = 0.100 (exact permutation, two-sided); t approximation p = 0.0439"),
             "{sp}"
-        );
-        assert!(
-            sp.contains("(exact"),
-            "small n: the exact p beside it: {sp}"
         );
         let mut ps = vec![
             patient("A9", Subtype::Androgenetic, (9.0, 3), Some((8.0, 3))),
@@ -889,7 +851,7 @@ mod tests {
             .unwrap()
             .registry;
         assert!(
-            cmp.contains("Welch t p = ") && cmp.contains("(t distribution"),
+            cmp.contains("Welch t p = ") && cmp.contains("(t distribution, Welch"),
             "{cmp}"
         );
         assert!(cmp.contains("Mann-Whitney U p = "), "{cmp}");
@@ -929,12 +891,5 @@ mod tests {
         assert_eq!(rounds_to(Some(8.66), 8.7, 1), Verdict::Matches);
         assert_eq!(rounds_to(Some(8.64), 8.7, 1), Verdict::Differs);
         assert_eq!(rounds_to(None, 8.7, 1), Verdict::NoData);
-        assert_eq!(fmt_p(0.0123456), "0.0123");
-        assert_eq!(fmt_p(0.763), "0.763");
-        assert_eq!(fmt_p(1.0), "1.00");
-        assert_eq!(fmt_p(0.00012), "1.20e-4");
-        // A p that underflows to 0 reads "p < 1e-300", never "p = < 1e-300".
-        assert_eq!(p_is(0.0), "p < 1e-300");
-        assert_eq!(p_is(0.0123456), "p = 0.0123");
     }
 }

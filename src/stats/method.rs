@@ -39,6 +39,32 @@ impl Method {
     }
 }
 
+impl Method {
+    /// A method in a few letters, for table cells (a legend spells each one out).
+    pub fn short(self) -> &'static str {
+        match self {
+            Method::TApproximation => "t approx.",
+            Method::TDistribution => "t dist.",
+            Method::WelchSatterthwaite => "Welch t dist.",
+            Method::Exact => "exact",
+            Method::ExactPermutation => "exact perm.",
+            Method::NormalTieContinuity => "normal approx. (cc)",
+            Method::NormalTie => "normal approx.",
+        }
+    }
+
+    /// Every method, for a legend.
+    pub const ALL: [Method; 7] = [
+        Method::TDistribution,
+        Method::TApproximation,
+        Method::WelchSatterthwaite,
+        Method::Exact,
+        Method::ExactPermutation,
+        Method::NormalTie,
+        Method::NormalTieContinuity,
+    ];
+}
+
 impl From<Method> for &'static str {
     fn from(m: Method) -> &'static str {
         m.label()

@@ -1,29 +1,44 @@
-//! How p-values are written, once for the CLI, the statistics screen and the reports: the
-//! figure, which p comes first, the two-sided rule and the smallest p a test can reach.
+//! How statistics are written for a reader, once for the CLI, the statistics screen and the
+//! reports: the p-value's figure, which p comes first, the two-sided rule, the smallest p a
+//! test can reach, and the primary figure of each score (mean ± SD with its interval flagged
+//! when it runs off the scale for VDS; counts per level and the median for PSS).
 //!
 //! At the sample sizes of SMP case series (n = 4 to 10) the exact p is the primary figure
 //! and the approximation is shown beside it; a reader is also told when the test cannot
 //! reach 0.05 at all (Wilcoxon at n = 4 cannot go below 0.125).
 
 use super::Method;
+use super::describe::{Describe, Interval};
+use super::summary::{
+    MannWhitneyOut, PairedTOut, PssDescribe, SignedRankOut, SpearmanOut, WelchOut,
+};
 
 /// Up to this n the exact p, where there is one, is printed first.
 pub const EXACT_FIRST_MAX_N: usize = 10;
 
 /// The two-sided rule of every exact p (the contract's; R `coin`'s).
 pub const EXACT_RULE: &str =
-    "two-sided: the share of permutations at least as far from the null mean as the observed";
+    "a permutation counts when its statistic is at least as far from the null mean as the observed";
 
 /// The two-sided rule of the t and normal approximations.
-pub const APPROX_RULE: &str = "two-sided: twice the upper tail of |statistic|";
+pub const APPROX_RULE: &str = "twice the upper tail of |statistic|";
+
+/// The two-sided rule of the log-rank test.
+pub const CHI2_RULE: &str = "the upper tail of chi-squared (two-sided in z)";
 
 /// Before any ranking, differences are taken in whole tenths (the VDS scale's resolution),
 /// so 8.7 − 7.6 and 9.7 − 8.6 tie as they should.
-pub const ROUNDING_NOTE: &str = "VDS differences are taken to one decimal (the scale's \
-     resolution) before ranking, so a check on raw binary differences can split ties";
+pub const ROUNDING_NOTE: &str = "VDS differences are rounded to tenths (the scale's \
+     resolution) before ranking, so 8.7 - 7.6 and 9.7 - 8.6 tie; a check on raw binary \
+     differences can split such ties and give other p-values";
+
+/// The VDS scale.
+pub const VDS_SCALE: (f64, f64) = (0.0, 10.0);
+/// The scale of a VDS difference.
+pub const VDS_DIFF_SCALE: (f64, f64) = (-10.0, 10.0);
 
 /// A p-value as papers print it: three significant figures (at least two decimals), or
-/// `< 0.001`.
+/// `< 0.001`. The JSON keeps every digit.
 pub fn fmt_p(p: f64) -> String {
     if p < 0.001 {
         "< 0.001".to_string()
@@ -48,13 +63,20 @@ pub fn is_exact(m: Method) -> bool {
     matches!(m, Method::Exact | Method::ExactPermutation)
 }
 
+/// The two-sided rule a method's p follows.
+pub fn rule(m: Method) -> &'static str {
+    if is_exact(m) { EXACT_RULE } else { APPROX_RULE }
+}
+
 /// The p-values of one test in reading order: the primary first.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Ps {
+    /// The n the test ran on (pairs; non-zero differences; n1 + n2).
+    pub n: usize,
     pub primary: (f64, Method),
     /// The other p, when it says something the primary does not.
     pub secondary: Option<(f64, Method)>,
-    /// The smallest exact p these data could give, when it is above 0.05.
+    /// The smallest exact p these data could give (with their ties), when it is above 0.05.
     pub floor: Option<f64>,
 }
 
@@ -78,35 +100,196 @@ pub fn order(
         (None, None) => return None,
     };
     Some(Ps {
+        n,
         primary,
         secondary,
         floor,
     })
 }
 
-/// `p = 0.125 (exact permutation); t approximation p = 0.09; at n = 4 no data can give less
-/// than 0.125`. The rule of each method is stated once per table (see [`rules_note`]).
-pub fn ps_text(n: usize, ps: &Ps) -> String {
-    let (p, m) = ps.primary;
-    let mut s = format!("{} ({m})", p_is(p));
-    if let Some((p2, m2)) = ps.secondary {
-        s.push_str(&format!("; {m2} {}", p_is(p2)));
+impl Ps {
+    /// `p = 0.125 (exact permutation, two-sided); t approximation p = 0.0900 (two-sided);
+    /// the smallest p this test can give at n = 4 is 0.125`. What "two-sided" means for each
+    /// method is said once per table ([`rules_note`]).
+    pub fn text(&self) -> String {
+        let (p, m) = self.primary;
+        let mut s = format!("{} ({m}, two-sided)", p_is(p));
+        if let Some((p2, m2)) = self.secondary {
+            s.push_str(&format!("; {m2} {} (two-sided)", p_is(p2)));
+        }
+        if let Some(f) = self.floor {
+            s.push_str(&format!("; {}", floor_text(self.n, f)));
+        }
+        s
     }
-    if let Some(f) = ps.floor {
-        s.push_str(&format!(
-            "; at n = {n} no data can give less than {}",
-            fmt_p(f)
-        ));
+
+    /// For a table cell: `p = 0.125 exact perm.; t approx. p = 0.0900`; the floor is
+    /// [`Ps::floor`], for the caller to place (a footnote, a second line).
+    pub fn cell(&self) -> String {
+        let (p, m) = self.primary;
+        let mut s = format!("{} {}", p_is(p), m.short());
+        if let Some((p2, m2)) = self.secondary {
+            s.push_str(&format!("; {} {}", m2.short(), p_is(p2)));
+        }
+        s
     }
-    s
+}
+
+/// `the smallest p this test can give at n = 4 is 0.125`.
+pub fn floor_text(n: usize, floor: f64) -> String {
+    format!(
+        "the smallest p this test can give at n = {n} is {}",
+        fmt_p(floor)
+    )
+}
+
+/// A test whose p-values a reader sees: the summary's outputs.
+pub trait PValues {
+    /// The test's name as printed ("Wilcoxon signed-rank").
+    fn test(&self) -> &'static str;
+    /// The test's p-values in reading order; `None` when the test is undefined.
+    fn ps(&self) -> Option<Ps>;
+}
+
+impl PValues for PairedTOut {
+    fn test(&self) -> &'static str {
+        "paired t"
+    }
+    fn ps(&self) -> Option<Ps> {
+        order(self.n, self.p, self.method, None, None)
+    }
+}
+
+impl PValues for SignedRankOut {
+    fn test(&self) -> &'static str {
+        "Wilcoxon signed-rank"
+    }
+    fn ps(&self) -> Option<Ps> {
+        order(
+            self.n_nonzero.unwrap_or(self.n),
+            self.p,
+            self.method,
+            self.p_exact,
+            self.p_exact_min,
+        )
+    }
+}
+
+impl PValues for SpearmanOut {
+    fn test(&self) -> &'static str {
+        "Spearman rho"
+    }
+    fn ps(&self) -> Option<Ps> {
+        order(self.n, self.p, self.method, self.p_exact, self.p_exact_min)
+    }
+}
+
+impl PValues for WelchOut {
+    fn test(&self) -> &'static str {
+        match self.method {
+            Some(Method::WelchSatterthwaite) => "Welch t",
+            _ => "Student t",
+        }
+    }
+    fn ps(&self) -> Option<Ps> {
+        order(self.n1 + self.n2, self.p, self.method, None, None)
+    }
+}
+
+impl PValues for MannWhitneyOut {
+    fn test(&self) -> &'static str {
+        "Mann-Whitney U"
+    }
+    fn ps(&self) -> Option<Ps> {
+        order(
+            self.n1 + self.n2,
+            self.p,
+            self.method,
+            self.p_exact,
+            self.p_exact_min,
+        )
+    }
+}
+
+/// The text of a test's p-values, or `p -` when it is undefined.
+pub fn p_text(t: &impl PValues) -> String {
+    t.ps().map_or_else(|| "p -".to_string(), |ps| ps.text())
 }
 
 /// The note that goes under every table of tests.
 pub fn rules_note() -> String {
     format!(
-        "Every p is two-sided. Exact p-values ({EXACT_RULE}); t and normal approximations \
-         ({APPROX_RULE}). At n ≤ {EXACT_FIRST_MAX_N} the exact p comes first. {ROUNDING_NOTE}."
+        "Every p is two-sided: an exact p by the rule \"{EXACT_RULE}\"; a t or normal \
+         approximation as {APPROX_RULE}; the log-rank test as {CHI2_RULE}. At n <= \
+         {EXACT_FIRST_MAX_N} the exact p comes first and the approximation beside it. \
+         {ROUNDING_NOTE}."
     )
+}
+
+/// Whether an interval runs outside a scale.
+pub fn outside(ci: Interval, (lo, hi): (f64, f64)) -> bool {
+    ci.low < lo || ci.high > hi
+}
+
+fn num(x: f64, decimals: usize) -> String {
+    format!("{x:.decimals$}")
+}
+
+/// `8.50 to 9.10`.
+pub fn interval(ci: Interval, decimals: usize) -> String {
+    format!("{} to {}", num(ci.low, decimals), num(ci.high, decimals))
+}
+
+/// The interval of a mean as a reader should see it: `8.10 to 9.30`; `8.90 to 10.20 (runs
+/// outside 0-10)`; none when every value is equal (a zero-width interval says nothing).
+pub fn mean_ci(d: &Describe, decimals: usize, scale: Option<(f64, f64)>) -> Option<String> {
+    d.ci95.map(|c| {
+        let flag = match scale {
+            Some(s) if outside(c, s) => format!(" (runs outside {}-{})", s.0, s.1),
+            _ => String::new(),
+        };
+        format!("{}{flag}", interval(c, decimals))
+    })
+}
+
+/// A score's primary figure in one cell: `8.70 ± 1.10 (95% CI 7.91 to 9.49, n = 10)`; the
+/// interval flagged when it runs off `scale`; `— (n = 0)` with no value.
+pub fn mean_sd(d: &Describe, decimals: usize, scale: Option<(f64, f64)>) -> String {
+    match (d.mean, d.sd) {
+        (None, _) => format!("— (n = {})", d.n),
+        (Some(m), None) => format!("{} (n = {})", num(m, decimals), d.n),
+        (Some(m), Some(sd)) => match mean_ci(d, decimals, scale) {
+            Some(ci) => format!(
+                "{} ± {} (95% CI {ci}, n = {})",
+                num(m, decimals),
+                num(sd, decimals),
+                d.n
+            ),
+            None => format!(
+                "{} ± {} (every value equal, n = {})",
+                num(m, decimals),
+                num(sd, decimals),
+                d.n
+            ),
+        },
+    }
+}
+
+/// PSS, ordinal: `0: 0, 1: 1, 2: 3, 3: 6; median 3` (counts of patients scoring 0, 1, 2, 3).
+pub fn pss_levels(d: &PssDescribe) -> String {
+    let [a, b, c, e] = d.levels;
+    match d.median {
+        None => format!("— (n = {})", d.n),
+        Some(med) => format!(
+            "0: {a}, 1: {b}, 2: {c}, 3: {e}; median {} (n = {})",
+            if med.fract() == 0.0 {
+                format!("{med:.0}")
+            } else {
+                format!("{med:.1}")
+            },
+            d.n
+        ),
+    }
 }
 
 #[cfg(test)]
@@ -119,6 +302,7 @@ mod tests {
         assert_eq!(fmt_p(0.763), "0.763");
         assert_eq!(fmt_p(1.0), "1.00");
         assert_eq!(fmt_p(0.00012), "< 0.001");
+        // A p that underflowed to 0 reads "p < 0.001", never "p = < 0.001".
         assert_eq!(p_is(0.0), "p < 0.001");
         assert_eq!(p_is(0.0123456), "p = 0.0123");
     }
@@ -135,11 +319,12 @@ mod tests {
         .unwrap();
         assert_eq!(ps.primary, (0.125, Method::ExactPermutation));
         assert_eq!(ps.secondary, Some((0.09, Method::TApproximation)));
-        let text = ps_text(4, &ps);
         assert_eq!(
-            text,
-            "p = 0.125 (exact permutation); t approximation p = 0.0900; at n = 4 no data can give less than 0.125"
+            ps.text(),
+            "p = 0.125 (exact permutation, two-sided); t approximation p = 0.0900 (two-sided); \
+             the smallest p this test can give at n = 4 is 0.125"
         );
+        assert_eq!(ps.cell(), "p = 0.125 exact perm.; t approx. p = 0.0900");
         // Large n: the reference's p first, the floor not worth saying.
         let ps = order(
             40,
@@ -150,8 +335,32 @@ mod tests {
         )
         .unwrap();
         assert_eq!((ps.primary.0, ps.secondary, ps.floor), (0.01, None, None));
+        // At larger n the exact p stays beside the approximation.
+        let ps = order(12, Some(0.04), Some(Method::NormalTie), Some(0.06), None).unwrap();
+        assert_eq!(ps.primary, (0.04, Method::NormalTie));
+        assert_eq!(ps.secondary, Some((0.06, Method::ExactPermutation)));
         // A p that is itself exact needs no second exact p.
         let ps = order(5, Some(0.2), Some(Method::Exact), Some(0.2), None).unwrap();
         assert_eq!(ps.secondary, None);
+        assert_eq!(order(5, None, None, None, None), None);
+    }
+
+    #[test]
+    fn intervals_off_the_scale_are_flagged_and_equal_values_have_none() {
+        let d = crate::stats::describe::describe(&[9.8, 10.0, 9.9, 10.0]);
+        let text = mean_sd(&d, 2, Some(VDS_SCALE));
+        assert!(text.contains("(runs outside 0-10)"), "{text}");
+        let d = crate::stats::describe::describe(&[8.7, 8.7, 8.7]);
+        assert_eq!(d.ci95, None);
+        assert_eq!(
+            mean_sd(&d, 2, Some(VDS_SCALE)),
+            "8.70 ± 0.00 (every value equal, n = 3)"
+        );
+        let d = crate::stats::describe::describe(&[7.0, 8.0, 9.0]);
+        assert_eq!(
+            mean_sd(&d, 2, Some(VDS_SCALE)),
+            "8.00 ± 1.00 (95% CI 5.52 to 10.48, n = 3)"
+                .replace("10.48, n", "10.48 (runs outside 0-10), n")
+        );
     }
 }

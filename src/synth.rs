@@ -292,7 +292,127 @@ pub fn patient(index: usize, rng: &mut Rng, today: NaiveDate, protocol: &Protoco
         ev.session = Some(3);
         p.adverse_events.push(ev);
     }
+    let work = plan_work(&p);
+    later_visits(&mut p, rng, today, &work, scarring, post.value());
     p
+}
+
+/// What a touch-up repeats of the course: the zones of session 3 as planned, with its shade.
+fn plan_work(p: &Patient) -> Option<(Vec<ZoneWork>, Option<String>)> {
+    let s3 = p.sessions.iter().find(|s| s.number == 3)?;
+    Some((s3.zones.clone(), s3.pigment_shade.clone()))
+}
+
+/// Touch-ups and the 12- and 24-month follow-ups, for durability: the time from session 3 to
+/// the first touch-up is Weibull, shorter for scarring alopecia (the seed series: scar tissue
+/// "may require more frequent touch-ups"; median about 14 months against 3 years); a
+/// scarring patient sometimes needs a second one. VDS keeps fading after six months and
+/// comes back near its post score after a touch-up. Only dates up to `today` are kept.
+fn later_visits(
+    p: &mut Patient,
+    rng: &mut Rng,
+    today: NaiveDate,
+    work: &Option<(Vec<ZoneWork>, Option<String>)>,
+    scarring: bool,
+    post: f64,
+) {
+    let Some(s3) = p.session_date(3) else {
+        return;
+    };
+    let weibull = |rng: &mut Rng, scale: f64, shape: f64| -> i64 {
+        let u = rng.unit().max(1e-12);
+        (scale * (-u.ln()).powf(1.0 / shape)).round() as i64
+    };
+    let (scale, shape) = if scarring {
+        (560.0, 1.4)
+    } else {
+        (1250.0, 1.6)
+    };
+    let mut touch_ups = vec![s3 + Duration::days(weibull(rng, scale, shape).max(120))];
+    if scarring && rng.chance(0.4) {
+        let first = touch_ups[0];
+        touch_ups.push(first + Duration::days(weibull(rng, scale, shape).max(90)));
+    }
+    // How long the clinic stays in touch: a patient lost at six months (no score though it
+    // was due) or dropping out before 12 or 24 months comes back for no touch-up after that
+    // (the durability analysis censors at the last contact, so events after it would bias
+    // it); one who stays is in touch up to today.
+    let lost_at_6m = p.vds_at(Timepoint::M6).is_none() && s3 + Duration::days(200) <= today;
+    let (stay_12, stay_24) = (!rng.chance(0.2), !rng.chance(0.2));
+    let horizon = match (lost_at_6m, stay_12, stay_24) {
+        (true, ..) => s3 + Duration::days(182),
+        (false, false, _) => s3 + Duration::days(300),
+        (false, true, false) => s3 + Duration::days(640),
+        (false, true, true) => today,
+    }
+    .min(today);
+    // The follow-ups kept, and the last contact: a touch-up is recorded only up to it, so
+    // that a patient without one is censored where the record ends (independent censoring).
+    let visits: Vec<(u16, NaiveDate)> = [12u16, 24]
+        .into_iter()
+        .map(|m| {
+            let days = i64::from(m) * 365 / 12;
+            (m, s3 + Duration::days(days + rng.range(-25, 25)))
+        })
+        .filter(|(_, d)| *d <= horizon)
+        .collect();
+    let last_contact = [p.follow_up(Timepoint::M6).and_then(|f| f.date), Some(s3)]
+        .into_iter()
+        .flatten()
+        .chain(visits.iter().map(|v| v.1))
+        .max()
+        .unwrap_or(s3);
+    touch_ups.retain(|d| *d <= last_contact);
+    let reasons: &[TouchUpReason] = if scarring {
+        &[
+            TouchUpReason::PatchyRetention,
+            TouchUpReason::PatchyRetention,
+            TouchUpReason::Fading,
+            TouchUpReason::PatientRequest,
+        ]
+    } else {
+        &[
+            TouchUpReason::Fading,
+            TouchUpReason::Fading,
+            TouchUpReason::PatientRequest,
+            TouchUpReason::ColourShift,
+        ]
+    };
+    for (i, date) in touch_ups.iter().enumerate() {
+        let mut t = TouchUp::new(i as u8 + 1, *date);
+        t.reason = Some(*rng.pick(reasons));
+        t.session.operator = Some("synthetic".into());
+        t.session.duration_min = Some(rng.range(45, 120) as u32);
+        if let Some((zones, shade)) = work {
+            t.session.zones = zones
+                .iter()
+                .map(|z| ZoneWork {
+                    bleeding: Some(rng.chance(0.02)),
+                    ..z.clone()
+                })
+                .collect();
+            t.session.pigment_shade = shade.clone();
+        }
+        t.session.pigment_lot = Some(format!("LOT-{}", rng.range(1000, 9999)));
+        t.session.pigment_expiry = Some(*date + Duration::days(rng.range(120, 700)));
+        p.touch_ups.push(t);
+    }
+    // Fading per month after the course, faster on scar tissue.
+    let per_month = if scarring { 0.22 } else { 0.12 };
+    for (months, date) in visits {
+        // Months since the pigment was last laid down (session 3 or the latest touch-up).
+        let since = touch_ups
+            .iter()
+            .rev()
+            .find(|t| **t <= date)
+            .map_or(months as f64, |t| (date - *t).num_days() as f64 / 30.4);
+        let v = half_point(post - rng.normal(per_month * since, 0.4).max(0.0));
+        let pss = pss_for(v.value(), rng);
+        let fu = p.follow_up_mut(Timepoint::Months(months));
+        fu.date = Some(date);
+        fu.vds = Some(v);
+        fu.pss = Some(pss);
+    }
 }
 
 /// A whole synthetic registry of `n` patients.
@@ -375,5 +495,39 @@ mod tests {
             d.iter().sum::<f64>() / d.len() as f64
         };
         assert!(fade(Subtype::Scarring) > fade(Subtype::Androgenetic) + 0.4);
+        // Touch-ups: more often and earlier for scarring; later follow-ups recorded.
+        let touched = |st: Subtype| {
+            let of: Vec<&Patient> = ps
+                .iter()
+                .filter(|p| p.subtype() == st && p.sessions_done() == 3)
+                .collect();
+            let with = of.iter().filter(|p| !p.touch_ups.is_empty()).count();
+            with as f64 / of.len() as f64
+        };
+        let (scar_t, aga_t) = (touched(Subtype::Scarring), touched(Subtype::Androgenetic));
+        assert!(scar_t > aga_t + 0.1 && aga_t > 0.02, "{scar_t} vs {aga_t}");
+        assert!(
+            ps.iter().all(|p| p
+                .touch_ups
+                .iter()
+                .all(|t| p.session_date(3).is_some_and(|s3| t.date() > s3) && t.date() <= today())),
+            "touch-ups after session 3, none in the future"
+        );
+        for months in [12, 24] {
+            let n = ps
+                .iter()
+                .filter(|p| p.vds_at(Timepoint::Months(months)).is_some())
+                .count();
+            assert!(n > 50, "{months} months: {n}");
+        }
+        let s = crate::stats::summarize(&ps);
+        let median = |g: &str| s.durability.touch_up_free[g].median_days;
+        assert!(
+            median("scarring").is_some_and(|m| median("androgenetic").is_none_or(|a| m < a)),
+            "{:?} vs {:?}",
+            median("scarring"),
+            median("androgenetic")
+        );
+        assert!(s.durability.log_rank.is_some_and(|l| l.p < 0.001));
     }
 }

@@ -53,7 +53,9 @@ pub fn spearman_ci(rho: f64, n: usize) -> Option<Interval> {
 /// 3 values in all, or every value within each group equal (the t-tests' rule).
 pub fn hedges_g(a: &[f64], b: &[f64]) -> Option<Estimate> {
     let (n1, n2) = (a.len(), b.len());
-    if n1 == 0 || n2 == 0 || n1 + n2 < 3 {
+    // At n1 + n2 = 3 the small-sample factor 1 − 3/(4·3 − 9) is 0: g would be 0 whatever
+    // the data, so it is undefined there.
+    if n1 == 0 || n2 == 0 || n1 + n2 < 4 {
         return None;
     }
     if super::describe::all_equal(a) && super::describe::all_equal(b) {
@@ -271,5 +273,8 @@ mod tests {
         close(g.estimate, d * (1.0 - 3.0 / 31.0));
         assert!(g.estimate > 0.0);
         assert_eq!(hedges_g(&[0.7, 0.7], &[0.8, 0.8]), None);
+        // n1 + n2 = 3: the small-sample factor is 0, so g is undefined, not 0.
+        assert_eq!(hedges_g(&[0.5, 1.0], &[1.5]), None);
+        assert!(hedges_g(&[0.5, 1.0], &[1.5, 2.5]).is_some());
     }
 }

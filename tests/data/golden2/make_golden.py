@@ -383,7 +383,8 @@ def comparison(aga, scar, everyone):
             if ex:
                 out["mann_whitney"]["p_exact"], out["mann_whitney"]["p_exact_min"] = ex
         out["rank_biserial"] = {"estimate": 2 * u1 / (len(a) * len(s)) - 1}
-        if len(a) + len(s) >= 3 and not (all_equal(a) and all_equal(s)):
+        # n1 + n2 = 3: the factor 1 - 3/(4*3 - 9) is 0, g undefined (smplan: null).
+        if len(a) + len(s) >= 4 and not (all_equal(a) and all_equal(s)):
             n1, n2 = len(a), len(s)
             sp = math.sqrt(((n1 - 1) * (0 if all_equal(a) else np.var(a, ddof=1))
                             + (n2 - 1) * (0 if all_equal(s) else np.var(s, ddof=1)))

@@ -328,10 +328,10 @@ fn later_visits(
     } else {
         (1250.0, 1.6)
     };
-    let mut touch_ups = vec![s3 + Duration::days(weibull(rng, scale, shape).max(120))];
+    let mut touch_ups = vec![s3 + Duration::days(60 + weibull(rng, scale, shape))];
     if scarring && rng.chance(0.4) {
         let first = touch_ups[0];
-        touch_ups.push(first + Duration::days(weibull(rng, scale, shape).max(90)));
+        touch_ups.push(first + Duration::days(60 + weibull(rng, scale, shape)));
     }
     // How long the clinic stays in touch: a patient lost at six months (no score though it
     // was due) or dropping out before 12 or 24 months comes back for no touch-up after that

@@ -105,7 +105,7 @@ fn undefined(n: usize, needed: usize) -> String {
 }
 
 fn num(x: f64, decimals: usize) -> String {
-    format!("{x:.decimals$}")
+    present::fixed(x, decimals)
 }
 
 pub use crate::stats::present::{fmt_p, p_is};
@@ -392,6 +392,9 @@ fn render_durability(o: &mut String, d: &Durability) {
         let at: Vec<String> =
             f.at.iter()
                 .map(|a| match a.s {
+                    Some(_) if a.at_risk == 0 => {
+                        format!("{} d: - (no patient followed this long)", a.days)
+                    }
                     Some(s) => format!(
                         "{} d: {:.0}% touch-up-free (CI {}), {} at risk",
                         a.days,

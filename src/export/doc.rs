@@ -23,6 +23,14 @@ pub enum Block {
         align: Vec<Align>,
         rows: Vec<Vec<String>>,
     },
+    /// A chart (inline SVG, drawn by `plotters`) with its caption and the table of the same
+    /// numbers beside it. HTML shows both side by side; Markdown has no inline figures, so
+    /// it shows the table and says the figure is in the HTML report.
+    Figure {
+        svg: String,
+        caption: String,
+        table: Box<Block>,
+    },
 }
 
 /// A document: a title and its blocks.
@@ -72,49 +80,26 @@ impl Doc {
         });
     }
 
+    /// A figure with the table (the last block added by [`Doc::table`]) beside it: the
+    /// table moves into the figure. Without a table before it, the figure stands alone.
+    pub fn figure_beside_last_table(&mut self, svg: String, caption: impl Into<String>) {
+        let table = match self.blocks.last() {
+            Some(Block::Table { .. }) => self.blocks.pop(),
+            _ => None,
+        };
+        self.blocks.push(Block::Figure {
+            svg,
+            caption: caption.into(),
+            table: Box::new(table.unwrap_or(Block::Para(String::new()))),
+        });
+    }
+
     /// CommonMark with GitHub tables.
     pub fn to_markdown(&self) -> String {
         let mut out = format!("# {}\n", md(&self.title));
         for b in &self.blocks {
             out.push('\n');
-            match b {
-                Block::Heading(level, t) => {
-                    let _ = writeln!(out, "{} {}", "#".repeat(*level as usize), md(t));
-                }
-                Block::Para(t) => {
-                    let _ = writeln!(out, "{}", md(t));
-                }
-                Block::Note(t) => {
-                    let _ = writeln!(out, "*{}*", md(t));
-                }
-                Block::List(items) => {
-                    for i in items {
-                        let _ = writeln!(out, "- {}", md(i));
-                    }
-                }
-                Block::Table {
-                    header,
-                    align,
-                    rows,
-                } => {
-                    let cells = |r: &[String]| {
-                        let v: Vec<String> = r.iter().map(|c| md(c)).collect();
-                        format!("| {} |\n", v.join(" | "))
-                    };
-                    out.push_str(&cells(header));
-                    let rule: Vec<&str> = align
-                        .iter()
-                        .map(|a| match a {
-                            Align::Left => "---",
-                            Align::Right => "---:",
-                        })
-                        .collect();
-                    let _ = writeln!(out, "| {} |", rule.join(" | "));
-                    for r in rows {
-                        out.push_str(&cells(r));
-                    }
-                }
-            }
+            markdown_block(&mut out, b);
         }
         out
     }
@@ -132,50 +117,115 @@ impl Doc {
             html(&self.title)
         );
         for b in &self.blocks {
-            match b {
-                Block::Heading(level, t) => {
-                    let _ = writeln!(out, "<h{level}>{}</h{level}>", html(t));
-                }
-                Block::Para(t) => {
-                    let _ = writeln!(out, "<p>{}</p>", html(t));
-                }
-                Block::Note(t) => {
-                    let _ = writeln!(out, "<p class=\"note\">{}</p>", html(t));
-                }
-                Block::List(items) => {
-                    out.push_str("<ul>\n");
-                    for i in items {
-                        let _ = writeln!(out, "<li>{}</li>", html(i));
-                    }
-                    out.push_str("</ul>\n");
-                }
-                Block::Table {
-                    header,
-                    align,
-                    rows,
-                } => {
-                    let class = |i: usize| match align.get(i) {
-                        Some(Align::Right) => " class=\"num\"",
-                        _ => "",
-                    };
-                    out.push_str("<table>\n<thead><tr>");
-                    for (i, h) in header.iter().enumerate() {
-                        let _ = write!(out, "<th{}>{}</th>", class(i), html(h));
-                    }
-                    out.push_str("</tr></thead>\n<tbody>\n");
-                    for r in rows {
-                        out.push_str("<tr>");
-                        for (i, c) in r.iter().enumerate() {
-                            let _ = write!(out, "<td{}>{}</td>", class(i), html(c));
-                        }
-                        out.push_str("</tr>\n");
-                    }
-                    out.push_str("</tbody>\n</table>\n");
-                }
-            }
+            html_block(&mut out, b);
         }
         out.push_str("</body>\n</html>\n");
         out
+    }
+}
+
+fn markdown_block(out: &mut String, b: &Block) {
+    match b {
+        Block::Heading(level, t) => {
+            let _ = writeln!(out, "{} {}", "#".repeat(*level as usize), md(t));
+        }
+        Block::Para(t) => {
+            let _ = writeln!(out, "{}", md(t));
+        }
+        Block::Note(t) => {
+            let _ = writeln!(out, "*{}*", md(t));
+        }
+        Block::List(items) => {
+            for i in items {
+                let _ = writeln!(out, "- {}", md(i));
+            }
+        }
+        Block::Table {
+            header,
+            align,
+            rows,
+        } => {
+            let cells = |r: &[String]| {
+                let v: Vec<String> = r.iter().map(|c| md(c)).collect();
+                format!("| {} |\n", v.join(" | "))
+            };
+            out.push_str(&cells(header));
+            let rule: Vec<&str> = align
+                .iter()
+                .map(|a| match a {
+                    Align::Left => "---",
+                    Align::Right => "---:",
+                })
+                .collect();
+            let _ = writeln!(out, "| {} |", rule.join(" | "));
+            for r in rows {
+                out.push_str(&cells(r));
+            }
+        }
+        Block::Figure { caption, table, .. } => {
+            markdown_block(out, table);
+            let _ = writeln!(out, "\n*Figure (in the HTML report): {}*", md(caption));
+        }
+    }
+}
+
+fn html_block(out: &mut String, b: &Block) {
+    match b {
+        Block::Heading(level, t) => {
+            let _ = writeln!(out, "<h{level}>{}</h{level}>", html(t));
+        }
+        Block::Para(t) => {
+            let _ = writeln!(out, "<p>{}</p>", html(t));
+        }
+        Block::Note(t) => {
+            let _ = writeln!(out, "<p class=\"note\">{}</p>", html(t));
+        }
+        Block::List(items) => {
+            out.push_str("<ul>\n");
+            for i in items {
+                let _ = writeln!(out, "<li>{}</li>", html(i));
+            }
+            out.push_str("</ul>\n");
+        }
+        Block::Table {
+            header,
+            align,
+            rows,
+        } => {
+            let class = |i: usize| match align.get(i) {
+                Some(Align::Right) => " class=\"num\"",
+                _ => "",
+            };
+            out.push_str("<table>\n<thead><tr>");
+            for (i, h) in header.iter().enumerate() {
+                let _ = write!(out, "<th{}>{}</th>", class(i), html(h));
+            }
+            out.push_str("</tr></thead>\n<tbody>\n");
+            for r in rows {
+                out.push_str("<tr>");
+                for (i, c) in r.iter().enumerate() {
+                    let _ = write!(out, "<td{}>{}</td>", class(i), html(c));
+                }
+                out.push_str("</tr>\n");
+            }
+            out.push_str("</tbody>\n</table>\n");
+        }
+        Block::Figure {
+            svg,
+            caption,
+            table,
+        } => {
+            out.push_str("<div class=\"figure-row\">\n<figure>\n");
+            out.push_str(svg);
+            let _ = writeln!(
+                out,
+                "\n<figcaption>{}</figcaption>\n</figure>",
+                html(caption)
+            );
+            out.push_str("<div class=\"beside\">\n");
+            html_block(out, table);
+            out.push_str("</div>\n</div>\n");
+        }
     }
 }
 
@@ -193,6 +243,11 @@ thead { display: table-header-group; }
 tr { break-inside: avoid; page-break-inside: avoid; }
 td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
 p.note { font-size: .9em; color: #333; font-style: italic; }
+div.figure-row { display: flex; flex-wrap: wrap; gap: 1em; align-items: flex-start; break-inside: avoid; page-break-inside: avoid; }
+figure { margin: .6em 0; flex: 0 1 560px; }
+figure svg { max-width: 100%; height: auto; }
+figcaption { font-size: .9em; color: #333; }
+div.beside { flex: 1 1 20em; }
 @page { margin: 15mm; }
 @media print { body { margin: 0; max-width: none; } th { background: #eee !important; print-color-adjust: exact; -webkit-print-color-adjust: exact; } }
 ";

@@ -145,25 +145,17 @@ pub fn floor_text(n: usize, floor: f64) -> String {
 
 /// A test whose p-values a reader sees: the summary's outputs.
 pub trait PValues {
-    /// The test's name as printed ("Wilcoxon signed-rank").
-    fn test(&self) -> &'static str;
     /// The test's p-values in reading order; `None` when the test is undefined.
     fn ps(&self) -> Option<Ps>;
 }
 
 impl PValues for PairedTOut {
-    fn test(&self) -> &'static str {
-        "paired t"
-    }
     fn ps(&self) -> Option<Ps> {
         order(self.n, self.p, self.method, None, None)
     }
 }
 
 impl PValues for SignedRankOut {
-    fn test(&self) -> &'static str {
-        "Wilcoxon signed-rank"
-    }
     fn ps(&self) -> Option<Ps> {
         order(
             self.n_nonzero.unwrap_or(self.n),
@@ -176,30 +168,18 @@ impl PValues for SignedRankOut {
 }
 
 impl PValues for SpearmanOut {
-    fn test(&self) -> &'static str {
-        "Spearman rho"
-    }
     fn ps(&self) -> Option<Ps> {
         order(self.n, self.p, self.method, self.p_exact, self.p_exact_min)
     }
 }
 
 impl PValues for WelchOut {
-    fn test(&self) -> &'static str {
-        match self.method {
-            Some(Method::WelchSatterthwaite) => "Welch t",
-            _ => "Student t",
-        }
-    }
     fn ps(&self) -> Option<Ps> {
         order(self.n1 + self.n2, self.p, self.method, None, None)
     }
 }
 
 impl PValues for MannWhitneyOut {
-    fn test(&self) -> &'static str {
-        "Mann-Whitney U"
-    }
     fn ps(&self) -> Option<Ps> {
         order(
             self.n1 + self.n2,
@@ -231,8 +211,17 @@ pub fn outside(ci: Interval, (lo, hi): (f64, f64)) -> bool {
     ci.low < lo || ci.high > hi
 }
 
+/// `x` to `decimals` places, never `-0.00` (a negative value that rounds to zero reads 0).
+pub fn fixed(x: f64, decimals: usize) -> String {
+    let s = format!("{x:.decimals$}");
+    match s.strip_prefix('-') {
+        Some(rest) if rest.chars().all(|c| c == '0' || c == '.') => rest.to_string(),
+        _ => s,
+    }
+}
+
 fn num(x: f64, decimals: usize) -> String {
-    format!("{x:.decimals$}")
+    fixed(x, decimals)
 }
 
 /// `8.50 to 9.10`.
@@ -240,38 +229,43 @@ pub fn interval(ci: Interval, decimals: usize) -> String {
     format!("{} to {}", num(ci.low, decimals), num(ci.high, decimals))
 }
 
+/// `runs outside 0-10` when the interval does.
+pub fn outside_flag(ci: Interval, scale: Option<(f64, f64)>) -> Option<String> {
+    scale
+        .filter(|&s| outside(ci, s))
+        .map(|(lo, hi)| format!("runs outside {lo}-{hi}"))
+}
+
 /// The interval of a mean as a reader should see it: `8.10 to 9.30`; `8.90 to 10.20 (runs
 /// outside 0-10)`; none when every value is equal (a zero-width interval says nothing).
 pub fn mean_ci(d: &Describe, decimals: usize, scale: Option<(f64, f64)>) -> Option<String> {
-    d.ci95.map(|c| {
-        let flag = match scale {
-            Some(s) if outside(c, s) => format!(" (runs outside {}-{})", s.0, s.1),
-            _ => String::new(),
-        };
-        format!("{}{flag}", interval(c, decimals))
+    d.ci95.map(|c| match outside_flag(c, scale) {
+        Some(f) => format!("{} ({f})", interval(c, decimals)),
+        None => interval(c, decimals),
     })
 }
 
-/// A score's primary figure in one cell: `8.70 ± 1.10 (95% CI 7.91 to 9.49, n = 10)`; the
+/// A score's primary figure in one cell: `8.70 ± 1.10 (n = 10; 95% CI 7.91 to 9.49)`; the
 /// interval flagged when it runs off `scale`; `— (n = 0)` with no value.
 pub fn mean_sd(d: &Describe, decimals: usize, scale: Option<(f64, f64)>) -> String {
+    let n = d.n;
     match (d.mean, d.sd) {
-        (None, _) => format!("— (n = {})", d.n),
-        (Some(m), None) => format!("{} (n = {})", num(m, decimals), d.n),
-        (Some(m), Some(sd)) => match mean_ci(d, decimals, scale) {
-            Some(ci) => format!(
-                "{} ± {} (95% CI {ci}, n = {})",
+        (None, _) => format!("— (n = {n})"),
+        (Some(m), None) => format!("{} (n = {n})", num(m, decimals)),
+        (Some(m), Some(sd)) => {
+            let ci = match d.ci95 {
+                None => "every value equal".to_string(),
+                Some(c) => match outside_flag(c, scale) {
+                    Some(f) => format!("95% CI {}, {f}", interval(c, decimals)),
+                    None => format!("95% CI {}", interval(c, decimals)),
+                },
+            };
+            format!(
+                "{} ± {} (n = {n}; {ci})",
                 num(m, decimals),
-                num(sd, decimals),
-                d.n
-            ),
-            None => format!(
-                "{} ± {} (every value equal, n = {})",
-                num(m, decimals),
-                num(sd, decimals),
-                d.n
-            ),
-        },
+                num(sd, decimals)
+            )
+        }
     }
 }
 
@@ -298,6 +292,8 @@ mod tests {
 
     #[test]
     fn formats() {
+        assert_eq!(fixed(-0.001, 2), "0.00");
+        assert_eq!(fixed(-0.01, 2), "-0.01");
         assert_eq!(fmt_p(0.0123456), "0.0123");
         assert_eq!(fmt_p(0.763), "0.763");
         assert_eq!(fmt_p(1.0), "1.00");
@@ -349,18 +345,25 @@ mod tests {
     fn intervals_off_the_scale_are_flagged_and_equal_values_have_none() {
         let d = crate::stats::describe::describe(&[9.8, 10.0, 9.9, 10.0]);
         let text = mean_sd(&d, 2, Some(VDS_SCALE));
-        assert!(text.contains("(runs outside 0-10)"), "{text}");
+        assert!(text.ends_with(", runs outside 0-10)"), "{text}");
         let d = crate::stats::describe::describe(&[8.7, 8.7, 8.7]);
         assert_eq!(d.ci95, None);
         assert_eq!(
             mean_sd(&d, 2, Some(VDS_SCALE)),
-            "8.70 ± 0.00 (every value equal, n = 3)"
+            "8.70 ± 0.00 (n = 3; every value equal)"
         );
         let d = crate::stats::describe::describe(&[7.0, 8.0, 9.0]);
         assert_eq!(
+            mean_ci(&d, 1, Some(VDS_SCALE)).as_deref(),
+            Some("5.5 to 10.5 (runs outside 0-10)")
+        );
+        assert_eq!(
+            mean_sd(&d, 1, None),
+            "8.0 ± 1.0 (n = 3; 95% CI 5.5 to 10.5)"
+        );
+        assert_eq!(
             mean_sd(&d, 2, Some(VDS_SCALE)),
-            "8.00 ± 1.00 (95% CI 5.52 to 10.48, n = 3)"
-                .replace("10.48, n", "10.48 (runs outside 0-10), n")
+            "8.00 ± 1.00 (n = 3; 95% CI 5.52 to 10.48, runs outside 0-10)"
         );
     }
 }

@@ -45,6 +45,20 @@ pub struct Durability {
     /// VDS at each visit (post, 6, 12, 24 months), by group.
     pub vds_over_time: BTreeMap<&'static str, Vec<VdsAt>>,
     pub method: &'static str,
+    /// For the charts, not in the JSON: the whole Kaplan–Meier curve of each group.
+    #[serde(skip)]
+    pub curves: BTreeMap<&'static str, survival::KaplanMeier>,
+    /// For the charts, not in the JSON: each patient's VDS at post, 6, 12 and 24 months
+    /// (patients with at least one), in the order they came.
+    #[serde(skip)]
+    pub vds_lines: Vec<VdsLine>,
+}
+
+/// One patient's VDS over the visits of [`VDS_TIMEPOINTS`].
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct VdsLine {
+    pub subtype: Subtype,
+    pub vds: [Option<f64>; 4],
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -414,10 +428,13 @@ fn durability(all: &[Row], aga: &[Row], scar: &[Row]) -> Durability {
         (Subtype::Androgenetic.id(), aga),
         (Subtype::Scarring.id(), scar),
     ];
-    let touch_up_free = groups
+    let curves: BTreeMap<&'static str, survival::KaplanMeier> = groups
         .iter()
-        .map(|&(name, rows)| {
-            let km = survival::kaplan_meier(&observations(rows));
+        .map(|&(name, rows)| (name, survival::kaplan_meier(&observations(rows))))
+        .collect();
+    let touch_up_free = curves
+        .iter()
+        .map(|(&name, km)| {
             let at = DURABILITY_DAYS
                 .iter()
                 .map(|&days| SurvivalAt {
@@ -460,6 +477,15 @@ fn durability(all: &[Row], aga: &[Row], scar: &[Row]) -> Durability {
             method: "log-rank, chi-squared with 1 df",
         }),
         vds_over_time,
+        curves,
+        vds_lines: all
+            .iter()
+            .map(|r| VdsLine {
+                subtype: r.subtype,
+                vds: [r.vds_post, r.vds_6m, r.vds_12m, r.vds_24m].map(from_tenths),
+            })
+            .filter(|l| l.vds.iter().any(Option::is_some))
+            .collect(),
         method: "Kaplan-Meier from session 3 to the first touch-up, censored at the last date \
                  in the record; log(-log) 95% interval from Greenwood's variance",
     }

@@ -117,6 +117,34 @@ impl KaplanMeier {
         })
     }
 
+    /// The curve as a staircase from (0, 1) for drawing: at each event time a vertical drop
+    /// from the level before to the level after; the last point at the last time observed.
+    pub fn staircase(&self) -> Vec<(f64, f64)> {
+        let mut pts = vec![(0.0, 1.0)];
+        let mut level = 1.0;
+        for st in &self.steps {
+            let t = st.days as f64;
+            if st.events > 0 {
+                pts.push((t, level));
+                pts.push((t, st.s));
+                level = st.s;
+            }
+        }
+        if let Some(last) = self.steps.last() {
+            pts.push((last.days as f64, level));
+        }
+        pts
+    }
+
+    /// Where patients were censored (days, Ŝ there), for the tick marks of a chart.
+    pub fn censor_marks(&self) -> Vec<(f64, f64)> {
+        self.steps
+            .iter()
+            .filter(|s| s.censored > 0)
+            .map(|s| (s.days as f64, s.s))
+            .collect()
+    }
+
     /// The median time: the first time Ŝ falls to 0.5 or below; `None` when it never does.
     pub fn median(&self) -> Option<i64> {
         self.steps.iter().find(|s| s.s <= 0.5).map(|s| s.days)

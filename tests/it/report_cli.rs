@@ -48,7 +48,9 @@ fn case_series_report_counts_the_registry() {
         "{md}"
     );
     assert!(
-        md.contains("| VDS post (0–10) | 8.2 ± 0.6 (n = 4) |"),
+        md.contains(
+            "| VDS post (0–10) | 8.2 ± 0.6 (n = 4; 95% CI 7.2 to 9.3) | 8.8 ± 0.4 (n = 2; 95% CI 5.6 to 11.9, runs outside 0-10) |"
+        ),
         "{md}"
     );
 }

@@ -7,6 +7,7 @@
 //! went wrong (adverse events) and who was lost to follow-up. It never prints a name, a birth
 //! date or free text, so it can leave the clinic as it is.
 
+mod charts;
 mod patient;
 mod series;
 

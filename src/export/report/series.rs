@@ -5,6 +5,7 @@ use crate::domain::gate::findings;
 use crate::domain::{Classification, Patient, ResearchFilter, SafetyRules, Subtype, Timepoint};
 use crate::export::doc::Doc;
 use crate::stats;
+use crate::stats::present;
 use chrono::NaiveDate;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -216,6 +217,7 @@ impl<'a> CaseSeries<'a> {
         self.protocol(&mut d);
         let sum = self.stats.clone().finish();
         outcomes(&mut d, &sum);
+        durability(&mut d, &sum);
         self.series_adverse(&mut d);
         self.loss_to_follow_up(&mut d, &sum);
         self.record_safety(&mut d);
@@ -272,8 +274,11 @@ impl<'a> CaseSeries<'a> {
             format!(
                 "Statistics: smplan {}; mean ± sample SD; paired t and Wilcoxon signed-rank tests \
                  for VDS post vs 6 months; Spearman ρ between VDS and PSS; Welch t and \
-                 Mann–Whitney U for fading by subtype; all two-sided, exact p-values beside the \
-                 approximations where every permutation can be enumerated.",
+                 Mann–Whitney U for fading by subtype, with the mean difference, Hedges' g, the \
+                 Hodges–Lehmann shift and the 6-month VDS adjusted for VDS post (OLS); all \
+                 two-sided; at n ≤ 10 the exact p (every permutation enumerated) comes first and \
+                 the approximation beside it; durability as Kaplan–Meier touch-up-free time and \
+                 the log-rank test.",
                 env!("CARGO_PKG_VERSION")
             ),
         ]);
@@ -535,28 +540,7 @@ fn protocol_as_planned(d: &mut Doc, ctx: &ReportContext) {
     );
 }
 
-/// `p = 0.031`, `p < 0.001`, or a dash when undefined.
-fn p_value(p: Option<f64>) -> String {
-    match p {
-        Some(p) if p < 0.001 => "p < 0.001".into(),
-        Some(p) => format!("p = {p:.3}"),
-        None => "—".into(),
-    }
-}
-
-fn method(m: Option<stats::Method>) -> String {
-    m.map(|m| m.label().to_string()).unwrap_or_default()
-}
-
-fn describe(x: &stats::Describe, digits: usize) -> String {
-    match (x.mean, x.sd) {
-        (Some(m), Some(sd)) => format!("{m:.digits$} ± {sd:.digits$} (n = {})", x.n),
-        (Some(m), None) => format!("{m:.digits$} (n = {})", x.n),
-        _ => format!("— (n = {})", x.n),
-    }
-}
-
-/// One row of the tests table, and a second with the exact p-value where there is one.
+/// One row of the tests table, and a second with the other p-value where there is one.
 #[derive(Debug, Clone)]
 struct TestLine<'a> {
     group: &'a str,
@@ -582,31 +566,40 @@ impl<'a> TestLine<'a> {
             ..self
         }
     }
-    fn p(
-        self,
-        p: Option<f64>,
-        m: Option<stats::Method>,
-        p_exact: Option<f64>,
-        exact_method: Option<stats::Method>,
-    ) -> Vec<Vec<String>> {
-        let row = |statistic: String, p: Option<f64>, m: Option<stats::Method>| {
+    /// The test's rows in reading order ([`present::order`]): at small n the exact p first,
+    /// the approximation on the row under it; the smallest p the test can reach beside the
+    /// first when it is above 0.05.
+    fn p(self, t: &impl present::PValues) -> Vec<Vec<String>> {
+        let row = |statistic: String, p: String, m: String| {
             vec![
                 self.group.to_string(),
                 self.comparison.to_string(),
                 self.test.to_string(),
                 self.n.clone(),
                 statistic,
-                p_value(p),
-                method(m),
+                p,
+                m,
             ]
         };
-        let mut out = vec![row(self.statistic.clone(), p, m)];
-        // The exact p gets its own row unless it is the value already shown (SciPy's own
-        // method is exact for small tie-free samples).
-        if let Some(e) = p_exact
-            && !p.is_some_and(|p| (p - e).abs() <= 1e-12)
-        {
-            out.push(row(String::new(), p_exact, exact_method));
+        let Some(ps) = t.ps() else {
+            return vec![row(self.statistic.clone(), "—".into(), String::new())];
+        };
+        let (p, m) = ps.primary;
+        let floor = ps
+            .floor
+            .map(|f| format!("; {}", present::floor_text(ps.n, f)))
+            .unwrap_or_default();
+        let mut out = vec![row(
+            self.statistic.clone(),
+            present::p_is(p),
+            format!("{m}, two-sided{floor}"),
+        )];
+        if let Some((p2, m2)) = ps.secondary {
+            out.push(row(
+                String::new(),
+                present::p_is(p2),
+                format!("{m2}, two-sided"),
+            ));
         }
         out
     }
@@ -625,20 +618,29 @@ fn outcomes(d: &mut Doc, sum: &stats::Summary) {
         (Some(m), None) => format!("{:.0}% (n = {})", m * 100.0, x.n),
         _ => format!("— (n = {})", x.n),
     };
-    let share = |s: &stats::summary::Share| match s.pct {
-        Some(p) => format!("{}/{} ({p:.1}%)", s.count, s.of),
-        None => format!("{}/{}", s.count, s.of),
+    let share = |s: &stats::summary::Share| match (s.pct, s.ci95) {
+        (Some(p), Some(ci)) => format!(
+            "{}/{} ({p:.1}%, 95% CI {:.1} to {:.1}%)",
+            s.count, s.of, ci.low, ci.high
+        ),
+        (Some(p), None) => format!("{}/{} ({p:.1}%)", s.count, s.of),
+        _ => format!("{}/{}", s.count, s.of),
     };
+    let vds = Some(present::VDS_SCALE);
     let rows = vec![
         row("patients", &|x| x.n.to_string()),
-        row("VDS post (0–10)", &|x| describe(&x.vds_post, 1)),
-        row("VDS 6 months", &|x| describe(&x.vds_6m, 1)),
+        row("VDS post (0–10)", &|x| {
+            present::mean_sd(&x.vds_post, 1, vds)
+        }),
+        row("VDS 6 months", &|x| present::mean_sd(&x.vds_6m, 1, vds)),
         row("fading ΔVDS (post − 6 m)", &|x| {
-            describe(&x.delta_vds, 2)
+            present::mean_sd(&x.delta_vds, 2, Some(present::VDS_DIFF_SCALE))
         }),
         row("retention (VDS 6 m / post)", &|x| retention(&x.retention)),
-        row("PSS post (0–3)", &|x| describe(&x.pss_post, 1)),
-        row("PSS 6 months", &|x| describe(&x.pss_6m, 1)),
+        row("PSS post (patients at 0, 1, 2, 3)", &|x| {
+            present::pss_levels(&x.pss_post)
+        }),
+        row("PSS 6 months", &|x| present::pss_levels(&x.pss_6m)),
         row("very satisfied at 6 m (PSS 3)", &|x| {
             share(&x.very_satisfied_6m)
         }),
@@ -647,7 +649,13 @@ fn outcomes(d: &mut Doc, sum: &stats::Summary) {
         .chain(g.iter().map(|x| x.group))
         .collect();
     d.table(&header, &[], rows);
-    d.note("Mean ± sample SD (n − 1); n = patients with the value (for ΔVDS and retention, with both scores).");
+    d.note(
+        "VDS: mean ± sample SD (n − 1) with the t interval of the mean; an interval that runs \
+         outside the scale is flagged (read it with care: at small n the t interval ignores \
+         the scale's end). PSS is ordinal: the count of patients at each level and the median \
+         (a mean ± t interval of four levels runs off the scale). Shares: Wilson interval. \
+         n = patients with the value (for ΔVDS and retention, with both scores).",
+    );
 
     d.h3("Tests");
     let mut rows = Vec::new();
@@ -657,16 +665,17 @@ fn outcomes(d: &mut Doc, sum: &stats::Summary) {
         rows.extend(
             line.clone()
                 .statistic(t.t.zip(t.df).map(|(v, df)| format!("t({df}) = {v:.2}")))
-                .p(t.p, t.method, None, None),
+                .p(t),
         );
         let w = &x.wilcoxon_vds;
         rows.extend(
             TestLine {
                 test: "Wilcoxon signed-rank",
+                n: w.n_nonzero.unwrap_or(w.n).to_string(),
                 ..line
             }
             .statistic(w.w.map(|v| format!("W = {}", num(v))))
-            .p(w.p, w.method, w.p_exact, w.p_exact_method),
+            .p(w),
         );
         for (label, s) in [
             ("VDS vs PSS, post", &x.spearman_vds_pss_post),
@@ -675,7 +684,7 @@ fn outcomes(d: &mut Doc, sum: &stats::Summary) {
             rows.extend(
                 TestLine::new(x.group, label, "Spearman ρ", s.n.to_string())
                     .statistic(s.rho.map(|r| format!("ρ = {r:.2}")))
-                    .p(s.p, s.method, s.p_exact, s.p_exact_method),
+                    .p(s),
             );
         }
     }
@@ -690,7 +699,7 @@ fn outcomes(d: &mut Doc, sum: &stats::Summary) {
             n12.clone(),
         )
         .statistic(w.t.zip(w.df).map(|(t, df)| format!("t({df:.1}) = {t:.2}")))
-        .p(w.p, w.method, None, None),
+        .p(w),
     );
     let mw = &c.mann_whitney;
     rows.extend(
@@ -701,7 +710,7 @@ fn outcomes(d: &mut Doc, sum: &stats::Summary) {
             n12,
         )
         .statistic(mw.u.map(|u| format!("U = {}", num(u))))
-        .p(mw.p, mw.method, mw.p_exact, mw.p_exact_method),
+        .p(mw),
     );
     d.table(
         &[
@@ -716,10 +725,182 @@ fn outcomes(d: &mut Doc, sum: &stats::Summary) {
         &["n"],
         rows,
     );
+    d.note(format!(
+        "{} The t approximation of Spearman's p understates it at small n. A dash means too \
+         few patients or no variation.",
+        present::rules_note()
+    ));
+    effect_sizes(d, c);
+}
+
+/// The size of the subtype difference in fading, with intervals, and the comparison of
+/// 6-month VDS adjusted for VDS post.
+fn effect_sizes(d: &mut Doc, c: &stats::summary::Comparison) {
+    d.h3("Fading by subtype: size of the difference (androgenetic minus scarring)");
+    let est = |e: Option<&stats::summary::EstimateOut>, digits: usize| match e {
+        Some(stats::summary::EstimateOut {
+            estimate: Some(v),
+            ci95,
+        }) => match ci95 {
+            Some(ci) => format!(
+                "{} (95% CI {})",
+                present::fixed(*v, digits),
+                present::interval(*ci, digits)
+            ),
+            None => present::fixed(*v, digits),
+        },
+        _ => "—".into(),
+    };
+    let n12 = format!("{} + {}", c.welch_t.n1, c.welch_t.n2);
+    let mut rows = vec![
+        vec![
+            "mean difference (Welch)".to_string(),
+            n12.clone(),
+            est(c.welch_t.mean_diff.as_ref(), 2),
+        ],
+        vec![
+            "Hedges' g (pooled SD, small-sample corrected)".into(),
+            n12.clone(),
+            est(c.hedges_g.as_ref(), 2),
+        ],
+        vec![
+            "Hodges–Lehmann shift (rank interval)".into(),
+            n12.clone(),
+            est(c.hodges_lehmann.as_ref(), 2),
+        ],
+        vec![
+            "rank-biserial r".into(),
+            n12,
+            c.rank_biserial
+                .map_or("—".into(), |r| present::fixed(r.estimate, 2)),
+        ],
+    ];
+    rows.push(match &c.ancova_vds_6m {
+        Some(a) => vec![
+            "VDS 6 m adjusted for VDS post (OLS)".into(),
+            a.n.to_string(),
+            format!(
+                "{:.2} (95% CI {}), t({}) = {:.2}, {} (t distribution, two-sided)",
+                a.effect,
+                present::interval(a.ci95, 2),
+                a.df,
+                a.t,
+                present::p_is(a.p)
+            ),
+        ],
+        None => vec![
+            "VDS 6 m adjusted for VDS post (OLS)".into(),
+            "—".into(),
+            "—".into(),
+        ],
+    });
+    d.table(&["measure", "n", "estimate"], &["n"], rows);
+}
+
+/// How long the pigment lasts: touch-up-free time by subtype and VDS at every visit, each
+/// table with its figure beside it (HTML).
+fn durability(d: &mut Doc, sum: &stats::Summary) {
+    let du = &sum.durability;
+    d.h2("Durability: touch-ups and VDS over time");
+    let pct_ci = |a: &stats::summary::SurvivalAt| match a.s {
+        None => "—".to_string(),
+        // The estimate carried past the last patient followed says nothing.
+        Some(_) if a.at_risk == 0 => "— (no patient followed this long)".to_string(),
+        Some(s) => match a.ci95 {
+            Some(ci) => format!(
+                "{:.0}% ({:.0}–{:.0}), {} at risk",
+                s * 100.0,
+                ci.low * 100.0,
+                ci.high * 100.0,
+                a.at_risk
+            ),
+            None => format!("{:.0}%, {} at risk", s * 100.0, a.at_risk),
+        },
+    };
+    let rows = du
+        .touch_up_free
+        .iter()
+        .map(|(g, f)| {
+            let mut r = vec![
+                g.to_string(),
+                f.n.to_string(),
+                f.events.to_string(),
+                f.median_days
+                    .map_or("not reached".into(), |m| m.to_string()),
+            ];
+            r.extend(f.at.iter().map(pct_ci));
+            r
+        })
+        .collect();
+    d.table(
+        &[
+            "group",
+            "n",
+            "touch-ups",
+            "median days",
+            "free at 6 m",
+            "free at 12 m",
+            "free at 24 m",
+        ],
+        &["n", "touch-ups", "median days"],
+        rows,
+    );
+    if let Some(svg) = super::charts::touch_up_free(du) {
+        d.figure_beside_last_table(
+            svg,
+            "Touch-up-free time from session 3 by subtype (Kaplan–Meier; ticks: censored).",
+        );
+    }
+    let n = |g: &str| du.touch_up_free.get(g).map_or(0, |f| f.n);
+    d.note(format!(
+        "Kaplan–Meier estimate of no touch-up yet, from session 3 to the first touch-up; a \
+         patient without one is censored at the latest date in the record; 95% log(−log) \
+         interval from Greenwood's variance (lifelines' defaults). Log-rank, androgenetic \
+         against scarring (n = {} + {}): {}.",
+        n("androgenetic"),
+        n("scarring"),
+        du.log_rank.map_or(
+            "undefined (a subtype empty or no touch-up recorded)".to_string(),
+            |l| format!(
+                "χ²({}) = {:.2}, {} ({}, two-sided)",
+                l.df,
+                l.chi2,
+                present::p_is(l.p),
+                l.method
+            )
+        )
+    ));
+    let rows = du
+        .vds_over_time
+        .iter()
+        .map(|(g, pts)| {
+            std::iter::once(g.to_string())
+                .chain(
+                    pts.iter()
+                        .map(|p| present::mean_sd(&p.desc, 1, Some(present::VDS_SCALE))),
+                )
+                .collect()
+        })
+        .collect();
+    d.table(
+        &["group", "post", "6 months", "12 months", "24 months"],
+        &[],
+        rows,
+    );
+    if let Some(svg) = super::charts::vds_over_time(du) {
+        d.figure_beside_last_table(
+            svg,
+            format!(
+                "VDS at each visit: each patient (thin lines; at most {} per subtype) and the \
+                 mean of each subtype with its 95% interval.",
+                super::charts::MAX_PATIENT_LINES
+            ),
+        );
+    }
     d.note(
-        "All p-values two-sided. Where an exact p-value exists (every permutation, split or \
-         sign assignment enumerated, ties kept) it is shown; the t approximation of Spearman's \
-         p understates it at small n. A dash means too few patients or no variation.",
+        "Every patient scored at a visit counts at that visit, so the groups at later visits \
+         are smaller and may differ (a patient touched up before 12 months is scored after \
+         the touch-up).",
     );
 }
 
@@ -747,6 +928,72 @@ mod tests {
 
     fn protocol() -> Protocol {
         Protocol::builtin()
+    }
+
+    #[test]
+    fn html_embeds_the_figures_beside_their_tables_and_markdown_points_to_them() {
+        let pr = protocol();
+        let today = d("2026-11-25");
+        let ps = crate::synth::registry(200, 9, today, &pr);
+        let ctx = ReportContext {
+            today,
+            protocol: &pr,
+            unreadable: 0,
+        };
+        let doc = case_series(&ps, &ctx);
+        let html = doc.to_html();
+        assert_eq!(html.matches("<div class=\"figure-row\">").count(), 2);
+        assert_eq!(html.matches("<svg role=\"img\"").count(), 2);
+        for external in ["<script", "<link", "src=", "http://", "https://"] {
+            assert!(!html.contains(external), "{external}");
+        }
+        // The table sits in the same row as its figure.
+        let row = &html[html.find("<div class=\"figure-row\">").unwrap()..];
+        let row = &row[..row.find("</div>\n</div>").unwrap()];
+        assert!(row.contains("</svg>") && row.contains("<th>free at 6 m</th>"));
+        let md = doc.to_markdown();
+        assert!(!md.contains("<svg"));
+        assert_eq!(md.matches("*Figure (in the HTML report): ").count(), 2);
+        assert!(md.contains("| free at 6 m |"));
+    }
+
+    #[test]
+    fn at_small_n_the_exact_p_comes_first() {
+        let mk = |id: &str, post: f64, m6: f64, pss: (u8, u8)| {
+            let mut p = Patient::new(id, Subtype::Androgenetic);
+            let f = p.follow_up_mut(Timepoint::Post);
+            f.vds = Some(Vds::new(post).unwrap());
+            f.pss = Some(Pss::new(pss.0).unwrap());
+            let f = p.follow_up_mut(Timepoint::M6);
+            f.vds = Some(Vds::new(m6).unwrap());
+            f.pss = Some(Pss::new(pss.1).unwrap());
+            p
+        };
+        let ps = vec![
+            mk("A", 9.5, 9.0, (3, 3)),
+            mk("B", 9.0, 8.0, (3, 2)),
+            mk("C", 8.5, 7.5, (2, 2)),
+            mk("D", 8.0, 6.5, (2, 1)),
+            mk("E", 7.5, 6.0, (1, 1)),
+        ];
+        let pr = protocol();
+        let ctx = ReportContext {
+            today: d("2026-09-01"),
+            protocol: &pr,
+            unreadable: 0,
+        };
+        let md = case_series(&ps, &ctx).to_markdown();
+        let at = |s: &str| md.find(s).unwrap_or_else(|| panic!("{s} in {md}"));
+        // Spearman at post, n = 5: the exact permutation row, then the t approximation.
+        let exact = at("| all | VDS vs PSS, post | Spearman ρ | 5 | ρ = 0.95 | p = ");
+        let approx = at("| t approximation, two-sided |");
+        assert!(exact < approx);
+        assert!(md[exact..approx].contains("exact permutation, two-sided"));
+        // Wilcoxon at n = 5 cannot go below 0.0625: said beside it.
+        assert!(
+            md.contains("the smallest p this test can give at n = 5 is 0.0625"),
+            "{md}"
+        );
     }
 
     #[test]

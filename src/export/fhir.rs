@@ -3,7 +3,8 @@
 //! Per patient: a `Patient`; a `Condition` for the alopecia subtype (ICD-10 L64.9 or L66.9
 //! and the local subtype code, the classification as its stage); a `Procedure` per performed
 //! session (date, body sites from the zones, needle / density / depth / bleeding per zone in
-//! the `zone-work` extension and in a readable note); an `Observation` per VDS and per PSS
+//! the `zone-work` extension and in a readable note), and one per touch-up after the course
+//! (code `smp-touch-up`, its reason as `reasonCode`); an `Observation` per VDS and per PSS
 //! score (local codes, the timepoint in an extension) and one for the age at session 1 (LOINC
 //! 30525-0), which is how a de-identified export still carries age; an `AdverseEvent` per
 //! event, pointing at the session it followed.
@@ -17,7 +18,9 @@
 //! recommends for bundles that are not tied to a server.
 
 use super::ExportRecord;
-use crate::domain::{AdverseEvent, FollowUp, Patient, Session, Severity, Sex, Subtype};
+use crate::domain::{
+    AdverseEvent, FollowUp, Patient, Session, Severity, Sex, Subtype, TouchUp,
+};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
@@ -27,6 +30,8 @@ pub const RECORD_ID_SYSTEM: &str = "urn:smplan:record-id";
 pub const SCORE_SYSTEM: &str = "urn:smplan:fhir:CodeSystem:score";
 /// Local code system of the procedure: `smp-session`.
 pub const PROCEDURE_SYSTEM: &str = "urn:smplan:fhir:CodeSystem:procedure";
+/// Local code system of the touch-up reasons (`TouchUpReason` ids).
+pub const TOUCH_UP_REASON_SYSTEM: &str = "urn:smplan:fhir:CodeSystem:touch-up-reason";
 /// Local code system of the subtype: `androgenetic`, `scarring`.
 pub const SUBTYPE_SYSTEM: &str = "urn:smplan:fhir:CodeSystem:subtype";
 /// Local code system of the scalp zones: the protocol's zone ids.
@@ -123,6 +128,10 @@ pub fn patient_entries(r: &ExportRecord) -> Vec<Value> {
     for s in &p.sessions {
         let id = uuid(rid, &format!("Procedure/{}", s.number));
         out.push(entry(id, procedure(s, &pid, &cid)));
+    }
+    for t in &p.touch_ups {
+        let id = uuid(rid, &format!("TouchUp/{}", t.session.number));
+        out.push(entry(id, touch_up(t, &pid, &cid)));
     }
     for f in &p.follow_ups {
         out.extend(observations(rid, f, &pid));
@@ -268,6 +277,20 @@ fn procedure(s: &Session, pid: &str, cid: &str) -> Value {
     r
 }
 
+/// A touch-up after the course: a Procedure like a session's (same extensions), coded
+/// `smp-touch-up`, its number the touch-up's ordinal, its reason as `reasonCode`.
+fn touch_up(t: &TouchUp, pid: &str, cid: &str) -> Value {
+    let mut r = procedure(&t.session, pid, cid);
+    r["code"] = json!({"coding": [coding(PROCEDURE_SYSTEM, "smp-touch-up",
+        "Scalp micropigmentation touch-up")],
+        "text": format!("scalp micropigmentation, touch-up {}", t.session.number)});
+    if let Some(reason) = t.reason {
+        r["reasonCode"] = json!([{"coding": [coding(TOUCH_UP_REASON_SYSTEM, reason.id(),
+            reason.label())], "text": reason.label()}]);
+    }
+    r
+}
+
 fn observations(rid: &str, f: &FollowUp, pid: &str) -> Vec<Value> {
     let tp = f.timepoint.id();
     let base = |code: &str, display: &str| {
@@ -402,6 +425,38 @@ mod tests {
         let cond = &resources(&b, "Condition")[0];
         assert_eq!(cond["code"]["coding"][0]["code"], "L64.9");
         assert_eq!(cond["stage"][0]["summary"]["text"], "Ludwig II");
+    }
+
+    #[test]
+    fn a_touch_up_is_a_procedure_with_its_reason() {
+        let mut p = patient();
+        let mut t = TouchUp::new(1, d("2027-01-10"));
+        t.reason = Some(crate::domain::TouchUpReason::PatchyRetention);
+        t.session.pigment_lot = Some("LOT-7".into());
+        p.touch_ups.push(t);
+        let b = bundle(&[ExportRecord::identified(&p)]);
+        let procs = resources(&b, "Procedure");
+        assert_eq!(procs.len(), 2, "the session and the touch-up");
+        let tu = &procs[1];
+        assert_eq!(tu["code"]["coding"][0]["code"], "smp-touch-up");
+        assert_eq!(tu["performedDateTime"], "2027-01-10");
+        assert_eq!(
+            tu["reasonCode"][0]["coding"][0],
+            json!({"system": TOUCH_UP_REASON_SYSTEM, "code": "patchy_retention",
+                   "display": "patchy retention"})
+        );
+        assert!(tu["extension"][0]["extension"]
+            .as_array()
+            .unwrap()
+            .contains(&json!({"url": "pigmentLot", "valueString": "LOT-7"})));
+        // Its own id, not the session's.
+        let ids: std::collections::BTreeSet<&str> = b["entry"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["fullUrl"].as_str().unwrap())
+            .collect();
+        assert_eq!(ids.len(), b["entry"].as_array().unwrap().len());
     }
 
     #[test]

@@ -38,16 +38,19 @@ fn bench(c: &mut Criterion) {
     };
     use smplan::domain::Subtype::{Androgenetic, Scarring};
     let (all, aga, scar) = (obs(None), obs(Some(Androgenetic)), obs(Some(Scarring)));
-    c.bench_function("durability 100k patients (3 Kaplan-Meier + log-rank)", |b| {
-        b.iter(|| {
-            (
-                kaplan_meier(black_box(&all)),
-                kaplan_meier(black_box(&aga)),
-                kaplan_meier(black_box(&scar)),
-                log_rank(black_box(&aga), black_box(&scar)),
-            )
-        })
-    });
+    c.bench_function(
+        "durability 100k patients (3 Kaplan-Meier + log-rank)",
+        |b| {
+            b.iter(|| {
+                (
+                    kaplan_meier(black_box(&all)),
+                    kaplan_meier(black_box(&aga)),
+                    kaplan_meier(black_box(&scar)),
+                    log_rank(black_box(&aga), black_box(&scar)),
+                )
+            })
+        },
+    );
     let x = [9.0, 8.5, 10.0, 7.0, 8.0, 9.5, 6.0, 7.5, 9.0, 8.0];
     let y = [3.0, 2.0, 3.0, 1.0, 2.0, 3.0, 1.0, 2.0, 2.0, 3.0];
     c.bench_function("spearman exact p, n = 10 (10! orderings)", |b| {

@@ -18,9 +18,7 @@
 //! recommends for bundles that are not tied to a server.
 
 use super::ExportRecord;
-use crate::domain::{
-    AdverseEvent, FollowUp, Patient, Session, Severity, Sex, Subtype, TouchUp,
-};
+use crate::domain::{AdverseEvent, FollowUp, Patient, Session, Severity, Sex, Subtype, TouchUp};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
@@ -445,10 +443,12 @@ mod tests {
             json!({"system": TOUCH_UP_REASON_SYSTEM, "code": "patchy_retention",
                    "display": "patchy retention"})
         );
-        assert!(tu["extension"][0]["extension"]
-            .as_array()
-            .unwrap()
-            .contains(&json!({"url": "pigmentLot", "valueString": "LOT-7"})));
+        assert!(
+            tu["extension"][0]["extension"]
+                .as_array()
+                .unwrap()
+                .contains(&json!({"url": "pigmentLot", "valueString": "LOT-7"}))
+        );
         // Its own id, not the session's.
         let ids: std::collections::BTreeSet<&str> = b["entry"]
             .as_array()

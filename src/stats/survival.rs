@@ -222,6 +222,32 @@ mod tests {
     }
 
     #[test]
+    fn staircase_drops_at_events_and_ends_at_the_last_time() {
+        // Events at 10 and 30, censored at 20, 40, 40: Ŝ 0.8 after 10, 0.8 · 2/3 after 30.
+        let km = kaplan_meier(&obs(&[
+            (10, true),
+            (20, false),
+            (30, true),
+            (40, false),
+            (40, false),
+        ]));
+        let st = km.staircase();
+        let s30 = 0.8 * 2.0 / 3.0;
+        assert_eq!(st.len(), 6);
+        assert_eq!(
+            &st[..3],
+            &[(0.0, 1.0), (10.0, 1.0), (10.0, km.survival_at(10))]
+        );
+        assert!((st[4].1 - s30).abs() < 1e-12 && st[4].0 == 30.0);
+        assert_eq!(st[5].0, 40.0);
+        assert_eq!(
+            km.censor_marks().iter().map(|m| m.0).collect::<Vec<_>>(),
+            [20.0, 40.0]
+        );
+        assert_eq!(kaplan_meier(&[]).staircase(), [(0.0, 1.0)]);
+    }
+
+    #[test]
     fn kaplan_meier_by_hand() {
         // 5 subjects: events at 10 and 30, censored at 20, 40, 40.
         // Ŝ(10) = 4/5, Ŝ(30) = 4/5 · 2/3 (3 at risk at 30).

@@ -221,16 +221,21 @@ mod tests {
             .collect()
     }
 
-    #[test]
-    fn staircase_drops_at_events_and_ends_at_the_last_time() {
-        // Events at 10 and 30, censored at 20, 40, 40: Ŝ 0.8 after 10, 0.8 · 2/3 after 30.
-        let km = kaplan_meier(&obs(&[
+    /// 5 subjects: events at 10 and 30, censored at 20, 40, 40.
+    fn five() -> KaplanMeier {
+        kaplan_meier(&obs(&[
             (10, true),
             (20, false),
             (30, true),
             (40, false),
             (40, false),
-        ]));
+        ]))
+    }
+
+    #[test]
+    fn staircase_drops_at_events_and_ends_at_the_last_time() {
+        // Events at 10 and 30, censored at 20, 40, 40: Ŝ 0.8 after 10, 0.8 · 2/3 after 30.
+        let km = five();
         let st = km.staircase();
         let s30 = 0.8 * 2.0 / 3.0;
         assert_eq!(st.len(), 6);
@@ -251,13 +256,7 @@ mod tests {
     fn kaplan_meier_by_hand() {
         // 5 subjects: events at 10 and 30, censored at 20, 40, 40.
         // Ŝ(10) = 4/5, Ŝ(30) = 4/5 · 2/3 (3 at risk at 30).
-        let km = kaplan_meier(&obs(&[
-            (10, true),
-            (20, false),
-            (30, true),
-            (40, false),
-            (40, false),
-        ]));
+        let km = five();
         assert_eq!((km.n, km.events), (5, 2));
         assert!((km.survival_at(9) - 1.0).abs() < 1e-15);
         assert!((km.survival_at(25) - 0.8).abs() < 1e-12);

@@ -39,19 +39,53 @@ fn inline(svg: String, label: &str) -> String {
         )
 }
 
+type Coords =
+    Cartesian2d<plotters::coord::types::RangedCoordf64, plotters::coord::types::RangedCoordf64>;
+type Chart<'a, 'b> = ChartContext<'a, SVGBackend<'b>, Coords>;
+type Drawn = Result<(), DrawingAreaErrorKind<std::io::Error>>;
+
+/// One chart: a white frame of [`WIDTH`] × [`HEIGHT`] with axes over `x` and `y`, what
+/// `body` draws (the mesh with its labels, then the series), the legend at the lower left;
+/// inline SVG labelled `label`, or `None` when plotters failed.
+fn svg_chart(
+    label: &str,
+    x: std::ops::Range<f64>,
+    y: std::ops::Range<f64>,
+    y_label_area: u32,
+    body: impl FnOnce(&mut Chart<'_, '_>) -> Drawn,
+) -> Option<String> {
+    let mut svg = String::new();
+    let drawn: Drawn = (|| {
+        let root = SVGBackend::with_string(&mut svg, (WIDTH, HEIGHT)).into_drawing_area();
+        root.fill(&WHITE)?;
+        let mut chart = ChartBuilder::on(&root)
+            .margin(12)
+            .x_label_area_size(38)
+            .y_label_area_size(y_label_area)
+            .build_cartesian_2d(x, y)?;
+        body(&mut chart)?;
+        chart
+            .configure_series_labels()
+            .position(SeriesLabelPosition::LowerLeft)
+            .background_style(WHITE.mix(0.9))
+            .border_style(RGBColor(150, 150, 150))
+            .draw()?;
+        root.present()?;
+        Ok(())
+    })();
+    drawn.ok()?;
+    Some(inline(svg, label))
+}
+
 /// A line of `pts`, solid or dashed.
-fn line<DB: DrawingBackend>(
-    chart: &mut ChartContext<
-        '_,
-        DB,
-        Cartesian2d<plotters::coord::types::RangedCoordf64, plotters::coord::types::RangedCoordf64>,
-    >,
+fn line(
+    chart: &mut Chart<'_, '_>,
     pts: Vec<(f64, f64)>,
     color: RGBColor,
     width: u32,
     dashed: bool,
     label: String,
-) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
+) -> Drawn {
     let st = color.stroke_width(width);
     let legend = move |(x, y): (i32, i32)| {
         PathElement::new(vec![(x, y), (x + 22, y)], color.stroke_width(width))
@@ -87,15 +121,8 @@ pub fn touch_up_free(d: &Durability) -> Option<String> {
         .max()
         .unwrap_or(0);
     let max_t = (last.max(365) as f64 * 1.02).ceil();
-    let mut svg = String::new();
-    let drawn: Result<(), DrawingAreaErrorKind<_>> = (|| {
-        let root = SVGBackend::with_string(&mut svg, (WIDTH, HEIGHT)).into_drawing_area();
-        root.fill(&WHITE)?;
-        let mut chart = ChartBuilder::on(&root)
-            .margin(12)
-            .x_label_area_size(38)
-            .y_label_area_size(48)
-            .build_cartesian_2d(0f64..max_t, 0f64..1.0)?;
+    let label = "Touch-up-free time by subtype, Kaplan-Meier curves";
+    svg_chart(label, 0.0..max_t, 0.0..1.0, 48, |chart| {
         chart
             .configure_mesh()
             .x_desc("days since session 3")
@@ -108,7 +135,7 @@ pub fn touch_up_free(d: &Durability) -> Option<String> {
         for (s, km) in &groups {
             let (color, dashed) = style(*s);
             line(
-                &mut chart,
+                chart,
                 km.staircase(),
                 color,
                 2,
@@ -121,20 +148,8 @@ pub fn touch_up_free(d: &Durability) -> Option<String> {
                     .map(|(x, y)| PathElement::new(vec![(x, y - 0.015), (x, y + 0.015)], color)),
             )?;
         }
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::LowerLeft)
-            .background_style(WHITE.mix(0.9))
-            .border_style(RGBColor(150, 150, 150))
-            .draw()?;
-        root.present()?;
         Ok(())
-    })();
-    drawn.ok()?;
-    Some(inline(
-        svg,
-        "Touch-up-free time by subtype, Kaplan-Meier curves",
-    ))
+    })
 }
 
 /// The visits' months on the x axis (post = 0).
@@ -151,15 +166,8 @@ pub fn vds_over_time(d: &Durability) -> Option<String> {
     if d.vds_lines.is_empty() {
         return None;
     }
-    let mut svg = String::new();
-    let drawn: Result<(), DrawingAreaErrorKind<_>> = (|| {
-        let root = SVGBackend::with_string(&mut svg, (WIDTH, HEIGHT)).into_drawing_area();
-        root.fill(&WHITE)?;
-        let mut chart = ChartBuilder::on(&root)
-            .margin(12)
-            .x_label_area_size(38)
-            .y_label_area_size(40)
-            .build_cartesian_2d(-1f64..25.0, 0f64..10.0)?;
+    let label = "VDS at each visit, each patient and the mean by subtype";
+    svg_chart(label, -1.0..25.0, 0.0..10.0, 40, |chart| {
         chart
             .configure_mesh()
             .x_desc("months after the course (0 = post)")
@@ -209,7 +217,7 @@ pub fn vds_over_time(d: &Durability) -> Option<String> {
             }
             let n: Vec<String> = points.iter().map(|p| p.desc.n.to_string()).collect();
             line(
-                &mut chart,
+                chart,
                 means.clone(),
                 color,
                 3,
@@ -226,20 +234,8 @@ pub fn vds_over_time(d: &Durability) -> Option<String> {
                 ))
             }))?;
         }
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::LowerLeft)
-            .background_style(WHITE.mix(0.9))
-            .border_style(RGBColor(150, 150, 150))
-            .draw()?;
-        root.present()?;
         Ok(())
-    })();
-    drawn.ok()?;
-    Some(inline(
-        svg,
-        "VDS at each visit, each patient and the mean by subtype",
-    ))
+    })
 }
 
 #[cfg(test)]

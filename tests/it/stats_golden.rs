@@ -252,3 +252,53 @@ fn comparison_catches_a_wrong_number() {
     );
     assert_eq!(errors.len(), 3, "{errors:?}");
 }
+
+/// `smplan stats` text on the small golden cohorts: at n ≤ 10 the exact p first with the
+/// approximation beside it, and the smallest reachable p said where it is above 0.05, with
+/// the figures of the JSON (the same cohorts the references checked).
+#[test]
+fn text_puts_the_exact_p_first_at_small_n() {
+    use smplan::stats::present::{fmt_p, p_is};
+    let mut checked = 0;
+    for (name, csv, expected) in cohorts_in("golden2") {
+        if expected["patients"].as_u64().unwrap_or(99) > 10 {
+            continue;
+        }
+        let dir = tempfile::tempdir().expect("tempdir");
+        let (code, _, err) = smplan(dir.path(), &["import", csv.to_str().expect("utf-8")]);
+        assert_eq!(code, 0, "{name}: {err}");
+        let (code, text, err) = smplan(dir.path(), &["stats"]);
+        assert_eq!(code, 0, "{name}: {err}");
+        // The "All patients" block comes first: its lines are the first of each label.
+        let line = |label: &str| {
+            text.lines()
+                .find(|l| l.trim_start().starts_with(label))
+                .unwrap_or_else(|| panic!("{name}: no line {label}:\n{text}"))
+                .to_string()
+        };
+        let all = &expected["groups"][0];
+        let sp = &all["spearman_vds_pss_post"];
+        if let (Some(p), Some(pe)) = (sp["p"].as_f64(), sp["p_exact"].as_f64()) {
+            let want = format!(
+                "{} (exact permutation, two-sided); t approximation {} (two-sided)",
+                p_is(pe),
+                p_is(p)
+            );
+            assert!(line("at post").contains(&want), "{name}: {want}\n{text}");
+            checked += 1;
+        }
+        let w = &all["wilcoxon_vds"];
+        if let Some(min) = w["p_exact_min"].as_f64().filter(|m| *m > 0.05)
+            && w["p"].is_number()
+        {
+            let n = w["n_nonzero"].as_u64().unwrap_or(0);
+            let want = format!(
+                "the smallest p this test can give at n = {n} is {}",
+                fmt_p(min)
+            );
+            assert!(line("Wilcoxon").contains(&want), "{name}: {want}\n{text}");
+            checked += 1;
+        }
+    }
+    assert!(checked >= 4, "checked {checked}");
+}

@@ -4,7 +4,9 @@
 //! the built-in protocol, three sessions a week apart and both follow-ups.
 //!
 //! The scores were chosen (and checked with SciPy) so the cohort's statistics come close to
-//! the published ones; the README lists them side by side. Run from the crate root:
+//! the published ones; the README lists them side by side. These files are the series at
+//! fixed dates; `smplan --demo` moves them to today and adds patients in course
+//! (`smplan::demo`). Run from the crate root:
 //! `cargo run --example demo_cohort`. The committed JSON files are the product; this program
 //! documents how they were made and lets them be remade after a format change.
 
@@ -245,26 +247,11 @@ fn patient(i: usize, s: &Spec, protocol: &Protocol) -> Result<Patient, Box<dyn E
     let dates = schedule::session_dates(start, protocol);
     plan.start_date = Some(start);
     plan.session_dates = dates.iter().copied().map(Some).collect();
+    let expiry = date("2027-06-30")?;
     for (k, day) in dates.iter().enumerate() {
-        let mut session = Session::new(k as u8 + 1, *day);
-        session.operator = Some("Dr Liu (demo)".into());
-        session.zones = plan
-            .zones
-            .iter()
-            .map(|z| ZoneWork {
-                bleeding: Some(false),
-                ..z.planned_work(k).as_written()
-            })
-            .collect();
-        session.pigment_shade = plan
-            .zones
-            .first()
-            .and_then(|z| z.sessions.get(k))
-            .map(|s| s.shade.clone());
-        session.pigment_lot = Some(format!("CB-2501-{:02}", k + 1));
-        session.pigment_expiry = Some(date("2027-06-30")?);
-        session.duration_min = Some(60 + 15 * plan.zones.len() as u32);
-        p.sessions.push(session);
+        p.sessions.push(smplan::demo::performed_session(
+            &plan, k, *day, "CB-2501", expiry,
+        ));
     }
     let last = *dates.last().ok_or("protocol without sessions")?;
     p.plan = Some(plan);

@@ -8,6 +8,7 @@
 #![deny(clippy::unwrap_used)]
 
 pub mod cli;
+pub mod demo;
 pub mod domain;
 pub mod dots;
 pub mod export;

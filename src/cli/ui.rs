@@ -62,6 +62,12 @@ pub fn demo_cohort() -> Result<Vec<Patient>, String> {
         .collect()
 }
 
+/// What `--demo` puts into an empty demo registry: the ten bundled patients moved to `today`
+/// and the patients in course dated from it (see [`crate::demo`]).
+pub fn living_demo(today: chrono::NaiveDate, protocol: &Protocol) -> Result<Vec<Patient>, String> {
+    crate::demo::living(demo_cohort()?, today, protocol)
+}
+
 pub fn run(ctx: &Ctx) -> ExitCode {
     let (protocol, warnings) = Protocol::load(&ctx.data_dir);
     // The UI lists summaries and reads a patient's whole record when it is opened.
@@ -75,8 +81,9 @@ pub fn run(ctx: &Ctx) -> ExitCode {
     };
     let mut notes = warnings;
     if ctx.demo && registry.is_empty() && registry.read_only_reason().is_none() {
-        // First run of the demo: copy the cohort in, through the store like any import.
-        let cohort = match demo_cohort() {
+        // First run of the demo: build it as of today and put it in through the store, like
+        // any import.
+        let cohort = match living_demo(ctx.today, &protocol) {
             Ok(c) => c,
             Err(e) => return fail(e),
         };
@@ -88,7 +95,7 @@ pub fn run(ctx: &Ctx) -> ExitCode {
             ));
         }
         notes.push(format!(
-            "demo: {n} synthetic patients copied into {} (your own registry is untouched)",
+            "demo: {n} synthetic patients, dated from today, copied into {} (your own registry is untouched)",
             ctx.data_dir.display()
         ));
     } else if ctx.demo {

@@ -291,4 +291,92 @@ impl Patient {
     pub fn age_on(&self, on: NaiveDate) -> Option<u32> {
         self.birth_date.and_then(|b| on.years_since(b))
     }
+
+    /// Applies `f` to every date of the record: birth date, screen, clearance, consent, plan,
+    /// sessions and touch-ups (with their pigment expiry), follow-ups and adverse-event onsets.
+    /// One list of the record's dates, for everything that moves them together
+    /// (de-identification shifts them back; the living demo forward to today).
+    pub fn map_dates(&mut self, f: impl Fn(NaiveDate) -> NaiveDate) {
+        let opt = |d: &mut Option<NaiveDate>| *d = d.map(&f);
+        opt(&mut self.birth_date);
+        opt(&mut self.screen.date);
+        if let Some(c) = &mut self.clearance {
+            c.date = f(c.date);
+        }
+        self.consent.dates_mut().into_iter().for_each(opt);
+        if let Some(plan) = &mut self.plan {
+            opt(&mut plan.start_date);
+            plan.session_dates.iter_mut().for_each(opt);
+        }
+        let sessions = self
+            .sessions
+            .iter_mut()
+            .chain(self.touch_ups.iter_mut().map(|t| &mut t.session));
+        for s in sessions {
+            s.date = f(s.date);
+            opt(&mut s.pigment_expiry);
+        }
+        for fu in &mut self.follow_ups {
+            opt(&mut fu.date);
+        }
+        for a in &mut self.adverse_events {
+            opt(&mut a.onset);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::{AdverseEvent, AdverseKind, ConsentPart, TouchUp};
+
+    /// Every `YYYY-MM-DD` string in the record as JSON.
+    fn dates_in(p: &Patient) -> Vec<String> {
+        let text = serde_json::to_string(p).unwrap();
+        let b = text.as_bytes();
+        (0..b.len().saturating_sub(11))
+            .filter(|&i| {
+                b[i] == b'"'
+                    && b[i + 11] == b'"'
+                    && crate::domain::dates::parse(&text[i + 1..i + 11]).is_ok()
+            })
+            .map(|i| text[i + 1..i + 11].to_string())
+            .collect()
+    }
+
+    #[test]
+    fn map_dates_moves_every_date_of_the_record() {
+        let d = |s| NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
+        let day = d("2025-01-06");
+        let mut p = Patient::new("P", Subtype::Scarring);
+        p.birth_date = Some(day);
+        p.screen.date = Some(day);
+        p.clearance = Some(Clearance {
+            by: "Dr".into(),
+            date: day,
+            note: None,
+        });
+        p.consent.treatment = ConsentPart::given(day);
+        p.consent.photographs = ConsentPart::given(day);
+        p.consent.data_use = ConsentPart::refused(day);
+        p.plan = Some(Plan {
+            start_date: Some(day),
+            session_dates: vec![Some(day), None],
+            zones: Vec::new(),
+        });
+        let mut s = Session::new(1, day);
+        s.pigment_expiry = Some(day);
+        p.sessions.push(s.clone());
+        let mut t = TouchUp::new(1, day);
+        t.session.pigment_expiry = Some(day);
+        p.touch_ups.push(t);
+        p.follow_up_mut(Timepoint::Post).date = Some(day);
+        let mut a = AdverseEvent::new(AdverseKind::Infection);
+        a.onset = Some(day);
+        p.adverse_events.push(a);
+        let before = dates_in(&p);
+        assert_eq!(before.len(), 14, "{before:?}");
+        p.map_dates(|x| x + chrono::Days::new(10));
+        assert_eq!(dates_in(&p), vec!["2025-01-16".to_string(); 14]);
+    }
 }

@@ -116,7 +116,6 @@ pub fn deidentify_patient(p: &Patient, secret: &[u8]) -> ExportRecord {
     let age = age_at_session1(p);
     let days = Days::new(shift_days(secret, &p.record_id));
     let shift = |d: NaiveDate| d.checked_sub_days(days).unwrap_or(NaiveDate::MIN);
-    let shift_opt = |d: &mut Option<NaiveDate>| *d = d.map(shift);
 
     let mut q = p.clone();
     q.name = None;
@@ -126,42 +125,28 @@ pub fn deidentify_patient(p: &Patient, secret: &[u8]) -> ExportRecord {
     if matches!(q.alopecia.classification, Some(Classification::Other(_))) {
         q.alopecia.classification = None;
     }
-    shift_opt(&mut q.screen.date);
     if let Some(c) = &mut q.clearance {
         c.by = WITHHELD.to_string();
         c.note = None;
-        c.date = shift(c.date);
     }
-    q.consent.dates_mut().into_iter().for_each(shift_opt);
-    if let Some(plan) = &mut q.plan {
-        shift_opt(&mut plan.start_date);
-        plan.session_dates.iter_mut().for_each(shift_opt);
-    }
-    for s in &mut q.sessions {
-        s.date = shift(s.date);
+    let sessions = q
+        .sessions
+        .iter_mut()
+        .chain(q.touch_ups.iter_mut().map(|t| &mut t.session));
+    for s in sessions {
         s.operator = None;
         s.notes = None;
         s.photos.clear();
         s.pigment_lot = None;
-        shift_opt(&mut s.pigment_expiry);
-    }
-    for t in &mut q.touch_ups {
-        let s = &mut t.session;
-        s.date = shift(s.date);
-        s.operator = None;
-        s.notes = None;
-        s.photos.clear();
-        s.pigment_lot = None;
-        shift_opt(&mut s.pigment_expiry);
     }
     for f in &mut q.follow_ups {
-        shift_opt(&mut f.date);
         f.assessor = None;
     }
     for a in &mut q.adverse_events {
-        shift_opt(&mut a.onset);
         a.description = None;
     }
+    // Every date, moved back together (the birth date is gone already).
+    q.map_dates(shift);
     ExportRecord {
         patient: q,
         age_at_session1: age,

@@ -138,11 +138,12 @@ fn demo_opens_on_its_own_copy_of_the_cohort() {
     let demo = dir.path().join("demo");
     let mut s = Pty::start(&demo, &["--demo"]);
     s.wait_for("DEMO-10");
-    s.wait_for("10 synthetic patients copied");
+    // The ten of the series and nine in course, dated from today (`smplan::demo`).
+    s.wait_for("19 synthetic patients, dated from today, copied");
     s.send("q");
     assert!(s.wait_exit().success());
     let n = std::fs::read_dir(demo.join("patients")).unwrap().count();
-    assert_eq!(n, 10);
+    assert_eq!(n, 19);
     // A second start finds the demo in place and copies nothing again.
     let mut s = Pty::start(&demo, &["--demo"]);
     s.wait_for("demo registry in");
@@ -233,7 +234,8 @@ fn fast_score_entry_on_the_follow_up_tab_reaches_the_patient_file() {
     s.send("36m");
     s.send(ENTER);
     s.wait_for("follow-up 36m added");
-    for keys in ["2026-01-25", ENTER, "9.5", ENTER, "3", ENTER, ENTER, ENTER] {
+    // The demo is dated from today (2026-11-25 here): a date after its 6-month visit.
+    for keys in ["2026-11-20", ENTER, "9.5", ENTER, "3", ENTER, ENTER, ENTER] {
         s.send(keys);
     }
     s.wait_for("assessor pty-test");
@@ -243,7 +245,7 @@ fn fast_score_entry_on_the_follow_up_tab_reaches_the_patient_file() {
     let text = std::fs::read_to_string(demo.join("patients").join("DEMO-01.json")).unwrap();
     let p: Patient = serde_json::from_str(&text).unwrap();
     let f = p.follow_up(Timepoint::Months(36)).unwrap();
-    assert_eq!(f.date, Some("2026-01-25".parse().unwrap()));
+    assert_eq!(f.date, Some("2026-11-20".parse().unwrap()));
     assert_eq!(f.vds.map(|v| v.value()), Some(9.5));
     assert_eq!(f.pss.map(|v| v.value()), Some(3));
     assert_eq!(f.assessor.as_deref(), Some("pty-test"));

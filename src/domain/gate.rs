@@ -309,6 +309,18 @@ pub fn photo_gate(p: &Patient) -> Result<(), Refusal> {
 /// What keeps the last session `n` from being un-recorded from `p` (empty: it may go).
 fn unrecord_blockers(p: &Patient, n: u8) -> Vec<Blocker> {
     let mut out = Vec::new();
+    // A touch-up comes after the course: without its last session it would follow nothing.
+    if let Some(t) = p.touch_ups.first() {
+        out.push(blocker(
+            BlockerKind::Course,
+            format!(
+                "{} touch-up(s) are recorded after the course (the first on {})",
+                p.touch_ups.len(),
+                t.date()
+            ),
+            "remove the touch-ups first",
+        ));
+    }
     for f in &p.follow_ups {
         if f.date.is_some() || f.vds.is_some() || f.pss.is_some() {
             out.push(blocker(

@@ -417,7 +417,12 @@ impl App {
         if let Some(c) = self.confirm.take() {
             match action {
                 Action::Accept => self.save_and_tell(c.patient, c.what),
-                _ => self.set_status(StatusKind::Info, strings::CANCELLED),
+                _ => {
+                    if let Some(ws) = self.workspace.as_mut() {
+                        ws.active_mut().cancelled();
+                    }
+                    self.set_status(StatusKind::Info, strings::CANCELLED);
+                }
             }
             return;
         }
@@ -779,7 +784,10 @@ impl App {
                 ws.tab = Tab::Sessions;
                 ws.sessions.land_on_next(&patient, &self.protocol);
             }
-            crate::protocol::AgendaKind::TouchUp => ws.tab = Tab::Sessions,
+            crate::protocol::AgendaKind::TouchUp => {
+                ws.tab = Tab::Sessions;
+                ws.sessions.land_on_touch_up(&patient, &self.protocol);
+            }
             crate::protocol::AgendaKind::FollowUp => {
                 ws.tab = Tab::FollowUp;
                 ws.followup

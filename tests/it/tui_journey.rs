@@ -298,6 +298,9 @@ fn whole_journey_by_keyboard_ends_counted_on_the_statistics_screen() {
         ui.send(CTRL_U);
         ui.send(day);
         ui.send(ENTER);
+        // Recording asks first, with the date.
+        ui.wait_for(&format!("Record session {} as performed on {day}", i + 1));
+        ui.send("y");
         ui.wait_for(&format!("session {} recorded", i + 1));
     }
 

@@ -84,6 +84,7 @@ fn sessions_tab_right_after_recording_a_session() {
         let (mut app, _) = open_on(vec![fresh()], Tab::Sessions, false);
         key(&mut app, KeyCode::Enter);
         key(&mut app, KeyCode::Enter);
+        key(&mut app, KeyCode::Char('y'));
         app
     });
 }
@@ -151,9 +152,22 @@ fn recording_under_defer_is_refused_with_the_reason_on_the_tab() {
 #[test]
 fn a_recorded_session_reaches_the_store_prefilled_from_the_plan() {
     let (mut app, store) = open_on(vec![fresh()], Tab::Sessions, false);
-    // Enter opens the date (today by default); Enter records it.
+    // Enter opens the date (the planned 2026-11-18, past); Enter asks first, with the date;
+    // `y` records it.
     key(&mut app, KeyCode::Enter);
     key(&mut app, KeyCode::Enter);
+    let q = app
+        .confirm
+        .as_ref()
+        .expect("recording asks first")
+        .question
+        .join(" ");
+    assert!(
+        q.contains("Record session 1 as performed on 2026-11-18, the planned date (7 days ago)?"),
+        "{q}"
+    );
+    assert_eq!(store.0.borrow().saves, 0, "nothing saved before yes");
+    key(&mut app, KeyCode::Char('y'));
     assert_eq!(app.status.kind, StatusKind::Ok, "{:?}", app.status);
     assert!(
         app.status.text.contains("session 1 recorded"),
@@ -165,7 +179,7 @@ fn a_recorded_session_reaches_the_store_prefilled_from_the_plan() {
         let p = &st.patients[0];
         let plan = p.plan.as_ref().unwrap();
         let s = p.session(1).unwrap();
-        assert_eq!(s.date, today());
+        assert_eq!(s.date, d("2026-11-18"));
         assert_eq!(s.operator.as_deref(), Some("Dr Lin"));
         assert_eq!(s.zones.len(), plan.zones.len());
         assert_eq!(
@@ -233,6 +247,7 @@ fn a_second_session_too_soon_is_saved_with_a_spacing_warning() {
     let (mut app, store) = open_on(vec![p], Tab::Sessions, false);
     key(&mut app, KeyCode::Enter); // today: 3 days after session 1
     key(&mut app, KeyCode::Enter);
+    key(&mut app, KeyCode::Char('y'));
     assert_eq!(app.status.kind, StatusKind::Ok);
     assert!(app.status.text.contains("warning"), "{:?}", app.status);
     assert!(
@@ -547,6 +562,7 @@ fn a_session_and_a_score_reach_the_registry_on_disk_and_its_audit_log() {
     }
     typ(&mut app, "2026-11-18");
     key(&mut app, KeyCode::Enter);
+    key(&mut app, KeyCode::Char('y'));
     assert_eq!(app.status.kind, StatusKind::Ok, "{:?}", app.status);
     key(&mut app, KeyCode::Char(']'));
     typ(&mut app, "2026-11-18");

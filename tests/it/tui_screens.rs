@@ -311,6 +311,11 @@ fn switching_subtype_clears_the_stage_of_the_other_subtype() {
     key(&mut app, KeyCode::Enter);
     key(&mut app, KeyCode::Down);
     key(&mut app, KeyCode::Enter);
+    // P-001 is treated: changing the subtype asks first.
+    let q = app.confirm.as_ref().expect("asks first").question.join(" ");
+    assert!(q.contains("subtype of a treated patient"), "{q}");
+    assert_eq!(app.open().unwrap().subtype(), Subtype::Androgenetic);
+    key(&mut app, KeyCode::Char('y'));
     let p = app.open().unwrap();
     assert_eq!(p.subtype(), Subtype::Scarring);
     assert_eq!(p.alopecia.classification, None);

@@ -322,6 +322,18 @@ fn only_the_last_session_can_be_unrecorded() {
     let mut by_hand = dep.clone();
     by_hand.sessions.pop();
     assert!(check_change(Some(&dep), &by_hand, &r, Mode::Record).is_refused());
+    // A touch-up after the course keeps its last session.
+    let mut tu = p.clone();
+    tu.add_touch_up(crate::domain::TouchUp::new(1, d("2026-09-01")));
+    let e = tu.can_unrecord_last_session().unwrap_err();
+    assert!(
+        e.contains("1 touch-up(s) are recorded after the course (the first on 2026-09-01)")
+            && e.contains("remove the touch-ups first"),
+        "{e}"
+    );
+    let mut by_hand = tu.clone();
+    by_hand.sessions.pop();
+    assert!(check_change(Some(&tu), &by_hand, &r, Mode::Record).is_refused());
 }
 
 #[test]

@@ -14,6 +14,7 @@ use crate::tui::action::{Action, Commit};
 use crate::tui::command::Command;
 use crate::tui::keymap as keys;
 use crate::tui::strings::cmd;
+use crate::tui::strings::followup as words;
 use crate::tui::widgets;
 use chrono::NaiveDate;
 use ratatui::Frame;
@@ -53,6 +54,8 @@ const PSS_HINT: &str = "0 not · 1 somewhat · 2 satisfied · 3 very satisfied";
 #[derive(Debug, Default)]
 pub struct FollowUpTab {
     pub form: Form<Key>,
+    /// The change being prepared asks first: the question for the confirmation.
+    ask: Option<Vec<String>>,
 }
 
 fn tp_title(tp: Timepoint) -> String {
@@ -221,6 +224,15 @@ impl FollowUpTab {
                 } else {
                     Some(t.parse::<Vds>()?)
                 };
+                if let (None, Some(old)) = (v, p_vds(c.patient, tp))
+                    && treated(c.patient)
+                {
+                    self.ask = Some(words::confirm_clear_score(
+                        "VDS",
+                        &tp.id(),
+                        &old.to_string(),
+                    ));
+                }
                 q.follow_up_mut(tp).vds = v;
                 format!(
                     "VDS {} {}",
@@ -230,6 +242,11 @@ impl FollowUpTab {
             }
             Key::Pss(tp) => {
                 let v: Option<Pss> = if t.is_empty() { None } else { Some(t.parse()?) };
+                if let (None, Some(old)) = (v, c.patient.follow_up(tp).and_then(|f| f.pss))
+                    && treated(c.patient)
+                {
+                    self.ask = Some(words::confirm_clear_score("PSS", &tp.id(), &pss_shown(old)));
+                }
                 q.follow_up_mut(tp).pss = v;
                 format!("PSS {} {}", tp.id(), v.map_or("cleared".into(), pss_shown))
             }
@@ -248,6 +265,15 @@ impl FollowUpTab {
 }
 
 const NOTE_WIDTH: usize = 80;
+
+fn p_vds(p: &Patient, tp: Timepoint) -> Option<Vds> {
+    p.follow_up(tp).and_then(|f| f.vds)
+}
+
+/// A patient with a session or touch-up recorded: clearing a score asks first.
+fn treated(p: &Patient) -> bool {
+    !p.sessions.is_empty() || !p.touch_ups.is_empty()
+}
 
 impl RecordTab for FollowUpTab {
     fn is_editing(&self) -> bool {
@@ -278,6 +304,7 @@ impl RecordTab for FollowUpTab {
         }
         let items = self.items(c, NOTE_WIDTH);
         let ev = self.form.update(action, &items);
+        self.ask = None;
         let result = self.apply(ev, c);
         let mut commit = form::commit(&mut self.form, &items, c.patient, result);
         // Say at once when the visit just saved is out of its window.
@@ -289,7 +316,7 @@ impl RecordTab for FollowUpTab {
         {
             what.push_str(&format!(" — flagged: {m}"));
         }
-        commit
+        form::ask_first(commit, self.ask.take())
     }
 
     fn saved(&mut self, c: &TabCtx) {
@@ -299,6 +326,10 @@ impl RecordTab for FollowUpTab {
 
     fn refused(&mut self, reason: String) {
         self.form.refused(reason);
+    }
+
+    fn cancelled(&mut self) {
+        self.form.cancelled();
     }
 
     fn settle(&mut self, area: Rect, c: &TabCtx) {

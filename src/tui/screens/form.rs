@@ -54,6 +54,8 @@ pub trait RecordTab {
     fn saved(&mut self, c: &TabCtx);
     /// The save was refused with this reason.
     fn refused(&mut self, reason: String);
+    /// The user said no to the confirmation the tab asked for: nothing was saved.
+    fn cancelled(&mut self) {}
     /// Fits the tab's state to the area it will be drawn in (keeps the focus in view).
     fn settle(&mut self, area: Rect, c: &TabCtx);
     /// Draws the tab from its state; changes nothing.
@@ -97,6 +99,19 @@ pub fn commit<K: Copy + PartialEq>(
             Commit::Nothing
         }
         Ok(Some((q, what))) => Commit::save(q, what),
+    }
+}
+
+/// A save that asks first when the screen has a `question`: the confirmation shows it and
+/// the record is saved on yes.
+pub fn ask_first(commit: Commit, question: Option<Vec<String>>) -> Commit {
+    match (commit, question) {
+        (Commit::Save { patient, what }, Some(question)) => Commit::Confirm {
+            question,
+            patient,
+            what,
+        },
+        (commit, _) => commit,
     }
 }
 
@@ -754,6 +769,13 @@ impl<K: Copy + PartialEq> Form<K> {
         self.then = None;
     }
 
+    /// The user said no to the confirmation of the pending save: nothing was saved, the edit
+    /// stays open (to correct the value, or `Esc`), and focus stays.
+    pub fn cancelled(&mut self) {
+        self.after = 0;
+        self.then = None;
+    }
+
     /// Nothing to save (the value did not change): close the editor and move on.
     pub fn unchanged(&mut self, items: &[Item<K>]) {
         self.saved(items);
@@ -918,6 +940,25 @@ pub fn clear_where_valued<K>(items: &mut [Item<K>]) {
         {
             let v = f.value.trim();
             f.clear = !(v.is_empty() || v == strings::DASH);
+        }
+    }
+}
+
+/// Pushes `field`, flagged when a plausibility warning (`crate::protocol::plausibility`)
+/// names it, with the warning's whole text on the lines below: saved as entered, and said
+/// where the value is.
+pub fn with_warning<K>(
+    v: &mut Vec<Item<K>>,
+    field: Field<K>,
+    warning: Option<&str>,
+    w: usize,
+    theme: &Theme,
+) {
+    match warning {
+        None => v.push(Item::Field(field)),
+        Some(m) => {
+            v.push(Item::Field(field.flag(strings::IMPLAUSIBLE, theme.warn())));
+            v.extend(note_lines(&strings::implausible_note(m), w, theme.warn()));
         }
     }
 }

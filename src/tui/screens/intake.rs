@@ -74,6 +74,14 @@ enum Choice {
 #[derive(Debug, Default)]
 pub struct IntakeForm {
     pub form: Form<Field>,
+    /// The change being prepared asks first: the question for the confirmation.
+    ask: Option<Vec<String>>,
+}
+
+/// Sessions and touch-ups recorded: a patient with any is treated, and changing what the
+/// treatment rests on (subtype, zones) asks first.
+fn treated(p: &Patient) -> usize {
+    p.sessions.len() + p.touch_ups.len()
 }
 
 fn scar(p: &Patient) -> Option<&ScarDetails> {
@@ -490,14 +498,33 @@ fn form_field(
     }
 }
 
+/// The width notes under a field are wrapped to (the intake's lines do not depend on the
+/// window, so the commands see the same fields as the drawing).
+const NOTE_WIDTH: usize = 78;
+
 /// The form's lines for this patient and protocol.
 pub fn items(p: &Patient, proto: &Protocol, today: NaiveDate, theme: &Theme) -> Vec<Item<Field>> {
     use Field::*;
     let field = |f: Field| Item::Field(form_field(f, p, proto, today, theme));
     let heading = |t: &'static str| Item::Heading(Line::styled(t, theme.header()));
+    // Plausibility warnings beside their fields (the birth date, the clearance's date).
+    let plaus = crate::protocol::plausibility::warnings(p, proto);
+    let warned = |v: &mut Vec<Item<Field>>, f: Field, name: &str| {
+        let m = plaus.iter().find(|w| w.field == name);
+        let m = m.map(|w| w.message.as_str());
+        form::with_warning(
+            v,
+            form_field(f, p, proto, today, theme),
+            m,
+            NOTE_WIDTH,
+            theme,
+        );
+    };
     let mut v = vec![heading(s::SECTION_PATIENT)];
+    v.extend([Name, Sex].into_iter().map(field));
+    warned(&mut v, BirthDate, "birth_date");
     v.extend(
-        [Name, Sex, BirthDate, Fitzpatrick, HairColour, GreyPercent]
+        [Fitzpatrick, HairColour, GreyPercent]
             .into_iter()
             .map(field),
     );
@@ -544,7 +571,9 @@ pub fn items(p: &Patient, proto: &Protocol, today: NaiveDate, theme: &Theme) -> 
         ));
     }
     v.push(Item::Heading(Line::from(clear_head)));
-    v.extend([ClearanceBy, ClearanceDate, ClearanceNote].map(field));
+    v.push(field(ClearanceBy));
+    warned(&mut v, ClearanceDate, "clearance.date");
+    v.push(field(ClearanceNote));
     v.push(heading(s::SECTION_CONSENT));
     v.extend(
         [
@@ -900,10 +929,31 @@ impl IntakeForm {
                 let Some((_, ch)) = choices(f, p).get(i).cloned() else {
                     return Ok(None);
                 };
-                apply_choice(&mut q, f, ch, proto)
+                let what = apply_choice(&mut q, f, ch, proto);
+                if treated(p) > 0 && q.subtype() != p.subtype() {
+                    self.ask = Some(s::confirm_subtype(
+                        &p.subtype().to_string(),
+                        &q.subtype().to_string(),
+                        treated(p),
+                        &what,
+                    ));
+                }
+                what
             }
             Event::Toggle(f) => match toggle(&mut q, f, proto) {
-                Some(w) => w,
+                Some(w) => {
+                    if let Field::Zone(i) = f
+                        && treated(p) > 0
+                        && q.zones.len() < p.zones.len()
+                    {
+                        let name = proto.zones.items.get(i).map(|z| z.name.clone());
+                        self.ask = Some(s::confirm_zone_removal(
+                            &name.unwrap_or_default(),
+                            treated(p),
+                        ));
+                    }
+                    w
+                }
                 None => return Ok(None),
             },
             Event::Answer(Field::ScreenItem(i), a) => match set_answer(&mut q, proto, i, a) {
@@ -962,8 +1012,12 @@ impl RecordTab for IntakeForm {
         }
         let items = items(c.patient, c.protocol, c.today, c.theme);
         let ev = self.form.update(action, &items);
+        self.ask = None;
         let result = self.apply(ev, c);
-        form::commit(&mut self.form, &items, c.patient, result)
+        form::ask_first(
+            form::commit(&mut self.form, &items, c.patient, result),
+            self.ask.take(),
+        )
     }
 
     fn saved(&mut self, c: &TabCtx) {
@@ -973,6 +1027,10 @@ impl RecordTab for IntakeForm {
 
     fn refused(&mut self, reason: String) {
         self.form.refused(reason);
+    }
+
+    fn cancelled(&mut self) {
+        self.form.cancelled();
     }
 
     fn settle(&mut self, area: Rect, c: &TabCtx) {

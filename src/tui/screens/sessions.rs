@@ -9,13 +9,17 @@
 
 use super::form::{self, Event, Field, Form, Item, Kind, RecordTab, TabCtx, Typing, opts};
 use crate::domain::validate::parse_date;
-use crate::domain::{AdverseEvent, AdverseKind, Patient, Session, Severity, ZoneWork};
+use crate::domain::{
+    AdverseEvent, AdverseKind, Patient, Session, Severity, TouchUp, TouchUpReason, ZoneWork,
+};
+use crate::protocol::plausibility::Plausibility;
 use crate::protocol::schedule::{Window, patient_spacing_warnings, session_window};
 use crate::protocol::{Protocol, can_record_session};
 use crate::tui::action::{Action, Commit};
 use crate::tui::command::Command;
 use crate::tui::keymap as keys;
-use crate::tui::strings::cmd;
+use crate::tui::strings::sessions as words;
+use crate::tui::strings::{self, cmd};
 use crate::tui::widgets;
 use chrono::NaiveDate;
 use ratatui::Frame;
@@ -28,6 +32,10 @@ use ratatui::text::{Line, Span};
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Key {
     Record,
+    RecordTouchUp,
+    Reason,
+    /// A touch-up: the zone (index among [`touch_up_zones`]) was touched up.
+    Touched(usize),
     Date,
     Operator,
     Shade,
@@ -79,6 +87,74 @@ pub fn next_to_record(p: &Patient, proto: &Protocol) -> Option<u8> {
 
 fn session_count(proto: &Protocol) -> u8 {
     u8::try_from(proto.session_count()).unwrap_or(u8::MAX)
+}
+
+/// What the tab shows under the list: a session of the course, a recorded touch-up (index in
+/// the record's touch-ups, in date order), or the next touch-up to record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Shown {
+    Session(u8),
+    TouchUp(usize),
+    NewTouchUp,
+}
+
+/// Whether a touch-up may be offered: after the course (its last session recorded).
+fn touch_ups_offered(p: &Patient, proto: &Protocol) -> bool {
+    p.course_complete(&proto.safety_rules())
+}
+
+/// The positions ←/→ move through: the course's sessions, the touch-ups, then a new one.
+fn positions(p: &Patient, proto: &Protocol) -> u8 {
+    let extra = p.touch_ups.len() + usize::from(touch_ups_offered(p, proto));
+    session_count(proto).saturating_add(u8::try_from(extra).unwrap_or(u8::MAX))
+}
+
+/// What position `pos` (1-based) shows.
+pub fn shown_at(p: &Patient, proto: &Protocol, pos: u8) -> Shown {
+    let n = session_count(proto);
+    if pos <= n {
+        return Shown::Session(pos.max(1));
+    }
+    let i = usize::from(pos - n - 1);
+    if i < p.touch_ups.len() {
+        Shown::TouchUp(i)
+    } else {
+        Shown::NewTouchUp
+    }
+}
+
+/// The zones a touch-up may touch: the plan's, else the intake's, with any the touch-up
+/// names besides.
+pub fn touch_up_zones(p: &Patient, t: Option<&TouchUp>) -> Vec<String> {
+    let mut v: Vec<String> = match &p.plan {
+        Some(plan) if !plan.zones.is_empty() => plan.zones.iter().map(|z| z.zone.clone()).collect(),
+        _ => p.zones.iter().map(|z| z.zone.clone()).collect(),
+    };
+    for z in t.iter().flat_map(|t| &t.session.zones) {
+        if !v.contains(&z.zone) {
+            v.push(z.zone.clone());
+        }
+    }
+    v
+}
+
+/// A touch-up on `date`, prefilled as the course's last session was planned: every zone
+/// with its planned needle, final density and middle depth; the reason is chosen after.
+pub fn new_touch_up(p: &Patient, proto: &Protocol, date: NaiveDate, operator: &str) -> TouchUp {
+    let last = session_count(proto).max(1);
+    TouchUp {
+        reason: None,
+        session: new_session(p, last, date, operator),
+    }
+}
+
+/// The date offered for recording session `n`: its planned date when that has passed, else
+/// today.
+pub fn record_date(p: &Patient, n: u8, today: NaiveDate) -> (NaiveDate, words::DateFrom) {
+    match planned_date(p, n).filter(|d| *d < today) {
+        Some(d) => (d, words::DateFrom::Planned),
+        None => (today, words::DateFrom::Today),
+    }
 }
 
 /// The planned date of session `n` from the plan, if any.
@@ -172,9 +248,14 @@ pub fn record_refusal(p: &Patient, proto: &Protocol, n: u8, date: NaiveDate) -> 
 
 #[derive(Debug, Default)]
 pub struct SessionsTab {
-    /// The session shown (1-based); `None` until the tab is first used, then the next one due.
+    /// The position shown (1-based: the sessions, then the touch-ups, see [`shown_at`]);
+    /// `None` until the tab is first used, then the next session due.
     pub selected: Option<u8>,
     pub form: Form<Key>,
+    /// The change being prepared asks first: the question for the confirmation.
+    ask: Option<Vec<String>>,
+    /// Once the touch-up of this date is saved, show it.
+    show_touch_up: Option<NaiveDate>,
 }
 
 fn opt_text(t: &str) -> Option<String> {
@@ -247,6 +328,28 @@ fn severity_options() -> Vec<String> {
         .collect()
 }
 
+fn reason_options() -> Vec<String> {
+    std::iter::once(strings::NOT_RECORDED.to_string())
+        .chain(TouchUpReason::ALL.iter().map(|r| r.label().to_string()))
+        .collect()
+}
+
+/// Pushes `field` with the plausibility warning on the record's field `name`, if any.
+fn warned(
+    v: &mut Vec<Item<Key>>,
+    field: Field<Key>,
+    plaus: &[Plausibility],
+    name: &str,
+    w: usize,
+    theme: &crate::tui::theme::Theme,
+) {
+    let m = plaus
+        .iter()
+        .find(|x| x.field == name)
+        .map(|x| x.message.as_str());
+    form::with_warning(v, field, m, w, theme);
+}
+
 fn kind_options() -> Vec<String> {
     AdverseKind::ALL
         .iter()
@@ -261,17 +364,31 @@ impl SessionsTab {
         self.form.focus = Some(Key::Record);
     }
 
-    /// The session shown, chosen on first use as the next one to record (else the last).
+    /// Shows the next touch-up to record (a touch-up review is due).
+    pub fn land_on_touch_up(&mut self, p: &Patient, proto: &Protocol) {
+        if touch_ups_offered(p, proto) {
+            self.selected = Some(positions(p, proto));
+            self.form.focus = Some(Key::RecordTouchUp);
+        }
+    }
+
+    /// The position shown, chosen on first use as the next session to record (else the last).
     fn shown(&self, p: &Patient, proto: &Protocol) -> u8 {
         let n = session_count(proto).max(1);
         self.selected
             .unwrap_or_else(|| next_to_record(p, proto).unwrap_or(n))
-            .clamp(1, n)
+            .clamp(1, positions(p, proto).max(1))
     }
 
-    /// The lines of the tab for session `n`.
-    pub fn items(&self, c: &TabCtx, n: u8, w: usize) -> Vec<Item<Key>> {
+    /// What is shown under the list.
+    pub fn view(&self, p: &Patient, proto: &Protocol) -> Shown {
+        shown_at(p, proto, self.shown(p, proto))
+    }
+
+    /// The lines of the tab for position `pos`.
+    pub fn items(&self, c: &TabCtx, pos: u8, w: usize) -> Vec<Item<Key>> {
         let (p, proto, theme) = (c.patient, c.protocol, c.theme);
+        let shown = shown_at(p, proto, pos);
         let mut v: Vec<Item<Key>> = Vec::new();
         v.push(Item::Line(Line::styled(
             format!(
@@ -280,6 +397,16 @@ impl SessionsTab {
             ),
             theme.header(),
         )));
+        let mark = |here: bool, label: String| {
+            Span::styled(
+                format!("{} {label}", if here { "›" } else { " " }),
+                if here {
+                    theme.title().add_modifier(Modifier::REVERSED)
+                } else {
+                    theme.base()
+                },
+            )
+        };
         for k in 1..=session_count(proto) {
             let st = status(p, proto, k, c.today);
             let style = match st {
@@ -288,17 +415,9 @@ impl SessionsTab {
                 Status::Overdue(_) => theme.error(),
                 Status::Planned => theme.base(),
             };
-            let mark = if k == n { "›" } else { " " };
             let planned = planned_date(p, k).map_or("—".to_string(), |d| d.to_string());
             let mut spans = vec![
-                Span::styled(
-                    format!("{mark} {k}"),
-                    if k == n {
-                        theme.title().add_modifier(Modifier::REVERSED)
-                    } else {
-                        theme.base()
-                    },
-                ),
+                mark(shown == Shown::Session(k), k.to_string()),
                 Span::raw(format!("  {planned:<11} ")),
                 Span::styled(st.label(), style),
             ];
@@ -307,60 +426,124 @@ impl SessionsTab {
             }
             v.push(Item::Line(Line::from(spans)));
         }
+        for (i, t) in p.touch_ups.iter().enumerate() {
+            v.push(Item::Line(Line::from(vec![
+                mark(shown == Shown::TouchUp(i), format!("T{}", i + 1)),
+                Span::raw(format!(" {:<11} ", "touch-up")),
+                Span::styled(
+                    words::touch_up_row(i + 1, t.date(), t.reason.map(|r| r.label())),
+                    theme.ok(),
+                ),
+            ])));
+        }
+        if touch_ups_offered(p, proto) {
+            v.push(Item::Line(Line::from(vec![
+                mark(
+                    shown == Shown::NewTouchUp,
+                    format!("T{}", p.touch_ups.len() + 1),
+                ),
+                Span::raw(format!(" {:<11} ", "touch-up")),
+                Span::styled(words::TOUCH_UP_NEW_ROW, theme.dim()),
+            ])));
+        }
         for warn in patient_spacing_warnings(p, proto) {
             v.extend(form::note_lines(&format!("⚠ {warn}"), w, theme.warn()));
         }
         v.push(Item::Line(Line::raw("")));
-        match p.session(n) {
-            Some(s) => self.session_items(&mut v, c, s, w),
-            None => {
+        let plaus = crate::protocol::plausibility::warnings(p, proto);
+        match shown {
+            Shown::Session(n) => match p.session(n) {
+                Some(s) => self.session_items(&mut v, c, s, None, &plaus, w),
+                None => {
+                    v.push(Item::Heading(Line::styled(
+                        format!("Session {n} — not recorded"),
+                        theme.header(),
+                    )));
+                    let (date, from) = record_date(p, n, c.today);
+                    match record_refusal(p, proto, n, date) {
+                        Some(why) => {
+                            v.extend(form::note_lines(
+                                &format!("Recording refused: {why}."),
+                                w,
+                                theme.error(),
+                            ));
+                        }
+                        None => {
+                            let from_plan = if p.plan.is_some() {
+                                "prefilled from the plan"
+                            } else {
+                                "no plan yet: zones from the intake, nothing prefilled"
+                            };
+                            v.push(Item::Field(
+                                Field::text(
+                                    Key::Record,
+                                    words::RECORD_LABEL,
+                                    words::record_value(date, from),
+                                )
+                                .kind(Kind::Text {
+                                    prefill: date.to_string(),
+                                })
+                                .hint(words::RECORD_HINT)
+                                .flag(from_plan, theme.dim())
+                                .enter(cmd::RECORD),
+                            ));
+                        }
+                    }
+                }
+            },
+            Shown::TouchUp(i) => {
+                if let Some(t) = p.touch_ups.get(i) {
+                    self.session_items(&mut v, c, &t.session, Some((i, t)), &plaus, w);
+                }
+            }
+            Shown::NewTouchUp => {
+                let k = p.touch_ups.len() + 1;
                 v.push(Item::Heading(Line::styled(
-                    format!("Session {n} — not recorded"),
+                    words::touch_up_heading(k, false),
                     theme.header(),
                 )));
-                match record_refusal(p, proto, n, c.today) {
-                    Some(why) => {
-                        v.extend(form::note_lines(
-                            &format!("Recording refused: {why}."),
-                            w,
-                            theme.error(),
-                        ));
-                    }
-                    None => {
-                        let from_plan = if p.plan.is_some() {
-                            "prefilled from the plan"
-                        } else {
-                            "no plan yet: zones from the intake, nothing prefilled"
-                        };
-                        v.push(Item::Field(
-                            Field::text(
-                                Key::Record,
-                                "Record as performed",
-                                format!("Enter: date (today {}), then details", c.today),
-                            )
-                            .kind(Kind::Text {
-                                prefill: c.today.to_string(),
-                            })
-                            .hint("date performed, YYYY-MM-DD")
-                            .flag(from_plan, theme.dim())
-                            .enter(cmd::RECORD),
-                        ));
-                    }
+                match can_record_session(p, proto, c.today) {
+                    Err(why) => v.extend(form::note_lines(
+                        &format!("Recording refused: {why}."),
+                        w,
+                        theme.error(),
+                    )),
+                    Ok(()) => v.push(Item::Field(
+                        Field::text(
+                            Key::RecordTouchUp,
+                            words::RECORD_TOUCH_UP_LABEL,
+                            words::record_touch_up_value(c.today),
+                        )
+                        .kind(Kind::Text {
+                            prefill: c.today.to_string(),
+                        })
+                        .hint(words::RECORD_HINT)
+                        .enter(cmd::RECORD_TOUCH_UP),
+                    )),
                 }
             }
         }
         v.push(Item::Line(Line::raw("")));
-        self.event_items(&mut v, c);
+        self.event_items(&mut v, c, &plaus, w);
         form::clear_where_valued(&mut v);
         v
     }
 
-    fn session_items(&self, v: &mut Vec<Item<Key>>, c: &TabCtx, s: &Session, w: usize) {
+    fn session_items(
+        &self,
+        v: &mut Vec<Item<Key>>,
+        c: &TabCtx,
+        s: &Session,
+        touch_up: Option<(usize, &TouchUp)>,
+        plaus: &[Plausibility],
+        w: usize,
+    ) {
         let (proto, theme) = (c.protocol, c.theme);
-        v.push(Item::Heading(Line::styled(
-            format!("Session {} — recorded", s.number),
-            theme.header(),
-        )));
+        let heading = match touch_up {
+            Some((i, _)) => words::touch_up_heading(i + 1, true),
+            None => format!("Session {} — recorded", s.number),
+        };
+        v.push(Item::Heading(Line::styled(heading, theme.header())));
         let shade_i = s
             .pigment_shade
             .as_ref()
@@ -418,19 +601,61 @@ impl SessionsTab {
             .prefill(s.photos.join("; "))
             .hint("file paths, separated by ;"),
         ];
-        v.extend(fields.into_iter().map(Item::Field));
+        let mut fields = fields.into_iter();
+        v.extend(fields.next().map(Item::Field));
+        if let Some((_, t)) = touch_up {
+            let current = t
+                .reason
+                .and_then(|r| TouchUpReason::ALL.iter().position(|x| *x == r))
+                .map_or(0, |i| i + 1);
+            v.push(Item::Field(
+                Field::text(
+                    Key::Reason,
+                    words::REASON,
+                    dash(t.reason.map(|r| r.label().to_string())),
+                )
+                .kind(Kind::Choice {
+                    options: opts(reason_options()),
+                    current,
+                    typed: None,
+                }),
+            ));
+        }
+        v.extend(fields.map(Item::Field));
         let plan_zone = |id: &str| {
             c.patient
                 .plan
                 .as_ref()
                 .and_then(|pl| pl.zones.iter().find(|z| z.zone == id))
         };
-        let si = usize::from(s.number.saturating_sub(1));
-        for (i, z) in s.zones.iter().enumerate() {
-            let name = proto
-                .zone(&z.zone)
-                .map_or(z.zone.clone(), |d| d.name.clone());
-            let planned = plan_zone(&z.zone).map_or(String::new(), |pz| {
+        // A touch-up is compared with the course's last planned session.
+        let si = match touch_up {
+            Some(_) => usize::from(session_count(proto).saturating_sub(1)),
+            None => usize::from(s.number.saturating_sub(1)),
+        };
+        let zone_name = |id: &str| proto.zone(id).map_or(id.to_string(), |d| d.name.clone());
+        // A touch-up lists every zone it may touch, each with its tick; a session its own.
+        let rows: Vec<(Option<usize>, String)> = match touch_up {
+            Some((_, t)) => touch_up_zones(c.patient, Some(t))
+                .into_iter()
+                .enumerate()
+                .map(|(k, id)| (Some(k), id))
+                .collect(),
+            None => s.zones.iter().map(|z| (None, z.zone.clone())).collect(),
+        };
+        for (tick, id) in rows {
+            let name = zone_name(&id);
+            let found = s.zones.iter().position(|z| z.zone == id);
+            let header = |planned: String| {
+                Item::Line(Line::from(vec![
+                    Span::styled(format!("Zone {name}"), theme.title()),
+                    Span::styled(
+                        widgets::truncate(&planned, w.saturating_sub(20)),
+                        theme.dim(),
+                    ),
+                ]))
+            };
+            let planned = plan_zone(&id).map_or(String::new(), |pz| {
                 format!(
                     "  plan: {} · {} FU/cm² · {}–{} mm",
                     pz.needle,
@@ -439,13 +664,22 @@ impl SessionsTab {
                     num(pz.depth_max_mm)
                 )
             });
-            v.push(Item::Line(Line::from(vec![
-                Span::styled(format!("Zone {name}"), theme.title()),
-                Span::styled(
-                    widgets::truncate(&planned, w.saturating_sub(20)),
-                    theme.dim(),
-                ),
-            ])));
+            if let Some(k) = tick {
+                v.push(header(planned.clone()));
+                v.push(Item::Field(
+                    Field::text(
+                        Key::Touched(k),
+                        words::TOUCHED,
+                        words::touched(found.is_some()),
+                    )
+                    .kind(Kind::Check),
+                ));
+            }
+            let Some(i) = found else { continue };
+            let z = &s.zones[i];
+            if tick.is_none() {
+                v.push(header(planned));
+            }
             let needle_i = z
                 .needle
                 .as_ref()
@@ -476,20 +710,30 @@ impl SessionsTab {
                     )
                     .prefill(z.density_reached.map(num).unwrap_or_default())
                     .hint("FU/cm², 0 to 200"),
-                    Field::text(
-                        Key::Depth(i),
-                        "  Depth",
-                        dash(z.depth_mm.map(|d| format!("{} mm", num(d)))),
-                    )
-                    .prefill(z.depth_mm.map(num).unwrap_or_default())
-                    .hint("mm, 0 to 3"),
-                    bleeding,
                 ]
                 .into_iter()
                 .map(Item::Field),
             );
+            let depth = Field::text(
+                Key::Depth(i),
+                "  Depth",
+                dash(z.depth_mm.map(|d| format!("{} mm", num(d)))),
+            )
+            .prefill(z.depth_mm.map(num).unwrap_or_default())
+            .hint("mm, 0 to 3");
+            let field = format!("sessions[{}].zones[{}].depth_mm", s.number, z.zone);
+            match touch_up {
+                None => warned(v, depth, plaus, &field, w, theme),
+                Some(_) => v.push(Item::Field(depth)),
+            }
+            v.push(Item::Field(bleeding));
         }
-        if s.zones.is_empty() {
+        if s.zones.is_empty() && touch_up.is_some() {
+            v.push(Item::Line(Line::styled(
+                words::NO_TOUCH_UP_ZONES,
+                theme.dim(),
+            )));
+        } else if s.zones.is_empty() {
             v.push(Item::Line(Line::styled(
                 "  no zones recorded (plan the zones on the Plan tab)",
                 theme.dim(),
@@ -497,7 +741,7 @@ impl SessionsTab {
         }
     }
 
-    fn event_items(&self, v: &mut Vec<Item<Key>>, c: &TabCtx) {
+    fn event_items(&self, v: &mut Vec<Item<Key>>, c: &TabCtx, plaus: &[Plausibility], w: usize) {
         let (p, theme) = (c.patient, c.theme);
         v.push(Item::Heading(Line::styled(
             format!("Adverse events ({})", p.adverse_events.len()),
@@ -535,13 +779,27 @@ impl SessionsTab {
                         current: sev_i,
                         typed: None,
                     }),
-                    Field::text(
-                        Key::EvOnset(i),
-                        "  Onset",
-                        dash(e.onset.map(|d| d.to_string())),
-                    )
-                    .prefill(e.onset.map_or(c.today.to_string(), |d| d.to_string()))
-                    .hint("YYYY-MM-DD"),
+                ]
+                .into_iter()
+                .map(Item::Field),
+            );
+            let onset = Field::text(
+                Key::EvOnset(i),
+                "  Onset",
+                dash(e.onset.map(|d| d.to_string())),
+            )
+            .prefill(e.onset.map_or(c.today.to_string(), |d| d.to_string()))
+            .hint("YYYY-MM-DD");
+            warned(
+                v,
+                onset,
+                plaus,
+                &format!("adverse_events[{i}].onset"),
+                w,
+                theme,
+            );
+            v.extend(
+                [
                     Field::text(Key::EvResolved(i), "  Resolved", yes_no(e.resolved, "yes"))
                         .kind(Kind::Check),
                     Field::text(
@@ -583,13 +841,16 @@ impl SessionsTab {
         &mut self,
         ev: Event<Key>,
         c: &TabCtx,
-        n: u8,
+        shown: Shown,
     ) -> Result<Option<(Patient, String)>, String> {
         let mut q = c.patient.clone();
         let proto = c.protocol;
         let what = match ev {
             Event::None | Event::Press(_) | Event::Answer(..) => return Ok(None),
             Event::Text(Key::Record, t) => {
+                let Shown::Session(n) = shown else {
+                    return Ok(None);
+                };
                 let date = parse_date(&t)?;
                 if let Some(why) = record_refusal(&q, proto, n, date) {
                     return Err(why);
@@ -597,7 +858,29 @@ impl SessionsTab {
                 q.sessions.push(new_session(&q, n, date, c.operator));
                 q.sessions.sort_by_key(|s| s.number);
                 self.form.focus_after_save(Key::Date);
-                format!("session {n} recorded as performed on {date}; check the details below")
+                let (offered, from) = record_date(c.patient, n, c.today);
+                let from = if offered == date {
+                    from
+                } else {
+                    words::DateFrom::Typed
+                };
+                self.ask = Some(words::confirm_record(n, date, from, c.today));
+                words::recorded(n, date)
+            }
+            Event::Text(Key::RecordTouchUp, t) => {
+                let date = parse_date(&t)?;
+                can_record_session(&q, proto, date)?;
+                q.add_touch_up(new_touch_up(&q, proto, date, c.operator));
+                let i = q
+                    .touch_ups
+                    .iter()
+                    .rposition(|x| x.date() == date)
+                    .unwrap_or(0);
+                // Once saved, the new touch-up is shown.
+                self.show_touch_up = Some(date);
+                self.form.focus_after_save(Key::Reason);
+                self.ask = Some(words::confirm_touch_up(i + 1, date, c.today));
+                words::touch_up_recorded(i + 1, date)
             }
             Event::Clear(Key::EvKind(i)) => {
                 if i >= q.adverse_events.len() {
@@ -623,10 +906,10 @@ impl SessionsTab {
                     kind.label()
                 )
             }
-            Event::Text(k, t) => self.apply_text(&mut q, c, n, k, &t)?,
-            Event::Clear(k) => self.apply_text(&mut q, c, n, k, "")?,
-            Event::Choice(k, i) => apply_choice(&mut q, proto, n, k, i)?,
-            Event::Toggle(k) => toggle(&mut q, n, k)?,
+            Event::Text(k, t) => self.apply_text(&mut q, c, shown, k, &t)?,
+            Event::Clear(k) => self.apply_text(&mut q, c, shown, k, "")?,
+            Event::Choice(k, i) => apply_choice(&mut q, proto, shown, k, i)?,
+            Event::Toggle(k) => toggle(&mut q, proto, shown, k)?,
         };
         Ok(Some((q, what)))
     }
@@ -635,7 +918,7 @@ impl SessionsTab {
         &self,
         q: &mut Patient,
         c: &TabCtx,
-        n: u8,
+        shown: Shown,
         key: Key,
         t: &str,
     ) -> Result<String, String> {
@@ -680,19 +963,17 @@ impl SessionsTab {
                 _ => Err("this field is chosen from a list (Enter)".into()),
             };
         }
-        let s = q
-            .sessions
-            .iter_mut()
-            .find(|s| s.number == n)
-            .ok_or_else(|| format!("session {n} is not recorded"))?;
-        let label = format!("session {n}");
+        let label = shown_label(shown);
+        let s = target(q, shown)?;
         let what = match key {
             Key::Date => {
                 if t.trim().is_empty() {
                     return Err("a recorded session needs the date it was performed".into());
                 }
                 s.date = parse_date(t)?;
-                format!("{label} date {}", s.date)
+                let what = format!("{label} date {}", s.date);
+                q.renumber_touch_ups();
+                what
             }
             Key::Operator => {
                 s.operator = opt_text(t);
@@ -755,7 +1036,9 @@ impl SessionsTab {
                 }
             }
             // Delete on a list field: back to "not recorded" (option 0).
-            Key::Shade | Key::Needle(_) => return apply_choice(q, c.protocol, n, key, 0),
+            Key::Shade | Key::Needle(_) | Key::Reason => {
+                return apply_choice(q, c.protocol, shown, key, 0);
+            }
             Key::Bleeding(i) => {
                 let z = s.zones.get_mut(i).ok_or("no such zone in this session")?;
                 z.bleeding = None;
@@ -764,6 +1047,32 @@ impl SessionsTab {
             _ => return Err("this field cannot be typed into".into()),
         };
         Ok(what)
+    }
+}
+
+/// The session (of the course, or a touch-up's) the fields shown edit.
+fn target(q: &mut Patient, shown: Shown) -> Result<&mut Session, String> {
+    match shown {
+        Shown::Session(n) => q
+            .sessions
+            .iter_mut()
+            .find(|s| s.number == n)
+            .ok_or_else(|| format!("session {n} is not recorded")),
+        Shown::TouchUp(i) => q
+            .touch_ups
+            .get_mut(i)
+            .map(|t| &mut t.session)
+            .ok_or_else(|| format!("touch-up {} is not recorded", i + 1)),
+        Shown::NewTouchUp => Err("the touch-up is not recorded yet".into()),
+    }
+}
+
+/// How the status line names what is shown: `session 2`, `touch-up 1`.
+fn shown_label(shown: Shown) -> String {
+    match shown {
+        Shown::Session(n) => format!("session {n}"),
+        Shown::TouchUp(i) => format!("touch-up {}", i + 1),
+        Shown::NewTouchUp => "the new touch-up".into(),
     }
 }
 
@@ -783,7 +1092,7 @@ fn event_index(k: Key) -> Option<usize> {
 fn apply_choice(
     q: &mut Patient,
     proto: &Protocol,
-    n: u8,
+    shown: Shown,
     key: Key,
     i: usize,
 ) -> Result<String, String> {
@@ -802,13 +1111,23 @@ fn apply_choice(
                 dash(ev.severity.map(|s| s.id().to_string()))
             ));
         }
+        Key::Reason => {
+            let Shown::TouchUp(t) = shown else {
+                return Err("only a touch-up has a reason".into());
+            };
+            let tu = q.touch_ups.get_mut(t).ok_or("no such touch-up")?;
+            tu.reason = i
+                .checked_sub(1)
+                .and_then(|i| TouchUpReason::ALL.get(i).copied());
+            return Ok(words::touch_up_reason(
+                t + 1,
+                &dash(tu.reason.map(|r| r.label().to_string())),
+            ));
+        }
         _ => {}
     }
-    let s = q
-        .sessions
-        .iter_mut()
-        .find(|s| s.number == n)
-        .ok_or_else(|| format!("session {n} is not recorded"))?;
+    let label = shown_label(shown);
+    let s = target(q, shown)?;
     match key {
         Key::Shade => {
             s.pigment_shade = i
@@ -816,7 +1135,7 @@ fn apply_choice(
                 .and_then(|i| proto.shades.steps.get(i))
                 .map(|st| st.code.clone());
             Ok(format!(
-                "session {n} pigment shade {}",
+                "{label} pigment shade {}",
                 dash(s.pigment_shade.clone())
             ))
         }
@@ -827,7 +1146,7 @@ fn apply_choice(
                 .and_then(|i| proto.needles.items.get(i))
                 .map(|nd| nd.code.clone());
             Ok(format!(
-                "session {n} {} needle {}",
+                "{label} {} needle {}",
                 zw.zone,
                 dash(zw.needle.clone())
             ))
@@ -837,7 +1156,7 @@ fn apply_choice(
 }
 
 /// Flips a box: bleeding observed, event resolved. Unrecorded counts as "no".
-fn toggle(q: &mut Patient, n: u8, key: Key) -> Result<String, String> {
+fn toggle(q: &mut Patient, proto: &Protocol, shown: Shown, key: Key) -> Result<String, String> {
     match key {
         Key::EvResolved(e) => {
             let ev = q.adverse_events.get_mut(e).ok_or("no such adverse event")?;
@@ -849,17 +1168,45 @@ fn toggle(q: &mut Patient, n: u8, key: Key) -> Result<String, String> {
                 if v { "resolved" } else { "not resolved" }
             ))
         }
+        Key::Touched(k) => {
+            let Shown::TouchUp(t) = shown else {
+                return Err("only a touch-up lists zones to tick".into());
+            };
+            let id = touch_up_zones(q, q.touch_ups.get(t))
+                .get(k)
+                .cloned()
+                .ok_or("no such zone")?;
+            let prefill = new_touch_up(q, proto, NaiveDate::MIN, "");
+            let tu = q.touch_ups.get_mut(t).ok_or("no such touch-up")?;
+            let zones = &mut tu.session.zones;
+            let yes = match zones.iter().position(|z| z.zone == id) {
+                Some(i) => {
+                    zones.remove(i);
+                    false
+                }
+                None => {
+                    let work = prefill.session.zones.into_iter().find(|z| z.zone == id);
+                    zones.push(work.unwrap_or(ZoneWork {
+                        zone: id.clone(),
+                        needle: None,
+                        density_reached: None,
+                        depth_mm: None,
+                        bleeding: None,
+                    }));
+                    true
+                }
+            };
+            let name = proto.zone(&id).map_or(id.clone(), |d| d.name.clone());
+            Ok(words::touch_up_zone(t + 1, &name, yes))
+        }
         Key::Bleeding(z) => {
-            let s = q
-                .sessions
-                .iter_mut()
-                .find(|s| s.number == n)
-                .ok_or_else(|| format!("session {n} is not recorded"))?;
+            let label = shown_label(shown);
+            let s = target(q, shown)?;
             let zw = s.zones.get_mut(z).ok_or("no such zone in this session")?;
             let v = !zw.bleeding.unwrap_or(false);
             zw.bleeding = Some(v);
             Ok(format!(
-                "session {n} {}: bleeding {}",
+                "{label} {}: bleeding {}",
                 zw.zone,
                 if v {
                     "observed (the needle went too deep)"
@@ -876,21 +1223,58 @@ fn toggle(q: &mut Patient, n: u8, key: Key) -> Result<String, String> {
 /// focusable fields matter there, and they do not depend on it.
 const NOTE_WIDTH: usize = 80;
 
+impl SessionsTab {
+    /// `X`: what un-recording the session or touch-up shown would do, or why it cannot;
+    /// `None` when nothing recorded is shown.
+    fn unrecord(&self, c: &TabCtx) -> Option<Result<Commit, String>> {
+        let p = c.patient;
+        match self.view(p, c.protocol) {
+            Shown::Session(n) => {
+                p.session(n)?;
+                Some(match p.can_unrecord_last_session() {
+                    Ok(last) if last == n => {
+                        let mut q = p.clone();
+                        q.unrecord_last_session().map(|gone| Commit::Confirm {
+                            question: words::confirm_unrecord(n, gone.date),
+                            patient: Box::new(q),
+                            what: words::unrecorded(n, gone.date),
+                        })
+                    }
+                    Ok(last) => Err(words::only_last_unrecords(last)),
+                    Err(why) => Err(why),
+                })
+            }
+            Shown::TouchUp(i) => {
+                let t = p.touch_ups.get(i)?;
+                let mut q = p.clone();
+                q.touch_ups.remove(i);
+                q.renumber_touch_ups();
+                Some(Ok(Commit::Confirm {
+                    question: words::confirm_remove_touch_up(i + 1, t.date()),
+                    patient: Box::new(q),
+                    what: words::touch_up_removed(i + 1, t.date()),
+                }))
+            }
+            Shown::NewTouchUp => None,
+        }
+    }
+}
+
 impl RecordTab for SessionsTab {
     fn is_editing(&self) -> bool {
         self.form.is_editing()
     }
 
     fn commands(&self, c: &TabCtx) -> Vec<Command> {
-        let n = self.shown(c.patient, c.protocol);
-        let items = self.items(c, n, NOTE_WIDTH);
+        let pos = self.shown(c.patient, c.protocol);
+        let items = self.items(c, pos, NOTE_WIDTH);
         let mut v = self.form.commands(&items);
         if !self.form.is_editing() {
-            let count = session_count(c.protocol).max(1);
-            if n > 1 {
+            let count = positions(c.patient, c.protocol).max(1);
+            if pos > 1 {
                 v.push(Command::new(keys::LEFT, Action::Left, cmd::PREV_SESSION));
             }
-            if n < count {
+            if pos < count {
                 v.push(Command::new(keys::RIGHT, Action::Right, cmd::NEXT_SESSION).bar());
             }
             v.push(
@@ -898,28 +1282,38 @@ impl RecordTab for SessionsTab {
                     .bar()
                     .edits(),
             );
+            if let Some(r) = self.unrecord(c) {
+                v.push(
+                    Command::new(keys::UNRECORD, Action::Unrecord, cmd::UNRECORD)
+                        .bar()
+                        .edits()
+                        .disabled(r.err()),
+                );
+            }
         }
         v
     }
 
     fn typing(&self, c: &TabCtx) -> Typing {
-        let n = self.shown(c.patient, c.protocol);
-        self.form.typing(&self.items(c, n, NOTE_WIDTH))
+        let pos = self.shown(c.patient, c.protocol);
+        self.form.typing(&self.items(c, pos, NOTE_WIDTH))
     }
 
     fn update(&mut self, action: Action, c: &TabCtx) -> Commit {
-        let n = self.shown(c.patient, c.protocol);
-        // The session shown stays shown once the tab is used (recording one does not jump to
-        // the next).
-        self.selected = Some(n);
+        let pos = self.shown(c.patient, c.protocol);
+        // The position shown stays shown once the tab is used (recording a session does not
+        // jump to the next).
+        self.selected = Some(pos);
+        self.ask = None;
+        self.show_touch_up = None;
         if !self.form.is_editing() {
-            let count = session_count(c.protocol).max(1);
+            let count = positions(c.patient, c.protocol).max(1);
             match action {
                 Action::Left | Action::Right => {
                     let next = if action == Action::Left {
-                        n.saturating_sub(1).max(1)
+                        pos.saturating_sub(1).max(1)
                     } else {
-                        (n + 1).min(count)
+                        (pos + 1).min(count)
                     };
                     self.selected = Some(next);
                     self.form.error = None;
@@ -929,13 +1323,21 @@ impl RecordTab for SessionsTab {
                     self.form.focus = Some(Key::AddEvent);
                     return self.update(Action::Open, c);
                 }
+                Action::Unrecord => {
+                    return match self.unrecord(c) {
+                        None => Commit::Nothing,
+                        Some(Ok(commit)) => commit,
+                        Some(Err(why)) => Commit::Refused(why),
+                    };
+                }
                 _ => {}
             }
         }
-        let items = self.items(c, n, NOTE_WIDTH);
+        let shown = shown_at(c.patient, c.protocol, pos);
+        let items = self.items(c, pos, NOTE_WIDTH);
         // Pressing Enter on "record" when it is refused says why at once.
         let ev = self.form.update(action, &items);
-        let result = self.apply(ev, c, n);
+        let result = self.apply(ev, c, shown);
         let mut commit = form::commit(&mut self.form, &items, c.patient, result);
         if let Commit::Save { patient, what } = &mut commit {
             let warnings = patient_spacing_warnings(patient, c.protocol);
@@ -943,12 +1345,19 @@ impl RecordTab for SessionsTab {
                 what.push_str(&format!(" — warning: {}", warnings.join("; ")));
             }
         }
-        commit
+        // Recording asks first, with the date.
+        form::ask_first(commit, self.ask.take())
     }
 
     fn saved(&mut self, c: &TabCtx) {
-        let n = self.shown(c.patient, c.protocol);
-        let items = self.items(c, n, NOTE_WIDTH);
+        if let Some(date) = self.show_touch_up.take()
+            && let Some(i) = c.patient.touch_ups.iter().position(|t| t.date() == date)
+        {
+            self.selected =
+                Some(session_count(c.protocol).saturating_add(u8::try_from(i + 1).unwrap_or(0)));
+        }
+        let pos = self.shown(c.patient, c.protocol);
+        let items = self.items(c, pos, NOTE_WIDTH);
         self.form.saved(&items);
     }
 
@@ -956,15 +1365,20 @@ impl RecordTab for SessionsTab {
         self.form.refused(reason);
     }
 
+    fn cancelled(&mut self) {
+        self.show_touch_up = None;
+        self.form.cancelled();
+    }
+
     fn settle(&mut self, area: Rect, c: &TabCtx) {
-        let n = self.shown(c.patient, c.protocol);
-        let items = self.items(c, n, area.width as usize);
+        let pos = self.shown(c.patient, c.protocol);
+        let items = self.items(c, pos, area.width as usize);
         self.form.settle(area, &items, c.theme);
     }
 
     fn draw(&self, frame: &mut Frame, area: Rect, c: &TabCtx) {
-        let n = self.shown(c.patient, c.protocol);
-        let items = self.items(c, n, area.width as usize);
+        let pos = self.shown(c.patient, c.protocol);
+        let items = self.items(c, pos, area.width as usize);
         self.form.draw(frame, area, &items, c.theme);
     }
 }

@@ -133,7 +133,14 @@ pub const RECORD: CmdText = t(
 );
 pub const ADD_EVENT: CmdText = t("event", "add an adverse event: choose its type");
 pub const REMOVE_EVENT: CmdText = t("", "remove the event (asks first)");
-pub const UNRECORD: CmdText = t("", "un-record the session shown (asks first)");
+pub const UNRECORD: CmdText = t(
+    "un-record",
+    "un-record the session or touch-up shown (asks first; only the last session)",
+);
+pub const RECORD_TOUCH_UP: CmdText = t(
+    "record",
+    "record a touch-up as performed (asks first, with the date)",
+);
 
 // The follow-up tab.
 pub const ADD_TIMEPOINT: CmdText = t("timepoint", "add a follow-up timepoint (12m, 24m...)");

@@ -152,3 +152,21 @@ pub fn consent(what: &str, state: &str) -> String {
 pub const CONSENT_TREATMENT_WHAT: &str = "treatment";
 pub const CONSENT_PHOTOS_WHAT: &str = "photographs";
 pub const CONSENT_DATA_WHAT: &str = "data use";
+
+/// Asked first when the patient is treated (a session or touch-up is recorded).
+pub fn confirm_subtype(from: &str, to: &str, sessions: usize, what: &str) -> Vec<String> {
+    vec![
+        format!("Change the subtype of a treated patient from {from} to {to}?"),
+        format!(
+            "{sessions} session(s) are recorded under {from}; the statistics and the protocol's depth and density ranges follow the subtype. Saved as: {what}. u undoes it."
+        ),
+    ]
+}
+pub fn confirm_zone_removal(zone: &str, sessions: usize) -> Vec<String> {
+    vec![
+        format!("Remove {zone} from the zones of a treated patient?"),
+        format!(
+            "{sessions} session(s) are recorded; the sessions keep what was done there, the plan and the statistics of area no longer count it. u undoes it."
+        ),
+    ]
+}

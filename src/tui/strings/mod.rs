@@ -88,6 +88,11 @@ pub fn undo_what(what: &str) -> String {
     format!("undo of \"{what}\"")
 }
 pub const CANCELLED: &str = "nothing changed";
+/// A plausibility warning beside its field (saved as entered; the whole text is below it).
+pub const IMPLAUSIBLE: &str = "⚠ check (see below)";
+pub fn implausible_note(message: &str) -> String {
+    format!("⚠ {message}")
+}
 pub const PASTE_WHERE: &str =
     "paste goes into a field being edited: press Enter on the field first";
 pub const HELP_FOOTER: &str =

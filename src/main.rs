@@ -99,18 +99,36 @@ enum Command {
     },
 }
 
+impl Command {
+    /// A command that only reads the registry (it never creates one).
+    fn reads_only(&self) -> bool {
+        match self {
+            Command::Export { format, .. } => !matches!(format, ExportFormat::Dictionary),
+            Command::Stats { .. } | Command::Agenda { .. } | Command::Report { .. } => true,
+            Command::Check => true,
+            Command::Import { .. } | Command::Generate { .. } => false,
+        }
+    }
+}
+
 fn main() -> ExitCode {
+    restore_sigpipe();
     let args = Args::parse();
     let ctx = match Ctx::from_env(args.data_dir, args.operator, args.demo) {
         Ok(c) => c,
         Err(e) => {
-            eprintln!("smplan: {e}");
+            smplan::cli::say(format_args!("{e}"));
             return ExitCode::from(2);
         }
     };
     let Some(command) = args.command else {
         return cli::ui::run(&ctx);
     };
+    if command.reads_only()
+        && let Err(e) = ctx.require_registry()
+    {
+        return cli::fail(e);
+    }
     match command {
         Command::Import { file, update } => cli::import::run(&ctx, &file, update),
         Command::Export {
@@ -141,5 +159,18 @@ fn main() -> ExitCode {
         }
         Command::Check => cli::check::run(&ctx),
         Command::Generate { patients, seed } => cli::generate::run(&ctx, patients as usize, seed),
+    }
+}
+
+/// A closed pipe (`smplan stats --json | head -1`) ends smplan quietly, as it ends `cat` or
+/// `grep`. Rust ignores SIGPIPE by default, so a write to a closed pipe returns an error that
+/// `println!` turns into a panic with a backtrace; the default action is restored instead.
+/// Nothing is lost by dying there: a command writing standard output changes no registry file
+/// at that point (files are written to a temporary file and renamed only when whole).
+fn restore_sigpipe() {
+    // SAFETY: called first thing in `main`, before any thread exists; setting the default
+    // disposition of one signal has no other effect on the process.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
 }

@@ -15,7 +15,7 @@ pub fn run(ctx: &Ctx, from: Option<&str>, days: u32, json: bool) -> ExitCode {
     let from = match from.map(parse_date).transpose() {
         Ok(d) => d.unwrap_or(ctx.today),
         Err(e) => {
-            eprintln!("smplan: --from: {e}");
+            super::say(format_args!("--from: {e}"));
             return ExitCode::from(2);
         }
     };

@@ -32,10 +32,10 @@ pub fn run(ctx: &Ctx) -> ExitCode {
         Err(e) => problems.push(format!("the audit log cannot be read: {e}")),
     }
     for p in &problems {
-        eprintln!("smplan: {p}");
+        super::say(format_args!("{p}"));
     }
     for w in &report.warnings {
-        eprintln!("smplan: warning: {w}");
+        super::say(format_args!("warning: {w}"));
     }
     if report.pending > 0 {
         println!(
@@ -46,7 +46,7 @@ pub fn run(ctx: &Ctx) -> ExitCode {
     let n = reg.len();
     let record = record_warnings(&reg, &protocol);
     for line in &record.lines {
-        eprintln!("smplan: warning: {line}");
+        super::say(format_args!("warning: {line}"));
     }
     if problems.is_empty() && report.warnings.is_empty() {
         println!("{dir}: {n} patient(s), every file whole and valid");

@@ -40,6 +40,10 @@ impl From<std::io::Error> for Failed {
 }
 
 pub fn run(ctx: &Ctx, format: Format, deidentify: bool, output: Option<&Path>) -> ExitCode {
+    // Refused before anything is read, so the refusal changes nothing and costs nothing.
+    if let Some(Err(e)) = output.map(|o| super::output::check_outside(o, &ctx.data_dir)) {
+        return fail(e);
+    }
     let format = match format {
         Format::Csv => crate::export::stream::Format::Csv,
         Format::Json => crate::export::stream::Format::Json,
@@ -50,7 +54,7 @@ pub fn run(ctx: &Ctx, format: Format, deidentify: bool, output: Option<&Path>) -
             if let Err(e) = crate::export::dictionary::write_csv(&mut out) {
                 return fail(format!("cannot export: {e}"));
             }
-            return match super::output::write_output(output, &out) {
+            return match super::output::write_output(output, &ctx.data_dir, &out) {
                 Ok(()) => ExitCode::SUCCESS,
                 Err(e) => fail(e),
             };
@@ -73,7 +77,7 @@ pub fn run(ctx: &Ctx, format: Format, deidentify: bool, output: Option<&Path>) -
         format,
         deidentify: key.as_deref(),
     };
-    let mut out = match Output::create(output) {
+    let mut out = match Output::create(output, &ctx.data_dir) {
         Ok(o) => o,
         Err(e) => return fail(e),
     };
@@ -102,11 +106,11 @@ pub fn run(ctx: &Ctx, format: Format, deidentify: bool, output: Option<&Path>) -
         Ok(())
     })();
     if deidentify {
-        eprintln!(
-            "smplan: note: de-identified export of {} patients: {}",
+        super::say(format_args!(
+            "note: de-identified export of {} patients: {}",
             consent.included,
             consent.sentence()
-        );
+        ));
     }
     if let Err(Failed(e)) = written {
         // Dropping the output removes its temporary file: nothing half-written remains.
@@ -118,7 +122,7 @@ pub fn run(ctx: &Ctx, format: Format, deidentify: bool, output: Option<&Path>) -
     let damaged = records.damaged().len();
     if damaged > 0 {
         for p in records.problems() {
-            eprintln!("smplan: {p}");
+            super::say(format_args!("{p}"));
         }
         return fail(format!(
             "the export leaves out {damaged} damaged file(s); run `smplan check`"

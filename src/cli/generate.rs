@@ -39,9 +39,9 @@ pub fn run(ctx: &Ctx, patients: usize, seed: u64) -> ExitCode {
         }
         next = end;
     }
-    eprintln!(
-        "smplan: wrote {patients} synthetic patients (seed {seed}) to {}",
+    super::say(format_args!(
+        "wrote {patients} synthetic patients (seed {seed}) to {}",
         ctx.data_dir.display()
-    );
+    ));
     ExitCode::SUCCESS
 }

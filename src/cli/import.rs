@@ -5,10 +5,12 @@
 //! record. The file is told by its content: a JSON document starts with `{`.
 
 use super::{Ctx, fail};
+use crate::domain::text::file_name_key;
 use crate::domain::{Patient, SafetyRules, gate};
 use crate::io::csv::{self as patient_csv, CsvFile};
 use crate::io::json::{self as patient_json, JsonFile};
 use crate::store::Registry;
+use std::collections::HashMap;
 use std::path::Path;
 use std::process::ExitCode;
 
@@ -46,6 +48,7 @@ impl Source {
                 patient_json::plan_import(json, |id| reg.get(id), update, &ctx).map_err(strings)
             }
         }?;
+        self.same_file_names(reg, &patients)?;
         let refused: Vec<String> = patients
             .iter()
             .enumerate()
@@ -64,6 +67,36 @@ impl Source {
     }
 
     /// How the i-th patient is named in a warning: `line 4, SMP-003` or `record SMP-003`.
+    /// Refuses a record id that differs from another one (in the file or the registry) only
+    /// in letter case or accent form: on a case-insensitive disk both would be one file.
+    fn same_file_names(&self, reg: &Registry, patients: &[Patient]) -> Result<(), Vec<String>> {
+        let mut known: HashMap<String, String> = reg
+            .patients()
+            .map(|p| (file_name_key(&p.record_id), p.record_id.clone()))
+            .collect();
+        let mut errors = Vec::new();
+        for (i, p) in patients.iter().enumerate() {
+            let key = file_name_key(&p.record_id);
+            match known.get(&key) {
+                Some(other) if *other != p.record_id => errors.push(format!(
+                    "{}: record_id '{}' differs from '{other}' only in letter case or accent \
+                     form; on a case-insensitive disk (macOS, Windows) they would be one file; \
+                     use one spelling",
+                    self.label(i, p),
+                    p.record_id
+                )),
+                Some(_) => {}
+                None => {
+                    known.insert(key, p.record_id.clone());
+                }
+            }
+        }
+        match errors.is_empty() {
+            true => Ok(()),
+            false => Err(errors),
+        }
+    }
+
     fn label(&self, i: usize, p: &Patient) -> String {
         match self {
             Source::Csv(csv) => {
@@ -95,7 +128,10 @@ pub fn run(ctx: &Ctx, file: &Path, update: bool) -> ExitCode {
     drop(bytes);
     // First against the registry as it is, without the lock: a refused file leaves the
     // registry byte for byte as it was (not even the lock file is touched).
-    let protocol = ctx.protocol();
+    let protocol = match ctx.protocol_for_writing() {
+        Ok(p) => p,
+        Err(e) => return fail(e),
+    };
     let opts = |write| ctx.open_options(write, &protocol);
     let reader = match Registry::open(&ctx.data_dir, opts(false)) {
         Ok(r) => r,
@@ -137,7 +173,7 @@ pub fn run(ctx: &Ctx, file: &Path, update: bool) -> ExitCode {
         .count();
     let updated = patients.len() - new - unchanged;
     for problem in reg.report().problems() {
-        eprintln!("smplan: warning: {problem}");
+        super::say(format_args!("warning: {problem}"));
     }
     // Flagged, never refused (the protocol's rules are the clinic's defaults): sessions
     // closer than the interval, follow-ups outside their window; and what the gates keep
@@ -151,20 +187,20 @@ pub fn run(ctx: &Ctx, file: &Path, update: bool) -> ExitCode {
             .chain(crate::protocol::schedule::out_of_window(p, &protocol))
             .chain(gated.warnings);
         for w in flags {
-            eprintln!(
-                "smplan: {}: warning: {}: {w}",
+            super::say(format_args!(
+                "{}: warning: {}: {w}",
                 file.display(),
                 source.label(i, p)
-            );
+            ));
         }
     }
     match reg.import_batch(patients, update) {
         Ok(()) => {
             if source.had_ages() {
-                eprintln!(
-                    "smplan: note: {} was checked but not stored (a registry keeps birth dates, not ages)",
+                super::say(format_args!(
+                    "note: {} was checked but not stored (a registry keeps birth dates, not ages)",
                     patient_csv::READ_ONLY_AGE
-                );
+                ));
             }
             println!(
                 "imported {} from {} into {}: {new} new, {updated} updated, {unchanged} unchanged",
@@ -193,7 +229,7 @@ fn strings<E: ToString>(errors: Vec<E>) -> Vec<String> {
 /// Every problem, one sentence each, then the verdict.
 fn refuse(file: &Path, errors: &[String]) -> ExitCode {
     for e in errors {
-        eprintln!("smplan: {}: {e}", file.display());
+        super::say(format_args!("{}: {e}", file.display()));
     }
     fail(format!(
         "nothing imported: {} in {}",

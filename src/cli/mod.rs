@@ -66,14 +66,39 @@ impl Ctx {
 }
 
 impl Ctx {
+    /// For a command that only reads: the data directory must exist. Otherwise a mistyped
+    /// `--data-dir` would print an empty agenda or empty statistics as if they were true.
+    pub fn require_registry(&self) -> Result<(), String> {
+        match std::fs::symlink_metadata(&self.data_dir) {
+            Ok(_) => Ok(()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Err(format!(
+                "no registry at {}; check --data-dir (or SMPLAN_DATA_DIR), or create one with \
+                 `smplan import FILE`",
+                self.data_dir.display()
+            )),
+            Err(e) => Err(format!(
+                "cannot open the registry {}: {e}",
+                self.data_dir.display()
+            )),
+        }
+    }
+
     /// The clinic protocol (`<data dir>/protocol.json`, else the built-in one). A clinic file
     /// that was refused is reported on standard error, naming the field at fault.
     pub fn protocol(&self) -> crate::protocol::Protocol {
         let (protocol, warnings) = crate::protocol::Protocol::load(&self.data_dir);
         for w in warnings {
-            eprintln!("smplan: warning: {w}");
+            say(format_args!("warning: {w}"));
         }
         protocol
+    }
+
+    /// The clinic protocol for a command that changes the registry (see
+    /// [`crate::protocol::Protocol::load_for_writing`]): refused, it stops the command.
+    pub fn protocol_for_writing(&self) -> Result<crate::protocol::Protocol, String> {
+        crate::protocol::Protocol::load_for_writing(&self.data_dir).map_err(|why| {
+            format!("nothing changed: {why}; fix the clinic protocol (or move it away to use the built-in one)")
+        })
     }
 
     /// Registry options for this command: its operator and date, and the protocol's zones
@@ -130,8 +155,16 @@ pub fn demo_dir(flag: Option<PathBuf>) -> Result<PathBuf, String> {
         .ok_or_else(|| "cannot find a home directory for the demo; pass --data-dir DIR".to_string())
 }
 
-/// Prints one error sentence and returns exit status 1.
+/// Prints a message on standard error as `smplan: MESSAGE`. Whatever came from outside (a
+/// cell, a file name, a record id) is shown with its control characters escaped, so a crafted
+/// value cannot forge a line or drive the terminal; the message's own line breaks stay.
+pub fn say(msg: impl std::fmt::Display) {
+    let msg = msg.to_string();
+    eprintln!("smplan: {}", crate::domain::text::printable(&msg, true));
+}
+
+/// Prints one error sentence (see [`say`]) and returns exit status 1.
 pub fn fail(msg: impl std::fmt::Display) -> ExitCode {
-    eprintln!("smplan: {msg}");
+    say(msg);
     ExitCode::from(1)
 }

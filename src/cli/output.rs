@@ -25,26 +25,16 @@ enum Inner {
 
 impl Output {
     /// The temporary file beside `path`, or standard output when there is no path.
-    pub fn create(path: Option<&Path>) -> Result<Output, String> {
+    ///
+    /// `registry` is the data directory: a document is never written inside it, where it
+    /// could replace a patient record, the audit log or the key (see [`check_outside`]).
+    pub fn create(path: Option<&Path>, registry: &Path) -> Result<Output, String> {
         let Some(path) = path else {
             return Ok(Output {
                 inner: Inner::Stdout(BufWriter::with_capacity(1 << 16, io::stdout().lock())),
             });
         };
-        if path.file_name().and_then(|n| n.to_str()).is_none() {
-            return Err(format!("{} is not a file name", path.display()));
-        }
-        let dir = match path.parent() {
-            Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
-            _ => PathBuf::from("."),
-        };
-        if !dir.is_dir() {
-            return Err(format!(
-                "cannot write {}: the folder {} does not exist",
-                path.display(),
-                dir.display()
-            ));
-        }
+        let dir = check_outside(path, registry)?;
         let tmp = tempfile::Builder::new()
             .prefix(fsutil::TMP_PREFIX)
             .tempfile_in(&dir)
@@ -107,9 +97,49 @@ impl Write for Output {
     }
 }
 
-/// Writes `bytes` to `output` (see [`Output`]).
-pub fn write_output(output: Option<&Path>, bytes: &[u8]) -> Result<(), String> {
-    let mut out = Output::create(output)?;
+/// Checks that `path` names a file that may be written: a file name in a folder that exists,
+/// and not inside the registry `registry` (nor the registry itself), whatever links lead
+/// there. Returns the folder the file goes in.
+///
+/// The folders are compared after resolving links (`canonicalize`), so `-o link/x` where
+/// `link` points into the data directory is refused as well. The file itself being a link is
+/// harmless: the atomic rename replaces the link, never what it points to.
+pub fn check_outside(path: &Path, registry: &Path) -> Result<PathBuf, String> {
+    if path.file_name().and_then(|n| n.to_str()).is_none() {
+        return Err(format!("{} is not a file name", path.display()));
+    }
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    if !dir.is_dir() {
+        return Err(format!(
+            "cannot write {}: the folder {} does not exist",
+            path.display(),
+            dir.display()
+        ));
+    }
+    if path.is_dir() {
+        return Err(format!("cannot write {}: it is a folder", path.display()));
+    }
+    // A registry that does not exist yet has nothing to overwrite.
+    if let (Ok(registry), Ok(folder)) =
+        (std::fs::canonicalize(registry), std::fs::canonicalize(&dir))
+        && folder.starts_with(&registry)
+    {
+        return Err(format!(
+            "cannot write {}: it is inside the data directory {}, where it could replace the \
+             registry's own files; write it elsewhere",
+            path.display(),
+            registry.display()
+        ));
+    }
+    Ok(dir)
+}
+
+/// Writes `bytes` to `output` (see [`Output`]), never inside `registry`.
+pub fn write_output(output: Option<&Path>, registry: &Path, bytes: &[u8]) -> Result<(), String> {
+    let mut out = Output::create(output, registry)?;
     out.write_all(bytes)
         .map_err(|e| format!("cannot write {}: {e}", out.describe()))?;
     out.finish()

@@ -9,6 +9,10 @@ use std::path::Path;
 use std::process::ExitCode;
 
 pub fn run(ctx: &Ctx, record_id: Option<&str>, html: bool, output: Option<&Path>) -> ExitCode {
+    // Refused before anything is read, so the refusal changes nothing and costs nothing.
+    if let Some(Err(e)) = output.map(|o| super::output::check_outside(o, &ctx.data_dir)) {
+        return super::fail(e);
+    }
     if record_id.is_none() {
         return series(ctx, html, output);
     }
@@ -48,20 +52,25 @@ pub fn run(ctx: &Ctx, record_id: Option<&str>, html: bool, output: Option<&Path>
         },
         None => return series(ctx, html, output),
     };
-    match render(&doc, html, output) {
+    match render(&doc, html, output, &ctx.data_dir) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => super::fail(e),
     }
 }
 
-/// The document as Markdown or HTML, written to `output`.
-fn render(doc: &crate::export::doc::Doc, html: bool, output: Option<&Path>) -> Result<(), String> {
+/// The document as Markdown or HTML, written to `output` (never inside `registry`).
+fn render(
+    doc: &crate::export::doc::Doc,
+    html: bool,
+    output: Option<&Path>,
+    registry: &Path,
+) -> Result<(), String> {
     let text = if html {
         doc.to_html()
     } else {
         doc.to_markdown()
     };
-    write_output(output, text.as_bytes())
+    super::output::write_output(output, registry, text.as_bytes())
 }
 
 /// The case-series report, streamed: one whole record at a time goes into the report's
@@ -92,11 +101,11 @@ fn series(ctx: &Ctx, html: bool, output: Option<&Path>) -> ExitCode {
         return super::fail(e);
     }
     for p in records.problems() {
-        eprintln!("smplan: warning: {p}; left out");
+        super::say(format_args!("warning: {p}; left out"));
     }
     let damaged = records.damaged().len();
     series.set_unreadable(damaged);
-    if let Err(e) = render(&series.finish(), html, output) {
+    if let Err(e) = render(&series.finish(), html, output, &ctx.data_dir) {
         return super::fail(e);
     }
     if damaged > 0 {
@@ -116,12 +125,7 @@ pub(crate) fn open_for_reading(ctx: &Ctx) -> Result<(Protocol, Registry), String
     let registry = Registry::open(&ctx.data_dir, ctx.open_options(false, &protocol))
         .map_err(|e| e.to_string())?;
     for p in registry.report().problems() {
-        eprintln!("smplan: warning: {p}; left out");
+        super::say(format_args!("warning: {p}; left out"));
     }
     Ok((protocol, registry))
-}
-
-/// Writes to `output` atomically, or to standard output (see `crate::cli::output`).
-pub(crate) fn write_output(output: Option<&Path>, bytes: &[u8]) -> Result<(), String> {
-    super::output::write_output(output, bytes)
 }

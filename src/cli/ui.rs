@@ -69,17 +69,22 @@ pub fn living_demo(today: chrono::NaiveDate, protocol: &Protocol) -> Result<Vec<
 }
 
 pub fn run(ctx: &Ctx) -> ExitCode {
-    let (protocol, warnings) = Protocol::load(&ctx.data_dir);
+    // A clinic protocol that is refused opens the registry for reading only, with the
+    // reason: the UI never plans or records with the built-in defaults in its place.
+    let (protocol, refused) = match Protocol::load_for_writing(&ctx.data_dir) {
+        Ok(p) => (p, None),
+        Err(why) => (Protocol::builtin(), Some(why)),
+    };
     // The UI lists summaries and reads a patient's whole record when it is opened.
     let opts = OpenOptions {
         summaries: true,
-        ..ctx.open_options(true, &protocol)
+        ..ctx.open_options(refused.is_none(), &protocol)
     };
     let mut registry = match Registry::open(&ctx.data_dir, opts) {
         Ok(r) => r,
         Err(e) => return fail(e),
     };
-    let mut notes = warnings;
+    let mut notes = Vec::new();
     if ctx.demo && registry.is_empty() && registry.read_only_reason().is_none() {
         // First run of the demo: build it as of today and put it in through the store, like
         // any import.
@@ -103,6 +108,11 @@ pub fn run(ctx: &Ctx) -> ExitCode {
     }
     let mut app = App::new(Box::new(registry), protocol, ctx.today, Theme::from_env());
     app.operator = ctx.operator.clone();
+    if let Some(why) = refused {
+        let why = tui::strings::protocol_refused(&why);
+        app.set_status(StatusKind::Error, tui::strings::read_only_status(&why));
+        app.read_only = Some(why);
+    }
     if !notes.is_empty() && app.read_only.is_none() {
         app.set_status(StatusKind::Info, notes.join("; "));
     }

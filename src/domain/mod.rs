@@ -14,6 +14,7 @@ pub mod patient;
 pub mod plan;
 pub mod screen;
 pub mod session;
+pub mod text;
 pub mod touchup;
 pub mod validate;
 

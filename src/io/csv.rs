@@ -10,6 +10,7 @@
 //! zone areas, plan, health screen, adverse-event severity...): exporting and re-importing
 //! with `--update` changes nothing.
 
+use crate::domain::text::printable;
 use crate::domain::validate::{check_record_id, parse_date};
 use crate::domain::{
     AdverseEvent, AdverseKind, AffectedZone, Classification, ConsentPart, ConsentStatus,
@@ -120,10 +121,12 @@ impl CellError {
 
 impl fmt::Display for CellError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // One problem, one line: what came from the file is shown escaped.
+        let message = printable(&self.message, false);
         match (self.line, &self.column) {
-            (0, _) => f.write_str(&self.message),
-            (l, Some(c)) => write!(f, "line {l}, column {c}: {}", self.message),
-            (l, None) => write!(f, "line {l}: {}", self.message),
+            (0, _) => f.write_str(&message),
+            (l, Some(c)) => write!(f, "line {l}, column {}: {message}", printable(c, false)),
+            (l, None) => write!(f, "line {l}: {message}"),
         }
     }
 }
@@ -147,6 +150,18 @@ impl CsvFile {
 /// (encoding, number of cells) are kept in [`CsvFile::problems`].
 pub fn read(bytes: &[u8]) -> Result<CsvFile, Vec<CellError>> {
     let body = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    // Classic Mac line ends (CR alone): the csv crate splits the rows but counts lines by LF,
+    // so every problem would be reported at line 1. Read such a file with LF line ends.
+    let lf: Vec<u8>;
+    let body = if body.contains(&b'\r') && !body.contains(&b'\n') {
+        lf = body
+            .iter()
+            .map(|&b| if b == b'\r' { b'\n' } else { b })
+            .collect();
+        &lf[..]
+    } else {
+        body
+    };
     if body.iter().all(u8::is_ascii_whitespace) {
         return Err(vec![CellError {
             line: 0,

@@ -20,6 +20,7 @@
 //! imported without the age (a registry keeps birth dates, not ages), and may not update a
 //! patient already in the registry: its dates are shifted.
 
+use crate::domain::text::printable;
 use crate::domain::validate::check_record_id;
 use crate::domain::{Patient, SCHEMA_VERSION, ValidationContext};
 use crate::export::deidentify::{AGE_CAP, AGE_COLUMN, age_at_session1};
@@ -54,10 +55,17 @@ impl RecordError {
 
 impl fmt::Display for RecordError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // One problem, one line: what came from the file is shown escaped.
+        let (record, message) = (
+            printable(&self.record, false),
+            printable(&self.message, false),
+        );
         match (self.record.is_empty(), &self.field) {
-            (true, _) => f.write_str(&self.message),
-            (false, Some(field)) => write!(f, "{}, field {field}: {}", self.record, self.message),
-            (false, None) => write!(f, "{}: {}", self.record, self.message),
+            (true, _) => f.write_str(&message),
+            (false, Some(field)) => {
+                write!(f, "{record}, field {}: {message}", printable(field, false))
+            }
+            (false, None) => write!(f, "{record}: {message}"),
         }
     }
 }

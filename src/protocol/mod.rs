@@ -289,6 +289,18 @@ impl Protocol {
         }
     }
 
+    /// The protocol a command that changes the registry may work with: the clinic's when it
+    /// reads and checks, the built-in one when there is none, and an error naming the file
+    /// and the field when the clinic's file is refused. A writer never carries on with the
+    /// built-in defaults in place of a protocol the clinic wrote (other needles, depths or
+    /// safety rules than the clinic chose); reading commands may, with a warning.
+    pub fn load_for_writing(data_dir: &Path) -> Result<Protocol, String> {
+        match Protocol::load(data_dir) {
+            (p, w) if w.is_empty() => Ok(p),
+            (_, w) => Err(w.join("; ")),
+        }
+    }
+
     /// Reads and checks a protocol document.
     pub fn parse(text: &str) -> Result<Protocol, ProtocolError> {
         // Read the version first so a newer file gets a clear message rather than an

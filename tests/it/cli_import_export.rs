@@ -339,7 +339,12 @@ fn check_reports_damage_with_exit_1() {
     let t = tempfile::tempdir().unwrap();
     let reg = t.path().join("reg");
     let o = smplan(&reg, &["check"]);
-    assert!(o.status.success(), "no registry yet is not damage");
+    assert_eq!(
+        o.status.code(),
+        Some(1),
+        "no registry is said, not passed as whole"
+    );
+    assert!(stderr(&o).contains("no registry at"), "{}", stderr(&o));
     import_cohort(t.path(), &reg);
     let o = smplan(&reg, &["check"]);
     assert!(o.status.success(), "{}", stderr(&o));

@@ -138,12 +138,22 @@ fn stats_command_agrees_on_a_registry_rebuilt_from_the_de_identified_export() {
     assert_eq!(stats(&from_export), stats(&original));
 }
 
-/// With no patients there is nothing to shift: a de-identified export of an empty or absent
-/// registry is the empty document, and no key file (nor registry folder) is created.
+/// With no patients there is nothing to shift: a de-identified export of an empty registry is
+/// the empty document, and no key file is created. An absent registry is not an empty one: it
+/// is refused ("no registry at DIR"), so a mistyped path never exports an empty file as if
+/// it were the clinic's.
 #[test]
 fn de_identified_export_of_an_empty_registry_needs_no_key() {
     let t = tempfile::tempdir().unwrap();
     let dir = t.path().join("none");
+    // The data dictionary describes the fields, not a registry: it needs none.
+    for f in FORMATS.iter().filter(|f| **f != "dictionary") {
+        let o = smplan(&dir, &["export", "--deidentify", "--format", f]);
+        assert_eq!(o.status.code(), Some(1), "{f}");
+        assert!(String::from_utf8_lossy(&o.stderr).contains("no registry at"));
+        assert!(!dir.exists());
+    }
+    std::fs::create_dir(&dir).unwrap();
     for f in FORMATS {
         let o = smplan(&dir, &["export", "--deidentify", "--format", f]);
         assert!(
@@ -154,5 +164,9 @@ fn de_identified_export_of_an_empty_registry_needs_no_key() {
     }
     let o = smplan(&dir, &["export", "--deidentify"]);
     assert!(String::from_utf8_lossy(&o.stdout).starts_with("record_id,name,sex,age_at_session1,"));
-    assert!(!dir.exists());
+    assert_eq!(
+        std::fs::read_dir(&dir).unwrap().count(),
+        0,
+        "no key file, nothing"
+    );
 }

@@ -12,7 +12,9 @@ fn patient_report_in_markdown_and_html() {
         md.starts_with("# Treatment summary: 王小明 (SMP-001)\n"),
         "{md}"
     );
-    let out = dir.path().join("smp-001.html");
+    // Beside the registry: inside it is refused (see cli_edges).
+    let elsewhere = tempfile::tempdir().unwrap();
+    let out = elsewhere.path().join("smp-001.html");
     let o = smplan(
         dir.path(),
         &[

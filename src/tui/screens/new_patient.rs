@@ -1,6 +1,7 @@
 //! The "new patient" dialog: a record id and a subtype are all a record needs to exist; the
 //! rest is filled in the intake that opens next.
 
+use crate::domain::text::file_name_key;
 use crate::domain::validate::check_record_id;
 use crate::domain::{Patient, Subtype};
 use crate::tui::action::Action;
@@ -29,7 +30,10 @@ impl NewPatientForm {
     /// the proposal).
     pub fn new(patients: &[Patient]) -> NewPatientForm {
         let mut n = patients.len() + 1;
-        let taken = |id: &str| patients.iter().any(|p| p.record_id == id);
+        let taken = |id: &str| {
+            let key = file_name_key(id);
+            patients.iter().any(|p| file_name_key(&p.record_id) == key)
+        };
         while taken(&format!("P-{n:03}")) {
             n += 1;
         }
@@ -90,6 +94,11 @@ impl NewPatientForm {
         if patients.iter().any(|p| p.record_id == id) {
             return Err(s::id_taken(id));
         }
+        // `smp-a` beside `SMP-A` would be one file on a case-insensitive disk.
+        let key = file_name_key(id);
+        if let Some(p) = patients.iter().find(|p| file_name_key(&p.record_id) == key) {
+            return Err(s::id_case_taken(id, &p.record_id));
+        }
         Ok(Patient::new(id, self.subtype))
     }
 }
@@ -145,5 +154,22 @@ pub fn draw(frame: &mut Frame, area: Rect, form: &NewPatientForm, theme: &Theme)
     if let Some(cx) = cursor {
         let x = inner.x + cx as u16;
         frame.set_cursor_position((x.min(inner.right().saturating_sub(1)), inner.y));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_id_differing_only_in_case_from_a_patient_is_refused_and_never_proposed() {
+        let patients = vec![Patient::new("p-001", Subtype::Androgenetic)];
+        let mut form = NewPatientForm::new(&patients);
+        assert_eq!(form.record_id.value(), "P-002");
+        form.record_id = TextField::new("P-001".to_string());
+        let err = form.build(&patients).expect_err("refused");
+        assert!(err.contains("only in letter case"), "{err}");
+        form.record_id = TextField::new("P-003".to_string());
+        assert!(form.build(&patients).is_ok());
     }
 }

@@ -38,6 +38,12 @@ pub const TOO_SMALL_HINT: &str = "Enlarge the window, or press q to quit.";
 pub fn read_only_banner(reason: &str) -> String {
     format!("READ-ONLY: {reason}. Changes are refused.")
 }
+/// The reason the registry is read-only when the clinic protocol was refused.
+pub fn protocol_refused(why: &str) -> String {
+    format!(
+        "the clinic protocol was refused ({why}); fix it, or move it away to use the built-in one, and restart"
+    )
+}
 pub fn read_only_status(reason: &str) -> String {
     format!("read-only: {reason}")
 }

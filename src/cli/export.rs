@@ -73,6 +73,9 @@ pub fn run(ctx: &Ctx, format: Format, deidentify: bool, output: Option<&Path>) -
             Err(e) => return fail(format!("cannot export: {e}")),
         },
     };
+    if let Some(k) = &key {
+        records.order_by(|id| crate::export::deidentify::pseudonym(k, id));
+    }
     let enc = Encoder {
         format,
         deidentify: key.as_deref(),

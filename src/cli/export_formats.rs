@@ -19,8 +19,8 @@ pub const KEY_ENV: &str = "SMPLAN_DEIDENTIFY_KEY";
 
 /// The secret: from the environment, else the registry's key file, created if missing.
 pub fn secret(ctx: &Ctx) -> Result<Vec<u8>, String> {
-    if let Some(k) = std::env::var_os(KEY_ENV).filter(|k| !k.is_empty()) {
-        return Ok(k.as_encoded_bytes().to_vec());
+    if let Some(k) = from_env() {
+        return Ok(k);
     }
     let path = ctx.data_dir.join(KEY_FILE);
     match std::fs::read_to_string(&path) {
@@ -35,6 +35,23 @@ pub fn secret(ctx: &Ctx) -> Result<Vec<u8>, String> {
         Err(e) => return Err(format!("cannot read {}: {e}", path.display())),
     }
     create(&ctx.data_dir, &path)
+}
+
+/// The secret if there is one (the environment, else the key file), never creating it:
+/// what `import` uses to recognise a de-identified export of this registry.
+pub fn existing_secret(ctx: &Ctx) -> Option<Vec<u8>> {
+    if let Some(k) = from_env() {
+        return Some(k);
+    }
+    let k = std::fs::read_to_string(ctx.data_dir.join(KEY_FILE)).ok()?;
+    let k = k.trim();
+    (!k.is_empty()).then(|| k.as_bytes().to_vec())
+}
+
+fn from_env() -> Option<Vec<u8>> {
+    std::env::var_os(KEY_ENV)
+        .filter(|k| !k.is_empty())
+        .map(|k| k.as_encoded_bytes().to_vec())
 }
 
 /// Creates the key file without ever replacing one: if another export created it first,

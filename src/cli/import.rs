@@ -66,6 +66,14 @@ impl Source {
         }
     }
 
+    /// The file is a de-identified export (see `crate::io::csv::deidentified_update_refusal`).
+    fn is_deidentified(&self) -> bool {
+        match self {
+            Source::Csv(csv) => patient_csv::is_deidentified(csv),
+            Source::Json(json) => json.is_deidentified(),
+        }
+    }
+
     /// How the i-th patient is named in a warning: `line 4, SMP-003` or `record SMP-003`.
     /// Refuses a record id that differs from another one (in the file or the registry) only
     /// in letter case or accent form: on a case-insensitive disk both would be one file.
@@ -144,9 +152,17 @@ pub fn run(ctx: &Ctx, file: &Path, update: bool) -> ExitCode {
         ));
     }
     let rules = protocol.safety_rules();
-    if let Err(errors) = source.plan(&reader, update, &rules) {
-        return refuse(file, &errors);
+    let planned = match source.plan(&reader, update, &rules) {
+        Ok(p) => p,
+        Err(errors) => return refuse(file, &errors),
+    };
+    if source.is_deidentified() {
+        let own = own_pseudonyms(ctx, &reader, &planned);
+        if !own.is_empty() {
+            return refuse(file, &own);
+        }
     }
+    drop(planned);
     drop(reader);
     let mut reg = match Registry::open(&ctx.data_dir, opts(true)) {
         Ok(r) => r,
@@ -219,6 +235,34 @@ pub fn run(ctx: &Ctx, file: &Path, update: bool) -> ExitCode {
             None => fail(format!("nothing imported: {e}")),
         },
     }
+}
+
+/// A de-identified export of this very registry, imported back, would add each of its
+/// patients a second time under its pseudonym: the records of the file that carry the
+/// pseudonym this registry's key gives one of its own patients. No key, no export was made.
+fn own_pseudonyms(ctx: &Ctx, reg: &Registry, planned: &[Patient]) -> Vec<String> {
+    let Some(key) = super::export_formats::existing_secret(ctx) else {
+        return Vec::new();
+    };
+    let own: std::collections::HashMap<String, &str> = reg
+        .patients()
+        .map(|p| {
+            let id = p.record_id.as_str();
+            (crate::export::deidentify::pseudonym(&key, id), id)
+        })
+        .collect();
+    planned
+        .iter()
+        .filter_map(|p| {
+            let id = own.get(&p.record_id)?;
+            Some(format!(
+                "{} is the pseudonym this registry gives its patient {id}: the file is a \
+                 de-identified export of this registry, and importing it would add that patient \
+                 a second time; import it into a new data directory instead",
+                p.record_id
+            ))
+        })
+        .collect()
 }
 
 /// Problems as the sentences they are printed as.

@@ -22,7 +22,14 @@
 //! the offsets back from the kept record ids. The key lives with the registry (see
 //! `crate::cli::export`), never in the export.
 //!
-//! **Kept**: record ids (study ids), sex, Fitzpatrick type, hair colour and grey share,
+//! **Record ids** are replaced by a pseudonym, `S` and 16 lowercase hex digits of
+//! HMAC-SHA-256(secret, "record-id:" + record id): clinics build ids from names, birth dates
+//! and hospital numbers, so the id is an identifier. The pseudonym is stable per registry
+//! (re-exports line up patient by patient) and cannot be linked back to the id without the
+//! key; the "record-id:" prefix keeps it independent of the date shift, which is keyed on the
+//! bare id. 64 bits: two of 100,000 patients share one with a chance of about 3 in 10^10.
+//!
+//! **Kept**: sex, Fitzpatrick type, hair colour and grey share,
 //! subtype with structured classification and scar details, zones and areas, health-screen
 //! answers (protocol item ids), consent flags, the plan, session parameters, scores and
 //! adverse-event types, severities and outcomes. Nothing that the statistics read changes.
@@ -45,6 +52,9 @@ pub const AGE_COLUMN: &str = "age_at_session1";
 /// What a removed staff name is replaced with where the record needs a value.
 pub const WITHHELD: &str = "withheld";
 
+/// The first character of every pseudonym (a record id must start with a letter or digit).
+pub const PSEUDONYM_PREFIX: char = 'S';
+
 /// One patient as exported: the record, and the age at session 1 (the value de-identified
 /// exports carry instead of the birth date; also filled for identified exports when the birth
 /// date is known, so both kinds of export have the same columns).
@@ -54,6 +64,10 @@ pub struct ExportRecord {
     pub patient: Patient,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub age_at_session1: Option<u32>,
+    /// True when `patient.record_id` is a [`pseudonym`] (a de-identified record); the FHIR
+    /// bundle then names its identifier system accordingly. Not written.
+    #[serde(skip)]
+    pub pseudonymous: bool,
 }
 
 impl ExportRecord {
@@ -62,6 +76,7 @@ impl ExportRecord {
         ExportRecord {
             age_at_session1: age_at_session1(p),
             patient: p.clone(),
+            pseudonymous: false,
         }
     }
 }
@@ -103,6 +118,22 @@ pub fn shift_days(secret: &[u8], record_id: &str) -> u64 {
     u64::from_be_bytes(first) % MAX_SHIFT_DAYS + 1
 }
 
+/// The record id of a de-identified export: `S` + the first 8 bytes, as lowercase hex, of
+/// HMAC-SHA-256(secret, "record-id:" + record_id). A valid record id itself, so a
+/// de-identified export imports into a new registry.
+pub fn pseudonym(secret: &[u8], record_id: &str) -> String {
+    let mut message = Vec::with_capacity(10 + record_id.len());
+    message.extend_from_slice(b"record-id:");
+    message.extend_from_slice(record_id.as_bytes());
+    let mac = hmac_sha256(secret, &message);
+    let mut out = String::with_capacity(17);
+    out.push(PSEUDONYM_PREFIX);
+    for b in &mac[..8] {
+        out.push_str(&format!("{b:02x}"));
+    }
+    out
+}
+
 /// Removes identifiers and free text from every patient and shifts their dates.
 pub fn deidentify(patients: &[Patient], secret: &[u8]) -> Vec<ExportRecord> {
     patients
@@ -118,6 +149,7 @@ pub fn deidentify_patient(p: &Patient, secret: &[u8]) -> ExportRecord {
     let shift = |d: NaiveDate| d.checked_sub_days(days).unwrap_or(NaiveDate::MIN);
 
     let mut q = p.clone();
+    q.record_id = pseudonym(secret, &p.record_id);
     q.name = None;
     q.birth_date = None;
     q.expectations = None;
@@ -150,6 +182,7 @@ pub fn deidentify_patient(p: &Patient, secret: &[u8]) -> ExportRecord {
     ExportRecord {
         patient: q,
         age_at_session1: age,
+        pseudonymous: true,
     }
 }
 
@@ -251,9 +284,23 @@ mod tests {
         assert_eq!(q.follow_ups[0].assessor, None);
         assert_eq!(q.adverse_events[0].description, None);
         assert_eq!(q.adverse_events[0].kind, AdverseKind::Other);
-        assert_eq!(q.record_id, "C01-007");
+        assert_eq!(q.record_id, pseudonym(b"secret", "C01-007"));
         assert_eq!(q.sex, Some(Sex::M));
         assert_eq!(q.vds_at(Timepoint::Post), Some(8.5));
+    }
+
+    #[test]
+    fn pseudonyms_are_keyed_stable_and_valid_ids() {
+        let a = pseudonym(b"k1", "WANG-19850412");
+        assert_eq!(a, pseudonym(b"k1", "WANG-19850412"));
+        assert_ne!(a, pseudonym(b"k2", "WANG-19850412"), "the key must matter");
+        assert_ne!(a, pseudonym(b"k1", "WANG-19850413"));
+        assert_eq!(a.len(), 17);
+        assert!(a.starts_with('S'));
+        assert!(a[1..].chars().all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase()));
+        assert_eq!(crate::domain::validate::check_record_id(&a), Ok(()));
+        // Python: hmac.new(b"Jefe", b"record-id:x", hashlib.sha256).hexdigest()[:16]
+        assert_eq!(pseudonym(b"Jefe", "x"), "S95bde9cf69368f75");
     }
 
     #[test]

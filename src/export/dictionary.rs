@@ -134,6 +134,11 @@ pub fn fields() -> Vec<FieldDef> {
                 "letters, digits, '-', '_', '.'; at most {} characters; unique",
                 limits::RECORD_ID_MAX_CHARS
             ),
+        )
+        // Clinics build ids from names, birth dates and hospital numbers.
+        .identifying(
+            "replaced by a pseudonym: 'S' and 16 hex digits of HMAC-SHA-256 keyed with the \
+             registry's key, the same in every de-identified export of one registry",
         ),
         row("name", csv, "Patient name", "text", "any text").identifying(REMOVED),
         row(
@@ -810,10 +815,17 @@ mod tests {
 
     #[test]
     fn identifiers_are_flagged() {
-        for f in ["name", "birth_date", "expectations", "sessions[].operator"] {
+        for f in [
+            "record_id",
+            "name",
+            "birth_date",
+            "expectations",
+            "sessions[].operator",
+        ] {
             assert!(get(f).identifier, "{f}");
         }
-        for f in ["record_id", "vds_6m", "subtype", "age_at_session1"] {
+        assert!(get("record_id").deidentify.contains("pseudonym"));
+        for f in ["vds_6m", "subtype", "age_at_session1"] {
             assert!(!get(f).identifier, "{f}");
         }
         assert!(get("session2_date").deidentify.starts_with("shifted"));

@@ -12,7 +12,8 @@
 //! The local code systems and extensions are `urn:smplan:fhir:...` names, documented in
 //! `docs/exports.md`; a URN says plainly that nothing is to be fetched from it.
 //!
-//! Resource ids are UUIDs derived from the record id and the resource's place in the record
+//! Resource ids are UUIDs derived from the record id (in a de-identified bundle, from its
+//! pseudonym, which is the record id it carries) and the resource's place in the record
 //! (RFC 9562 version 8, from SHA-256), so the same registry always gives the same bundle and a
 //! re-export can be compared line by line. References use `urn:uuid:` full URLs, as FHIR
 //! recommends for bundles that are not tied to a server.
@@ -24,6 +25,9 @@ use sha2::{Digest, Sha256};
 
 /// Identifier system of the study record id.
 pub const RECORD_ID_SYSTEM: &str = "urn:smplan:record-id";
+/// Identifier system of the pseudonym a de-identified bundle carries instead of the record id
+/// (`crate::export::deidentify::pseudonym`).
+pub const PSEUDONYM_SYSTEM: &str = "urn:smplan:pseudonym";
 /// Local code system of the scores: `vds`, `pss`.
 pub const SCORE_SYSTEM: &str = "urn:smplan:fhir:CodeSystem:score";
 /// Local code system of the procedure: `smp-session`.
@@ -107,7 +111,7 @@ pub fn patient_entries(r: &ExportRecord) -> Vec<Value> {
     let pid = uuid(rid, "Patient");
     let cid = uuid(rid, "Condition");
     let mut out = vec![
-        entry(pid.clone(), patient_resource(p)),
+        entry(pid.clone(), patient_resource(p, r.pseudonymous)),
         entry(cid.clone(), condition(p, &pid)),
     ];
     if let Some(age) = r.age_at_session1 {
@@ -141,10 +145,14 @@ pub fn patient_entries(r: &ExportRecord) -> Vec<Value> {
     out
 }
 
-fn patient_resource(p: &Patient) -> Value {
+fn patient_resource(p: &Patient, pseudonymous: bool) -> Value {
+    let system = match pseudonymous {
+        true => PSEUDONYM_SYSTEM,
+        false => RECORD_ID_SYSTEM,
+    };
     let mut r = json!({
         "resourceType": "Patient",
-        "identifier": [{"system": RECORD_ID_SYSTEM, "value": p.record_id}],
+        "identifier": [{"system": system, "value": p.record_id}],
     });
     if let Some(name) = &p.name {
         r["name"] = json!([{"text": name}]);

@@ -549,9 +549,19 @@ fn check_age(c: &mut Cells<'_>, text: &str, p: &Patient) {
     }
 }
 
+/// Why a de-identified file never updates a registry, after `shape` (what gave it away).
+pub fn deidentified_update_refusal(shape: &str) -> String {
+    format!(
+        "{shape}, so it is a de-identified export: its record ids are pseudonyms and its dates \
+         are shifted, and --update would add its patients a second time under the pseudonyms \
+         or overwrite true dates with shifted ones; nothing was changed. Import it without \
+         --update into a new data directory instead"
+    )
+}
+
 /// A de-identified export: it has the age column instead of `birth_date` (its dates are
 /// shifted and its names removed).
-fn is_deidentified(file: &CsvFile) -> bool {
+pub fn is_deidentified(file: &CsvFile) -> bool {
     file.has(READ_ONLY_AGE) && !file.has("birth_date")
 }
 
@@ -633,6 +643,15 @@ pub fn plan_import<'a>(
     update: bool,
     ctx: &ValidationContext,
 ) -> Result<Vec<Patient>, Vec<CellError>> {
+    if update && is_deidentified(file) {
+        return Err(vec![CellError {
+            line: 0,
+            column: None,
+            message: deidentified_update_refusal(&format!(
+                "this file has {READ_ONLY_AGE} and no birth_date"
+            )),
+        }]);
+    }
     let mut errors = file.problems.clone();
     let mut patients = Vec::new();
     let mut seen: HashMap<String, u64> = HashMap::new();
@@ -657,18 +676,6 @@ pub fn plan_import<'a>(
                 continue;
             }
             seen.insert(id.clone(), line);
-            if base.is_some() && update && is_deidentified(file) {
-                errors.push(CellError::new(
-                    line,
-                    "record_id",
-                    format!(
-                        "'{id}' is already in the registry and this file is a de-identified \
-                         export (it has {READ_ONLY_AGE} and no birth_date, and its dates are \
-                         shifted); import it into a new registry instead"
-                    ),
-                ));
-                continue;
-            }
             if base.is_some() && !update {
                 errors.push(CellError::new(
                     line,

@@ -17,8 +17,9 @@
 //! byte-identical patient files.
 //!
 //! A de-identified record (it has `age_at_session1` and no `birth_date`) is checked and
-//! imported without the age (a registry keeps birth dates, not ages), and may not update a
-//! patient already in the registry: its dates are shifted.
+//! imported without the age (a registry keeps birth dates, not ages). A file holding one is
+//! never an update (`--update` refuses it whole): its record ids are pseudonyms and its dates
+//! shifted.
 
 use crate::domain::text::printable;
 use crate::domain::validate::check_record_id;
@@ -84,12 +85,24 @@ impl JsonFile {
         label(&self.patients[index], index)
     }
 
+    /// True when some record is de-identified (see [`plan_import`]).
+    pub fn is_deidentified(&self) -> bool {
+        self.patients.iter().any(is_deidentified)
+    }
+
     /// True when some record was de-identified (the age was checked but not stored).
     pub fn has_ages(&self) -> bool {
         self.patients
             .iter()
             .any(|p| p.get(AGE_COLUMN).is_some_and(|a| !a.is_null()))
     }
+}
+
+/// A de-identified record: it has `age_at_session1` and no `birth_date` (see the module
+/// documentation).
+fn is_deidentified(value: &Value) -> bool {
+    value.get(AGE_COLUMN).is_some_and(|a| !a.is_null())
+        && value.get("birth_date").is_none_or(Value::is_null)
 }
 
 fn label(value: &Value, index: usize) -> String {
@@ -198,6 +211,14 @@ pub fn plan_import<'a>(
             "the document has no patients to import",
         )]);
     }
+    if update && let Some(i) = file.patients.iter().position(is_deidentified) {
+        return Err(vec![RecordError::document(
+            crate::io::csv::deidentified_update_refusal(&format!(
+                "this file is de-identified ({} has {AGE_COLUMN} and no birth_date)",
+                file.label(i)
+            )),
+        )]);
+    }
     let mut errors = Vec::new();
     let mut patients = Vec::with_capacity(file.patients.len());
     let mut seen: HashMap<&str, usize> = HashMap::new();
@@ -255,28 +276,13 @@ pub fn plan_import<'a>(
                 }
             },
         };
-        let deidentified = age.is_some() && obj.get("birth_date").is_none_or(Value::is_null);
         let base = existing(id);
-        match (base.is_some(), update) {
-            (true, false) => {
-                errors.push(err(
-                    Some("record_id"),
-                    format!("'{id}' is already in the registry; import with --update to change it"),
-                ));
-                continue;
-            }
-            (true, true) if deidentified => {
-                errors.push(err(
-                    Some("record_id"),
-                    format!(
-                        "'{id}' is already in the registry and this record is de-identified (it \
-                         has {AGE_COLUMN} and no birth_date, and its dates are shifted); import \
-                         it into a new registry instead"
-                    ),
-                ));
-                continue;
-            }
-            _ => {}
+        if base.is_some() && !update {
+            errors.push(err(
+                Some("record_id"),
+                format!("'{id}' is already in the registry; import with --update to change it"),
+            ));
+            continue;
         }
         if let Some(v) = obj.get("schema_version").and_then(Value::as_u64)
             && v > u64::from(SCHEMA_VERSION)
@@ -575,6 +581,9 @@ mod tests {
         let old = Patient::new("A-1", Subtype::Scarring);
         let err = plan(&doc(rec), &[old], true).unwrap_err();
         assert!(err[0].contains("is de-identified"), "{err:?}");
+        // By its shape, not by its ids: a pseudonym is never in the registry.
+        let err = plan(&doc(rec), &[], true).unwrap_err();
+        assert!(err[0].contains("this file is de-identified (record A-1 has"), "{err:?}");
         let bad = rec.replace("44", "44.5");
         let err = plan(&doc(&bad), &[], false).unwrap_err();
         assert!(

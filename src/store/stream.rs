@@ -104,6 +104,15 @@ impl Records {
         })
     }
 
+    /// Reads the records still to read in the order of `key` (ties by record id) instead of
+    /// by record id: a de-identified export goes in the order of its pseudonyms, so the
+    /// order of the rows says nothing of the record ids.
+    pub fn order_by<K: Ord>(&mut self, key: impl Fn(&str) -> K) {
+        let mut keyed: Vec<(K, String)> = self.ids.drain(..).map(|id| (key(&id), id)).collect();
+        keyed.sort();
+        self.ids = keyed.into_iter().map(|(_, id)| id).collect();
+    }
+
     /// How many records were listed (damaged ones included).
     pub fn listed(&self) -> usize {
         self.total

@@ -297,7 +297,11 @@ mod tests {
         assert_ne!(a, pseudonym(b"k1", "WANG-19850413"));
         assert_eq!(a.len(), 17);
         assert!(a.starts_with('S'));
-        assert!(a[1..].chars().all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase()));
+        assert!(
+            a[1..]
+                .chars()
+                .all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase())
+        );
         assert_eq!(crate::domain::validate::check_record_id(&a), Ok(()));
         // Python: hmac.new(b"Jefe", b"record-id:x", hashlib.sha256).hexdigest()[:16]
         assert_eq!(pseudonym(b"Jefe", "x"), "S95bde9cf69368f75");

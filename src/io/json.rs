@@ -583,7 +583,10 @@ mod tests {
         assert!(err[0].contains("is de-identified"), "{err:?}");
         // By its shape, not by its ids: a pseudonym is never in the registry.
         let err = plan(&doc(rec), &[], true).unwrap_err();
-        assert!(err[0].contains("this file is de-identified (record A-1 has"), "{err:?}");
+        assert!(
+            err[0].contains("this file is de-identified (record A-1 has"),
+            "{err:?}"
+        );
         let bad = rec.replace("44", "44.5");
         let err = plan(&doc(&bad), &[], false).unwrap_err();
         assert!(

@@ -33,7 +33,10 @@ pub fn json_differences(a: &serde_json::Value, b: &serde_json::Value) -> Vec<Str
     fn walk(path: String, a: &Value, b: &Value, out: &mut Vec<String>) {
         match (a, b) {
             (Value::Number(x), Value::Number(y)) => {
-                let (x, y) = (x.as_f64().unwrap_or(f64::NAN), y.as_f64().unwrap_or(f64::NAN));
+                let (x, y) = (
+                    x.as_f64().unwrap_or(f64::NAN),
+                    y.as_f64().unwrap_or(f64::NAN),
+                );
                 let close = (x - y).abs() <= 1e-12 || (x - y).abs() <= 1e-9 * x.abs().max(y.abs());
                 if !close {
                     out.push(format!("{path}: {x} != {y}"));
@@ -44,9 +47,7 @@ pub fn json_differences(a: &serde_json::Value, b: &serde_json::Value) -> Vec<Str
                     walk(format!("{path}[{i}]"), x, y, out);
                 }
             }
-            (Value::Object(x), Value::Object(y))
-                if x.keys().eq(y.keys()) =>
-            {
+            (Value::Object(x), Value::Object(y)) if x.keys().eq(y.keys()) => {
                 for (k, v) in x {
                     walk(format!("{path}.{k}"), v, &y[k], out);
                 }

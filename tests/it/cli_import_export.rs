@@ -424,10 +424,7 @@ fn a_deidentified_export_imports_into_a_new_registry_but_never_updates() {
     };
     let (sa, sb) = (stats(&first), stats(&second));
     assert_eq!(sa["patients"], sb["patients"]);
-    assert_eq!(
-        cli_common::json_differences(&sa, &sb),
-        Vec::<String>::new()
-    );
+    assert_eq!(cli_common::json_differences(&sa, &sb), Vec::<String>::new());
 
     let before = snapshot(&first);
     let o = smplan(&first, &["import", "--update", deid.to_str().unwrap()]);

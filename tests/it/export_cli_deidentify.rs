@@ -25,7 +25,10 @@ fn no_identifier_in_any_de_identified_export() {
         assert_eq!(leaks(&text, &forbidden), Vec::<String>::new(), "{format}");
         assert!(!text.contains("SMP-00"), "{format}: a record id");
         let pseudonym = pseudonym(&key(dir.path()), "SMP-003");
-        assert!(text.contains(&pseudonym) || format == "dictionary", "{format}");
+        assert!(
+            text.contains(&pseudonym) || format == "dictionary",
+            "{format}"
+        );
     }
     // ... while the identified exports do hold the names (the search can fail).
     for format in ["csv", "json", "fhir"] {
@@ -47,7 +50,8 @@ fn de_identified_csv_has_age_instead_of_birth_date() {
     let id = |rid: &str| pseudonym(&key(dir.path()), rid);
     assert_eq!(rows[&id("SMP-001")]["age_at_session1"], "39");
     assert_eq!(
-        rows[&id("SMP-003")]["classification"], "",
+        rows[&id("SMP-003")]["classification"],
+        "",
         "typed by hand, so removed"
     );
     assert_eq!(rows[&id("SMP-004")]["classification"], "FUT strip scar");
@@ -202,11 +206,8 @@ fn no_record_id_in_any_de_identified_export_and_pseudonyms_are_stable() {
         ("OBRIEN.S.H7702141", &["OBRIEN", "H7702141"]),
     ];
     let dir = tempfile::tempdir().unwrap();
-    let mut opts = smplan::store::OpenOptions::new(
-        true,
-        "test",
-        export_common::d(export_common::cli::TODAY),
-    );
+    let mut opts =
+        smplan::store::OpenOptions::new(true, "test", export_common::d(export_common::cli::TODAY));
     opts.known_zones = smplan::protocol::Protocol::builtin().zone_ids();
     let mut reg = smplan::store::Registry::open(dir.path(), opts).unwrap();
     for (mut p, (id, _)) in cohort().into_iter().zip(ids) {

@@ -172,10 +172,7 @@ fn a_deidentified_json_export_imports_into_a_new_registry_but_never_updates() {
     // pseudonyms, so sums run in another order.
     let ((sa, ca), (sb, cb)) = (stats(&a), stats(&b));
     assert_eq!(sa["patients"], sb["patients"]);
-    assert_eq!(
-        cli_common::json_differences(&sa, &sb),
-        Vec::<String>::new()
-    );
+    assert_eq!(cli_common::json_differences(&sa, &sb), Vec::<String>::new());
     assert!(ca.unwrap()["left_out"].as_u64().unwrap() > 0);
     assert_eq!(cb.unwrap()["left_out"], 0);
     let rebuilt = patient_files(&b);

@@ -23,7 +23,7 @@
 //! Cost: one commit record plus one file per patient touched; never proportional to the size
 //! of the registry.
 
-use super::audit::{AUDIT_FILE, AuditEntry};
+use super::audit::{self, AUDIT_FILE, AuditEntry};
 use super::fsutil::{FILE_MODE, TMP_PREFIX, entries, sync_dir, write_durable, write_many_durable};
 use super::index::{self, FileKey};
 use crate::domain::Patient;
@@ -127,17 +127,16 @@ fn append_audit(dir: &Path, offset: u64, entries: &[AuditEntry]) -> io::Result<(
         .truncate(false)
         .mode(FILE_MODE)
         .open(&path)?;
-    let len = f.metadata()?.len();
+    let mut len = f.metadata()?.len();
     if len > offset {
         // A replay: drop what the interrupted run had appended, then append it whole.
         f.set_len(offset)?;
+        len = offset;
     }
+    // Chained onto the last line (read backwards: never the whole log), see `audit`.
+    let tail = audit::read_tail(&mut f, len)?;
+    let buf = audit::chained_lines(&tail, entries)?;
     f.seek(SeekFrom::End(0))?;
-    let mut buf = Vec::new();
-    for e in entries {
-        serde_json::to_writer(&mut buf, e).map_err(io::Error::other)?;
-        buf.push(b'\n');
-    }
     f.write_all(&buf)?;
     f.sync_all()?;
     if !existed {

@@ -113,7 +113,9 @@ pub fn line_facts(line: &[u8]) -> LineFacts {
     };
     LineFacts {
         whole: shape.is_some(),
-        prev: shape.as_ref().and_then(|s| s.prev.as_deref().map(str::to_string)),
+        prev: shape
+            .as_ref()
+            .and_then(|s| s.prev.as_deref().map(str::to_string)),
         closes_torn_line: shape.as_ref().is_some_and(|s| s.field == TORN_TAIL_FIELD),
         hash: line_hash(line),
     }

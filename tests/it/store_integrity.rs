@@ -177,13 +177,20 @@ fn a_torn_last_line_is_ended_and_recorded_and_swallows_nothing() {
     r.save(p).unwrap();
     drop(r);
     let lines = audit_lines(t.path());
-    assert_eq!(lines[before].as_bytes(), torn, "the torn line stays on its own");
+    assert_eq!(
+        lines[before].as_bytes(),
+        torn,
+        "the torn line stays on its own"
+    );
     let note: AuditEntry = serde_json::from_str(&lines[before + 1]).unwrap();
     assert_eq!(note.field, TORN_TAIL_FIELD);
     assert_eq!(note.old, serde_json::json!(torn.len()));
     assert_eq!(note.prev.as_deref(), Some(line_hash(torn).as_str()));
     let saved: AuditEntry = serde_json::from_str(&lines[before + 2]).unwrap();
-    assert_eq!((saved.record_id.as_str(), saved.field.as_str()), ("A-1", "notes"));
+    assert_eq!(
+        (saved.record_id.as_str(), saved.field.as_str()),
+        ("A-1", "notes")
+    );
     assert_eq!(lines.len(), before + 3);
     // Recorded, so not damage: check names it and passes.
     let o = smplan(t.path(), &["check"]);

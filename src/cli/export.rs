@@ -122,14 +122,11 @@ pub fn run(ctx: &Ctx, format: Format, deidentify: bool, output: Option<&Path>) -
     if let Err(e) = out.finish() {
         return fail(e);
     }
-    let damaged = records.damaged().len();
-    if damaged > 0 {
+    if let Some(why) = records.failure("the export") {
         for p in records.problems() {
             super::say(format_args!("{p}"));
         }
-        return fail(format!(
-            "the export leaves out {damaged} damaged file(s); run `smplan check`"
-        ));
+        return fail(why);
     }
     ExitCode::SUCCESS
 }

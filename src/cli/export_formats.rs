@@ -23,7 +23,8 @@ pub fn secret(ctx: &Ctx) -> Result<Vec<u8>, String> {
         return Ok(k);
     }
     let path = ctx.data_dir.join(KEY_FILE);
-    match std::fs::read_to_string(&path) {
+    // Never through a link (see `store::guard`).
+    match fsutil::read_regular_to_string(&path) {
         Ok(k) if !k.trim().is_empty() => return Ok(k.trim().as_bytes().to_vec()),
         Ok(_) => {
             return Err(format!(
@@ -43,7 +44,7 @@ pub fn existing_secret(ctx: &Ctx) -> Option<Vec<u8>> {
     if let Some(k) = from_env() {
         return Some(k);
     }
-    let k = std::fs::read_to_string(ctx.data_dir.join(KEY_FILE)).ok()?;
+    let k = fsutil::read_regular_to_string(&ctx.data_dir.join(KEY_FILE)).ok()?;
     let k = k.trim();
     (!k.is_empty()).then(|| k.as_bytes().to_vec())
 }
@@ -76,9 +77,11 @@ fn create(dir: &Path, path: &Path) -> Result<Vec<u8>, String> {
             fsutil::sync_dir(dir).map_err(cannot)?;
             Ok(key.into_bytes())
         }
-        Err(e) if e.error.kind() == ErrorKind::AlreadyExists => std::fs::read_to_string(path)
-            .map(|k| k.trim().as_bytes().to_vec())
-            .map_err(|e| format!("cannot read {}: {e}", path.display())),
+        Err(e) if e.error.kind() == ErrorKind::AlreadyExists => {
+            fsutil::read_regular_to_string(path)
+                .map(|k| k.trim().as_bytes().to_vec())
+                .map_err(|e| format!("cannot read {}: {e}", path.display()))
+        }
         Err(e) => Err(cannot(e.error)),
     }
 }

@@ -103,16 +103,13 @@ fn series(ctx: &Ctx, html: bool, output: Option<&Path>) -> ExitCode {
     for p in records.problems() {
         super::say(format_args!("warning: {p}; left out"));
     }
-    let damaged = records.damaged().len();
-    series.set_unreadable(damaged);
+    series.set_unreadable(records.left_out());
     if let Err(e) = render(&series.finish(), html, output, &ctx.data_dir) {
         return super::fail(e);
     }
-    if damaged > 0 {
+    if let Some(why) = records.failure("the case series") {
         // As `export` does: the document is written, and the exit status says it is partial.
-        return super::fail(format!(
-            "the case series leaves out {damaged} damaged file(s); run `smplan check`"
-        ));
+        return super::fail(why);
     }
     ExitCode::SUCCESS
 }

@@ -23,3 +23,12 @@ pub const FRACTION: RangeInclusive<f64> = 0.0..=1.0;
 pub const MAX_AGE_YEARS: u32 = 120;
 /// Longest record id (it names the patient's file).
 pub const RECORD_ID_MAX_CHARS: usize = 64;
+/// Longest file name the file systems smplan runs on allow, in bytes (`NAME_MAX`).
+pub const FILE_NAME_MAX_BYTES: usize = 255;
+/// The longest suffix the store adds to a record id to name a file: `<id>.json` in
+/// `patients/`, and in `quarantine/` a copy number (up to `.999999`) and `.reason` after it.
+/// The store checks its names against this (`store::QUARANTINE_MAX_COPIES`).
+pub const RECORD_ID_FILE_SUFFIX_BYTES: usize = ".json".len() + ".999999".len() + ".reason".len();
+/// Longest record id in bytes of UTF-8 (236): every name the store derives from it fits in a
+/// file name. 64 characters of four bytes each would not (a record that cannot be written).
+pub const RECORD_ID_MAX_BYTES: usize = FILE_NAME_MAX_BYTES - RECORD_ID_FILE_SUFFIX_BYTES;

@@ -50,7 +50,8 @@ pub fn parse_date(s: &str) -> Result<NaiveDate, String> {
 }
 
 /// Checks a record id: non-empty, no path separators or control characters, at most 64
-/// characters (it names the patient's file).
+/// characters and 236 bytes of UTF-8 (it names the patient's file, and every name the store
+/// derives from it must fit in the 255 bytes of a file name).
 pub fn check_record_id(id: &str) -> Result<(), String> {
     if id.trim().is_empty() {
         return Err("record_id is empty; every patient needs a study id".into());
@@ -62,6 +63,15 @@ pub fn check_record_id(id: &str) -> Result<(), String> {
         return Err(format!(
             "record_id is longer than {} characters",
             limits::RECORD_ID_MAX_CHARS
+        ));
+    }
+    if id.len() > limits::RECORD_ID_MAX_BYTES {
+        return Err(format!(
+            "record_id is {} bytes in UTF-8, more than the {} a record id may have (it names \
+             the patient's file, and a file name holds at most {} bytes)",
+            id.len(),
+            limits::RECORD_ID_MAX_BYTES,
+            limits::FILE_NAME_MAX_BYTES
         ));
     }
     if let Some(c) = id
@@ -442,6 +452,12 @@ mod tests {
         assert!(check_record_id("a/b").is_err());
         assert!(check_record_id(".hidden").is_err());
         assert!(check_record_id(" x").is_err());
+        // 63 four-byte letters: few enough characters, too many bytes for a file name.
+        let wide = "\u{1D400}".repeat(63);
+        let e = check_record_id(&wide).unwrap_err();
+        assert!(e.contains("252 bytes") && e.contains("236"), "{e}");
+        assert!(check_record_id(&"\u{1D400}".repeat(59)).is_ok());
+        assert!(check_record_id(&"\u{1D400}".repeat(60)).is_err());
         let mut p = Patient::new("bad id", Subtype::Scarring);
         assert_eq!(fields(&p), vec!["record_id"]);
         p.record_id = "ok".into();

@@ -131,8 +131,9 @@ pub fn fields() -> Vec<FieldDef> {
             "Study id",
             "text",
             format!(
-                "letters, digits, '-', '_', '.'; at most {} characters; unique",
-                limits::RECORD_ID_MAX_CHARS
+                "letters, digits, '-', '_', '.'; at most {} characters and {} bytes of UTF-8; unique",
+                limits::RECORD_ID_MAX_CHARS,
+                limits::RECORD_ID_MAX_BYTES
             ),
         )
         // Clinics build ids from names, birth dates and hospital numbers.

@@ -262,7 +262,8 @@ impl Protocol {
     /// returned with a warning naming the file and the field at fault.
     pub fn load(data_dir: &Path) -> (Protocol, Vec<String>) {
         let path = data_dir.join(PROTOCOL_FILE);
-        let text = match std::fs::read_to_string(&path) {
+        // Never through a link (see `store::guard`).
+        let text = match crate::store::fsutil::read_regular_to_string(&path) {
             Ok(t) => t,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                 return (Protocol::builtin(), Vec::new());

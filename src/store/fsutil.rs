@@ -5,9 +5,10 @@
 //! leave the new name pointing at an empty file). Hence: temp file in the same directory,
 //! `sync_all`, rename over the target, sync the directory (as jj's `persist_temp_file`).
 
+use std::ffi::OsString;
 use std::fs::{self, DirBuilder, File};
-use std::io::{self, Write};
-use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
+use std::io::{self, Read, Write};
+use std::os::unix::fs::{DirBuilderExt, MetadataExt, OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
 /// Prefix of our temporary files; leftovers of a crash are removed by the next writer.
@@ -19,10 +20,21 @@ pub const DIR_MODE: u32 = 0o700;
 pub const FILE_MODE: u32 = 0o600;
 
 /// Creates `dir` (and missing parents) with mode 0700 and makes the new entry durable.
-/// An existing directory is left as it is: the user may have chosen its permissions.
+/// An existing directory is left as it is: the user may have chosen its permissions (a
+/// writer refuses one that others may write, see `super::permission_problems`). A symbolic
+/// link where the directory should be is an error, never followed.
 pub fn create_private_dir(dir: &Path) -> io::Result<()> {
-    if dir.is_dir() {
-        return Ok(());
+    match fs::symlink_metadata(dir) {
+        Ok(m) if m.file_type().is_dir() => return Ok(()),
+        Ok(m) if m.file_type().is_symlink() => return Err(link_error()),
+        Ok(_) => {
+            return Err(io::Error::new(
+                io::ErrorKind::AlreadyExists,
+                "is not a directory",
+            ));
+        }
+        Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+        Err(e) => return Err(e),
     }
     DirBuilder::new()
         .recursive(true)
@@ -38,7 +50,112 @@ pub fn create_private_dir(dir: &Path) -> io::Result<()> {
 
 /// Makes renames and new entries in `dir` durable.
 pub fn sync_dir(dir: &Path) -> io::Result<()> {
-    File::open(dir)?.sync_all()
+    fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_DIRECTORY | libc::O_NOFOLLOW)
+        .open(dir)
+        .map_err(name_link)?
+        .sync_all()
+}
+
+/// The error of opening a symbolic link without following it, in words.
+fn link_error() -> io::Error {
+    io::Error::other("is a symbolic link, and smplan does not follow links inside a registry")
+}
+
+/// `ELOOP` (what `O_NOFOLLOW` gives on a link) said as [`link_error`] says it.
+fn name_link(e: io::Error) -> io::Error {
+    if e.raw_os_error() == Some(libc::ELOOP) {
+        link_error()
+    } else {
+        e
+    }
+}
+
+/// Opens a file of the registry for reading. A symbolic link is refused, never followed
+/// (`O_NOFOLLOW`), and anything but a regular file is refused without waiting on it (a FIFO
+/// is opened with `O_NONBLOCK`, so that it cannot hang the opening; the flag changes nothing
+/// for a regular file).
+pub fn open_regular(path: &Path) -> io::Result<(File, fs::Metadata)> {
+    let f = fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK)
+        .open(path)
+        .map_err(name_link)?;
+    let meta = f.metadata()?;
+    if !meta.file_type().is_file() {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            format!("is {}, not a regular file", kind_name(&meta.file_type())),
+        ));
+    }
+    Ok((f, meta))
+}
+
+/// [`open_regular`], then the whole file.
+pub fn read_regular(path: &Path) -> io::Result<Vec<u8>> {
+    let (mut f, meta) = open_regular(path)?;
+    let mut bytes = Vec::with_capacity(usize::try_from(meta.len()).unwrap_or(0));
+    f.read_to_end(&mut bytes)?;
+    Ok(bytes)
+}
+
+/// [`read_regular`] as text.
+pub fn read_regular_to_string(path: &Path) -> io::Result<String> {
+    String::from_utf8(read_regular(path)?)
+        .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))
+}
+
+/// Opens (creating it 0600 if needed) a file of the registry for reading and writing, never
+/// through a symbolic link. Truncates nothing.
+pub fn open_rw(path: &Path) -> io::Result<File> {
+    let f = fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .mode(FILE_MODE)
+        .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK)
+        .open(path)
+        .map_err(name_link)?;
+    if !f.metadata()?.file_type().is_file() {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            "is not a regular file",
+        ));
+    }
+    Ok(f)
+}
+
+/// "a named pipe", "a directory"...: what an entry that is not a regular file is.
+pub fn kind_name(t: &fs::FileType) -> &'static str {
+    use std::os::unix::fs::FileTypeExt;
+    if t.is_dir() {
+        "a directory"
+    } else if t.is_symlink() {
+        "a symbolic link"
+    } else if t.is_fifo() {
+        "a named pipe (FIFO)"
+    } else if t.is_socket() {
+        "a socket"
+    } else if t.is_block_device() || t.is_char_device() {
+        "a device"
+    } else if t.is_file() {
+        "a regular file"
+    } else {
+        "not a regular file"
+    }
+}
+
+/// The owner of `path` (not following a link), when it can be `stat`ed.
+pub fn owner_of(path: &Path) -> Option<u32> {
+    fs::symlink_metadata(path).ok().map(|m| m.uid())
+}
+
+/// The effective user id of this process.
+pub fn my_uid() -> u32 {
+    // SAFETY: geteuid has no arguments, touches no memory of ours and cannot fail.
+    unsafe { libc::geteuid() }
 }
 
 /// Writes `bytes` to `dir/name` atomically: a reader (or a crash) sees the old file or the
@@ -114,18 +231,38 @@ pub fn write_durable(dir: &Path, name: &str, bytes: &[u8]) -> io::Result<()> {
 /// Removes temporary files a crashed writer left in `dir`. Only a lock holder calls this (a
 /// live writer's temp file must not vanish under it).
 pub fn remove_stale_temps(dir: &Path) -> io::Result<()> {
-    for (name, path) in entries(dir)? {
-        if name.starts_with(TMP_PREFIX) {
-            fs::remove_file(path)?;
+    for e in entries(dir)? {
+        if e.is_temp() {
+            fs::remove_file(e.path)?;
         }
     }
     Ok(())
 }
 
-/// The entries of `dir`, each by name (lossily made text) and path, in no particular order.
-/// A directory that does not exist yet has none: the registry creates its directories on
-/// first write.
-pub fn entries(dir: &Path) -> io::Result<Vec<(String, PathBuf)>> {
+/// One entry of a directory, as listing it tells (nothing is opened or followed).
+#[derive(Debug, Clone)]
+pub struct Entry {
+    /// The name, when it is UTF-8 (`None` for any other: such a name is never made text
+    /// lossily, which would name another file).
+    pub name: Option<String>,
+    pub os_name: OsString,
+    pub path: PathBuf,
+    /// The type of the entry itself (a link is a link, not what it points to).
+    pub kind: fs::FileType,
+}
+
+impl Entry {
+    /// A temporary file of ours (a crashed writer's leftover when no writer is running).
+    pub fn is_temp(&self) -> bool {
+        self.os_name
+            .as_encoded_bytes()
+            .starts_with(TMP_PREFIX.as_bytes())
+    }
+}
+
+/// The entries of `dir`, in no particular order. A directory that does not exist yet has
+/// none: the registry creates its directories on first write.
+pub fn entries(dir: &Path) -> io::Result<Vec<Entry>> {
     let read = match fs::read_dir(dir) {
         Ok(e) => e,
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
@@ -133,10 +270,13 @@ pub fn entries(dir: &Path) -> io::Result<Vec<(String, PathBuf)>> {
     };
     read.map(|entry| {
         let entry = entry?;
-        Ok((
-            entry.file_name().to_string_lossy().into_owned(),
-            entry.path(),
-        ))
+        let os_name = entry.file_name();
+        Ok(Entry {
+            name: os_name.to_str().map(str::to_string),
+            kind: entry.file_type()?,
+            path: entry.path(),
+            os_name,
+        })
     })
     .collect()
 }
@@ -187,9 +327,40 @@ mod tests {
         assert!(entries(&t.path().join("absent")).unwrap().is_empty());
         fs::write(t.path().join("a.json"), "{}").unwrap();
         let got = entries(t.path()).unwrap();
-        assert_eq!(got, vec![("a.json".to_string(), t.path().join("a.json"))]);
+        assert_eq!(got.len(), 1);
+        assert_eq!(got[0].name.as_deref(), Some("a.json"));
+        assert_eq!(got[0].path, t.path().join("a.json"));
+        assert!(got[0].kind.is_file());
         // A file where a directory is expected is an error, not an empty directory.
         assert!(entries(&t.path().join("a.json")).is_err());
+    }
+
+    #[test]
+    fn links_and_fifos_are_never_opened_through() {
+        use std::os::unix::ffi::OsStrExt;
+        let t = tempfile::tempdir().unwrap();
+        let target = t.path().join("target");
+        fs::write(&target, b"secret").unwrap();
+        let link = t.path().join("link");
+        std::os::unix::fs::symlink(&target, &link).unwrap();
+        let e = read_regular(&link).unwrap_err();
+        assert!(e.to_string().contains("symbolic link"), "{e}");
+        let e = open_rw(&link).unwrap_err();
+        assert!(e.to_string().contains("symbolic link"), "{e}");
+        assert_eq!(fs::read(&target).unwrap(), b"secret");
+        // A link where a directory should be is not taken for the directory.
+        let dlink = t.path().join("dlink");
+        std::os::unix::fs::symlink(t.path(), &dlink).unwrap();
+        assert!(create_private_dir(&dlink).is_err());
+        assert!(sync_dir(&dlink).is_err());
+        // A FIFO is refused at once, not waited on.
+        let fifo = t.path().join("fifo");
+        let c = std::ffi::CString::new(fifo.as_os_str().as_bytes()).unwrap();
+        // SAFETY: a valid NUL-terminated path.
+        assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
+        let e = read_regular(&fifo).unwrap_err();
+        assert!(e.to_string().contains("named pipe"), "{e}");
+        assert!(open_rw(&fifo).is_err());
     }
 
     #[test]

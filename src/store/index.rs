@@ -20,7 +20,7 @@
 //! registry rewrites the index whole, atomically, when it has stale or superseded lines.
 //! `smplan check` never uses the index: it reads every file.
 
-use super::fsutil::{FILE_MODE, write_durable};
+use super::fsutil::{FILE_MODE, open_regular, write_durable};
 use crate::domain::{
     AdverseEvent, Alopecia, Clearance, ConsentPart, FollowUp, HealthScreen, Patient, Plan,
     SCHEMA_VERSION, Session, TouchUp, TouchUpReason, dates,
@@ -302,8 +302,8 @@ pub struct Index {
 /// keeps memory to the summaries themselves, not the whole file besides.
 pub fn read(dir: &Path) -> io::Result<Option<Index>> {
     const BLOCK: usize = 4 << 20;
-    let mut f = match fs::File::open(dir.join(INDEX_FILE)) {
-        Ok(f) => f,
+    let mut f = match open_regular(&dir.join(INDEX_FILE)) {
+        Ok((f, _)) => f,
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
         Err(e) => return Err(e),
     };
@@ -409,7 +409,7 @@ fn push_line(buf: &mut Vec<u8>, key: FileKey, patient: &Patient) -> io::Result<(
 
 /// Whether the registry has an index this smplan reads.
 pub fn present(dir: &Path) -> bool {
-    let Ok(f) = fs::File::open(dir.join(INDEX_FILE)) else {
+    let Ok((f, _)) = open_regular(&dir.join(INDEX_FILE)) else {
         return false;
     };
     let mut line = String::new();
@@ -423,6 +423,7 @@ pub fn append(dir: &Path, lines: &[(FileKey, &Patient)]) -> io::Result<()> {
     let mut f = match OpenOptions::new()
         .append(true)
         .mode(FILE_MODE)
+        .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK)
         .open(dir.join(INDEX_FILE))
     {
         Ok(f) => f,

@@ -23,14 +23,16 @@
 //! Cost: one commit record plus one file per patient touched; never proportional to the size
 //! of the registry.
 
-use super::audit::{self, AUDIT_FILE, AuditEntry};
-use super::fsutil::{FILE_MODE, TMP_PREFIX, entries, sync_dir, write_durable, write_many_durable};
+use super::audit::{AUDIT_FILE, AuditEntry};
+use super::fsutil::{
+    entries, open_regular, open_rw, read_regular, sync_dir, write_durable, write_many_durable,
+};
 use super::index::{self, FileKey};
 use crate::domain::Patient;
 use serde::{Deserialize, Serialize};
-use std::fs::{self, OpenOptions};
-use std::io::{self, Seek, SeekFrom, Write};
-use std::os::unix::fs::OpenOptionsExt;
+use sha2::{Digest, Sha256};
+use std::fs;
+use std::io::{self, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -45,9 +47,19 @@ pub struct Commit {
     pub txn: String,
     /// Length of `audit.jsonl` before this transaction's lines.
     pub audit_offset: u64,
+    /// SHA-256 (hex) of the last [`TAIL_BYTES`] bytes (or fewer) of `audit.jsonl` before
+    /// `audit_offset`: a replay cuts the log back to `audit_offset` only when these bytes
+    /// are still there, so a record whose offset does not match the log (crafted, or from
+    /// another registry) cannot cut its history. Records written before this field existed
+    /// have none (see [`check_audit_mark`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub audit_tail: Option<String>,
     pub patients: Vec<Patient>,
     pub audit: Vec<AuditEntry>,
 }
+
+/// How much of the audit log's tail a commit record's [`Commit::audit_tail`] covers.
+pub const TAIL_BYTES: u64 = 4096;
 
 /// A transaction id that sorts by time: nanoseconds since the epoch, pid, counter.
 pub fn new_txn_id() -> String {
@@ -70,11 +82,102 @@ pub fn patient_file_name(record_id: &str) -> String {
 
 /// Current length of the audit log (0 when there is none yet).
 pub fn audit_len(dir: &Path) -> io::Result<u64> {
-    match fs::metadata(dir.join(AUDIT_FILE)) {
+    match fs::symlink_metadata(dir.join(AUDIT_FILE)) {
         Ok(m) => Ok(m.len()),
         Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(0),
         Err(e) => Err(e),
     }
+}
+
+/// The audit log's length and the hash of its tail: what a commit record carries
+/// ([`Commit::audit_offset`], [`Commit::audit_tail`]).
+pub fn audit_mark(dir: &Path) -> io::Result<(u64, String)> {
+    let path = dir.join(AUDIT_FILE);
+    let mut f = match open_regular(&path) {
+        Ok((f, _)) => f,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok((0, tail_hash(&[]))),
+        Err(e) => return Err(e),
+    };
+    let len = f.metadata()?.len();
+    Ok((len, tail_hash(&read_tail(&mut f, len)?)))
+}
+
+/// The up to [`TAIL_BYTES`] bytes of `f` before `end`.
+fn read_tail(f: &mut fs::File, end: u64) -> io::Result<Vec<u8>> {
+    let start = end.saturating_sub(TAIL_BYTES);
+    f.seek(SeekFrom::Start(start))?;
+    let mut buf = Vec::with_capacity((end - start) as usize);
+    f.take(end - start).read_to_end(&mut buf)?;
+    Ok(buf)
+}
+
+fn tail_hash(bytes: &[u8]) -> String {
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// Whether `commit` may be replayed on the audit log as it is: the log is at least
+/// `audit_offset` long and the bytes before that offset are the ones the record saw when it
+/// was written. A record without [`Commit::audit_tail`] (written before it existed) may cut
+/// only what it appended itself: the bytes after its offset must begin its own lines.
+/// `Err` says why not, in words.
+pub fn check_audit_mark(dir: &Path, commit: &Commit) -> Result<(), String> {
+    let path = dir.join(AUDIT_FILE);
+    let offset = commit.audit_offset;
+    let mut f = match open_regular(&path) {
+        Ok((f, _)) => Some(f),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => None,
+        Err(e) => return Err(format!("audit.jsonl cannot be read to check it ({e})")),
+    };
+    let len = match &f {
+        Some(f) => f.metadata().map_err(|e| e.to_string())?.len(),
+        None => 0,
+    };
+    if len < offset {
+        return Err(format!(
+            "says audit.jsonl was {offset} bytes long when the change was made, but it is \
+             {len} bytes: the log is not the one this change was made on"
+        ));
+    }
+    let read = |f: &mut Option<fs::File>, from: u64, to: u64| -> Result<Vec<u8>, String> {
+        match f {
+            Some(f) => {
+                f.seek(SeekFrom::Start(from)).map_err(|e| e.to_string())?;
+                let mut buf = Vec::new();
+                f.take(to - from)
+                    .read_to_end(&mut buf)
+                    .map_err(|e| e.to_string())?;
+                Ok(buf)
+            }
+            None => Ok(Vec::new()),
+        }
+    };
+    match &commit.audit_tail {
+        Some(expected) => {
+            let tail = read(&mut f, offset.saturating_sub(TAIL_BYTES), offset)?;
+            if &tail_hash(&tail) != expected {
+                return Err(format!(
+                    "does not match audit.jsonl: the {} bytes before its offset {offset} are \
+                     not the ones it was written after, so replaying it would cut or \
+                     misplace the audit history",
+                    tail.len()
+                ));
+            }
+        }
+        None => {
+            let appended = read(&mut f, offset, len)?;
+            let own = audit_bytes(&commit.audit).map_err(|e| e.to_string())?;
+            if !own.starts_with(&appended) {
+                return Err(format!(
+                    "would cut audit.jsonl from {len} to {offset} bytes, and the bytes it \
+                     would remove are not its own audit lines"
+                ));
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Step 1: after this returns, the transaction is decided.
@@ -119,25 +222,15 @@ pub fn apply(dir: &Path, commit: &Commit, record: &Path) -> io::Result<()> {
 
 fn append_audit(dir: &Path, offset: u64, entries: &[AuditEntry]) -> io::Result<()> {
     let path = dir.join(AUDIT_FILE);
-    let existed = path.exists();
-    let mut f = OpenOptions::new()
-        .read(true)
-        .write(true)
-        .create(true)
-        .truncate(false)
-        .mode(FILE_MODE)
-        .open(&path)?;
-    let mut len = f.metadata()?.len();
+    let existed = fs::symlink_metadata(&path).is_ok();
+    let mut f = open_rw(&path)?;
+    let len = f.metadata()?.len();
     if len > offset {
         // A replay: drop what the interrupted run had appended, then append it whole.
         f.set_len(offset)?;
-        len = offset;
     }
-    // Chained onto the last line (read backwards: never the whole log), see `audit`.
-    let tail = audit::read_tail(&mut f, len)?;
-    let buf = audit::chained_lines(&tail, entries)?;
     f.seek(SeekFrom::End(0))?;
-    f.write_all(&buf)?;
+    f.write_all(&audit_bytes(entries)?)?;
     f.sync_all()?;
     if !existed {
         sync_dir(dir)?;
@@ -145,14 +238,34 @@ fn append_audit(dir: &Path, offset: u64, entries: &[AuditEntry]) -> io::Result<(
     Ok(())
 }
 
+/// Appends `entries` at the end of the audit log, durably: changes that are not
+/// transactions of patient files (a file moved to quarantine).
+pub fn append_audit_at_end(dir: &Path, entries: &[AuditEntry]) -> io::Result<()> {
+    append_audit(dir, u64::MAX, entries)
+}
+
+/// The audit lines of `entries`, as appended.
+fn audit_bytes(entries: &[AuditEntry]) -> io::Result<Vec<u8>> {
+    let mut buf = Vec::new();
+    for e in entries {
+        serde_json::to_writer(&mut buf, e).map_err(io::Error::other)?;
+        buf.push(b'\n');
+    }
+    Ok(buf)
+}
+
 /// Commit records present, oldest first.
 pub fn list(dir: &Path) -> io::Result<Vec<PathBuf>> {
     let mut out: Vec<PathBuf> = entries(&dir.join(JOURNAL_DIR))?
         .into_iter()
-        .filter(|(name, _)| {
-            name.ends_with(".json") && !name.starts_with('.') && !name.starts_with(TMP_PREFIX)
+        .filter(|e| {
+            e.name
+                .as_deref()
+                .is_some_and(|n| n.ends_with(".json") && !n.starts_with('.'))
+                && !e.is_temp()
+                && e.kind.is_file()
         })
-        .map(|(_, path)| path)
+        .map(|e| e.path)
         .collect();
     out.sort();
     Ok(out)
@@ -165,13 +278,15 @@ pub enum ReadError {
     Gone,
     Newer(u32),
     Damaged(String),
+    /// Cannot be read (permission denied...): not damage, never moved.
+    Unreadable(io::Error),
 }
 
 pub fn read(path: &Path) -> Result<Commit, ReadError> {
-    let bytes = match fs::read(path) {
+    let bytes = match read_regular(path) {
         Ok(b) => b,
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Err(ReadError::Gone),
-        Err(e) => return Err(ReadError::Damaged(format!("cannot be read: {e}"))),
+        Err(e) => return Err(ReadError::Unreadable(e)),
     };
     let value: serde_json::Value = serde_json::from_slice(&bytes)
         .map_err(|e| ReadError::Damaged(format!("is not valid JSON ({e})")))?;
@@ -181,4 +296,84 @@ pub fn read(path: &Path) -> Result<Commit, ReadError> {
     }
     serde_json::from_value(value)
         .map_err(|e| ReadError::Damaged(format!("is not a commit record ({e})")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn commit(dir: &Path, offset: u64, tail: Option<String>, audit: Vec<AuditEntry>) -> Commit {
+        let _ = dir;
+        Commit {
+            format: JOURNAL_FORMAT,
+            txn: new_txn_id(),
+            audit_offset: offset,
+            audit_tail: tail,
+            patients: Vec::new(),
+            audit,
+        }
+    }
+
+    fn entry(n: usize) -> AuditEntry {
+        AuditEntry {
+            time: "2026-01-01T00:00:00.000Z".into(),
+            operator: "ana".into(),
+            record_id: format!("P-{n}"),
+            field: "name".into(),
+            old: serde_json::Value::Null,
+            new: serde_json::Value::String(format!("N{n}")),
+            txn: "t".into(),
+        }
+    }
+
+    #[test]
+    fn an_audit_offset_is_replayed_only_on_the_log_it_was_taken_from() {
+        let t = tempfile::tempdir().unwrap();
+        let d = t.path();
+        let history: Vec<AuditEntry> = (0..100).map(entry).collect();
+        append_audit_at_end(d, &history).unwrap();
+        let (len, tail) = audit_mark(d).unwrap();
+        let own = vec![entry(1000), entry(1001)];
+        // Honest: nothing appended yet, or half of its own lines.
+        let c = commit(d, len, Some(tail.clone()), own.clone());
+        assert_eq!(check_audit_mark(d, &c), Ok(()));
+        let mut f = fs::OpenOptions::new()
+            .append(true)
+            .open(d.join(AUDIT_FILE))
+            .unwrap();
+        f.write_all(&audit_bytes(&own).unwrap()[..30]).unwrap();
+        assert_eq!(check_audit_mark(d, &c), Ok(()));
+        // The same for a record without the hash (written before it existed).
+        let old = commit(d, len, None, own.clone());
+        assert_eq!(check_audit_mark(d, &old), Ok(()));
+        // An offset into the history: refused with and without the hash.
+        let e = check_audit_mark(d, &commit(d, 0, Some(tail.clone()), own.clone())).unwrap_err();
+        assert!(e.contains("does not match"), "{e}");
+        let e = check_audit_mark(d, &commit(d, 0, None, own.clone())).unwrap_err();
+        assert!(e.contains("not its own audit lines"), "{e}");
+        // Past the end: the log is not the one it was made on.
+        let e = check_audit_mark(d, &commit(d, len + 10_000, None, own.clone())).unwrap_err();
+        assert!(e.contains("is not the one"), "{e}");
+        // The history before the offset edited within the hashed tail: refused.
+        let mut bytes = fs::read(d.join(AUDIT_FILE)).unwrap();
+        let at = len as usize - 100;
+        bytes[at] = if bytes[at] == b'1' { b'2' } else { b'1' };
+        fs::write(d.join(AUDIT_FILE), &bytes).unwrap();
+        assert!(check_audit_mark(d, &c).is_err());
+        // And the replay of an honest record leaves the history whole.
+        fs::write(d.join(AUDIT_FILE), {
+            let mut b = audit_bytes(&history).unwrap();
+            b.extend_from_slice(b"{\"time\":");
+            b
+        })
+        .unwrap();
+        assert_eq!(check_audit_mark(d, &old), Ok(()));
+        append_audit(d, old.audit_offset, &own).unwrap();
+        let mut all = history.clone();
+        all.extend(own);
+        assert_eq!(
+            fs::read(d.join(AUDIT_FILE)).unwrap(),
+            audit_bytes(&all).unwrap()
+        );
+    }
 }

@@ -6,10 +6,9 @@
 //! say *who* holds the registry. The file itself is never deleted (deleting a lock file lets
 //! two processes lock two different files of the same name).
 
-use super::fsutil::FILE_MODE;
-use std::fs::{File, OpenOptions};
+use super::fsutil::open_rw;
+use std::fs::File;
 use std::io::{self, Read, Seek, SeekFrom, Write};
-use std::os::unix::fs::OpenOptionsExt;
 use std::path::Path;
 
 pub const LOCK_FILE: &str = "lock";
@@ -28,13 +27,8 @@ pub enum Acquired {
 
 /// Tries once, without waiting: a second writer is refused at once.
 pub fn acquire(dir: &Path, operator: &str) -> io::Result<Acquired> {
-    let mut file = OpenOptions::new()
-        .read(true)
-        .write(true)
-        .create(true)
-        .truncate(false)
-        .mode(FILE_MODE)
-        .open(dir.join(LOCK_FILE))?;
+    // Never through a link: `set_len(0)` below would truncate what it points to.
+    let mut file = open_rw(&dir.join(LOCK_FILE))?;
     match file.try_lock() {
         Ok(()) => {
             file.set_len(0)?;

@@ -25,9 +25,11 @@
 
 pub mod audit;
 pub mod fsutil;
+pub mod guard;
 pub mod index;
 pub mod journal;
 pub mod lock;
+pub mod quarantine;
 pub mod stream;
 
 use crate::domain::{
@@ -37,7 +39,8 @@ use crate::domain::{
 use crate::par::par_map;
 use audit::AuditEntry;
 use chrono::NaiveDate;
-use fsutil::{create_private_dir, entries, remove_stale_temps, sync_dir, write_durable};
+use fsutil::{create_private_dir, remove_stale_temps};
+pub use guard::Foreign;
 use index::FileKey;
 use journal::{Commit, JOURNAL_DIR, JOURNAL_FORMAT, PATIENTS_DIR};
 use serde_json::Value;
@@ -105,6 +108,24 @@ pub struct Quarantined {
     pub reason: String,
 }
 
+/// A file of the registry that could not be read (permission denied...): not damage, never
+/// moved; a writer opens the registry read-only until it can be read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unreadable {
+    pub file: PathBuf,
+    /// The error, with what fixes it ([`guard::permission_fix`]).
+    pub error: String,
+}
+
+impl Unreadable {
+    fn new(file: PathBuf, e: &io::Error, dir: &Path) -> Unreadable {
+        Unreadable {
+            error: guard::explain(e, &file, dir),
+            file,
+        }
+    }
+}
+
 /// What opening the registry found besides the patients.
 #[derive(Debug, Clone, Default)]
 pub struct OpenReport {
@@ -123,6 +144,12 @@ pub struct OpenReport {
     pub pending: usize,
     /// Records kept but breaking a rule that depends on today's date or on the protocol.
     pub warnings: Vec<String>,
+    /// Entries of `patients/` that are not patient files, left alone.
+    pub foreign: Vec<Foreign>,
+    /// Files that could not be read (not damage; nothing was moved).
+    pub unreadable: Vec<Unreadable>,
+    /// The registry's directories can be written by other users ([`guard::permission_problem`]).
+    pub unsafe_permissions: Option<String>,
 }
 
 impl OpenReport {
@@ -149,15 +176,40 @@ impl OpenReport {
             {
                 continue;
             }
-            out.push(format!(
-                "{} is in quarantine: {}; repair it and move it back to {PATIENTS_DIR}/, or delete it",
-                q.file.display(),
-                q.reason
-            ));
+            let commit_record = q.file.file_name().is_some_and(|n| {
+                n.as_encoded_bytes()
+                    .starts_with(quarantine::JOURNAL_PREFIX.as_bytes())
+            });
+            if commit_record {
+                out.push(format!(
+                    "{} is in quarantine: {}; it is a change that was set aside, not applied \
+                     (its patients are as they were before it): re-enter what it held, or delete it",
+                    q.file.display(),
+                    q.reason
+                ));
+            } else {
+                out.push(format!(
+                    "{} is in quarantine: {}; repair it and move it back to {PATIENTS_DIR}/, or delete it",
+                    q.file.display(),
+                    q.reason
+                ));
+            }
         }
         for (f, v) in &self.newer_schema {
             out.push(newer_message(f, *v));
         }
+        for f in &self.foreign {
+            out.push(f.message());
+        }
+        for u in &self.unreadable {
+            out.push(format!(
+                "{} cannot be read ({}); it was not moved or changed, and nothing is written \
+                 to the registry until it can be read",
+                u.file.display(),
+                u.error
+            ));
+        }
+        out.extend(self.unsafe_permissions.clone());
         out
     }
 
@@ -200,12 +252,21 @@ pub enum StoreError {
         record_id: String,
         refusals: Vec<Refusal>,
     },
+    /// Parts of the registry that are symbolic links (see `guard`): it is not opened.
+    Links(Vec<PathBuf>),
 }
 
 impl fmt::Display for StoreError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            StoreError::Io { path, source } => write!(f, "{}: {source}", path.display()),
+            StoreError::Io { path, source } => {
+                write!(
+                    f,
+                    "{}: {}",
+                    path.display(),
+                    guard::explain(source, path, path)
+                )
+            }
             StoreError::ReadOnly(why) => write!(f, "the registry is read-only: {why}"),
             StoreError::Invalid {
                 record_id,
@@ -239,6 +300,7 @@ impl fmt::Display for StoreError {
                 let r: Vec<String> = refusals.iter().map(|r| r.to_string()).collect();
                 write!(f, "patient {record_id} was not saved: {}", r.join("; "))
             }
+            StoreError::Links(links) => f.write_str(&guard::links_message(links)),
         }
     }
 }
@@ -250,16 +312,6 @@ fn io_err(path: &Path) -> impl FnOnce(io::Error) -> StoreError + '_ {
         path: path.to_path_buf(),
         source,
     }
-}
-
-/// What [`Registry::audit_check`] found.
-#[derive(Debug, Clone, Default)]
-pub struct AuditCheck {
-    /// Damage: exit 1 in `check`.
-    pub problems: Vec<String>,
-    /// What was verified, and recorded torn lines.
-    pub notes: Vec<String>,
-    pub verified: audit::Verified,
 }
 
 /// The patient registry, loaded in memory, written one transaction at a time.
@@ -289,6 +341,10 @@ enum FileState {
     Ok(Box<Patient>),
     Newer(u32),
     Damaged(String),
+    /// Could not be read (permission denied, an I/O error): not damage.
+    Unreadable(io::Error),
+    /// Gone since it was listed (a reader racing a writer's rename).
+    Gone,
 }
 
 /// A patient file as opening judged it.
@@ -298,6 +354,8 @@ enum Scanned {
     Sound(Box<Patient>, Vec<Invalid>),
     Newer(u32),
     Damaged(String),
+    Unreadable(io::Error),
+    Gone,
 }
 
 impl Registry {
@@ -330,15 +388,45 @@ impl Registry {
             overlay: HashMap::new(),
             handed_over: std::collections::HashSet::new(),
         };
+        // The data directory may be a link (a registry on another disk): `metadata` follows.
+        let exists = fs::metadata(dir).is_ok();
+        if exists {
+            let links = guard::links(dir).map_err(io_err(dir))?;
+            if !links.is_empty() {
+                return Err(StoreError::Links(links));
+            }
+            reg.report.unsafe_permissions = guard::permission_problem(dir);
+        }
         if reg.opts.write {
-            create_private_dir(dir).map_err(io_err(dir))?;
-            match lock::acquire(dir, &reg.opts.operator).map_err(io_err(dir))? {
-                lock::Acquired::Mine(l) => reg.lock = Some(l),
-                lock::Acquired::Held(who) => {
-                    reg.read_only = Some(format!(
-                        "another smplan is writing to this registry: {who}; close it first"
-                    ));
-                    reg.report.lock_holder = Some(who);
+            let refused = match &reg.report.unsafe_permissions {
+                Some(why) => Some(why.clone()),
+                None if exists => guard::owner_problem(dir),
+                None => None,
+            };
+            if let Some(why) = refused {
+                // Nothing is created, locked, replayed or moved in a registry others can
+                // write or that another user owns.
+                reg.read_only = Some(why);
+            } else {
+                create_private_dir(dir).map_err(io_err(dir))?;
+                match lock::acquire(dir, &reg.opts.operator) {
+                    Ok(lock::Acquired::Mine(l)) => reg.lock = Some(l),
+                    Ok(lock::Acquired::Held(who)) => {
+                        reg.read_only = Some(format!(
+                            "another smplan is writing to this registry: {who}; close it first"
+                        ));
+                        reg.report.lock_holder = Some(who);
+                    }
+                    Err(e) if e.kind() == io::ErrorKind::PermissionDenied => {
+                        let u = Unreadable::new(dir.join(LOCK_FILE), &e, dir);
+                        reg.read_only = Some(format!(
+                            "{} cannot be opened ({}); the registry is read-only",
+                            u.file.display(),
+                            u.error
+                        ));
+                        reg.report.unreadable.push(u);
+                    }
+                    Err(e) => return Err(io_err(dir)(e)),
                 }
             }
         } else {
@@ -349,7 +437,7 @@ impl Registry {
         } else {
             reg.load_as_reader()?;
         }
-        reg.report.quarantine = list_quarantine(dir).map_err(io_err(dir))?;
+        reg.report.quarantine = quarantine::list(dir).map_err(io_err(dir))?;
         Ok(reg)
     }
 
@@ -383,6 +471,11 @@ impl Registry {
             FileState::Ok(p) => Ok(*p),
             FileState::Newer(v) => Err(StoreError::ReadOnly(newer_message(&file, v))),
             FileState::Damaged(reason) => Err(StoreError::Damaged { file, reason }),
+            FileState::Unreadable(source) => Err(StoreError::Io { path: file, source }),
+            FileState::Gone => Err(StoreError::Io {
+                path: file,
+                source: io::ErrorKind::NotFound.into(),
+            }),
         }
     }
 
@@ -438,102 +531,45 @@ impl Registry {
         }
     }
 
-    /// Lines of the audit log that are not whole audit entries, breaks of its hash chain, and
-    /// a log missing or empty beside patients: [`Registry::audit_check`]'s problems.
+    /// Lines of the audit log that are not whole audit entries (an interrupted transaction's
+    /// tail, which the next writer replaces, is not counted).
     pub fn audit_problems(&self) -> io::Result<Vec<String>> {
-        self.audit_check().map(|c| c.problems)
-    }
-
-    /// Reads the whole audit log and verifies it (see `audit`): every line a whole entry,
-    /// the hash chain unbroken (the first broken link, with its line), and a log present
-    /// when there are patients (every patient was created by a logged change, so a registry
-    /// with patients and no log has lost it). An interrupted transaction's tail, which the
-    /// next writer replaces, is not read.
-    pub fn audit_check(&self) -> io::Result<AuditCheck> {
         let path = self.dir.join(AUDIT_FILE);
-        let mut verifier = audit::Verifier::default();
-        match fs::File::open(&path) {
-            Ok(f) => {
-                // A line at a time, judged a few thousand at once on all cores: the log of
-                // 100,000 patients is half a gigabyte and must not be held whole.
-                let limit = self.audit_limit.unwrap_or(u64::MAX);
-                let mut reader = io::BufReader::with_capacity(1 << 20, io::Read::take(f, limit));
-                loop {
-                    let mut batch: Vec<Vec<u8>> = Vec::with_capacity(8192);
-                    while batch.len() < 8192 {
-                        let mut line = Vec::new();
-                        if io::BufRead::read_until(&mut reader, b'\n', &mut line)? == 0 {
-                            break;
-                        }
-                        batch.push(line);
-                    }
-                    if batch.is_empty() {
-                        break;
-                    }
-                    for facts in par_map(&batch, |l| audit::line_facts(l)) {
-                        verifier.push(facts);
-                    }
-                }
-            }
-            Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+        let f = match fsutil::open_regular(&path) {
+            Ok((f, _)) => f,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
             Err(e) => return Err(e),
-        }
-        let v = verifier.finish();
-        let mut out = AuditCheck::default();
-        let shown = path.display();
-        for (line, closed) in &v.not_whole {
-            match closed {
-                true => out.notes.push(format!(
-                    "{shown} line {line} is a torn entry (a write cut short), ended and recorded \
-                     by the writer that came next (line {})",
-                    line + 1
-                )),
-                false => out
-                    .problems
-                    .push(format!("{shown} line {line} is not a whole audit entry")),
+        };
+        // A line at a time, checked a few thousand at once on all cores: the log of
+        // 100,000 patients is half a gigabyte and must not be held whole.
+        let limit = self.audit_limit.unwrap_or(u64::MAX);
+        let mut reader = io::BufReader::with_capacity(1 << 20, io::Read::take(f, limit));
+        let mut out = Vec::new();
+        let mut first_line = 1;
+        loop {
+            let mut batch: Vec<Vec<u8>> = Vec::with_capacity(8192);
+            while batch.len() < 8192 {
+                let mut line = Vec::new();
+                if io::BufRead::read_until(&mut reader, b'\n', &mut line)? == 0 {
+                    break;
+                }
+                batch.push(line);
             }
-        }
-        if let Some((line, what)) = &v.broken {
-            out.problems.push(format!(
-                "{shown} line {line} breaks the hash chain: {what} (the first broken link; \
-                 lines from here on cannot be trusted)"
-            ));
-        }
-        let n = self.len();
-        if v.entries == 0 && n > 0 && self.report.pending == 0 {
-            let state = match v.lines {
-                0 if path.exists() => "is empty",
-                0 => "is missing",
-                _ => "holds no whole entry",
-            };
-            out.problems.push(format!(
-                "{shown} {state}, but the registry holds {n} patient(s), each created by a \
-                 logged change: the audit log was deleted or emptied"
-            ));
-        }
-        match v.chain_from {
-            Some(from) => {
-                let mut note = format!(
-                    "audit log: {} entries, hash chain from line {from} to line {} (head {})",
-                    v.entries, v.lines, v.head
-                );
-                if from > 1 {
-                    note.push_str(&format!(
-                        "; lines 1 to {} were written before entries were chained and are not \
-                         protected",
-                        from - 1
+            if batch.is_empty() {
+                break;
+            }
+            let whole = par_map(&batch, |l| audit::is_whole_entry(l));
+            for (i, ok) in whole.iter().enumerate() {
+                if !ok {
+                    out.push(format!(
+                        "{} line {} is not a whole audit entry",
+                        path.display(),
+                        first_line + i
                     ));
                 }
-                out.notes.push(note);
             }
-            None if v.entries > 0 => out.notes.push(format!(
-                "audit log: {} entries, none chained (written by an older smplan); the next \
-                 change starts the hash chain",
-                v.entries
-            )),
-            None => {}
+            first_line += batch.len();
         }
-        out.verified = v;
         Ok(out)
     }
 
@@ -636,7 +672,6 @@ impl Registry {
                 old,
                 new,
                 txn: txn.clone(),
-                prev: None,
             }));
             changed.push(p);
         }
@@ -644,13 +679,27 @@ impl Registry {
             return Ok(());
         }
         let dir = self.dir.clone();
+        let (audit_offset, tail) = journal::audit_mark(&dir).map_err(io_err(&dir))?;
         let commit = Commit {
             format: JOURNAL_FORMAT,
             txn,
-            audit_offset: journal::audit_len(&dir).map_err(io_err(&dir))?,
+            audit_offset,
+            audit_tail: Some(tail),
             patients: changed,
             audit,
         };
+        // A commit record that a replay would refuse is never written: every patient here
+        // passed `check_valid` (stricter than the replay's `judge`), and the record id, which
+        // names the file, is checked once more on its own, cheaply, as the last line of
+        // defence (`check_commit` at replay is the other side of it).
+        for p in &commit.patients {
+            if let Err(why) = crate::domain::validate::check_record_id(&p.record_id) {
+                return Err(StoreError::Invalid {
+                    record_id: p.record_id.clone(),
+                    problems: vec![Invalid::new("record_id", why)],
+                });
+            }
+        }
         let jdir = dir.join(JOURNAL_DIR);
         let record = journal::write_commit(&dir, &commit).map_err(io_err(&jdir))?;
         if let Err(e) = journal::apply(&dir, &commit, &record) {
@@ -678,16 +727,49 @@ impl Registry {
         for d in [&pdir, &jdir] {
             create_private_dir(d).map_err(io_err(d))?;
         }
+        // Every replay and every quarantine move appends to the audit log: it must be
+        // writable before anything is done.
+        let audit = dir.join(AUDIT_FILE);
+        if fs::symlink_metadata(&audit).is_ok()
+            && let Err(e) = fsutil::open_rw(&audit)
+        {
+            let u = Unreadable::new(audit, &e, &dir);
+            let why = format!(
+                "{} cannot be written ({}); the registry is read-only",
+                u.file.display(),
+                u.error
+            );
+            self.report.unreadable.push(u);
+            return self.fall_back_to_reader(why);
+        }
         // Temporary files in the patients directory go while it is listed (`read_files`).
         for d in [&jdir, &dir] {
             remove_stale_temps(d).map_err(io_err(d))?;
         }
         for record in journal::list(&dir).map_err(io_err(&jdir))? {
             match journal::read(&record) {
-                Ok(c) => {
-                    journal::apply(&dir, &c, &record).map_err(io_err(&pdir))?;
-                    self.report.rolled_forward += 1;
-                }
+                Ok(c) => match check_commit(&dir, &c, &self.opts) {
+                    // Set aside (moved to quarantine below, audited), never applied.
+                    Err(why) => self.report.damaged.push(Damaged {
+                        file: record,
+                        reason: format!("(an interrupted change) {why}; it was not applied"),
+                        moved_to: None,
+                    }),
+                    Ok(()) => match journal::apply(&dir, &c, &record) {
+                        Ok(()) => self.report.rolled_forward += 1,
+                        Err(e) => {
+                            // Not the record's fault (it passed every check): keep it for the
+                            // next writer, and write nothing over it meanwhile.
+                            let why = format!(
+                                "an interrupted change ({}) could not be completed ({}); it is \
+                                 kept for the next writer, and until then the registry is read-only",
+                                record.display(),
+                                guard::explain(&e, &pdir, &dir)
+                            );
+                            return self.fall_back_to_reader(why);
+                        }
+                    },
+                },
                 Err(journal::ReadError::Gone) => {}
                 Err(journal::ReadError::Newer(v)) => self.report.newer_schema.push((record, v)),
                 Err(journal::ReadError::Damaged(why)) => self.report.damaged.push(Damaged {
@@ -695,9 +777,22 @@ impl Registry {
                     reason: format!("(an interrupted change) {why}"),
                     moved_to: None,
                 }),
+                Err(journal::ReadError::Unreadable(e)) => {
+                    // Later records must not be applied before this one.
+                    let u = Unreadable::new(record, &e, &dir);
+                    let why = format!(
+                        "{} cannot be read ({}); the registry is read-only",
+                        u.file.display(),
+                        u.error
+                    );
+                    return self.fall_back_to_reader(why);
+                }
             }
         }
         let files = self.read_files(&pdir).map_err(io_err(&pdir))?;
+        if !files.links.is_empty() {
+            return Err(StoreError::Links(files.links));
+        }
         let index_stale = files.index_stale;
         let keys = self.take_files(files);
         if let Some((f, v)) = self.report.newer_schema.first() {
@@ -705,14 +800,62 @@ impl Registry {
             self.lock = None;
             return Ok(());
         }
-        for d in &mut self.report.damaged {
-            let to = quarantine(&dir, &d.file, &d.reason).map_err(io_err(&d.file))?;
-            d.moved_to = Some(to);
+        if let Some(u) = self.report.unreadable.first() {
+            // A patient the writer cannot read would look absent: an import could write over
+            // it. Nothing is moved or written until it can be read.
+            self.read_only = Some(format!(
+                "{} cannot be read ({}); nothing is written to the registry until it can be",
+                u.file.display(),
+                u.error
+            ));
+            self.lock = None;
+            return Ok(());
+        }
+        let items: Vec<quarantine::Item> = self
+            .report
+            .damaged
+            .iter()
+            .map(|d| {
+                let in_journal = d.file.parent() == Some(jdir.as_path());
+                quarantine::Item {
+                    file: &d.file,
+                    reason: &d.reason,
+                    record_id: match in_journal {
+                        true => String::new(),
+                        false => stem_of(&d.file),
+                    },
+                    prefix: match in_journal {
+                        true => quarantine::JOURNAL_PREFIX,
+                        false => "",
+                    },
+                }
+            })
+            .collect();
+        let moved =
+            quarantine::move_all(&dir, &self.opts.operator, &items).map_err(io_err(&dir))?;
+        for (d, to) in self.report.damaged.iter_mut().zip(moved) {
+            d.moved_to = to;
         }
         if index_stale {
             // A cache: without it the next opening reads every file, nothing worse.
             let _ = self.rewrite_index(&keys);
         }
+        Ok(())
+    }
+
+    /// A writer that must not write after all: no lock, and the registry loaded as a reader
+    /// loads it (pending transactions overlaid), read-only for `why`.
+    fn fall_back_to_reader(&mut self, why: String) -> Result<(), StoreError> {
+        self.read_only = Some(why);
+        self.lock = None;
+        // What the reader reads again it reports again; keep the rest (the audit log, the lock).
+        let (pdir, jdir) = (self.dir.join(PATIENTS_DIR), self.dir.join(JOURNAL_DIR));
+        let kept: Vec<Unreadable> = std::mem::take(&mut self.report.unreadable)
+            .into_iter()
+            .filter(|u| !u.file.starts_with(&pdir) && !u.file.starts_with(&jdir))
+            .collect();
+        self.load_as_reader()?;
+        self.report.unreadable.splice(0..0, kept);
         Ok(())
     }
 
@@ -734,7 +877,18 @@ impl Registry {
             let mut report = OpenReport::default();
             for r in &records {
                 match journal::read(r) {
-                    Ok(c) => commits.push(c),
+                    Ok(c) => match check_commit(&dir, &c, &self.opts) {
+                        Ok(()) => commits.push(c),
+                        // What the next writer sets aside is not shown as if it will happen.
+                        Err(why) => report.damaged.push(Damaged {
+                            file: r.clone(),
+                            reason: format!(
+                                "(an interrupted change) {why}; the next writer sets it aside \
+                                 in quarantine/ without applying it"
+                            ),
+                            moved_to: None,
+                        }),
+                    },
                     Err(journal::ReadError::Gone) => {}
                     Err(journal::ReadError::Newer(v)) => report.newer_schema.push((r.clone(), v)),
                     Err(journal::ReadError::Damaged(why)) => report.damaged.push(Damaged {
@@ -742,15 +896,22 @@ impl Registry {
                         reason: format!("(an interrupted change) {why}"),
                         moved_to: None,
                     }),
+                    Err(journal::ReadError::Unreadable(e)) => {
+                        report.unreadable.push(Unreadable::new(r.clone(), &e, &dir));
+                    }
                 }
             }
             let files = self.read_files(&pdir).map_err(io_err(&pdir))?;
+            if !files.links.is_empty() {
+                return Err(StoreError::Links(files.links));
+            }
             let stable = journal::list(&dir).map_err(io_err(&dir))? == records
                 && journal::audit_len(&dir).map_err(io_err(&dir))? == audit_before;
             if !stable && attempts < 5 {
                 continue;
             }
             report.lock_holder = self.report.lock_holder.take();
+            report.unsafe_permissions = self.report.unsafe_permissions.take();
             self.report = report;
             self.patients.clear();
             self.overlay.clear();
@@ -792,26 +953,27 @@ impl Registry {
     /// read (see `index`); otherwise every file is read.
     fn read_files(&self, pdir: &Path) -> io::Result<Files> {
         if !self.opts.summaries || self.verify {
-            let names = patient_file_names(pdir, self.lock.is_some())?;
-            return self.read_all(pdir, &names);
+            let listing = guard::list_patients(pdir, self.lock.is_some())?;
+            return self.read_all(pdir, listing);
         }
         // The index is parsed while the files are listed and `stat`ed: the one is work for
         // the processor, the other mostly waiting on the file system.
         let (listed, index) = std::thread::scope(|scope| {
             let index = scope.spawn(|| index::read(&self.dir));
-            let listed = patient_file_names(pdir, self.lock.is_some()).map(|names| {
-                let stats = stat_all(pdir, &names);
-                (names, stats)
+            let listed = guard::list_patients(pdir, self.lock.is_some()).map(|listing| {
+                let stats = stat_all(pdir, &listing.names);
+                (listing, stats)
             });
             let index = index
                 .join()
                 .unwrap_or_else(|e| std::panic::resume_unwind(e));
             (listed, index)
         });
-        let (names, stats) = listed?;
+        let (mut listing, stats) = listed?;
         let Some(mut index) = index? else {
-            return self.read_all(pdir, &names);
+            return self.read_all(pdir, listing);
         };
+        let names = std::mem::take(&mut listing.names);
         let mut keys = Vec::with_capacity(names.len());
         let mut indexed = Vec::with_capacity(names.len());
         let mut unknown = Vec::new();
@@ -851,12 +1013,14 @@ impl Registry {
             indexed,
             keys,
             index_stale,
+            foreign: listing.foreign,
+            links: listing.links,
         })
     }
 
     /// Reads every file in full (no index, or not opening on summaries).
-    fn read_all(&self, pdir: &Path, names: &[String]) -> io::Result<Files> {
-        let read = self.scan(pdir, names);
+    fn read_all(&self, pdir: &Path, listing: guard::Listing) -> io::Result<Files> {
+        let read = self.scan(pdir, &listing.names);
         let keys = read
             .iter()
             .filter_map(|(name, key, _)| Some((name.clone(), (*key)?)))
@@ -867,6 +1031,8 @@ impl Registry {
             keys,
             // Only a writer rewrites it: a reader need not look.
             index_stale: self.lock.is_some() && !index::present(&self.dir),
+            foreign: listing.foreign,
+            links: listing.links,
         })
     }
 
@@ -885,6 +1051,7 @@ impl Registry {
             }
         }
         self.classify(files.read);
+        self.report.foreign.extend(files.foreign);
         files.keys
     }
 
@@ -919,6 +1086,8 @@ impl Registry {
                     },
                     FileState::Newer(v) => Scanned::Newer(v),
                     FileState::Damaged(reason) => Scanned::Damaged(reason),
+                    FileState::Unreadable(e) => Scanned::Unreadable(e),
+                    FileState::Gone => Scanned::Gone,
                 };
                 (name.clone(), key, scanned)
             }));
@@ -945,6 +1114,11 @@ impl Registry {
                     reason,
                     moved_to: None,
                 }),
+                Scanned::Unreadable(e) => {
+                    let u = Unreadable::new(file, &e, &self.dir);
+                    self.report.unreadable.push(u);
+                }
+                Scanned::Gone => {}
             }
         }
     }
@@ -1026,25 +1200,31 @@ struct Files {
     keys: Vec<(String, FileKey)>,
     /// The index is missing, or differs from the files: a writer rewrites it.
     index_stale: bool,
+    /// Entries of `patients/` that are not patient files (never opened).
+    foreign: Vec<Foreign>,
+    /// Patient files that are symbolic links: the registry is refused.
+    links: Vec<PathBuf>,
 }
 
-/// The `*.json` files of the patients directory (dot files are temporaries, skipped), in
-/// the order of their record ids (the index's order: `A-1-2` sorts after `A-1`, although
-/// `A-1-2.json` sorts before `A-1.json`).
-///
-/// With `remove_temps` (only the lock holder), temporary files a crashed writer left are
-/// removed on the way: one listing of a directory of 10,000 files instead of two.
-fn patient_file_names(pdir: &Path, remove_temps: bool) -> io::Result<Vec<String>> {
-    let mut names = Vec::new();
-    for (name, path) in entries(pdir)? {
-        if name.ends_with(".json") && !name.starts_with('.') {
-            names.push(name);
-        } else if remove_temps && name.starts_with(fsutil::TMP_PREFIX) {
-            fs::remove_file(path)?;
-        }
+/// Whether `c` may be replayed, or shown by a reader as it will be: every patient sound in
+/// itself as opening judges a patient file (an id that cannot name a file, or names one
+/// outside `patients/`, is refused here), and an audit offset that matches the log
+/// ([`journal::check_audit_mark`]). `Err` says why not. A save checks its own record the
+/// same way before writing it.
+fn check_commit(dir: &Path, c: &Commit, opts: &OpenOptions) -> Result<(), String> {
+    for p in &c.patients {
+        judge(p, opts).map_err(|why| format!("holds patient '{}', which {why}", p.record_id))?;
     }
-    names.sort_by(|a, b| a[..a.len() - 5].cmp(&b[..b.len() - 5]));
-    Ok(names)
+    journal::check_audit_mark(dir, c)
+}
+
+/// The record id a patient file's name gives (`A-1` for `patients/A-1.json`).
+fn stem_of(file: &Path) -> String {
+    let name = file
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    name.strip_suffix(".json").unwrap_or(&name).to_string()
 }
 
 /// The key of each named file (`None` for one that cannot be `stat`ed: gone since listing).
@@ -1055,8 +1235,9 @@ fn stat_all(pdir: &Path, names: &[String]) -> Vec<Option<FileKey>> {
 /// Reads one patient file, with the key of the file read (taken from the open file, so it
 /// is never newer than the content).
 fn read_patient_file(path: &Path, stem: &str) -> (Option<FileKey>, FileState) {
-    let read = fs::File::open(path).and_then(|mut f| {
-        let key = FileKey::of(&f.metadata()?);
+    // Never through a link, never waiting on a FIFO (see `guard`).
+    let read = fsutil::open_regular(path).and_then(|(mut f, meta)| {
+        let key = FileKey::of(&meta);
         let mut bytes = Vec::with_capacity(usize::try_from(key.size()).unwrap_or(0));
         io::Read::read_to_end(&mut f, &mut bytes)?;
         Ok((key, bytes))
@@ -1064,7 +1245,9 @@ fn read_patient_file(path: &Path, stem: &str) -> (Option<FileKey>, FileState) {
     let (key, bytes) = match read {
         Ok(r) => r,
         // Gone since listing: a reader racing a writer's rename; the overlay covers it.
-        Err(e) => return (None, FileState::Damaged(format!("cannot be read ({e})"))),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return (None, FileState::Gone),
+        // Unreadable is not damaged: never moved (see `guard`).
+        Err(e) => return (None, FileState::Unreadable(e)),
     };
     (Some(key), parse_patient(&bytes, stem))
 }
@@ -1096,54 +1279,6 @@ fn parse_patient(bytes: &[u8], stem: &str) -> FileState {
             Err(_) => FileState::Damaged(format!("is not valid JSON ({e})")),
         },
     }
-}
-
-/// Moves a damaged file into `quarantine/`, reason first (a crash between the two leaves a
-/// reason without a file, which is harmless), never overwriting an earlier one.
-fn quarantine(dir: &Path, file: &Path, reason: &str) -> io::Result<PathBuf> {
-    let qdir = dir.join(QUARANTINE_DIR);
-    create_private_dir(&qdir)?;
-    let base = file
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "file".into());
-    let mut name = base.clone();
-    let mut n = 1;
-    while qdir.join(&name).exists() || qdir.join(format!("{name}.reason")).exists() {
-        name = format!("{base}.{n}");
-        n += 1;
-    }
-    let note = format!(
-        "{reason}\nmoved here from {} at {} by smplan (process {})\n",
-        file.display(),
-        chrono::Utc::now().format("%Y-%m-%d %H:%M:%S UTC"),
-        std::process::id()
-    );
-    write_durable(&qdir, &format!("{name}.reason"), note.as_bytes())?;
-    let to = qdir.join(&name);
-    fs::rename(file, &to)?;
-    sync_dir(&qdir)?;
-    if let Some(parent) = file.parent() {
-        sync_dir(parent)?;
-    }
-    Ok(to)
-}
-
-fn list_quarantine(dir: &Path) -> io::Result<Vec<Quarantined>> {
-    let qdir = dir.join(QUARANTINE_DIR);
-    let mut out = Vec::new();
-    for (name, path) in entries(&qdir)? {
-        if name.ends_with(".reason") || name.starts_with('.') {
-            continue;
-        }
-        let reason = fs::read_to_string(qdir.join(format!("{name}.reason")))
-            .ok()
-            .and_then(|t| t.lines().next().map(str::to_string))
-            .unwrap_or_else(|| "no reason recorded".to_string());
-        out.push(Quarantined { file: path, reason });
-    }
-    out.sort_by(|a, b| a.file.cmp(&b.file));
-    Ok(out)
 }
 
 #[cfg(test)]

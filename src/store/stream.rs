@@ -15,8 +15,8 @@
 
 use super::journal::{self, PATIENTS_DIR};
 use super::{
-    Damaged, FileState, OpenOptions, Quarantined, StoreError, io_err, judge, list_quarantine,
-    newer_message, patient_file_names, read_patient_file,
+    Damaged, FileState, Foreign, OpenOptions, Quarantined, StoreError, Unreadable, check_commit,
+    guard, io_err, judge, newer_message, quarantine, read_patient_file,
 };
 use crate::domain::Patient;
 use crate::par::par_map;
@@ -39,7 +39,12 @@ pub struct Records {
     damaged: Vec<Damaged>,
     warnings: Vec<String>,
     quarantine: Vec<Quarantined>,
+    foreign: Vec<Foreign>,
+    unreadable: Vec<Unreadable>,
+    unsafe_permissions: Option<String>,
     buffered: VecDeque<Outcome<Patient>>,
+    /// The registry's directory, for the fixes of unreadable files.
+    dir: PathBuf,
 }
 
 /// One record read.
@@ -48,6 +53,9 @@ enum Outcome<T> {
     Ok(T),
     Damaged(Damaged),
     Newer(PathBuf, u32),
+    Unreadable(PathBuf, std::io::Error),
+    /// Gone since listing (a writer's rename); the overlay covers a pending one.
+    Gone,
 }
 
 impl Records {
@@ -56,15 +64,32 @@ impl Records {
         let pdir = dir.join(PATIENTS_DIR);
         let mut overlay = HashMap::new();
         let mut damaged = Vec::new();
+        let mut unreadable = Vec::new();
         let mut newer = None;
-        if dir.exists() {
+        let mut unsafe_permissions = None;
+        if std::fs::metadata(dir).is_ok() {
+            let links = guard::links(dir).map_err(io_err(dir))?;
+            if !links.is_empty() {
+                return Err(StoreError::Links(links));
+            }
+            unsafe_permissions = guard::permission_problem(dir);
             for r in journal::list(dir).map_err(io_err(dir))? {
                 match journal::read(&r) {
-                    Ok(c) => {
-                        for p in c.patients {
-                            overlay.insert(p.record_id.clone(), p);
+                    Ok(c) => match check_commit(dir, &c, &opts) {
+                        Ok(()) => {
+                            for p in c.patients {
+                                overlay.insert(p.record_id.clone(), p);
+                            }
                         }
-                    }
+                        Err(why) => damaged.push(Damaged {
+                            file: r,
+                            reason: format!(
+                                "(an interrupted change) {why}; the next writer sets it aside \
+                                 in quarantine/ without applying it"
+                            ),
+                            moved_to: None,
+                        }),
+                    },
                     Err(journal::ReadError::Gone) => {}
                     Err(journal::ReadError::Newer(v)) => newer = Some((r, v)),
                     Err(journal::ReadError::Damaged(why)) => damaged.push(Damaged {
@@ -72,14 +97,21 @@ impl Records {
                         reason: format!("(an interrupted change) {why}"),
                         moved_to: None,
                     }),
+                    Err(journal::ReadError::Unreadable(e)) => {
+                        unreadable.push(Unreadable::new(r, &e, dir));
+                    }
                 }
             }
         }
         if let Some((f, v)) = newer {
             return Err(StoreError::ReadOnly(newer_message(&f, v)));
         }
-        let names = patient_file_names(&pdir, false).map_err(io_err(&pdir))?;
-        let mut ids: Vec<String> = names
+        let listing = guard::list_patients(&pdir, false).map_err(io_err(&pdir))?;
+        if !listing.links.is_empty() {
+            return Err(StoreError::Links(listing.links));
+        }
+        let mut ids: Vec<String> = listing
+            .names
             .into_iter()
             .map(|n| n.strip_suffix(".json").unwrap_or(&n).to_string())
             .collect();
@@ -99,8 +131,12 @@ impl Records {
             overlay,
             damaged,
             warnings: Vec::new(),
-            quarantine: list_quarantine(dir).map_err(io_err(dir))?,
+            quarantine: quarantine::list(dir).map_err(io_err(dir))?,
+            foreign: listing.foreign,
+            unreadable,
+            unsafe_permissions,
             buffered: VecDeque::new(),
+            dir: dir.to_path_buf(),
         })
     }
 
@@ -128,11 +164,36 @@ impl Records {
         &self.warnings
     }
 
+    /// Files left out of the records: damaged, or unreadable (once every record is read).
+    pub fn left_out(&self) -> usize {
+        self.damaged.len() + self.unreadable.len()
+    }
+
+    /// The sentence a command ends on when the registry has a problem (files left out of
+    /// `what`, foreign entries, directories others may write), or `None`.
+    pub fn failure(&self, what: &str) -> Option<String> {
+        let n = self.left_out();
+        if n > 0 {
+            Some(format!(
+                "{what} leaves out {n} file(s) that are damaged or cannot be read; run `smplan check`"
+            ))
+        } else if !self.foreign.is_empty() || self.unsafe_permissions.is_some() {
+            Some(format!(
+                "{what} is whole, but the registry has the problem(s) above; run `smplan check`"
+            ))
+        } else {
+            None
+        }
+    }
+
     /// Damage a person must look at, as [`super::OpenReport::problems`] words it.
     pub fn problems(&self) -> Vec<String> {
         super::OpenReport {
             damaged: self.damaged.clone(),
             quarantine: self.quarantine.clone(),
+            foreign: self.foreign.clone(),
+            unreadable: self.unreadable.clone(),
+            unsafe_permissions: self.unsafe_permissions.clone(),
             ..Default::default()
         }
         .problems()
@@ -168,6 +229,7 @@ impl Records {
         let chunks: Vec<&[String]> = ids.chunks(CHUNK).collect();
         let (pdir, opts, overlay) = (&self.pdir, &self.opts, &self.overlay);
         let (damaged, warnings) = (&mut self.damaged, &mut self.warnings);
+        let (unreadable, dir) = (&mut self.unreadable, &self.dir);
         let convert = &convert;
         std::thread::scope(|scope| {
             let read = |c: &'_ [String]| read_chunk(c, pdir, opts, overlay, convert);
@@ -190,6 +252,8 @@ impl Records {
                         Outcome::Newer(f, v) => {
                             return Err(StoreError::ReadOnly(newer_message(&f, v)).into());
                         }
+                        Outcome::Unreadable(f, e) => unreadable.push(Unreadable::new(f, &e, dir)),
+                        Outcome::Gone => {}
                     }
                 }
             }
@@ -214,6 +278,8 @@ fn read_chunk<T: Send>(
             None => match read_patient_file(&file, id).1 {
                 FileState::Ok(p) => *p,
                 FileState::Newer(v) => return (Outcome::Newer(file, v), Vec::new()),
+                FileState::Unreadable(e) => return (Outcome::Unreadable(file, e), Vec::new()),
+                FileState::Gone => return (Outcome::Gone, Vec::new()),
                 FileState::Damaged(reason) => {
                     let d = Damaged {
                         file,
@@ -265,6 +331,11 @@ impl Iterator for Records {
                     Outcome::Newer(f, v) => {
                         return Some(Err(StoreError::ReadOnly(newer_message(&f, v))));
                     }
+                    Outcome::Unreadable(f, e) => {
+                        let u = Unreadable::new(f, &e, &self.dir);
+                        self.unreadable.push(u);
+                    }
+                    Outcome::Gone => {}
                 }
                 continue;
             }
@@ -301,6 +372,7 @@ mod tests {
             format: journal::JOURNAL_FORMAT,
             txn: journal::new_txn_id(),
             audit_offset: journal::audit_len(t.path()).unwrap(),
+            audit_tail: Some(journal::audit_mark(t.path()).unwrap().1),
             patients: vec![pending, Patient::new("Q-NEW", Subtype::Scarring)],
             audit: Vec::new(),
         };

@@ -336,6 +336,7 @@ fn crash_after_commit(dir: &Path, patients: Vec<Patient>, half_audit: bool) -> C
         format: JOURNAL_FORMAT,
         txn: journal::new_txn_id(),
         audit_offset: journal::audit_len(dir).unwrap(),
+        audit_tail: Some(journal::audit_mark(dir).unwrap().1),
         audit: patients
             .iter()
             .map(|p| AuditEntry {
@@ -346,7 +347,6 @@ fn crash_after_commit(dir: &Path, patients: Vec<Patient>, half_audit: bool) -> C
                 old: Value::Null,
                 new: Value::String(p.record_id.clone()),
                 txn: "t".into(),
-                prev: None,
             })
             .collect(),
         patients,

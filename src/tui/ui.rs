@@ -104,14 +104,7 @@ pub fn draw(frame: &mut Frame, app: &App) {
     }
     if let Some(title) = &app.help {
         // The help lists the commands of the screen underneath it.
-        help::draw(
-            frame,
-            body,
-            title,
-            &app.commands_under_help(),
-            app.help_scroll,
-            &theme,
-        );
+        help::draw(frame, body, title, &app.commands_under_help(), &theme);
     }
     frame.render_widget(
         Paragraph::new(widgets::status_lines(&app.status, &theme, a.status.width)),

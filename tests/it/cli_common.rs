@@ -60,3 +60,75 @@ pub fn json_differences(a: &serde_json::Value, b: &serde_json::Value) -> Vec<Str
     walk(String::new(), a, b, &mut out);
     out
 }
+
+/// Every entry under `root`, by path, with what it is: a file's bytes (and mode), a link's
+/// target, or a directory (and mode). Links are never followed. For "nothing changed"
+/// checks around a command, inside a registry and outside it.
+pub fn tree(root: &Path) -> std::collections::BTreeMap<std::path::PathBuf, String> {
+    use std::os::unix::fs::PermissionsExt;
+    let mut out = std::collections::BTreeMap::new();
+    let mut stack = vec![root.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        let Ok(read) = std::fs::read_dir(&d) else {
+            continue;
+        };
+        for e in read {
+            let p = e.expect("list").path();
+            let m = std::fs::symlink_metadata(&p).expect("stat");
+            let mode = m.permissions().mode() & 0o7777;
+            let what = if m.file_type().is_symlink() {
+                format!(
+                    "link -> {}",
+                    std::fs::read_link(&p).expect("link").display()
+                )
+            } else if m.is_dir() {
+                stack.push(p.clone());
+                format!("dir {mode:o}")
+            } else if m.is_file() {
+                let bytes = std::fs::read(&p).unwrap_or_default();
+                format!("file {mode:o} {}", String::from_utf8_lossy(&bytes))
+            } else {
+                format!("special {mode:o}")
+            };
+            out.insert(p, what);
+        }
+    }
+    out
+}
+
+/// Runs [`command`] to the end, killed after `secs` seconds (`None` then: it hung).
+pub fn run_with_timeout(cmd: &mut Command, secs: u64) -> Option<Output> {
+    use std::process::Stdio;
+    let mut child = cmd
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn smplan");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(secs);
+    loop {
+        if child.try_wait().expect("wait").is_some() {
+            return Some(child.wait_with_output().expect("output"));
+        }
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            return None;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+}
+
+/// The paths where two [`tree`]s differ (to assert on without printing whole files).
+pub fn tree_diff(
+    a: &std::collections::BTreeMap<std::path::PathBuf, String>,
+    b: &std::collections::BTreeMap<std::path::PathBuf, String>,
+) -> Vec<std::path::PathBuf> {
+    a.keys()
+        .chain(b.keys())
+        .filter(|k| a.get(*k) != b.get(*k))
+        .cloned()
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .collect()
+}

@@ -27,8 +27,13 @@ pub fn run(ctx: &Ctx) -> ExitCode {
     let report = reg.report();
     let mut problems = protocol_problems;
     problems.extend(report.problems());
-    match reg.audit_problems() {
-        Ok(p) => problems.extend(p),
+    match reg.audit_check() {
+        Ok(c) => {
+            problems.extend(c.problems);
+            for n in c.notes {
+                println!("{n}");
+            }
+        }
         Err(e) => problems.push(format!("the audit log cannot be read: {e}")),
     }
     for p in &problems {

@@ -1,9 +1,35 @@
 //! The audit log: `audit.jsonl`, one JSON object per changed field, as REDCap and OpenClinica
 //! keep one. Lines are only ever appended (a crash recovery may cut back a half-appended tail
 //! of the transaction it replays, see `journal`).
+//!
+//! **A hash chain makes it tamper-evident**, as git's commits are: every entry carries `prev`,
+//! the SHA-256 (hex) of the bytes of the line before it (without its newline), and the first
+//! line of a log carries [`GENESIS`]. Changing, removing or inserting a line breaks the link of
+//! the line after it, which `smplan check` reports with the line number ([`verify`]). The
+//! last hash ([`Verified::head`]) is printed by `check`: written down elsewhere, it also shows
+//! a log cut short at its end, which no chain can show by itself. Entries written before the
+//! chain existed have no `prev`; a chain then starts at the first entry that has one (whose
+//! `prev` is the hash of the unchained line before it), and the older lines are read as they
+//! are but not protected.
+//!
+//! Appending reads only the log's last line (to chain onto it), never the whole log: a save
+//! costs the same at 10 or 100,000 patients. A last line without its newline (a write cut
+//! short outside any transaction, or a log edited by hand) is never appended to: the writer
+//! ends it with a newline, so that it stays one damaged line instead of swallowing the next
+//! entry, and writes a [`TORN_TAIL_FIELD`] entry chained onto it, saying so.
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+use sha2::{Digest, Sha256};
+use std::fs::File;
+use std::io::{self, Read, Seek, SeekFrom};
+
+/// `prev` of the first line of a log: no line before it (as git's null object id).
+pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+
+/// The `field` of the entry a writer adds after closing a torn last line (see the module
+/// documentation); its `record_id` is empty and its `old` value the torn line's length.
+pub const TORN_TAIL_FIELD: &str = "audit_log.torn_line_closed";
 
 pub const AUDIT_FILE: &str = "audit.jsonl";
 
@@ -23,6 +49,11 @@ pub struct AuditEntry {
     pub new: Value,
     /// The transaction the change belongs to (one save, or one whole import).
     pub txn: String,
+    /// SHA-256 (hex) of the line before this one, or [`GENESIS`]; set when the entry is
+    /// appended (see the module documentation). `None` in entries not yet appended and in
+    /// entries written before the chain existed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prev: Option<String>,
 }
 
 /// The shape of an audit entry, to check a line of the log without building its values
@@ -42,12 +73,237 @@ struct Shape<'a> {
     new: serde::de::IgnoredAny,
     #[serde(borrow)]
     txn: std::borrow::Cow<'a, str>,
+    #[serde(borrow, default)]
+    prev: Option<std::borrow::Cow<'a, str>>,
 }
 
 /// Whether `line` (with its newline) is one whole audit entry: what
 /// `serde_json::from_slice::<AuditEntry>` accepts, without building it.
 pub fn is_whole_entry(line: &[u8]) -> bool {
     line.ends_with(b"\n") && serde_json::from_slice::<Shape>(line).is_ok()
+}
+
+/// SHA-256 (hex) of one line's bytes, without its newline: the `prev` of the line after it.
+pub fn line_hash(line: &[u8]) -> String {
+    let line = line.strip_suffix(b"\n").unwrap_or(line);
+    Sha256::digest(line)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// What a line of the log is, for [`verify`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LineFacts {
+    /// A whole audit entry (with its newline).
+    pub whole: bool,
+    /// Its `prev`, when it is a whole entry that has one.
+    pub prev: Option<String>,
+    /// It is a [`TORN_TAIL_FIELD`] entry.
+    pub closes_torn_line: bool,
+    /// [`line_hash`] of the line.
+    pub hash: String,
+}
+
+/// One line judged on its own (lines are judged on all cores, then linked in order).
+pub fn line_facts(line: &[u8]) -> LineFacts {
+    let shape = match line.ends_with(b"\n") {
+        true => serde_json::from_slice::<Shape>(line).ok(),
+        false => None,
+    };
+    LineFacts {
+        whole: shape.is_some(),
+        prev: shape
+            .as_ref()
+            .and_then(|s| s.prev.as_deref().map(str::to_string)),
+        closes_torn_line: shape.as_ref().is_some_and(|s| s.field == TORN_TAIL_FIELD),
+        hash: line_hash(line),
+    }
+}
+
+/// What [`verify`] found in a whole log.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Verified {
+    /// Lines read.
+    pub lines: usize,
+    /// Whole entries among them.
+    pub entries: usize,
+    /// The line (1-based) where the chain starts: the first entry with a `prev`.
+    pub chain_from: Option<usize>,
+    /// The first broken link: line number and what is wrong.
+    pub broken: Option<(usize, String)>,
+    /// Lines that are not whole entries, and whether a writer closed and recorded them (a
+    /// torn line followed by a [`TORN_TAIL_FIELD`] entry chained onto it).
+    pub not_whole: Vec<(usize, bool)>,
+    /// The hash of the last line: the `prev` the next entry will carry.
+    pub head: String,
+}
+
+/// Links the facts of every line, in order, into a verdict; feed the lines with
+/// [`Verifier::push`] (a few thousand at a time, judged on all cores by [`line_facts`]).
+#[derive(Debug, Default)]
+pub struct Verifier {
+    v: Verified,
+    last: Option<LineFacts>,
+}
+
+impl Verifier {
+    pub fn push(&mut self, facts: LineFacts) {
+        let n = self.v.lines + 1;
+        self.v.lines = n;
+        let expected = match self.last.take() {
+            Some(l) => l.hash,
+            None => GENESIS.to_string(),
+        };
+        if facts.whole {
+            self.v.entries += 1;
+        } else {
+            self.v.not_whole.push((n, false));
+        }
+        match (&facts.prev, self.v.chain_from) {
+            (Some(prev), _) if *prev != expected => {
+                let what = match n {
+                    1 => "its prev is not the genesis value although it is the first line:                           lines before it were removed"
+                        .to_string(),
+                    _ => format!(
+                        "its prev does not match line {}: that line was changed, or lines                          were removed or inserted here",
+                        n - 1
+                    ),
+                };
+                self.break_at(n, what);
+            }
+            (Some(_), None) => self.v.chain_from = Some(n),
+            (Some(_), Some(_)) => {}
+            (None, Some(from)) => {
+                let what = match facts.whole {
+                    true => format!(
+                        "an entry without prev inside the chain that starts at line {from}:                          inserted or rewritten"
+                    ),
+                    false => "not a whole audit entry, inside the chain".to_string(),
+                };
+                // A torn line a later writer closed and recorded is not a break by itself
+                // (the next line links to it); it is listed in `not_whole`.
+                if facts.whole {
+                    self.break_at(n, what);
+                }
+            }
+            (None, None) => {}
+        }
+        if facts.closes_torn_line
+            && facts.prev.as_deref() == Some(expected.as_str())
+            && let Some(last) = self.v.not_whole.last_mut()
+            && last.0 == n - 1
+        {
+            last.1 = true;
+        }
+        self.last = Some(facts);
+    }
+
+    fn break_at(&mut self, line: usize, what: String) {
+        if self.v.broken.is_none() {
+            self.v.broken = Some((line, what));
+        }
+    }
+
+    pub fn finish(mut self) -> Verified {
+        self.v.head = match &self.last {
+            Some(l) => l.hash.clone(),
+            None => GENESIS.to_string(),
+        };
+        self.v
+    }
+}
+
+/// The end of a log as an appender needs it: the `prev` for the next entry, and whether the
+/// last line is torn (no newline).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Tail {
+    pub prev: String,
+    /// Length of the torn last line, when the log does not end with a newline.
+    pub torn: Option<u64>,
+}
+
+/// Reads the last line of `f`, whose length is `len`, backwards a block at a time: the cost
+/// is that of the last line, whatever the size of the log.
+pub fn read_tail(f: &mut File, len: u64) -> io::Result<Tail> {
+    const BLOCK: u64 = 8192;
+    if len == 0 {
+        return Ok(Tail {
+            prev: GENESIS.to_string(),
+            torn: None,
+        });
+    }
+    // The last line, newest bytes last; `end` excludes a final newline.
+    let mut line: Vec<u8> = Vec::new();
+    let mut pos = len;
+    let mut first_block = true;
+    let mut torn = None;
+    'blocks: while pos > 0 {
+        let start = pos.saturating_sub(BLOCK);
+        let mut block = vec![0u8; usize::try_from(pos - start).unwrap_or(0)];
+        f.seek(SeekFrom::Start(start))?;
+        f.read_exact(&mut block)?;
+        let mut body: &[u8] = &block;
+        if first_block {
+            first_block = false;
+            match body.strip_suffix(b"\n") {
+                Some(b) => body = b,
+                None => torn = Some(0),
+            }
+        }
+        if let Some(i) = body.iter().rposition(|b| *b == b'\n') {
+            let mut l = body[i + 1..].to_vec();
+            l.extend_from_slice(&line);
+            line = l;
+            break 'blocks;
+        }
+        let mut l = body.to_vec();
+        l.extend_from_slice(&line);
+        line = l;
+        pos = start;
+    }
+    Ok(Tail {
+        torn: torn.map(|_| line.len() as u64),
+        prev: line_hash(&line),
+    })
+}
+
+/// The bytes that append `entries` after `tail`, each entry chained onto the line before it;
+/// after a torn line, a newline first and a [`TORN_TAIL_FIELD`] entry (time, operator and
+/// transaction of the first entry) before the others.
+pub fn chained_lines(tail: &Tail, entries: &[AuditEntry]) -> io::Result<Vec<u8>> {
+    let mut buf = Vec::new();
+    let mut prev = tail.prev.clone();
+    let mut push = |e: &AuditEntry, buf: &mut Vec<u8>| -> io::Result<()> {
+        let mut e = e.clone();
+        e.prev = Some(prev.clone());
+        let start = buf.len();
+        serde_json::to_writer(&mut *buf, &e).map_err(io::Error::other)?;
+        prev = line_hash(&buf[start..]);
+        buf.push(b'\n');
+        Ok(())
+    };
+    if let (Some(torn), Some(first)) = (tail.torn, entries.first()) {
+        buf.push(b'\n');
+        let note = AuditEntry {
+            time: first.time.clone(),
+            operator: first.operator.clone(),
+            record_id: String::new(),
+            field: TORN_TAIL_FIELD.to_string(),
+            old: Value::from(torn),
+            new: Value::from(format!(
+                "the line before this one ({torn} bytes) had no newline: a write cut short or \
+                 an edit; it was ended here so that it swallows no entry"
+            )),
+            txn: first.txn.clone(),
+            prev: None,
+        };
+        push(&note, &mut buf)?;
+    }
+    for e in entries {
+        push(e, &mut buf)?;
+    }
+    Ok(buf)
 }
 
 /// Field-level differences between two JSON documents, as (path, old, new).
@@ -148,6 +404,69 @@ mod tests {
 
     fn paths(a: Value, b: Value) -> Vec<String> {
         diff(&a, &b).into_iter().map(|(p, _, _)| p).collect()
+    }
+
+    fn tail_of(bytes: &[u8]) -> Tail {
+        let t = tempfile::tempdir().unwrap();
+        let path = t.path().join("a");
+        std::fs::write(&path, bytes).unwrap();
+        let mut f = File::open(&path).unwrap();
+        read_tail(&mut f, bytes.len() as u64).unwrap()
+    }
+
+    #[test]
+    fn the_tail_is_the_last_line_however_long() {
+        assert_eq!(tail_of(b"").prev, GENESIS);
+        assert_eq!(tail_of(b"").torn, None);
+        let long = "x".repeat(20_000);
+        for last in ["{}", long.as_str()] {
+            let text = format!("first\n{last}\n");
+            let t = tail_of(text.as_bytes());
+            assert_eq!((t.prev, t.torn), (line_hash(last.as_bytes()), None));
+            let text = format!("{last}\n");
+            assert_eq!(tail_of(text.as_bytes()).prev, line_hash(last.as_bytes()));
+            // Torn: the bytes after the last newline are the line.
+            let text = format!("first\n{last}");
+            let t = tail_of(text.as_bytes());
+            assert_eq!(t.prev, line_hash(last.as_bytes()));
+            assert_eq!(t.torn, Some(last.len() as u64));
+        }
+    }
+
+    #[test]
+    fn chained_lines_link_each_entry_to_the_one_before() {
+        let e = AuditEntry {
+            time: "t".into(),
+            operator: "ana".into(),
+            record_id: "A".into(),
+            field: "name".into(),
+            old: Value::Null,
+            new: json!("x"),
+            txn: "1".into(),
+            prev: None,
+        };
+        let tail = Tail {
+            prev: GENESIS.into(),
+            torn: None,
+        };
+        let bytes = chained_lines(&tail, &[e.clone(), e.clone()]).unwrap();
+        let text = String::from_utf8(bytes).unwrap();
+        let lines: Vec<&str> = text.lines().collect();
+        let mut v = Verifier::default();
+        for l in &lines {
+            v.push(line_facts(format!("{l}\n").as_bytes()));
+        }
+        let v = v.finish();
+        assert_eq!((v.broken, v.chain_from, v.entries), (None, Some(1), 2));
+        assert_eq!(v.head, line_hash(lines[1].as_bytes()));
+        let torn = Tail {
+            prev: line_hash(b"{\"ti"),
+            torn: Some(4),
+        };
+        let text = String::from_utf8(chained_lines(&torn, &[e]).unwrap()).unwrap();
+        assert!(text.starts_with('\n'), "the torn line is ended first");
+        assert!(text.contains(TORN_TAIL_FIELD));
+        assert_eq!(text.lines().count(), 3);
     }
 
     #[test]

@@ -338,10 +338,15 @@ fn the_audit_check_names_each_line_that_is_not_a_whole_entry() {
     let r = open(t.path(), false, false);
     let problems = r.audit_problems().unwrap();
     let lines: Vec<usize> = [1, 3, 4, 6].iter().map(|k| n + k).collect();
-    assert_eq!(problems.len(), 4, "{problems:?}");
+    assert_eq!(problems.len(), 5, "{problems:?}");
     for (p, l) in problems.iter().zip(lines) {
         assert!(p.contains(&format!("line {l} is not")), "{p}");
     }
+    // And the copied line is not linked to the one before it: the first broken link.
+    assert!(
+        problems[4].contains(&format!("line {} breaks the hash chain", n + 2)),
+        "{problems:?}"
+    );
     // The quick check accepts exactly what the full parse accepts.
     for line in [&good, &no_txn, &bad_type, "not json", "{}"] {
         let l = format!("{line}\n");

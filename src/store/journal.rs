@@ -23,7 +23,7 @@
 //! Cost: one commit record plus one file per patient touched; never proportional to the size
 //! of the registry.
 
-use super::audit::{AUDIT_FILE, AuditEntry};
+use super::audit::{self, AUDIT_FILE, AuditEntry};
 use super::fsutil::{
     entries, open_regular, open_rw, read_regular, sync_dir, write_durable, write_many_durable,
 };
@@ -168,8 +168,17 @@ pub fn check_audit_mark(dir: &Path, commit: &Commit) -> Result<(), String> {
         }
         None => {
             let appended = read(&mut f, offset, len)?;
-            let own = audit_bytes(&commit.audit).map_err(|e| e.to_string())?;
-            if !own.starts_with(&appended) {
+            // Its lines as the smplan that wrote the record appended them (unchained), or as
+            // this one does (chained onto the line before the offset).
+            let unchained = audit_bytes(&commit.audit).map_err(|e| e.to_string())?;
+            let chained = match &mut f {
+                Some(f) => {
+                    let tail = audit::read_tail(f, offset).map_err(|e| e.to_string())?;
+                    audit::chained_lines(&tail, &commit.audit).map_err(|e| e.to_string())?
+                }
+                None => Vec::new(),
+            };
+            if !unchained.starts_with(&appended) && !chained.starts_with(&appended) {
                 return Err(format!(
                     "would cut audit.jsonl from {len} to {offset} bytes, and the bytes it \
                      would remove are not its own audit lines"
@@ -224,13 +233,17 @@ fn append_audit(dir: &Path, offset: u64, entries: &[AuditEntry]) -> io::Result<(
     let path = dir.join(AUDIT_FILE);
     let existed = fs::symlink_metadata(&path).is_ok();
     let mut f = open_rw(&path)?;
-    let len = f.metadata()?.len();
+    let mut len = f.metadata()?.len();
     if len > offset {
         // A replay: drop what the interrupted run had appended, then append it whole.
         f.set_len(offset)?;
+        len = offset;
     }
+    // Chained onto the last line (read backwards: never the whole log), see `audit`.
+    let tail = audit::read_tail(&mut f, len)?;
+    let buf = audit::chained_lines(&tail, entries)?;
     f.seek(SeekFrom::End(0))?;
-    f.write_all(&audit_bytes(entries)?)?;
+    f.write_all(&buf)?;
     f.sync_all()?;
     if !existed {
         sync_dir(dir)?;
@@ -323,6 +336,7 @@ mod tests {
             old: serde_json::Value::Null,
             new: serde_json::Value::String(format!("N{n}")),
             txn: "t".into(),
+            prev: None,
         }
     }
 
@@ -332,6 +346,7 @@ mod tests {
         let d = t.path();
         let history: Vec<AuditEntry> = (0..100).map(entry).collect();
         append_audit_at_end(d, &history).unwrap();
+        let original = fs::read(d.join(AUDIT_FILE)).unwrap();
         let (len, tail) = audit_mark(d).unwrap();
         let own = vec![entry(1000), entry(1001)];
         // Honest: nothing appended yet, or half of its own lines.
@@ -362,18 +377,21 @@ mod tests {
         assert!(check_audit_mark(d, &c).is_err());
         // And the replay of an honest record leaves the history whole.
         fs::write(d.join(AUDIT_FILE), {
-            let mut b = audit_bytes(&history).unwrap();
+            let mut b = original.clone();
             b.extend_from_slice(b"{\"time\":");
             b
         })
         .unwrap();
         assert_eq!(check_audit_mark(d, &old), Ok(()));
         append_audit(d, old.audit_offset, &own).unwrap();
-        let mut all = history.clone();
-        all.extend(own);
-        assert_eq!(
-            fs::read(d.join(AUDIT_FILE)).unwrap(),
-            audit_bytes(&all).unwrap()
-        );
+        let mut f = open_regular(&d.join(AUDIT_FILE)).unwrap().0;
+        let tail = audit::read_tail(&mut f, old.audit_offset).unwrap();
+        let mut expected = original.clone();
+        expected.extend(audit::chained_lines(&tail, &own).unwrap());
+        assert_eq!(fs::read(d.join(AUDIT_FILE)).unwrap(), expected);
+        // Interrupted again, part of its chained lines appended: still its own.
+        let cut = old.audit_offset as usize + 40;
+        fs::write(d.join(AUDIT_FILE), &expected[..cut]).unwrap();
+        assert_eq!(check_audit_mark(d, &old), Ok(()));
     }
 }

@@ -314,6 +314,16 @@ fn io_err(path: &Path) -> impl FnOnce(io::Error) -> StoreError + '_ {
     }
 }
 
+/// What [`Registry::audit_check`] found.
+#[derive(Debug, Clone, Default)]
+pub struct AuditCheck {
+    /// Damage: exit 1 in `check`.
+    pub problems: Vec<String>,
+    /// What was verified, and recorded torn lines.
+    pub notes: Vec<String>,
+    pub verified: audit::Verified,
+}
+
 /// The patient registry, loaded in memory, written one transaction at a time.
 #[derive(Debug)]
 pub struct Registry {
@@ -531,45 +541,102 @@ impl Registry {
         }
     }
 
-    /// Lines of the audit log that are not whole audit entries (an interrupted transaction's
-    /// tail, which the next writer replaces, is not counted).
+    /// Lines of the audit log that are not whole audit entries, breaks of its hash chain, and
+    /// a log missing or empty beside patients: [`Registry::audit_check`]'s problems.
     pub fn audit_problems(&self) -> io::Result<Vec<String>> {
+        self.audit_check().map(|c| c.problems)
+    }
+
+    /// Reads the whole audit log and verifies it (see `audit`): every line a whole entry,
+    /// the hash chain unbroken (the first broken link, with its line), and a log present
+    /// when there are patients (every patient was created by a logged change, so a registry
+    /// with patients and no log has lost it). An interrupted transaction's tail, which the
+    /// next writer replaces, is not read.
+    pub fn audit_check(&self) -> io::Result<AuditCheck> {
         let path = self.dir.join(AUDIT_FILE);
-        let f = match fsutil::open_regular(&path) {
-            Ok((f, _)) => f,
-            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
-            Err(e) => return Err(e),
-        };
-        // A line at a time, checked a few thousand at once on all cores: the log of
-        // 100,000 patients is half a gigabyte and must not be held whole.
-        let limit = self.audit_limit.unwrap_or(u64::MAX);
-        let mut reader = io::BufReader::with_capacity(1 << 20, io::Read::take(f, limit));
-        let mut out = Vec::new();
-        let mut first_line = 1;
-        loop {
-            let mut batch: Vec<Vec<u8>> = Vec::with_capacity(8192);
-            while batch.len() < 8192 {
-                let mut line = Vec::new();
-                if io::BufRead::read_until(&mut reader, b'\n', &mut line)? == 0 {
-                    break;
+        let mut verifier = audit::Verifier::default();
+        match fsutil::open_regular(&path) {
+            Ok((f, _)) => {
+                // A line at a time, judged a few thousand at once on all cores: the log of
+                // 100,000 patients is half a gigabyte and must not be held whole.
+                let limit = self.audit_limit.unwrap_or(u64::MAX);
+                let mut reader = io::BufReader::with_capacity(1 << 20, io::Read::take(f, limit));
+                loop {
+                    let mut batch: Vec<Vec<u8>> = Vec::with_capacity(8192);
+                    while batch.len() < 8192 {
+                        let mut line = Vec::new();
+                        if io::BufRead::read_until(&mut reader, b'\n', &mut line)? == 0 {
+                            break;
+                        }
+                        batch.push(line);
+                    }
+                    if batch.is_empty() {
+                        break;
+                    }
+                    for facts in par_map(&batch, |l| audit::line_facts(l)) {
+                        verifier.push(facts);
+                    }
                 }
-                batch.push(line);
             }
-            if batch.is_empty() {
-                break;
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+            Err(e) => return Err(e),
+        }
+        let v = verifier.finish();
+        let mut out = AuditCheck::default();
+        let shown = path.display();
+        for (line, closed) in &v.not_whole {
+            match closed {
+                true => out.notes.push(format!(
+                    "{shown} line {line} is a torn entry (a write cut short), ended and recorded \
+                     by the writer that came next (line {})",
+                    line + 1
+                )),
+                false => out
+                    .problems
+                    .push(format!("{shown} line {line} is not a whole audit entry")),
             }
-            let whole = par_map(&batch, |l| audit::is_whole_entry(l));
-            for (i, ok) in whole.iter().enumerate() {
-                if !ok {
-                    out.push(format!(
-                        "{} line {} is not a whole audit entry",
-                        path.display(),
-                        first_line + i
+        }
+        if let Some((line, what)) = &v.broken {
+            out.problems.push(format!(
+                "{shown} line {line} breaks the hash chain: {what} (the first broken link; \
+                 lines from here on cannot be trusted)"
+            ));
+        }
+        let n = self.len();
+        if v.entries == 0 && n > 0 && self.report.pending == 0 {
+            let state = match v.lines {
+                0 if path.exists() => "is empty",
+                0 => "is missing",
+                _ => "holds no whole entry",
+            };
+            out.problems.push(format!(
+                "{shown} {state}, but the registry holds {n} patient(s), each created by a \
+                 logged change: the audit log was deleted or emptied"
+            ));
+        }
+        match v.chain_from {
+            Some(from) => {
+                let mut note = format!(
+                    "audit log: {} entries, hash chain from line {from} to line {} (head {})",
+                    v.entries, v.lines, v.head
+                );
+                if from > 1 {
+                    note.push_str(&format!(
+                        "; lines 1 to {} were written before entries were chained and are not \
+                         protected",
+                        from - 1
                     ));
                 }
+                out.notes.push(note);
             }
-            first_line += batch.len();
+            None if v.entries > 0 => out.notes.push(format!(
+                "audit log: {} entries, none chained (written by an older smplan); the next \
+                 change starts the hash chain",
+                v.entries
+            )),
+            None => {}
         }
+        out.verified = v;
         Ok(out)
     }
 
@@ -672,6 +739,7 @@ impl Registry {
                 old,
                 new,
                 txn: txn.clone(),
+                prev: None,
             }));
             changed.push(p);
         }

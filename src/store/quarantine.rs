@@ -83,6 +83,7 @@ pub fn move_all(dir: &Path, operator: &str, items: &[Item]) -> io::Result<Vec<Op
             old: json!(relative(dir, it.file)),
             new: json!({"file": format!("{QUARANTINE_DIR}/{name}"), "reason": it.reason}),
             txn: txn.clone(),
+            prev: None,
         })
         .collect();
     journal::append_audit_at_end(dir, &audit)?;

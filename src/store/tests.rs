@@ -347,6 +347,7 @@ fn crash_after_commit(dir: &Path, patients: Vec<Patient>, half_audit: bool) -> C
                 old: Value::Null,
                 new: Value::String(p.record_id.clone()),
                 txn: "t".into(),
+                prev: None,
             })
             .collect(),
         patients,

@@ -82,6 +82,8 @@ pub struct App {
     pub workspace: Option<Workspace>,
     /// `Some(title of the screen underneath)` while the help overlay is open.
     pub help: Option<String>,
+    /// The first line of the help shown (when it is longer than the window).
+    pub help_scroll: usize,
     pub status: Status,
     /// Last known window size (from a resize event, or the terminal at start).
     pub size: (u16, u16),
@@ -136,6 +138,7 @@ impl App {
             new_patient: None,
             workspace: None,
             help: None,
+            help_scroll: 0,
             status,
             size: (MIN_WIDTH, MIN_HEIGHT),
             quit: false,
@@ -202,6 +205,21 @@ impl App {
         }
         if self.help.is_some() {
             v.push(Command::new(keys::CLOSE_HELP, Action::Back, cmd::CLOSE_HELP).bar());
+            // Scrolling is offered only when the help is longer than the window.
+            if self.help_max_scroll() > 0 {
+                v.push(Command::new(keys::DOWN, Action::Down, cmd::HELP_DOWN).bar());
+                v.push(Command::new(keys::UP, Action::Up, cmd::HELP_UP));
+                v.push(Command::new(
+                    keys::PAGE_DOWN,
+                    Action::PageDown,
+                    cmd::HELP_PAGE_DOWN,
+                ));
+                v.push(Command::new(
+                    keys::PAGE_UP,
+                    Action::PageUp,
+                    cmd::HELP_PAGE_UP,
+                ));
+            }
             return v;
         }
         v.push(Command::new(
@@ -427,13 +445,21 @@ impl App {
             return;
         }
         if self.help.is_some() {
-            if action == Action::Back {
-                self.help = None;
+            let max = self.help_max_scroll();
+            let page = usize::from(self.help_area().height.saturating_sub(3)).max(1);
+            match action {
+                Action::Back => self.help = None,
+                Action::Down => self.help_scroll = (self.help_scroll + 1).min(max),
+                Action::Up => self.help_scroll = self.help_scroll.saturating_sub(1),
+                Action::PageDown => self.help_scroll = (self.help_scroll + page).min(max),
+                Action::PageUp => self.help_scroll = self.help_scroll.saturating_sub(page),
+                _ => {}
             }
             return;
         }
         if action == Action::Help {
             self.help = Some(self.screen_title());
+            self.help_scroll = 0;
             return;
         }
         if self.global.is_some() {
@@ -833,12 +859,29 @@ impl App {
     /// Where the title, banners, body, status line and key bar go in `area`: the banners,
     /// the status and the key bar wrap instead of being cut, and the body takes the rest.
     pub fn frame_areas(&self, area: Rect) -> FrameAreas {
+        let keys_h = widgets::key_bar(&self.commands(), &self.theme, area.width)
+            .len()
+            .clamp(1, 3) as u16;
+        self.areas_with_key_bar(area, keys_h)
+    }
+
+    /// Where the help overlay goes in the window: the body, under a one-line key bar (what
+    /// the help's own keys take). Not from [`App::frame_areas`], whose key bar depends on
+    /// the help's commands, which depend on this.
+    fn help_area(&self) -> Rect {
+        let (w, h) = self.size;
+        self.areas_with_key_bar(Rect::new(0, 0, w, h), 1).body
+    }
+
+    /// How far the help can scroll in the window (0: it fits).
+    fn help_max_scroll(&self) -> usize {
+        super::help::max_scroll(&self.commands_under_help(), self.help_area(), &self.theme)
+    }
+
+    fn areas_with_key_bar(&self, area: Rect, keys_h: u16) -> FrameAreas {
         let w = area.width;
         let banner_h = self.banner_lines(w).len() as u16;
         let status_h = widgets::status_lines(&self.status, &self.theme, w)
-            .len()
-            .clamp(1, 3) as u16;
-        let keys_h = widgets::key_bar(&self.commands(), &self.theme, w)
             .len()
             .clamp(1, 3) as u16;
         let body_h = area.height.saturating_sub(1 + banner_h + status_h + keys_h);

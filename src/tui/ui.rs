@@ -104,7 +104,14 @@ pub fn draw(frame: &mut Frame, app: &App) {
     }
     if let Some(title) = &app.help {
         // The help lists the commands of the screen underneath it.
-        help::draw(frame, body, title, &app.commands_under_help(), &theme);
+        help::draw(
+            frame,
+            body,
+            title,
+            &app.commands_under_help(),
+            app.help_scroll,
+            &theme,
+        );
     }
     frame.render_widget(
         Paragraph::new(widgets::status_lines(&app.status, &theme, a.status.width)),

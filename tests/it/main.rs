@@ -24,6 +24,7 @@ mod safety_tui;
 mod stats_golden;
 mod stats_props;
 mod store_hardening;
+mod store_integrity;
 mod store_rules;
 mod summaries;
 mod tui_demo;

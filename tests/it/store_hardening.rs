@@ -83,6 +83,7 @@ fn pending(reg: &Path, patients: Vec<Patient>, offset: u64, tail: Option<String>
             old: serde_json::Value::Null,
             new: serde_json::Value::String(p.record_id.clone()),
             txn: txn.clone(),
+            prev: None,
         })
         .collect();
     let c = Commit {

@@ -106,6 +106,10 @@ pub const HELP_FOOTER: &str =
 pub fn help_title(screen: &str) -> String {
     format!("Help — {screen} — ? or Esc closes")
 }
+/// The help's title when it scrolls: which of its lines are shown.
+pub fn help_title_scrolled(screen: &str, first: usize, last: usize, of: usize) -> String {
+    format!("Help — {screen} — lines {first}–{last} of {of}, ↑↓ scroll, ? or Esc closes")
+}
 pub const HELP_DISABLED: &str = "not now";
 pub const CONFIRM_TITLE: &str = "Confirm";
 pub const CONFIRM_KEYS: &str = "y or Enter: yes, do it · n or Esc: no, keep everything as it is";

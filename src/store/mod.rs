@@ -1353,6 +1353,8 @@ fn parse_patient(bytes: &[u8], stem: &str) -> FileState {
 mod tests;
 
 #[cfg(test)]
+mod fuzz_tests;
+#[cfg(test)]
 mod gate_tests;
 #[cfg(test)]
 mod index_tests;

@@ -246,6 +246,12 @@ pub enum StoreError {
     },
     /// A summary was given to save (a bug in the caller: it would erase the detail).
     SummaryOnly(String),
+    /// The patient's file is not the version this registry read (or wrote) last: another
+    /// process changed, created or removed it (a second writer, after the lock was deleted).
+    ChangedOnDisk {
+        record_id: String,
+        file: PathBuf,
+    },
     /// A change a gate refuses (a session without a complete screen and consent, a
     /// photograph without photo consent...): every refusal, with what would clear it.
     Refused {
@@ -287,6 +293,13 @@ impl fmt::Display for StoreError {
                 f,
                 "{} {reason}; nothing was changed. `smplan check` lists the damage; the next \
                  opening for writing moves the file to quarantine/ with the reason",
+                file.display()
+            ),
+            StoreError::ChangedOnDisk { record_id, file } => write!(
+                f,
+                "patient {record_id} was not saved: {} was changed by another process since it \
+                 was opened; reload (in the UI, open the patient again; a command, run it \
+                 again) and make the change again",
                 file.display()
             ),
             StoreError::SummaryOnly(id) => write!(
@@ -344,6 +357,12 @@ pub struct Registry {
     /// Patients whose summaries were given away by [`Registry::hand_over_summaries`]: the
     /// registry knows they exist and reads them from disk when needed.
     handed_over: std::collections::HashSet<String>,
+    /// A writer's record of each patient file as it last read or wrote it (its stat identity:
+    /// inode, size, change times). A save goes ahead only while the file on disk is still
+    /// that version, so a second writer (one let in by a deleted lock file) is refused rather
+    /// than overwritten, and a value it changed is never silently put back. Behind a mutex:
+    /// [`Registry::load`] reads through `&self`, on several threads in `check`.
+    versions: std::sync::Mutex<HashMap<String, FileKey>>,
 }
 
 /// A patient file as read from disk.
@@ -397,6 +416,7 @@ impl Registry {
             audit_limit: None,
             overlay: HashMap::new(),
             handed_over: std::collections::HashSet::new(),
+            versions: Default::default(),
         };
         // The data directory may be a link (a registry on another disk): `metadata` follows.
         let exists = fs::metadata(dir).is_ok();
@@ -463,7 +483,16 @@ impl Registry {
 
     /// A patient's whole record: held in memory, or with [`OpenOptions::summaries`] read
     /// from its file (one file, whatever the size of the registry).
+    ///
+    /// A writer notes the version of the file read: a later save of this patient goes ahead
+    /// only while the file is still that version (see `versions`).
     pub fn load(&self, record_id: &str) -> Result<Patient, StoreError> {
+        self.read_whole(record_id, true)
+    }
+
+    /// [`Registry::load`]; with `note_version` false, the version the caller's save is
+    /// judged against is left as it is (the reads a save itself makes).
+    fn read_whole(&self, record_id: &str, note_version: bool) -> Result<Patient, StoreError> {
         match self.patients.get(record_id) {
             Some(held) if !held.summary_only => return Ok(held.clone()),
             Some(_) => {}
@@ -477,8 +506,17 @@ impl Registry {
             .dir
             .join(PATIENTS_DIR)
             .join(journal::patient_file_name(record_id));
-        match read_patient_file(&file, record_id).1 {
-            FileState::Ok(p) => Ok(*p),
+        let (key, state) = read_patient_file(&file, record_id);
+        match state {
+            FileState::Ok(p) => {
+                if note_version
+                    && self.lock.is_some()
+                    && let Some(k) = key
+                {
+                    self.versions_mut().insert(record_id.to_string(), k);
+                }
+                Ok(*p)
+            }
             FileState::Newer(v) => Err(StoreError::ReadOnly(newer_message(&file, v))),
             FileState::Damaged(reason) => Err(StoreError::Damaged { file, reason }),
             FileState::Unreadable(source) => Err(StoreError::Io { path: file, source }),
@@ -674,7 +712,7 @@ impl Registry {
     /// The gates of [`crate::domain::gate::check_change`] against the record as stored (a
     /// new patient has none). Warnings are the caller's to say (an import names the line).
     fn check_gates(&self, p: &Patient, mode: gate::Mode) -> Result<(), StoreError> {
-        let old = match self.load(&p.record_id) {
+        let old = match self.read_whole(&p.record_id, false) {
             Ok(o) => Some(o),
             Err(StoreError::NotFound(_)) => None,
             Err(e) => return Err(e),
@@ -720,10 +758,10 @@ impl Registry {
         for mut p in patients {
             p.schema_version = SCHEMA_VERSION;
             let old = match self.patients.get(&p.record_id) {
-                Some(o) if o.summary_only => to_value(&self.load(&p.record_id)?)?,
+                Some(o) if o.summary_only => to_value(&self.read_whole(&p.record_id, false)?)?,
                 Some(o) => to_value(o)?,
                 None if self.handed_over.contains(&p.record_id) => {
-                    to_value(&self.load(&p.record_id)?)?
+                    to_value(&self.read_whole(&p.record_id, false)?)?
                 }
                 None => Value::Object(Default::default()),
             };
@@ -746,6 +784,7 @@ impl Registry {
         if changed.is_empty() {
             return Ok(());
         }
+        self.check_versions(&changed)?;
         let dir = self.dir.clone();
         let (audit_offset, tail) = journal::audit_mark(&dir).map_err(io_err(&dir))?;
         let commit = Commit {
@@ -781,8 +820,47 @@ impl Registry {
                 source: e,
             });
         }
+        let pdir = dir.join(PATIENTS_DIR);
+        {
+            let mut versions = self.versions_mut();
+            for p in &commit.patients {
+                let file = pdir.join(journal::patient_file_name(&p.record_id));
+                match FileKey::stat(&file) {
+                    Ok(k) => versions.insert(p.record_id.clone(), k),
+                    Err(_) => versions.remove(&p.record_id),
+                };
+            }
+        }
         for p in commit.patients {
             self.hold(p);
+        }
+        Ok(())
+    }
+
+    fn versions_mut(&self) -> std::sync::MutexGuard<'_, HashMap<String, FileKey>> {
+        // A panic elsewhere while the map was held leaves it whole (inserts and removes).
+        self.versions.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Refuses the save when a patient's file is not the version this registry last read or
+    /// wrote: changed, created or removed by another process (see `versions`). Checked with
+    /// or without the lock: the lock file can be deleted under a running writer.
+    fn check_versions(&self, patients: &[Patient]) -> Result<(), StoreError> {
+        let pdir = self.dir.join(PATIENTS_DIR);
+        let versions = self.versions_mut();
+        for p in patients {
+            let file = pdir.join(journal::patient_file_name(&p.record_id));
+            let now = match FileKey::stat(&file) {
+                Ok(k) => Some(k),
+                Err(e) if e.kind() == io::ErrorKind::NotFound => None,
+                Err(e) => return Err(StoreError::Io { path: file, source: e }),
+            };
+            if now.as_ref() != versions.get(&p.record_id) {
+                return Err(StoreError::ChangedOnDisk {
+                    record_id: p.record_id.clone(),
+                    file,
+                });
+            }
         }
         Ok(())
     }
@@ -863,6 +941,14 @@ impl Registry {
         }
         let index_stale = files.index_stale;
         let keys = self.take_files(files);
+        // The version of every sound file, as read (see `versions`).
+        *self.versions_mut() = keys
+            .iter()
+            .filter_map(|(name, k)| {
+                let id = name.strip_suffix(".json")?;
+                self.patients.contains_key(id).then(|| (id.to_string(), *k))
+            })
+            .collect();
         if let Some((f, v)) = self.report.newer_schema.first() {
             self.read_only = Some(newer_message(f, *v));
             self.lock = None;

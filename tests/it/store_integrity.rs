@@ -256,3 +256,80 @@ fn entries_written_before_the_chain_stay_readable_and_the_chain_starts_after_the
     write_lines(t.path(), &edited);
     assert_broken_at(t.path(), old.len() + 3);
 }
+
+const CHANGED: &str = "changed by another process since it was opened; reload";
+
+/// Two writers let in by a deleted lock file: each save checks that the patient's file is
+/// still the version its writer read, so the second save is refused instead of putting back
+/// the value the other writer changed.
+#[test]
+fn a_save_over_a_file_another_writer_changed_is_refused() {
+    let t = tempfile::tempdir().unwrap();
+    registry(t.path());
+    // A opened as the UI opens it (summaries; whole records read when opened), so that
+    // opening a patient again reloads it.
+    let ui = OpenOptions {
+        summaries: true,
+        ..opts(true)
+    };
+    let mut a = Registry::open(t.path(), ui).unwrap();
+    let mut pa = a.load("A-2").unwrap();
+    // The lock deleted: a second writer gets in.
+    fs::remove_file(t.path().join("lock")).unwrap();
+    let mut b = Registry::open(t.path(), opts(true)).unwrap();
+    assert!(b.read_only_reason().is_none(), "let in by the deleted lock");
+    let mut pb = b.load("A-2").unwrap();
+    pb.notes = Some("changed by B".into());
+    b.save(pb).unwrap();
+    let on_disk = fs::read(t.path().join("patients/A-2.json")).unwrap();
+    let audit_before = fs::read(audit_path(t.path())).unwrap();
+    pa.grey_percent = Some(40);
+    let e = a.save(pa.clone()).unwrap_err().to_string();
+    assert!(e.contains(CHANGED), "{e}");
+    assert!(e.contains("patient A-2"), "{e}");
+    assert_eq!(
+        fs::read(t.path().join("patients/A-2.json")).unwrap(),
+        on_disk,
+        "B's value stays"
+    );
+    assert_eq!(fs::read(audit_path(t.path())).unwrap(), audit_before);
+    // A patient B created that A did not know: refused too.
+    b.save(Patient::new("N-1", Subtype::Scarring)).unwrap();
+    let e = a.save(Patient::new("N-1", Subtype::Androgenetic)).unwrap_err();
+    assert!(e.to_string().contains(CHANGED), "{e}");
+    // Reloaded, the change goes through on top of B's.
+    let mut fresh = a.load("A-2").unwrap();
+    assert_eq!(fresh.notes.as_deref(), Some("changed by B"));
+    fresh.grey_percent = Some(20);
+    a.save(fresh).unwrap();
+    let mut again = a.load("A-2").unwrap();
+    again.grey_percent = Some(30);
+    a.save(again).unwrap();
+    // A's own saves do not trip the check; B, which has not reloaded, is refused now.
+    let mut pb = b.get("A-2").cloned().unwrap();
+    pb.notes = Some("B again".into());
+    assert!(b.save(pb).unwrap_err().to_string().contains(CHANGED));
+}
+
+/// The same with the second writer in another process (`smplan import --update`).
+#[test]
+fn a_change_by_another_process_is_never_overwritten() {
+    let t = tempfile::tempdir().unwrap();
+    registry(t.path());
+    let mut a = Registry::open(t.path(), opts(true)).unwrap();
+    let mut pa = a.load("A-1").unwrap();
+    fs::remove_file(t.path().join("lock")).unwrap();
+    let rows = t.path().join("rows.csv");
+    fs::write(&rows, "record_id,subtype,sex\nA-1,scarring,F\n").unwrap();
+    let o = smplan(t.path(), &["import", "--update", rows.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    pa.notes = Some("A's note".into());
+    let e = a.save(pa).unwrap_err().to_string();
+    assert!(e.contains(CHANGED), "{e}");
+    let kept: Patient =
+        serde_json::from_slice(&fs::read(t.path().join("patients/A-1.json")).unwrap()).unwrap();
+    assert_eq!(kept.sex, Some(smplan::domain::Sex::F));
+    assert_eq!(kept.notes, None);
+    drop(a);
+    assert!(smplan(t.path(), &["check"]).status.success());
+}

@@ -468,3 +468,61 @@ fn undo_goes_back_step_by_step_and_each_step_is_audited() {
         .unwrap();
     assert_eq!(back.sessions.len(), 1);
 }
+
+/// A second writer (let in by a deleted lock file) changed the open patient: the UI's next
+/// save is refused with a clear message on the status line, and the other writer's value is
+/// not put back (issue 14, finding 6).
+#[test]
+fn a_patient_changed_by_another_process_is_not_overwritten_from_the_ui() {
+    use smplan::store::{OpenOptions, Registry};
+    let dir = tempfile::tempdir().unwrap();
+    let proto = smplan::protocol::Protocol::builtin();
+    let opts = |summaries| OpenOptions {
+        known_zones: proto.zone_ids(),
+        summaries,
+        ..OpenOptions::new(true, "Dr Lin", today())
+    };
+    let mut reg = Registry::open(dir.path(), opts(false)).unwrap();
+    reg.save(planned(1)).unwrap();
+    drop(reg);
+    let reg = Registry::open(dir.path(), opts(true)).unwrap();
+    let mut app = smplan::tui::App::new(
+        Box::new(reg),
+        proto.clone(),
+        today(),
+        smplan::tui::Theme { color: false },
+    );
+    key(&mut app, KeyCode::Enter);
+    // Meanwhile another writer changes the patient.
+    std::fs::remove_file(dir.path().join("lock")).unwrap();
+    let mut other = Registry::open(dir.path(), opts(false)).unwrap();
+    assert!(other.read_only_reason().is_none());
+    let mut p = other.load("P-7").unwrap();
+    p.notes = Some("changed elsewhere".into());
+    other.save(p).unwrap();
+    let file = dir.path().join("patients/P-7.json");
+    let theirs = std::fs::read(&file).unwrap();
+    // Record session 2 in the UI.
+    while app.workspace.as_ref().unwrap().tab != Tab::Sessions {
+        key(&mut app, KeyCode::Char(']'));
+    }
+    key(&mut app, KeyCode::Enter);
+    key(&mut app, KeyCode::Enter);
+    key(&mut app, KeyCode::Char('y'));
+    assert!(
+        app.status
+            .text
+            .contains("changed by another process since it was opened; reload"),
+        "{:?}",
+        app.status
+    );
+    assert_eq!(std::fs::read(&file).unwrap(), theirs, "their change stays");
+    drop(other);
+    drop(app);
+    let back = Registry::open(dir.path(), opts(false))
+        .unwrap()
+        .load("P-7")
+        .unwrap();
+    assert_eq!(back.notes.as_deref(), Some("changed elsewhere"));
+    assert_eq!(back.sessions.len(), 1);
+}

@@ -853,7 +853,12 @@ impl Registry {
             let now = match FileKey::stat(&file) {
                 Ok(k) => Some(k),
                 Err(e) if e.kind() == io::ErrorKind::NotFound => None,
-                Err(e) => return Err(StoreError::Io { path: file, source: e }),
+                Err(e) => {
+                    return Err(StoreError::Io {
+                        path: file,
+                        source: e,
+                    });
+                }
             };
             if now.as_ref() != versions.get(&p.record_id) {
                 return Err(StoreError::ChangedOnDisk {

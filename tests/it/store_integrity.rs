@@ -295,7 +295,9 @@ fn a_save_over_a_file_another_writer_changed_is_refused() {
     assert_eq!(fs::read(audit_path(t.path())).unwrap(), audit_before);
     // A patient B created that A did not know: refused too.
     b.save(Patient::new("N-1", Subtype::Scarring)).unwrap();
-    let e = a.save(Patient::new("N-1", Subtype::Androgenetic)).unwrap_err();
+    let e = a
+        .save(Patient::new("N-1", Subtype::Androgenetic))
+        .unwrap_err();
     assert!(e.to_string().contains(CHANGED), "{e}");
     // Reloaded, the change goes through on top of B's.
     let mut fresh = a.load("A-2").unwrap();

@@ -414,12 +414,7 @@ fn undo_goes_back_step_by_step_and_each_step_is_audited() {
     reg.save(planned(1)).unwrap();
     drop(reg);
     let reg = Registry::open(dir.path(), opts()).unwrap();
-    let mut app = smplan::tui::App::new(
-        Box::new(reg),
-        proto.clone(),
-        today(),
-        smplan::tui::Theme { color: false },
-    );
+    let mut app = app_on_store(reg, false);
     key(&mut app, KeyCode::Enter);
     while app.workspace.as_ref().unwrap().tab != Tab::Sessions {
         key(&mut app, KeyCode::Char(']'));
@@ -486,12 +481,7 @@ fn a_patient_changed_by_another_process_is_not_overwritten_from_the_ui() {
     reg.save(planned(1)).unwrap();
     drop(reg);
     let reg = Registry::open(dir.path(), opts(true)).unwrap();
-    let mut app = smplan::tui::App::new(
-        Box::new(reg),
-        proto.clone(),
-        today(),
-        smplan::tui::Theme { color: false },
-    );
+    let mut app = app_on_store(reg, false);
     key(&mut app, KeyCode::Enter);
     // Meanwhile another writer changes the patient.
     std::fs::remove_file(dir.path().join("lock")).unwrap();

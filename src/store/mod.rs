@@ -1414,10 +1414,32 @@ fn read_patient_file(path: &Path, stem: &str) -> (Option<FileKey>, FileState) {
 fn parse_patient(bytes: &[u8], stem: &str) -> FileState {
     // Checking the UTF-8 of the whole file at once and parsing it as text is faster than
     // letting the parser check every string on its own (most of a patient file is strings).
+    // Keys this smplan does not know are noted (issue 14, finding 11): a record holding one
+    // is refused rather than loaded, since the next save would drop them unseen.
+    let mut unknown: Vec<String> = Vec::new();
+    let mut note = |path: serde_ignored::Path<'_>| unknown.push(path.to_string());
+    fn whole<'de, R: serde_json::de::Read<'de>>(
+        mut de: serde_json::Deserializer<R>,
+        note: impl FnMut(serde_ignored::Path<'_>),
+    ) -> Result<Patient, serde_json::Error> {
+        let p = serde_ignored::deserialize(&mut de, note)?;
+        de.end()?;
+        Ok(p)
+    }
     let parsed = match std::str::from_utf8(bytes) {
-        Ok(text) => serde_json::from_str::<Patient>(text),
-        Err(_) => serde_json::from_slice::<Patient>(bytes),
+        Ok(text) => whole(serde_json::Deserializer::from_str(text), &mut note),
+        Err(_) => whole(serde_json::Deserializer::from_slice(bytes), &mut note),
     };
+    if let Ok(p) = &parsed
+        && p.schema_version <= SCHEMA_VERSION
+        && !unknown.is_empty()
+    {
+        return FileState::Damaged(format!(
+            "has fields this smplan does not know ({}); they would be lost on the next save, so \
+             the record is not loaded: remove or rename them (docs/exports.md lists the fields)",
+            unknown.join(", ")
+        ));
+    }
     match parsed {
         Ok(p) if p.schema_version > SCHEMA_VERSION => FileState::Newer(p.schema_version),
         Ok(p) if p.record_id != stem => FileState::Damaged(format!(

@@ -335,3 +335,38 @@ fn a_change_by_another_process_is_never_overwritten() {
     drop(a);
     assert!(smplan(t.path(), &["check"]).status.success());
 }
+
+/// A patient file with a field this smplan does not know is refused (never loaded and then
+/// saved without it): `check` names the field, a writer moves the file aside whole with the
+/// reason, and the field's value is still there (issue 14, finding 11).
+#[test]
+fn a_file_with_unknown_fields_is_refused_never_silently_dropped() {
+    let t = tempfile::tempdir().unwrap();
+    registry(t.path());
+    let file = t.path().join("patients/A-3.json");
+    let mut v: serde_json::Value = serde_json::from_slice(&fs::read(&file).unwrap()).unwrap();
+    v["allergy_note"] = serde_json::json!("latex");
+    v["alopecia"]["onset_year"] = serde_json::json!(2019);
+    let bytes = serde_json::to_vec_pretty(&v).unwrap();
+    fs::write(&file, &bytes).unwrap();
+    let o = smplan(t.path(), &["check"]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(
+        err.contains("has fields this smplan does not know"),
+        "{err}"
+    );
+    assert!(
+        err.contains("allergy_note") && err.contains("alopecia.onset_year"),
+        "{err}"
+    );
+    let r = Registry::open(t.path(), opts(true)).unwrap();
+    assert!(r.get("A-3").is_none());
+    drop(r);
+    let moved = t.path().join("quarantine/A-3.json");
+    assert_eq!(
+        fs::read(&moved).unwrap(),
+        bytes,
+        "kept whole, with the fields"
+    );
+}

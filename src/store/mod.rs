@@ -154,7 +154,7 @@ pub struct OpenReport {
 
 impl OpenReport {
     /// Damage a person must look at: damaged or quarantined files, files of a newer
-    /// version. Warnings are listed separately.
+    /// version, one printable line each. Warnings are listed separately.
     pub fn problems(&self) -> Vec<String> {
         let mut out = Vec::new();
         for d in &self.damaged {
@@ -210,7 +210,12 @@ impl OpenReport {
             ));
         }
         out.extend(self.unsafe_permissions.clone());
-        out
+        // A reason quotes the file (a value, a record id) and a path may be a crafted name:
+        // each problem is one line with its control characters escaped, for the terminal
+        // and the UI alike.
+        out.into_iter()
+            .map(|p| crate::domain::text::printable(&p, false).into_owned())
+            .collect()
     }
 
     pub fn is_clean(&self) -> bool {

@@ -15,6 +15,7 @@ mod demo_living;
 mod export_cli_deidentify;
 mod export_deidentify;
 mod export_fhir;
+mod fuzz_readers;
 mod import_json;
 mod report_cli;
 mod report_snapshots;

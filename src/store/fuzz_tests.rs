@@ -1,8 +1,10 @@
-//! Fuzz targets for every input reader, as bounded proptest runs (512 cases each, a few
-//! seconds in all, so they run with every `cargo test`): the store's patient file reader,
-//! commit record reader (with its checks) and listing of `patients/`, and the readers of the
-//! files a person hands smplan, the patient CSV (import) and the clinic protocol. Here, in
-//! the store, because its readers are private to it. Inputs are
+//! Fuzz targets for the store's private readers, as bounded proptest runs (512 cases each, a
+//! few seconds in all, so they run with every `cargo test`): the patient file reader, the
+//! commit record reader (with its checks) and the listing of `patients/`. Here, in the store,
+//! because these readers are private to it; the readers of the files a person hands smplan
+//! (CSV rows, the JSON export, the clinic protocol) and the whole registry opened over a
+//! mutated patient file or commit record are fuzzed through the public API in
+//! `tests/it/fuzz_readers.rs`. Inputs are
 //! arbitrary bytes and mutations of valid files (a byte flipped, cut short, spliced), which
 //! reach far deeper into the parsers than random bytes alone. Each must never panic, and what
 //! it accepts must keep the store's invariants.
@@ -43,35 +45,6 @@ fn mutate(base: &[u8], kind: u8, at: usize, byte: u8) -> Vec<u8> {
         }
     }
     b
-}
-
-const CSV: &str = "record_id,name,sex,birth_date,fitzpatrick,subtype,zones,session1_date,\
-session2_date,session3_date,post_date,vds_post,pss_post,m6_date,vds_6m,pss_6m,adverse_events,\
-data_use_consent\n\
-A-1,\"Ana, \"\"Q\"\"\",F,1980-02-03,III,androgenetic,hairline;vertex,2025-01-06,2025-01-13,\
-2025-01-20,2025-01-20,8.5,3,2025-07-21,7.5,2,,yes\n\
-B-2,王小明,M,,2,scarring,scar,2025-02-03,,,,,,,,,infection,no\n";
-
-/// Reads and plans an import of `bytes` into an empty registry; what is accepted is valid.
-fn import(bytes: &[u8]) -> Result<(), String> {
-    let today = chrono::NaiveDate::from_ymd_opt(2026, 1, 15).expect("a date");
-    let zones: Vec<String> = crate::protocol::Protocol::builtin().zone_ids();
-    let ctx = ValidationContext {
-        today,
-        known_zones: &zones,
-    };
-    let Ok(file) = crate::io::csv::read(bytes) else {
-        return Ok(());
-    };
-    if let Ok(patients) = crate::io::csv::plan_import(&file, |_| None, false, &ctx) {
-        for p in patients {
-            let problems = p.validate(&ctx);
-            if !problems.is_empty() {
-                return Err(format!("accepted {} with {problems:?}", p.record_id));
-            }
-        }
-    }
-    Ok(())
 }
 
 fn judge_file(bytes: &[u8], stem: &str) -> Result<(), String> {
@@ -156,49 +129,4 @@ proptest! {
             prop_assert!(name.len() - ".json".len() <= RECORD_ID_MAX_BYTES);
         }
     }
-
-
-    #[test]
-    fn the_csv_reader_takes_any_bytes(bytes in prop::collection::vec(any::<u8>(), 0..300)) {
-        prop_assert_eq!(import(&bytes), Ok(()));
-    }
-
-    #[test]
-    fn the_csv_reader_takes_any_mutation_of_a_valid_file(
-        kind in any::<u8>(), at in any::<usize>(), byte in any::<u8>()
-    ) {
-        prop_assert_eq!(import(&mutate(CSV.as_bytes(), kind, at, byte)), Ok(()));
-    }
-
-    #[test]
-    fn the_protocol_reader_takes_any_mutation_of_the_builtin_one(
-        kind in any::<u8>(), at in any::<usize>(), byte in any::<u8>()
-    ) {
-        let bytes = mutate(crate::protocol::BUILTIN_JSON.as_bytes(), kind, at, byte);
-        if let Ok(text) = std::str::from_utf8(&bytes)
-            && let Ok(p) = crate::protocol::Protocol::parse(text)
-        {
-            // An accepted protocol is usable: its zones and rules are there.
-            prop_assert!(!p.zone_ids().is_empty());
-            let _ = p.safety_rules();
-        }
-    }
-}
-
-/// The seed the mutations start from is itself accepted whole (else they would only ever
-/// reach the refusals).
-#[test]
-fn the_seed_csv_imports() {
-    let today = chrono::NaiveDate::from_ymd_opt(2026, 1, 15).expect("a date");
-    let zones = crate::protocol::Protocol::builtin().zone_ids();
-    let ctx = ValidationContext {
-        today,
-        known_zones: &zones,
-    };
-    let file = crate::io::csv::read(CSV.as_bytes()).expect("reads");
-    let planned = crate::io::csv::plan_import(&file, |_| None, false, &ctx);
-    assert_eq!(
-        planned.map(|p| p.len()).map_err(|e| format!("{e:?}")),
-        Ok(2)
-    );
 }

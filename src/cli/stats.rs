@@ -8,7 +8,7 @@
 
 use super::{Ctx, fail};
 use crate::domain::{Subtype, research_cohort};
-use crate::stats::describe::{Describe, Interval};
+use crate::stats::describe::Describe;
 use crate::stats::summary::{
     Durability, EstimateOut, GroupSummary, MannWhitneyOut, PairedTOut, PssDescribe, Share,
     SignedRankOut, SpearmanOut, Summary, WelchOut,
@@ -94,16 +94,6 @@ pub fn run(ctx: &Ctx, json: bool, compare_published: bool) -> ExitCode {
     done()
 }
 
-/// Why a figure is missing: with enough patients it is the data (no spread, all equal),
-/// otherwise too few patients.
-fn undefined(n: usize, needed: usize) -> String {
-    if n < needed {
-        format!("too few patients (n = {n}, needs {needed})")
-    } else {
-        format!("undefined: no variation (n = {n})")
-    }
-}
-
 fn num(x: f64, decimals: usize) -> String {
     present::fixed(x, decimals)
 }
@@ -119,12 +109,6 @@ fn pct(s: &Share) -> String {
         (Some(p), None) => format!("{} of {} ({:.1}%)", s.count, s.of, p),
         (None, _) => format!("{} of {} (too few patients)", s.count, s.of),
     }
-}
-
-fn interval(ci: Option<Interval>, decimals: usize) -> String {
-    ci.map_or("-".to_string(), |c| {
-        format!("{} to {}", num(c.low, decimals), num(c.high, decimals))
-    })
 }
 
 /// The text report: one block per group, then the subtype comparison and durability.
@@ -165,7 +149,7 @@ fn desc_line(
     let f = |x: Option<f64>| x.map_or("-".to_string(), |x| num(x, decimals));
     let body = match (d.mean, d.sd) {
         (None, _) => "no patients scored".to_string(),
-        (Some(m), None) => format!("{} (SD: {})", num(m, decimals), undefined(d.n, 2)),
+        (Some(m), None) => format!("{} (SD: {})", num(m, decimals), present::undefined(d.n, 2)),
         (Some(m), Some(sd)) => {
             let ci = present::mean_ci(d, decimals, scale)
                 .unwrap_or_else(|| "- (every value equal)".to_string());
@@ -199,32 +183,12 @@ fn pss_line(o: &mut String, label: &str, d: &PssDescribe) {
 }
 
 fn paired_line(o: &mut String, t: &PairedTOut) {
-    let body = match (t.t, t.df, t.p) {
-        (Some(tv), Some(df), Some(_)) => format!(
-            "mean difference {} (95% CI {}), t = {:.3}, df = {df}, {}",
-            t.mean_diff.estimate.map_or("-".into(), |m| num(m, 2)),
-            interval(t.mean_diff.ci95, 2),
-            tv,
-            present::p_text(t)
-        ),
-        _ => undefined(t.n, 2),
-    };
+    let body = present::paired_t_text(t);
     let _ = writeln!(o, "    {:<30} n = {:<4} {body}", "paired t-test", t.n);
 }
 
 fn wilcoxon_line(o: &mut String, w: &SignedRankOut) {
-    let body = match (w.w, w.p) {
-        (Some(wv), Some(_)) => format!(
-            "W = {wv}, {}{}",
-            present::p_text(w),
-            match w.n_nonzero {
-                Some(nz) if nz < w.n => format!(" [{} zero difference(s) dropped]", w.n - nz),
-                _ => String::new(),
-            }
-        ),
-        _ if w.n == 0 => undefined(0, 1),
-        _ => format!("undefined: every difference is zero (n = {})", w.n),
-    };
+    let body = present::wilcoxon_text(w);
     let _ = writeln!(
         o,
         "    {:<30} n = {:<4} {body}",
@@ -233,14 +197,7 @@ fn wilcoxon_line(o: &mut String, w: &SignedRankOut) {
 }
 
 fn spearman_line(o: &mut String, label: &str, sp: &SpearmanOut) {
-    let body = match (sp.rho, sp.p) {
-        (Some(r), Some(_)) => format!(
-            "rho = {r:.3} (95% CI {}), {}",
-            interval(sp.ci95, 2),
-            present::p_text(sp)
-        ),
-        _ => undefined(sp.n, 3),
-    };
+    let body = present::spearman_text(sp);
     let _ = writeln!(o, "    {label:<30} n = {:<4} {body}", sp.n);
 }
 
@@ -300,27 +257,12 @@ fn render_group(o: &mut String, g: &GroupSummary, awaiting: usize) {
 }
 
 fn t_line(o: &mut String, label: &str, t: &WelchOut) {
-    let body = match (t.t, t.df, t.p) {
-        (Some(tv), Some(df), Some(_)) => format!(
-            "difference {} (95% CI {}), t = {tv:.3}, df = {df:.2}, {}",
-            t.mean_diff
-                .and_then(|m| m.estimate)
-                .map_or("-".into(), |m| num(m, 2)),
-            interval(t.mean_diff.and_then(|m| m.ci95), 2),
-            present::p_text(t)
-        ),
-        _ if t.n1 < 2 || t.n2 < 2 => "too few patients (needs 2 per subtype)".to_string(),
-        _ => "undefined: every value within each subtype is equal".to_string(),
-    };
+    let body = present::t_test_text(t);
     let _ = writeln!(o, "    {label:<30} n = {} vs {:<3} {body}", t.n1, t.n2);
 }
 
 fn mw_line(o: &mut String, m: &MannWhitneyOut) {
-    let body = match (m.u, m.p) {
-        (Some(u), Some(_)) => format!("U = {u}, {}", present::p_text(m)),
-        _ if m.n1 == 0 || m.n2 == 0 => "too few patients (needs 1 per subtype)".to_string(),
-        _ => "undefined: every value is equal".to_string(),
-    };
+    let body = present::mann_whitney_text(m);
     let _ = writeln!(
         o,
         "    {:<30} n = {} vs {:<3} {body}",
@@ -329,10 +271,7 @@ fn mw_line(o: &mut String, m: &MannWhitneyOut) {
 }
 
 fn estimate_line(o: &mut String, label: &str, e: Option<&EstimateOut>, how: &str) {
-    let body = match e.and_then(|e| e.estimate.map(|v| (v, e.ci95))) {
-        Some((v, ci)) => format!("{} (95% CI {}; {how})", num(v, 2), interval(ci, 2)),
-        None => "undefined (too few patients or no variation)".to_string(),
-    };
+    let body = present::estimate_text(e, how);
     let _ = writeln!(o, "    {label:<30} {body}");
 }
 
@@ -357,26 +296,10 @@ fn render_comparison(o: &mut String, c: &crate::stats::summary::Comparison) {
         c.hodges_lehmann.as_ref(),
         "median of pairwise differences, rank interval",
     );
-    let rb = c
-        .rank_biserial
-        .map_or("undefined (a subtype is empty)".to_string(), |r| {
-            format!("{:.2} (2U/(n1 n2) - 1)", r.estimate)
-        });
+    let rb = present::rank_biserial_text(c.rank_biserial.map(|r| r.estimate));
     let _ = writeln!(o, "    {:<30} {rb}", "rank-biserial r");
     let _ = writeln!(o, "   VDS at 6 months adjusted for VDS post (OLS)");
-    let body = match &c.ancova_vds_6m {
-        Some(a) => format!(
-            "n = {}: androgenetic minus scarring {} (95% CI {}), SE {}, t = {:.3}, df = {}, {} (t distribution, two-sided)",
-            a.n,
-            num(a.effect, 2),
-            interval(Some(a.ci95), 2),
-            num(a.se, 3),
-            a.t,
-            a.df,
-            p_is(a.p),
-        ),
-        None => "undefined (a subtype empty, fewer than 4 patients with both scores, or VDS post determined by subtype)".to_string(),
-    };
+    let body = present::ancova_text(c.ancova_vds_6m.as_ref());
     let _ = writeln!(o, "    {body}");
 }
 

@@ -10,7 +10,8 @@
 use super::Method;
 use super::describe::{Describe, Interval};
 use super::summary::{
-    MannWhitneyOut, PairedTOut, PssDescribe, SignedRankOut, SpearmanOut, WelchOut,
+    AncovaOut, EstimateOut, MannWhitneyOut, PairedTOut, PssDescribe, SignedRankOut, SpearmanOut,
+    WelchOut,
 };
 
 /// Up to this n the exact p, where there is one, is printed first.
@@ -286,6 +287,165 @@ pub fn pss_levels(d: &PssDescribe) -> String {
     }
 }
 
+/// Days in an average month (365.25 / 12), for labelling day counts in months.
+pub const DAYS_PER_MONTH: f64 = 30.4375;
+
+/// A day count as whole months, rounded to the nearest (182 days is 6 months, not 5).
+pub fn months(days: i64) -> i64 {
+    (days as f64 / DAYS_PER_MONTH).round() as i64
+}
+
+/// `6 m` for 182 days.
+pub fn months_label(days: i64) -> String {
+    format!("{} m", months(days))
+}
+
+/// The median touch-up-free time: `300 days (10 m)`, or `not reached` when the curve never
+/// falls to one half.
+pub fn median_time(days: Option<i64>) -> String {
+    days.map_or("not reached".to_string(), |d| {
+        format!("{d} days ({})", months_label(d))
+    })
+}
+
+/// The log-rank line: `chi2 = 5.12, df = 1, p = 0.0237 (log-rank, chi-squared with 1 df,
+/// two-sided), n = 6 vs 4`.
+pub fn log_rank_text(chi2: f64, df: f64, p: f64, method: &str, n1: usize, n2: usize) -> String {
+    format!(
+        "chi2 = {chi2:.3}, df = {df}, {} ({method}, two-sided), n = {n1} vs {n2}",
+        p_is(p)
+    )
+}
+
+/// PSS levels in a table cell: `0:0 1:1 2:3 3:6` (patients scoring 0, 1, 2 and 3).
+pub fn pss_levels_cell(d: &PssDescribe) -> String {
+    let [a, b, c, e] = d.levels;
+    format!("0:{a} 1:{b} 2:{c} 3:{e}")
+}
+
+/// A PSS median: `3`, or `2.5` between two levels.
+pub fn pss_median(m: f64) -> String {
+    if m.fract() == 0.0 {
+        format!("{m:.0}")
+    } else {
+        format!("{m:.1}")
+    }
+}
+
+/// Why a figure is missing: with enough patients it is the data (no spread, all equal),
+/// otherwise too few patients.
+pub fn undefined(n: usize, needed: usize) -> String {
+    if n < needed {
+        format!("too few patients (n = {n}, needs {needed})")
+    } else {
+        format!("undefined: no variation (n = {n})")
+    }
+}
+
+/// `8.50 to 9.10`, or `-` without an interval.
+pub fn interval_or_dash(ci: Option<Interval>, decimals: usize) -> String {
+    ci.map_or("-".to_string(), |c| interval(c, decimals))
+}
+
+/// The paired t-test of VDS post against 6 months, as the CLI and the screen write it.
+pub fn paired_t_text(t: &PairedTOut) -> String {
+    match (t.t, t.df, t.p) {
+        (Some(tv), Some(df), Some(_)) => format!(
+            "mean difference {} (95% CI {}), t = {:.3}, df = {df}, {}",
+            t.mean_diff.estimate.map_or("-".into(), |m| num(m, 2)),
+            interval_or_dash(t.mean_diff.ci95, 2),
+            tv,
+            p_text(t)
+        ),
+        _ => undefined(t.n, 2),
+    }
+}
+
+/// The Wilcoxon signed-rank test, with the zero differences it dropped.
+pub fn wilcoxon_text(w: &SignedRankOut) -> String {
+    match (w.w, w.p) {
+        (Some(wv), Some(_)) => format!(
+            "W = {wv}, {}{}",
+            p_text(w),
+            match w.n_nonzero {
+                Some(nz) if nz < w.n => format!(" [{} zero difference(s) dropped]", w.n - nz),
+                _ => String::new(),
+            }
+        ),
+        _ if w.n == 0 => undefined(0, 1),
+        _ => format!("undefined: every difference is zero (n = {})", w.n),
+    }
+}
+
+/// Spearman's rho with its interval and p-values.
+pub fn spearman_text(sp: &SpearmanOut) -> String {
+    match (sp.rho, sp.p) {
+        (Some(r), Some(_)) => format!(
+            "rho = {r:.3} (95% CI {}), {}",
+            interval_or_dash(sp.ci95, 2),
+            p_text(sp)
+        ),
+        _ => undefined(sp.n, 3),
+    }
+}
+
+/// A two-sample t-test (Welch or Student) of fading, androgenetic minus scarring.
+pub fn t_test_text(t: &WelchOut) -> String {
+    match (t.t, t.df, t.p) {
+        (Some(tv), Some(df), Some(_)) => format!(
+            "difference {} (95% CI {}), t = {tv:.3}, df = {df:.2}, {}",
+            t.mean_diff
+                .and_then(|m| m.estimate)
+                .map_or("-".into(), |m| num(m, 2)),
+            interval_or_dash(t.mean_diff.and_then(|m| m.ci95), 2),
+            p_text(t)
+        ),
+        _ if t.n1 < 2 || t.n2 < 2 => "too few patients (needs 2 per subtype)".to_string(),
+        _ => "undefined: every value within each subtype is equal".to_string(),
+    }
+}
+
+/// The Mann–Whitney U test of fading by subtype.
+pub fn mann_whitney_text(m: &MannWhitneyOut) -> String {
+    match (m.u, m.p) {
+        (Some(u), Some(_)) => format!("U = {u}, {}", p_text(m)),
+        _ if m.n1 == 0 || m.n2 == 0 => "too few patients (needs 1 per subtype)".to_string(),
+        _ => "undefined: every value is equal".to_string(),
+    }
+}
+
+/// An effect size with its interval and how it was computed.
+pub fn estimate_text(e: Option<&EstimateOut>, how: &str) -> String {
+    match e.and_then(|e| e.estimate.map(|v| (v, e.ci95))) {
+        Some((v, ci)) => format!("{} (95% CI {}; {how})", num(v, 2), interval_or_dash(ci, 2)),
+        None => "undefined (too few patients or no variation)".to_string(),
+    }
+}
+
+/// The rank-biserial correlation.
+pub fn rank_biserial_text(r: Option<f64>) -> String {
+    r.map_or("undefined (a subtype is empty)".to_string(), |r| {
+        format!("{r:.2} (2U/(n1 n2) - 1)")
+    })
+}
+
+/// The baseline-adjusted comparison of 6-month VDS.
+pub fn ancova_text(a: Option<&AncovaOut>) -> String {
+    match a {
+        Some(a) => format!(
+            "n = {}: androgenetic minus scarring {} (95% CI {}), SE {}, t = {:.3}, df = {}, {} (t distribution, two-sided)",
+            a.n,
+            num(a.effect, 2),
+            interval(a.ci95, 2),
+            num(a.se, 3),
+            a.t,
+            a.df,
+            p_is(a.p),
+        ),
+        None => "undefined (a subtype empty, fewer than 4 patients with both scores, or VDS post determined by subtype)".to_string(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -301,6 +461,20 @@ mod tests {
         // A p that underflowed to 0 reads "p < 0.001", never "p = < 0.001".
         assert_eq!(p_is(0.0), "p < 0.001");
         assert_eq!(p_is(0.0123456), "p = 0.0123");
+    }
+
+    #[test]
+    fn day_counts_read_as_rounded_months() {
+        // 182 / 30.44 = 5.98: six months, not five.
+        assert_eq!(months_label(182), "6 m");
+        assert_eq!(months_label(365), "12 m");
+        assert_eq!(months_label(730), "24 m");
+        assert_eq!(median_time(None), "not reached");
+        assert_eq!(median_time(Some(300)), "300 days (10 m)");
+        assert_eq!(
+            log_rank_text(5.1234, 1.0, 0.0236, "log-rank", 6, 4),
+            "chi2 = 5.123, df = 1, p = 0.0236 (log-rank, two-sided), n = 6 vs 4"
+        );
     }
 
     #[test]

@@ -56,53 +56,61 @@ fn desc(d: &Value) -> String {
     }
 }
 
-fn p_text(p: f64) -> String {
-    if p < 0.0001 {
-        "p<0.0001".into()
+/// A p as the screen (and `smplan stats`) writes it: three significant figures, at least
+/// two decimals, or `p < 0.001`.
+fn p_is(p: f64) -> String {
+    if p < 0.001 {
+        "p < 0.001".into()
     } else {
-        format!("p={p:.4}")
+        let decimals = (2.0 - p.log10().floor()).max(2.0) as usize;
+        format!("p = {p:.decimals$}")
     }
 }
 
-fn undefined(n: u64, need: u64) -> String {
-    if n < need {
-        "too few patients".into()
-    } else {
-        format!("no variation n={n}")
+/// A test's p-values in the order the screen promises: at n <= 10 the exact p first with
+/// the approximation beside it, each naming its method and "two-sided"; `None` when the
+/// JSON has no p.
+fn p_values(t: &Value, n: u64) -> Option<String> {
+    let p = f(&t["p"])?;
+    let method = t["method"].as_str()?;
+    Some(match f(&t["p_exact"]) {
+        _ if method.starts_with("exact") => format!("{} ({method}, two-sided)", p_is(p)),
+        Some(e) if n <= 10 => format!(
+            "{} (exact permutation, two-sided); {method} {} (two-sided)",
+            p_is(e),
+            p_is(p)
+        ),
+        Some(e) => format!(
+            "{} ({method}, two-sided); exact permutation {} (two-sided)",
+            p_is(p),
+            p_is(e)
+        ),
+        None => format!("{} ({method}, two-sided)", p_is(p)),
+    })
+}
+
+/// PSS as the screen shows it: patients at each level, then the median with n.
+fn pss_levels(d: &Value) -> String {
+    let l: Vec<u64> = (0..4).map(|i| d["levels"][i].as_u64().unwrap()).collect();
+    match f(&d["median"]) {
+        None => "too few patients".into(),
+        Some(_) => format!("0:{} 1:{} 2:{} 3:{}", l[0], l[1], l[2], l[3]),
     }
 }
 
-/// Expected (label, cell per group) rows of the figures page, from the JSON alone.
+fn pss_median(d: &Value) -> String {
+    match f(&d["median"]) {
+        None => String::new(),
+        Some(m) if m.fract() == 0.0 => format!("{m:.0} n={}", d["n"]),
+        Some(m) => format!("{m:.1} n={}", d["n"]),
+    }
+}
+
+/// Expected (label, cell per group) rows of the retention page, from the JSON alone.
 fn expected_rows(stats: &Value) -> Vec<(String, Vec<String>)> {
     let groups = stats["groups"].as_array().unwrap();
     let row = |label: &str, cell: &dyn Fn(&Value) -> String| {
         (label.to_string(), groups.iter().map(cell).collect())
-    };
-    let paired = |g: &Value| {
-        let t = &g["paired_t_vds"];
-        match (f(&t["t"]), t["df"].as_u64()) {
-            (Some(tv), Some(df)) => format!("t={tv:.2} df={df} n={}", t["n"]),
-            _ => undefined(t["n"].as_u64().unwrap(), 2),
-        }
-    };
-    let paired_p = |g: &Value| match f(&g["paired_t_vds"]["p"]) {
-        Some(p) => format!("{} t dist", p_text(p)),
-        None => "—".into(),
-    };
-    let spearman = |key: &'static str| {
-        move |g: &Value| {
-            let s = &g[key];
-            match f(&s["rho"]) {
-                Some(r) => format!("ρ={r:.2} n={}", s["n"]),
-                None => undefined(s["n"].as_u64().unwrap(), 3),
-            }
-        }
-    };
-    let spearman_p = |key: &'static str| {
-        move |g: &Value| match f(&g[key]["p"]) {
-            Some(p) => format!("{} t approx", p_text(p)),
-            None => "—".into(),
-        }
     };
     let very = |g: &Value| {
         let v = &g["very_satisfied_6m"];
@@ -116,21 +124,64 @@ fn expected_rows(stats: &Value) -> Vec<(String, Vec<String>)> {
         row("VDS post", &|g| desc(&g["vds_post"])),
         row("VDS 6 months", &|g| desc(&g["vds_6m"])),
         row("Fading (post − 6 m)", &|g| desc(&g["delta_vds"])),
-        row("PSS post", &|g| desc(&g["pss_post"])),
-        row("PSS 6 months", &|g| desc(&g["pss_6m"])),
+        row("PSS post", &|g| pss_levels(&g["pss_post"])),
+        row("  median", &|g| pss_median(&g["pss_post"])),
+        row("PSS 6 months", &|g| pss_levels(&g["pss_6m"])),
+        row("  median", &|g| pss_median(&g["pss_6m"])),
         row("Very satisfied at 6 m", &very),
-        row("Paired t", &paired),
-        row("  p", &paired_p),
-        row("Spearman VDS~PSS post", &spearman("spearman_vds_pss_post")),
-        row("  p", &spearman_p("spearman_vds_pss_post")),
-        row("Spearman VDS~PSS 6 m", &spearman("spearman_vds_pss_6m")),
-        row("  p", &spearman_p("spearman_vds_pss_6m")),
     ]
 }
 
+/// Expected tests of the retention page, from the JSON alone: (heading, for each group its
+/// name and what its row must say: the n and the p-values in the promised order, or why
+/// there is none).
+fn expected_tests(stats: &Value) -> Vec<(&'static str, Vec<(String, Vec<String>)>)> {
+    let groups = stats["groups"].as_array().unwrap();
+    let tests: [(&str, &str, &str, u64); 4] = [
+        (
+            "Paired t-test, VDS post against 6 months",
+            "paired_t_vds",
+            "n",
+            2,
+        ),
+        (
+            "Wilcoxon signed-rank, VDS post against 6 months",
+            "wilcoxon_vds",
+            "n_nonzero",
+            1,
+        ),
+        ("Spearman VDS~PSS post", "spearman_vds_pss_post", "n", 3),
+        ("Spearman VDS~PSS 6 m", "spearman_vds_pss_6m", "n", 3),
+    ];
+    tests
+        .iter()
+        .map(|&(heading, key, n_key, need)| {
+            let rows = groups
+                .iter()
+                .map(|g| {
+                    let t = &g[key];
+                    let n = t["n"].as_u64().unwrap();
+                    let name = match g["group"].as_str().unwrap() {
+                        "all" => "all patients".to_string(),
+                        other => other.to_string(),
+                    };
+                    let mut want = vec![format!("n = {n}:")];
+                    match p_values(t, t[n_key].as_u64().unwrap_or(n)) {
+                        Some(ps) => want.push(ps),
+                        None if n < need => want.push("too few patients".into()),
+                        None => want.push("undefined".into()),
+                    }
+                    (name, want)
+                })
+                .collect();
+            (heading, rows)
+        })
+        .collect()
+}
+
 /// Checks every expected row against the screen: the row's label starts a line, and the
-/// line holds the three groups' cells in order. `"  p"` rows are the next line of that label
-/// after the previous expected row.
+/// line holds the three groups' cells in order; then each test's rows under its heading
+/// (a row's text may wrap onto the lines below it).
 fn assert_screen_agrees(screen: &str, stats: &Value) {
     let lines: Vec<&str> = screen.lines().collect();
     let mut from = 0;
@@ -150,7 +201,36 @@ fn assert_screen_agrees(screen: &str, stats: &Value) {
         }
         from = i + 1;
     }
-    // The top line counts every patient.
+    for (heading, rows) in expected_tests(stats) {
+        let h = (from..lines.len())
+            .find(|&i| lines[i].starts_with(heading))
+            .unwrap_or_else(|| panic!("{heading:?} not on screen after line {from}:\n{screen}"));
+        let mut at = h + 1;
+        for (group, want) in rows {
+            let i = (at..lines.len())
+                .find(|&i| lines[i].starts_with(&format!("  {group} ")))
+                .unwrap_or_else(|| panic!("{heading}: {group} not on screen:\n{screen}"));
+            // The row and the lines it wrapped onto (they start blank under the label).
+            let mut text = lines[i].trim_end().to_string();
+            for l in &lines[i + 1..] {
+                if l.starts_with("          ") && !l.trim().is_empty() {
+                    text.push(' ');
+                    text.push_str(l.trim());
+                } else {
+                    break;
+                }
+            }
+            for w in &want {
+                assert!(
+                    text.contains(w.as_str()),
+                    "{heading}, {group}: {w:?} not in {text:?}"
+                );
+            }
+            at = i + 1;
+        }
+        from = at;
+    }
+    // The counts line names every patient.
     let n = stats["patients"].as_u64().unwrap();
     let header = format!("{n} patient{}:", if n == 1 { "" } else { "s" });
     assert!(
@@ -181,10 +261,11 @@ fn statistics_and_agenda_screens_agree_with_the_json_commands() {
     let stats = json(&data, &["stats", "--json"]);
     assert_eq!(stats["patients"], 6);
 
-    let mut ui = Pty::start_sized(&data, &[], 120, 40);
+    // Tall enough for the whole retention page, its tests included.
+    let mut ui = Pty::start_sized(&data, &[], 120, 70);
     ui.wait_for("J-6");
     ui.send(F2);
-    let screen = ui.wait_for("Spearman VDS~PSS 6 m");
+    let screen = ui.wait_for("Data use");
     assert_screen_agrees(&screen, &stats);
     // The comparison can fail: a wrong count is noticed.
     let mut wrong = stats.clone();
@@ -230,7 +311,7 @@ fn statistics_and_agenda_screens_agree_with_the_json_commands() {
 fn whole_journey_by_keyboard_ends_counted_on_the_statistics_screen() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("registry");
-    let mut ui = Pty::start_sized(&data, &[], 120, 40);
+    let mut ui = Pty::start_sized(&data, &[], 120, 70);
     ui.wait_for("No patients in this registry yet");
     ui.send(F2);
     ui.wait_for("0 patients: 0 androgenetic, 0 scarring");
@@ -330,7 +411,8 @@ fn whole_journey_by_keyboard_ends_counted_on_the_statistics_screen() {
     // The statistics screen counts the new patient, as `stats --json` does, with the
     // six-month score saved a moment ago: no restart.
     ui.send(F2);
-    let screen = ui.wait_for("8.50 n=1");
+    ui.wait_for("8.50 n=1");
+    let screen = ui.wait_for("Data use");
     let stats = json(&data, &["stats", "--json"]);
     assert_eq!(stats["patients"], 1);
     assert_eq!(stats["groups"][0]["vds_6m"]["n"], 1);

@@ -10,12 +10,10 @@
 //! on every save), never per frame: the exact permutation tests cost far more than a frame.
 
 use crate::domain::gate::post_before_course_end;
-use crate::domain::{Patient, ResearchFilter, SafetyRules, research_cohort};
+use crate::domain::{Patient, ResearchFilter, SafetyRules, Subtype, research_cohort};
 use crate::protocol::Protocol;
-use crate::stats::summary::{
-    GroupSummary, MannWhitneyOut, PairedTOut, Share, SignedRankOut, SpearmanOut, WelchOut,
-};
-use crate::stats::{Describe, Method, Summary, summarize};
+use crate::stats::summary::{DURABILITY_DAYS, GroupSummary, PssDescribe, Share, VDS_TIMEPOINTS};
+use crate::stats::{Describe, Summary, present, summarize};
 use crate::tui::action::Action;
 use crate::tui::command::Command;
 use crate::tui::keymap as keys;
@@ -23,7 +21,10 @@ use crate::tui::strings::cmd;
 use crate::tui::strings::stats as strings;
 use crate::tui::theme::Theme;
 use crate::tui::widgets;
-use crate::tui::widgets::stats_charts::{FadingBars, VdsPssScatter, VdsSlopeChart};
+use crate::tui::widgets::stats_charts::{
+    FadingBars, TouchUpFreeChart, VdsOverTimeChart, VdsPssScatter, VdsSlopeChart, curve_marks,
+    mean_glyph,
+};
 use ratatui::Frame;
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -35,36 +36,75 @@ pub const TOO_FEW: &str = "too few patients";
 /// What an undefined figure shows when there are patients enough but every value is equal.
 pub const NO_VARIATION: &str = "no variation";
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Hash)]
 pub enum Page {
     #[default]
-    Figures,
+    Retention,
+    Comparison,
+    TouchUps,
+    VdsOverTime,
     Charts,
 }
 
 impl Page {
-    pub const ALL: [Page; 2] = [Page::Figures, Page::Charts];
+    pub const ALL: [Page; 5] = [
+        Page::Retention,
+        Page::Comparison,
+        Page::TouchUps,
+        Page::VdsOverTime,
+        Page::Charts,
+    ];
     pub fn title(self) -> &'static str {
         match self {
-            Page::Figures => "Figures",
+            Page::Retention => "Retention",
+            Page::Comparison => "Comparison",
+            Page::TouchUps => "Touch-ups",
+            Page::VdsOverTime => "VDS over time",
             Page::Charts => "Charts",
         }
     }
+    fn index(self) -> usize {
+        Page::ALL.iter().position(|p| *p == self).unwrap_or(0)
+    }
+    /// The page after this one (Tab), round to the first.
+    pub fn next(self) -> Page {
+        Page::ALL[(self.index() + 1) % Page::ALL.len()]
+    }
+    /// The page before this one (Shift-Tab), round to the last.
+    pub fn prev(self) -> Page {
+        Page::ALL[(self.index() + Page::ALL.len() - 1) % Page::ALL.len()]
+    }
+    /// Pages of scrolling text (the others are a chart over a table).
+    fn is_text(self) -> bool {
+        matches!(self, Page::Retention | Page::Comparison)
+    }
+}
+
+/// What a page's drawing was made for: a new registry, window, theme or page redraws it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct DrawKey {
+    generation: u64,
+    area: Rect,
+    theme: Theme,
+    page: Page,
 }
 
 #[derive(Debug, Default)]
 pub struct StatsView {
     pub page: Page,
-    /// First line of the figures page on screen.
+    /// First line of a text page on screen.
     pub scroll: usize,
-    /// Lines the figures page showed last time, for PgUp/PgDn and the bottom.
+    /// Lines the text page showed last time, for PgUp/PgDn and the bottom.
     visible: usize,
-    /// Lines the figures page has, at the last width drawn.
+    /// Lines the text page has, at the last width drawn.
     total: usize,
+    /// The summary (durability and the series of the charts included), for the registry's
+    /// generation: computed once per change of the registry, never per frame.
     cache: Option<(u64, Summary)>,
-    /// The figures laid out, for (generation, width, theme).
-    lines: Option<((u64, u16, Theme), Vec<Line<'static>>)>,
-    charts: Option<(ChartKey, Buffer)>,
+    /// A text page laid out.
+    lines: Option<(DrawKey, Vec<Line<'static>>)>,
+    /// A chart page drawn.
+    charts: Option<(DrawKey, Buffer)>,
     /// What the research filter left out, and the patients it admitted when it left any
     /// out (the charts draw those; otherwise the registry's list as it is).
     consent: (ResearchFilter, Option<Vec<Patient>>),
@@ -104,6 +144,11 @@ impl StatsView {
             .1
     }
 
+    /// The generation the summary was computed for (`None` before the first).
+    pub fn computed_for(&self) -> Option<u64> {
+        self.cache.as_ref().map(|(g, _)| *g)
+    }
+
     /// What the last summary left out and kept without a recorded data-use consent.
     pub fn consent(&self) -> ResearchFilter {
         self.consent.0
@@ -112,9 +157,9 @@ impl StatsView {
     pub fn commands(&self) -> Vec<Command> {
         let mut v = vec![
             Command::new(keys::STATS_NEXT, Action::NextField, cmd::NEXT_PAGE).bar(),
-            Command::new(keys::STATS_PREV, Action::PrevField, cmd::PREV_PAGE),
+            Command::new(keys::STATS_PREV, Action::PrevField, cmd::PREV_PAGE).bar(),
         ];
-        if self.page == Page::Figures && self.total > self.visible {
+        if self.page.is_text() && self.total > self.visible {
             v.extend([
                 Command::new(keys::UP, Action::Up, cmd::SCROLL_UP),
                 Command::new(keys::DOWN, Action::Down, cmd::SCROLL_DOWN),
@@ -128,8 +173,8 @@ impl StatsView {
     }
 
     /// Computes what the page shows for the registry as it is and the area it is drawn in
-    /// (the summary when the registry changed, the figures laid out for the width, the
-    /// charts), and keeps the scroll in range: drawing then only copies.
+    /// (the summary when the registry changed, the page laid out or drawn for the area),
+    /// and keeps the scroll in range: drawing then only copies.
     pub fn settle(
         &mut self,
         patients: &[Patient],
@@ -138,50 +183,52 @@ impl StatsView {
         area: Rect,
         theme: Theme,
     ) {
-        if self.cache.as_ref().is_none_or(|(g, _)| *g != generation) {
+        if self.computed_for() != Some(generation) {
             self.summary(patients, generation, &protocol.safety_rules());
         }
         let [_, _, body] = page_areas(area);
-        match self.page {
-            Page::Figures => {
-                let key = (generation, body.width, theme);
-                if self.lines.as_ref().is_none_or(|(k, _)| *k != key)
-                    && let Some((_, summary)) = self.cache.as_ref()
-                {
-                    let mut rows = figure_rows(summary);
-                    rows.extend([
-                        FigureRow::Blank,
-                        FigureRow::Heading(strings::CONSENT_HEADING.into()),
-                        FigureRow::Wide {
-                            label: strings::DATA_USE.into(),
-                            value: format!("{}.", self.consent.0.sentence()),
-                        },
-                        FigureRow::Wide {
-                            label: strings::EARLY_POST.into(),
-                            value: strings::early_post(self.early),
-                        },
-                    ]);
-                    self.lines = Some((key, figure_lines(&rows, body.width, &theme)));
-                }
-                self.total = self.lines.as_ref().map_or(0, |(_, l)| l.len());
-                self.visible = body.height as usize;
-                self.scroll = self.scroll.min(self.total.saturating_sub(self.visible));
-            }
-            Page::Charts => {
-                let key = ChartKey {
-                    generation,
-                    area: body,
-                    theme,
+        let key = DrawKey {
+            generation,
+            area: body,
+            theme,
+            page: self.page,
+        };
+        let Some((_, summary)) = self.cache.as_ref() else {
+            return;
+        };
+        if self.page.is_text() {
+            if self.lines.as_ref().is_none_or(|(k, _)| *k != key) {
+                let mut rows = match self.page {
+                    Page::Comparison => comparison_rows(summary),
+                    _ => retention_rows(summary),
                 };
-                if !self.charts.as_ref().is_some_and(|(k, _)| *k == key)
-                    && let Some((_, summary)) = self.cache.as_ref()
-                {
-                    // The patients the summary admitted (the registry's list when none was
-                    // left out).
-                    let shown = self.consent.1.as_deref().unwrap_or(patients);
-                    self.charts = Some((key, chart_buffer(body, shown, summary, theme)));
-                }
+                rows.extend([
+                    FigureRow::Blank,
+                    FigureRow::Heading(strings::CONSENT_HEADING.into()),
+                    FigureRow::Wide {
+                        label: strings::DATA_USE.into(),
+                        value: format!("{}.", self.consent.0.sentence()),
+                    },
+                    FigureRow::Wide {
+                        label: strings::EARLY_POST.into(),
+                        value: strings::early_post(self.early),
+                    },
+                ]);
+                self.lines = Some((key, figure_lines(&rows, body.width, &theme)));
             }
+            self.total = self.lines.as_ref().map_or(0, |(_, l)| l.len());
+            self.visible = body.height as usize;
+            self.scroll = self.scroll.min(self.total.saturating_sub(self.visible));
+        } else if !self.charts.as_ref().is_some_and(|(k, _)| *k == key) {
+            // The patients the summary admitted (the registry's list when none was left
+            // out).
+            let shown = self.consent.1.as_deref().unwrap_or(patients);
+            let buf = match self.page {
+                Page::TouchUps => touch_up_buffer(body, summary, theme),
+                Page::VdsOverTime => vds_time_buffer(body, summary, theme),
+                _ => chart_buffer(body, shown, summary, theme),
+            };
+            self.charts = Some((key, buf));
         }
     }
 
@@ -189,12 +236,8 @@ impl StatsView {
         let page = self.visible.max(1);
         let bottom = self.total.saturating_sub(self.visible);
         match action {
-            Action::NextField | Action::PrevField => {
-                self.page = match self.page {
-                    Page::Figures => Page::Charts,
-                    Page::Charts => Page::Figures,
-                }
-            }
+            Action::NextField => self.turn(self.page.next()),
+            Action::PrevField => self.turn(self.page.prev()),
             Action::Up => self.scroll = self.scroll.saturating_sub(1),
             Action::Down => self.scroll = (self.scroll + 1).min(bottom),
             Action::PageUp => self.scroll = self.scroll.saturating_sub(page),
@@ -204,45 +247,11 @@ impl StatsView {
             _ => {}
         }
     }
-}
 
-/// A method in a few letters, for table cells; [`legend`] spells each one out.
-pub fn short_method(m: Method) -> &'static str {
-    match m {
-        Method::TApproximation => "t approx",
-        Method::TDistribution => "t dist",
-        Method::WelchSatterthwaite => "Welch",
-        Method::Exact => "exact",
-        Method::ExactPermutation => "permut.",
-        Method::NormalTieContinuity => "normal+cc",
-        Method::NormalTie => "normal",
-    }
-}
-
-const ALL_METHODS: [Method; 7] = [
-    Method::TDistribution,
-    Method::TApproximation,
-    Method::WelchSatterthwaite,
-    Method::Exact,
-    Method::ExactPermutation,
-    Method::NormalTie,
-    Method::NormalTieContinuity,
-];
-
-/// A p-value as a reader quotes it: four decimals, or `<0.0001`.
-pub fn fmt_p(p: f64) -> String {
-    if p < 0.0001 {
-        "p<0.0001".to_string()
-    } else {
-        format!("p={p:.4}")
-    }
-}
-
-fn p_cell(p: Option<f64>, method: Option<Method>) -> String {
-    match (p, method) {
-        (Some(p), Some(m)) => format!("{} {}", fmt_p(p), short_method(m)),
-        (Some(p), None) => fmt_p(p),
-        _ => "—".to_string(),
+    /// Another page, from its top.
+    fn turn(&mut self, page: Page) {
+        self.page = page;
+        self.scroll = 0;
     }
 }
 
@@ -250,10 +259,32 @@ fn p_cell(p: Option<f64>, method: Option<Method>) -> String {
 fn desc(d: &Describe) -> String {
     match (d.mean, d.sd) {
         (None, _) => TOO_FEW.to_string(),
-        (Some(m), None) => format!("{m:.2} n={}", d.n),
-        (Some(m), Some(sd)) => format!("{m:.2} ± {sd:.2} n={}", d.n),
+        (Some(m), None) => format!("{} n={}", present::fixed(m, 2), d.n),
+        (Some(m), Some(sd)) => format!(
+            "{} ± {} n={}",
+            present::fixed(m, 2),
+            present::fixed(sd, 2),
+            d.n
+        ),
     }
 }
+
+/// The 95% interval of a mean in a cell, `*` when it runs outside `scale` (the note under
+/// the table says so); `every value equal` when there is no spread.
+fn ci_cell(d: &Describe, scale: (f64, f64)) -> String {
+    match (d.mean, d.ci95) {
+        (None, _) => String::new(),
+        (Some(_), Some(c)) if present::outside(c, scale) => {
+            format!("{}{OUTSIDE_MARK}", present::interval(c, 2))
+        }
+        (Some(_), Some(c)) => present::interval(c, 2),
+        (Some(_), None) if d.n >= 2 => "every value equal".into(),
+        (Some(_), None) => "—".into(),
+    }
+}
+
+/// The mark of an interval that runs off its scale.
+pub const OUTSIDE_MARK: &str = " *";
 
 /// A ratio's mean ± SD as percentages (one decimal).
 fn desc_pct(d: &Describe) -> String {
@@ -271,80 +302,23 @@ fn share(s: &Share) -> String {
     }
 }
 
-/// Why a test that needs `need` values has no result for `n` of them.
-fn undefined(n: usize, need: usize) -> String {
-    if n < need {
-        TOO_FEW.to_string()
-    } else {
-        format!("{NO_VARIATION} n={n}")
+fn pss_cell(d: &PssDescribe) -> String {
+    match d.median {
+        None => TOO_FEW.to_string(),
+        Some(_) => present::pss_levels_cell(d),
     }
 }
 
-fn paired_t(t: &PairedTOut) -> [String; 2] {
-    match (t.t, t.df) {
-        (Some(tv), Some(df)) => [
-            format!("t={tv:.2} df={df} n={}", t.n),
-            p_cell(t.p, t.method),
-        ],
-        _ => [undefined(t.n, 2), "—".into()],
-    }
+fn pss_median_cell(d: &PssDescribe) -> String {
+    d.median.map_or(String::new(), |m| {
+        format!("{} n={}", present::pss_median(m), d.n)
+    })
 }
 
-fn spearman(s: &SpearmanOut) -> [String; 3] {
-    match s.rho {
-        Some(rho) => [
-            format!("ρ={rho:.2} n={}", s.n),
-            p_cell(s.p, s.method),
-            match s.p_exact {
-                Some(p) => fmt_p(p),
-                None => format!("only n≤{}", crate::stats::SPEARMAN_EXACT_MAX_N),
-            },
-        ],
-        None => [undefined(s.n, 3), "—".into(), "—".into()],
-    }
-}
-
-fn wilcoxon(w: &SignedRankOut) -> [String; 3] {
-    match w.w {
-        Some(stat) => [
-            format!("W={stat:.1} n={}", w.n_nonzero.unwrap_or(w.n)),
-            p_cell(w.p, w.method),
-            w.p_exact.map_or_else(|| "too costly".into(), fmt_p),
-        ],
-        None if w.n == 0 => [TOO_FEW.into(), "—".into(), "—".into()],
-        None => [format!("no change n={}", w.n), "—".into(), "—".into()],
-    }
-}
-
-fn method_long(m: Option<Method>) -> String {
-    m.map(|m| format!(" ({})", m.label())).unwrap_or_default()
-}
-
-fn welch(w: &WelchOut) -> String {
-    let n = format!("n={} vs {}", w.n1, w.n2);
-    match (w.t, w.df, w.p) {
-        (Some(t), Some(df), Some(p)) => format!(
-            "t={t:.2} df={df:.2} {}{}, {n}",
-            fmt_p(p),
-            method_long(w.method)
-        ),
-        _ if w.n1 < 2 || w.n2 < 2 => format!("{TOO_FEW} ({n}; needs 2 in each)"),
-        _ => format!("{NO_VARIATION} ({n})"),
-    }
-}
-
-fn mann_whitney(m: &MannWhitneyOut) -> String {
-    let n = format!("n={} vs {}", m.n1, m.n2);
-    match (m.u, m.p) {
-        (Some(u), Some(p)) => {
-            let exact = m
-                .p_exact
-                .map(|e| format!("; exact permutation {}", fmt_p(e)))
-                .unwrap_or_default();
-            format!("U={u:.1} {}{}{exact}, {n}", fmt_p(p), method_long(m.method))
-        }
-        _ if m.n1 == 0 || m.n2 == 0 => format!("{TOO_FEW} ({n}; needs 1 in each)"),
-        _ => format!("{NO_VARIATION} ({n})"),
+fn group_title(g: &str) -> &str {
+    match g {
+        "all" => "all patients",
+        other => other,
     }
 }
 
@@ -373,53 +347,52 @@ fn groups(label: &str, s: &Summary, f: impl Fn(&GroupSummary) -> String) -> Figu
     }
 }
 
-/// Every figure of the summary, in reading order.
-pub fn figure_rows(s: &Summary) -> Vec<FigureRow> {
-    use FigureRow::{Blank, Heading, Wide};
+/// One row per group of a test's text (the CLI's words), under a heading.
+fn per_group(
+    rows: &mut Vec<FigureRow>,
+    s: &Summary,
+    heading: &str,
+    f: impl Fn(&GroupSummary) -> String,
+) {
+    rows.push(FigureRow::Heading(heading.into()));
+    for g in &s.groups {
+        rows.push(FigureRow::Wide {
+            label: format!("  {}", group_title(g.group)),
+            value: f(g),
+        });
+    }
+}
+
+/// The retention page: the scores of each group (mean ± SD with n and the interval, PSS as
+/// counts per level and the median), then the tests within each group with the primary
+/// p first, in the words of `smplan stats`.
+pub fn retention_rows(s: &Summary) -> Vec<FigureRow> {
+    use FigureRow::{Blank, Heading};
+    let vds = present::VDS_SCALE;
     let mut rows = vec![
         groups("", s, |g| g.group.to_string()),
         groups("Patients", s, |g| format!("n={}", g.n)),
-        Heading("Scores (mean ± SD)".into()),
+        Heading("VDS 0–10: mean ± SD with n, 95% CI".into()),
         groups("VDS post", s, |g| desc(&g.vds_post)),
+        groups("  95% CI", s, |g| ci_cell(&g.vds_post, vds)),
         groups("VDS 6 months", s, |g| desc(&g.vds_6m)),
+        groups("  95% CI", s, |g| ci_cell(&g.vds_6m, vds)),
         groups("Fading (post − 6 m)", s, |g| desc(&g.delta_vds)),
-        groups("Retention (6 m / post)", s, |g| desc_pct(&g.retention)),
-        groups("PSS post", s, |g| desc(&g.pss_post)),
-        groups("PSS 6 months", s, |g| desc(&g.pss_6m)),
-        groups("Very satisfied at 6 m", s, |g| share(&g.very_satisfied_6m)),
-        Heading("VDS post against 6 months".into()),
-        groups("Paired t", s, |g| paired_t(&g.paired_t_vds)[0].clone()),
-        groups("  p", s, |g| paired_t(&g.paired_t_vds)[1].clone()),
-        groups("Wilcoxon signed-rank", s, |g| {
-            wilcoxon(&g.wilcoxon_vds)[0].clone()
+        groups("  95% CI", s, |g| {
+            ci_cell(&g.delta_vds, present::VDS_DIFF_SCALE)
         }),
-        groups("  p", s, |g| wilcoxon(&g.wilcoxon_vds)[1].clone()),
-        groups("  p, exact permutation", s, |g| {
-            wilcoxon(&g.wilcoxon_vds)[2].clone()
+        groups("Retention (6 m / post)", s, |g| desc_pct(&g.retention)),
+        Heading("PSS 0–3 (ordinal): patients at each level".into()),
+        groups("PSS post", s, |g| pss_cell(&g.pss_post)),
+        groups("  median", s, |g| pss_median_cell(&g.pss_post)),
+        groups("PSS 6 months", s, |g| pss_cell(&g.pss_6m)),
+        groups("  median", s, |g| pss_median_cell(&g.pss_6m)),
+        groups("Very satisfied at 6 m", s, |g| share(&g.very_satisfied_6m)),
+        groups("Lost to follow-up", s, |g| share(&g.lost_to_follow_up)),
+        groups("Adverse events", s, |g| {
+            share(&g.adverse_events.patients_with_any)
         }),
     ];
-    for (label, pick) in [
-        (
-            "Spearman VDS~PSS post",
-            (|g: &GroupSummary| g.spearman_vds_pss_post) as fn(&GroupSummary) -> SpearmanOut,
-        ),
-        ("Spearman VDS~PSS 6 m", |g: &GroupSummary| {
-            g.spearman_vds_pss_6m
-        }),
-    ] {
-        rows.push(groups(label, s, |g| spearman(&pick(g))[0].clone()));
-        rows.push(groups("  p", s, |g| spearman(&pick(g))[1].clone()));
-        rows.push(groups("  p, exact permutation", s, |g| {
-            spearman(&pick(g))[2].clone()
-        }));
-    }
-    rows.push(Heading("Follow-up and safety".into()));
-    rows.push(groups("Lost to follow-up", s, |g| {
-        share(&g.lost_to_follow_up)
-    }));
-    rows.push(groups("Adverse events", s, |g| {
-        share(&g.adverse_events.patients_with_any)
-    }));
     let kinds: std::collections::BTreeSet<&str> = s
         .groups
         .iter()
@@ -431,37 +404,254 @@ pub fn figure_rows(s: &Summary) -> Vec<FigureRow> {
             format!("{n}/{}", g.n)
         }));
     }
+    let with_n = |n: usize, text: String| format!("n = {n}: {text}");
+    per_group(
+        &mut rows,
+        s,
+        "Paired t-test, VDS post against 6 months",
+        |g| with_n(g.paired_t_vds.n, present::paired_t_text(&g.paired_t_vds)),
+    );
+    per_group(
+        &mut rows,
+        s,
+        "Wilcoxon signed-rank, VDS post against 6 months",
+        |g| with_n(g.wilcoxon_vds.n, present::wilcoxon_text(&g.wilcoxon_vds)),
+    );
+    per_group(&mut rows, s, "Spearman VDS~PSS post", |g| {
+        let sp = &g.spearman_vds_pss_post;
+        with_n(sp.n, present::spearman_text(sp))
+    });
+    per_group(&mut rows, s, "Spearman VDS~PSS 6 m", |g| {
+        let sp = &g.spearman_vds_pss_6m;
+        with_n(sp.n, present::spearman_text(sp))
+    });
+    rows.extend([Blank, Heading("Notes".into())]);
+    rows.extend(notes());
+    rows
+}
+
+/// What every text page ends with: the scales, `*`, and the rules of the p-values.
+fn notes() -> Vec<FigureRow> {
+    vec![
+        FigureRow::Wide {
+            label: String::new(),
+            value: format!(
+                "VDS 0–10 and PSS 0–3; SD is the sample SD (n − 1); fading and the tests use \
+                 patients scored at both visits; an interval marked{OUTSIDE_MARK} runs outside \
+                 the scale."
+            ),
+        },
+        FigureRow::Wide {
+            label: String::new(),
+            value: present::rules_note(),
+        },
+    ]
+}
+
+/// The group comparison page: fading by subtype, the tests (primary p first), the effect
+/// sizes with their intervals, and 6-month VDS adjusted for VDS post.
+pub fn comparison_rows(s: &Summary) -> Vec<FigureRow> {
+    use FigureRow::{Blank, Heading, Wide};
     let c = &s.subtype_comparison_delta_vds;
-    rows.extend([
-        Heading("Fading, androgenetic against scarring".into()),
-        Wide {
-            label: "Welch t".into(),
-            value: welch(&c.welch_t),
-        },
-        Wide {
-            label: "Student t (pooled)".into(),
-            value: welch(&c.student_t),
-        },
-        Wide {
-            label: "Mann–Whitney U".into(),
-            value: mann_whitney(&c.mann_whitney),
-        },
+    let wide = |label: &str, value: String| Wide {
+        label: label.into(),
+        value,
+    };
+    let fading = |i: usize| {
+        s.groups.get(i).map_or(TOO_FEW.to_string(), |g| {
+            present::mean_sd(&g.delta_vds, 2, Some(present::VDS_DIFF_SCALE))
+        })
+    };
+    let mut rows = vec![
+        Heading("Fading (VDS post − 6 m), androgenetic against scarring".into()),
+        wide("Androgenetic", fading(1)),
+        wide("Scarring", fading(2)),
+        Heading("Tests (androgenetic minus scarring)".into()),
+        wide(
+            "Welch t",
+            format!(
+                "n = {} vs {}: {}",
+                c.welch_t.n1,
+                c.welch_t.n2,
+                present::t_test_text(&c.welch_t)
+            ),
+        ),
+        wide(
+            "Student t (pooled)",
+            format!(
+                "n = {} vs {}: {}",
+                c.student_t.n1,
+                c.student_t.n2,
+                present::t_test_text(&c.student_t)
+            ),
+        ),
+        wide(
+            "Mann–Whitney U",
+            format!(
+                "n = {} vs {}: {}",
+                c.mann_whitney.n1,
+                c.mann_whitney.n2,
+                present::mann_whitney_text(&c.mann_whitney)
+            ),
+        ),
+        Heading("Effect sizes".into()),
+        wide(
+            "Hedges' g",
+            present::estimate_text(c.hedges_g.as_ref(), "pooled SD, small-sample corrected"),
+        ),
+        wide(
+            "Hodges–Lehmann shift",
+            present::estimate_text(
+                c.hodges_lehmann.as_ref(),
+                "median of pairwise differences, rank interval",
+            ),
+        ),
+        wide(
+            "Rank-biserial r",
+            present::rank_biserial_text(c.rank_biserial.map(|r| r.estimate)),
+        ),
+        Heading("VDS at 6 months adjusted for VDS post (OLS)".into()),
+        wide(
+            "Adjusted difference",
+            present::ancova_text(c.ancova_vds_6m.as_ref()),
+        ),
         Blank,
         Heading("Notes".into()),
-        Wide {
-            label: String::new(),
-            value: "VDS 0–10 and PSS 0–3; SD is the sample SD (n − 1); fading and the tests \
-                    use patients scored at both visits; every p is two-sided."
-                .into(),
-        },
-    ]);
-    for m in ALL_METHODS {
-        rows.push(Wide {
-            label: format!("  {}", short_method(m)),
-            value: m.label().to_string(),
-        });
-    }
+    ];
+    rows.extend(notes());
     rows
+}
+
+/// The name of a group in a table, short on a narrow window, after `mark` (the chart's
+/// pattern or glyph of its subtype: the table is the chart's legend).
+fn group_cell(g: &str, wide: bool, mark: impl Fn(Subtype) -> String) -> String {
+    let subtype = match g {
+        "androgenetic" => Some(Subtype::Androgenetic),
+        "scarring" => Some(Subtype::Scarring),
+        _ => None,
+    };
+    let name = match (g, wide) {
+        (g, true) => g,
+        ("androgenetic", false) => "AGA",
+        ("scarring", false) => "scar",
+        (g, false) => g,
+    };
+    match subtype {
+        Some(s) => format!("{} {name}", mark(s)),
+        None => format!("   {name}"),
+    }
+}
+
+/// The table under the touch-up-free curves: per group n, touch-ups, the median time and,
+/// at 6, 12 and 24 months, the share touch-up-free with the number still at risk; then the
+/// log-rank test.
+pub fn touch_up_lines(s: &Summary, width: u16, theme: &Theme) -> Vec<Line<'static>> {
+    let d = &s.durability;
+    let wide = width >= 100;
+    let w = widgets::width;
+    let cols: [usize; 4] = [if wide { 17 } else { 8 }, 5, 10, 17];
+    let at_w = 12;
+    let mut head = vec![
+        widgets::pad("", cols[0]),
+        widgets::pad("n", cols[1]),
+        widgets::pad("touch-ups", cols[2]),
+        widgets::pad("median", cols[3]),
+    ];
+    for days in DURABILITY_DAYS {
+        head.push(widgets::pad(
+            &format!("{}: free", present::months_label(days)),
+            at_w,
+        ));
+    }
+    let mut lines = vec![
+        Line::styled(strings::TOUCH_UP_HEADING, theme.header()),
+        Line::styled(head.concat(), theme.dim()),
+    ];
+    for (name, f) in &d.touch_up_free {
+        let mut cells = vec![
+            widgets::pad(
+                &group_cell(name, wide, |s| curve_marks(s).0.to_string()),
+                cols[0],
+            ),
+            widgets::pad(&f.n.to_string(), cols[1]),
+            widgets::pad(&f.events.to_string(), cols[2]),
+            widgets::pad(&present::median_time(f.median_days), cols[3]),
+        ];
+        for a in &f.at {
+            // Nobody followed this long: the curve says nothing there.
+            let cell = match a.s {
+                Some(sv) if a.at_risk > 0 => format!("{:.0}% ({})", sv * 100.0, a.at_risk),
+                _ => format!("— ({})", a.at_risk),
+            };
+            cells.push(widgets::pad(&cell, at_w));
+        }
+        lines.push(Line::raw(cells.concat()));
+    }
+    let n = |g: &str| d.touch_up_free.get(g).map_or(0, |f| f.n);
+    let lr = d
+        .log_rank
+        .map_or(strings::LOG_RANK_UNDEFINED.to_string(), |l| {
+            present::log_rank_text(
+                l.chi2,
+                l.df,
+                l.p,
+                l.method,
+                n("androgenetic"),
+                n("scarring"),
+            )
+        });
+    let text = format!("{} {lr}", strings::LOG_RANK);
+    for part in wrap(&text, width as usize) {
+        lines.push(Line::raw(part));
+    }
+    let note = strings::at_risk_note();
+    if w(&note) <= width as usize {
+        lines.push(Line::styled(note, theme.dim()));
+    }
+    lines
+}
+
+/// The table under the VDS-over-time chart: mean ± SD with n at each visit per group, and
+/// each interval (marked when it runs outside 0–10).
+pub fn vds_time_lines(s: &Summary, width: u16, theme: &Theme) -> Vec<Line<'static>> {
+    let d = &s.durability;
+    let wide = width >= 100;
+    let label_w = if wide { 17 } else { 9 };
+    let cell_w = ((width as usize).saturating_sub(label_w) / 4).max(8);
+    let mut head = vec![widgets::pad(strings::VDS_TIME_HEAD, label_w)];
+    for tp in VDS_TIMEPOINTS {
+        let t = match tp {
+            crate::domain::Timepoint::Post => "post".to_string(),
+            crate::domain::Timepoint::Months(m) => format!("{m} m"),
+        };
+        head.push(widgets::pad(&t, cell_w));
+    }
+    let mut lines = vec![
+        Line::styled(strings::VDS_TIME_HEADING, theme.header()),
+        Line::styled(head.concat(), theme.dim()),
+    ];
+    let mut flagged = false;
+    for (name, at) in &d.vds_over_time {
+        let mut row = vec![widgets::pad(
+            &group_cell(name, wide, |s| {
+                format!("{}{}", mean_glyph(s), curve_marks(s).0)
+            }),
+            label_w,
+        )];
+        let mut ci = vec![widgets::pad("", label_w)];
+        for a in at {
+            row.push(widgets::pad(&desc(&a.desc), cell_w));
+            let c = ci_cell(&a.desc, present::VDS_SCALE);
+            flagged |= c.ends_with(OUTSIDE_MARK);
+            ci.push(widgets::pad(&c, cell_w));
+        }
+        lines.push(Line::raw(row.concat()));
+        lines.push(Line::styled(ci.concat(), theme.dim()));
+    }
+    if flagged {
+        lines.push(Line::styled(strings::OUTSIDE_NOTE, theme.warn()));
+    }
+    lines
 }
 
 /// Splits `text` into lines of at most `w` columns at spaces (a longer word is cut).
@@ -519,26 +709,44 @@ pub fn figure_lines(rows: &[FigureRow], width: u16, theme: &Theme) -> Vec<Line<'
     lines
 }
 
-fn page_bar(view: &StatsView, s: &Summary, theme: &Theme) -> Line<'static> {
-    let (aga, scar) = (
-        s.groups.get(1).map_or(0, |g| g.n),
-        s.groups.get(2).map_or(0, |g| g.n),
-    );
-    let mut spans = vec![Span::styled("Statistics ", theme.header())];
-    for p in Page::ALL {
-        let style = if p == view.page {
+/// The page bar: every page's title, the active one marked (reversed and bold, as well as
+/// coloured); on a window too narrow for every title the others show their number.
+fn page_bar(view: &StatsView, width: u16, theme: &Theme) -> Line<'static> {
+    let full: usize = Page::ALL
+        .iter()
+        .map(|p| widgets::width(p.title()) + 3)
+        .sum();
+    let short = full > width as usize;
+    let mut spans = Vec::new();
+    for (i, p) in Page::ALL.into_iter().enumerate() {
+        let active = p == view.page;
+        let style = if active {
             theme.tab_active()
         } else {
             theme.dim()
         };
-        spans.push(Span::styled(format!(" {} ", p.title()), style));
+        let title = match (short, active) {
+            (false, _) => p.title().to_string(),
+            (true, true) => format!("{} {}", i + 1, p.title()),
+            (true, false) => format!("{}", i + 1),
+        };
+        spans.push(Span::styled(format!(" {title} "), style));
         spans.push(Span::raw(" "));
     }
+    Line::from(spans)
+}
+
+/// The line under the page bar: who is counted (and who was left out).
+fn count_line(view: &StatsView, s: &Summary, theme: &Theme) -> Line<'static> {
+    let (aga, scar) = (
+        s.groups.get(1).map_or(0, |g| g.n),
+        s.groups.get(2).map_or(0, |g| g.n),
+    );
     let plural = if s.patients == 1 { "" } else { "s" };
-    spans.push(Span::raw(format!(
-        " {} patient{plural}: {aga} androgenetic, {scar} scarring",
+    let mut spans = vec![Span::raw(format!(
+        "{} patient{plural}: {aga} androgenetic, {scar} scarring",
         s.patients
-    )));
+    ))];
     let left_out = view.consent().left_out;
     if left_out > 0 {
         spans.push(Span::styled(strings::left_out(left_out), theme.warn()));
@@ -561,54 +769,103 @@ pub fn draw(frame: &mut Frame, area: Rect, view: &StatsView, theme: &Theme) {
     let Some((_, summary)) = view.cache.as_ref() else {
         return;
     };
-    frame.render_widget(Paragraph::new(page_bar(view, summary, theme)), top);
-    match view.page {
-        Page::Figures => {
-            let lines = view.lines.as_ref().map_or(&[][..], |(_, l)| &l[..]);
-            let more_below = view.scroll + view.visible < view.total;
-            let shown: Vec<Line> = lines
-                .iter()
-                .skip(view.scroll)
-                .take(body.height as usize)
-                .cloned()
-                .collect();
-            frame.render_widget(Paragraph::new(shown), body);
-            if more_below || view.scroll > 0 {
-                let note = crate::tui::strings::stats::lines_shown(
-                    view.scroll + 1,
-                    (view.scroll + view.visible).min(view.total),
-                    view.total,
-                );
-                let w = widgets::width(&note) as u16;
+    frame.render_widget(Paragraph::new(page_bar(view, top.width, theme)), top);
+    let count = count_line(view, summary, theme);
+    let used = count.width() as u16;
+    frame.render_widget(Paragraph::new(count), gap);
+    if view.page.is_text() {
+        let lines = view.lines.as_ref().map_or(&[][..], |(_, l)| &l[..]);
+        let more_below = view.scroll + view.visible < view.total;
+        let shown: Vec<Line> = lines
+            .iter()
+            .skip(view.scroll)
+            .take(body.height as usize)
+            .cloned()
+            .collect();
+        frame.render_widget(Paragraph::new(shown), body);
+        if more_below || view.scroll > 0 {
+            let note = strings::lines_shown(
+                view.scroll + 1,
+                (view.scroll + view.visible).min(view.total),
+                view.total,
+            );
+            let w = widgets::width(&note) as u16;
+            if used + 2 + w <= gap.width {
                 let at = Rect {
                     x: gap.right().saturating_sub(w),
-                    width: w.min(gap.width),
+                    width: w,
                     ..gap
                 };
                 frame.render_widget(Paragraph::new(Span::styled(note, theme.dim())), at);
             }
         }
-        Page::Charts => {
-            if let Some((k, buf)) = view.charts.as_ref()
-                && k.area == body
-            {
-                let out = frame.buffer_mut();
-                for y in body.top()..body.bottom() {
-                    for x in body.left()..body.right() {
-                        out[(x, y)] = buf[(x, y)].clone();
-                    }
-                }
+    } else if let Some((k, buf)) = view.charts.as_ref()
+        && k.area == body
+        && k.page == view.page
+    {
+        let out = frame.buffer_mut();
+        for y in body.top()..body.bottom() {
+            for x in body.left()..body.right() {
+                out[(x, y)] = buf[(x, y)].clone();
             }
         }
     }
 }
 
-/// What the charts buffer was drawn for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct ChartKey {
-    generation: u64,
+/// A chart over its table: the table keeps its lines, the chart the rest (at least 8 rows).
+fn chart_over_table(
     area: Rect,
-    theme: Theme,
+    table: Vec<Line<'static>>,
+    chart: impl FnOnce(Rect, &mut Buffer),
+) -> Buffer {
+    let mut buf = Buffer::empty(area);
+    let rows = (table.len() as u16).min(area.height.saturating_sub(8));
+    let [top, bottom] =
+        Layout::vertical([Constraint::Fill(1), Constraint::Length(rows)]).areas(area);
+    chart(top, &mut buf);
+    Paragraph::new(table).render(bottom, &mut buf);
+    buf
+}
+
+fn chart_block(title: &str, theme: Theme) -> Block<'static> {
+    Block::bordered().title(Span::styled(format!(" {title} "), theme.title()))
+}
+
+/// The touch-ups page: the touch-up-free curves by subtype over their table and the
+/// log-rank test.
+fn touch_up_buffer(area: Rect, s: &Summary, theme: Theme) -> Buffer {
+    let table = touch_up_lines(s, area.width, &theme);
+    chart_over_table(area, table, |at, buf| {
+        TouchUpFreeChart::new(&s.durability)
+            .theme(theme)
+            .block(chart_block(strings::TOUCH_UP_CHART, theme))
+            .render(at, buf);
+        if s.durability.curves.values().all(|k| k.n == 0) {
+            say_empty(at, strings::NO_COURSE_ENDED, theme, buf);
+        }
+    })
+}
+
+/// The VDS-over-time page: means by subtype (and each patient's line) over their table.
+fn vds_time_buffer(area: Rect, s: &Summary, theme: Theme) -> Buffer {
+    let table = vds_time_lines(s, area.width, &theme);
+    chart_over_table(area, table, |at, buf| {
+        VdsOverTimeChart::new(&s.durability)
+            .theme(theme)
+            .block(chart_block(strings::VDS_TIME_CHART, theme))
+            .render(at, buf);
+        if s.durability.vds_lines.is_empty() {
+            say_empty(at, TOO_FEW, theme, buf);
+        }
+    })
+}
+
+/// An empty chart would read as "nothing happened"; it says why it is empty instead.
+fn say_empty(area: Rect, why: &str, theme: Theme, buf: &mut Buffer) {
+    let w = widgets::width(why) as u16;
+    let mut at = widgets::centered(area, w.min(area.width.saturating_sub(2)), 1);
+    at.y = (at.y + 1).min(area.bottom().saturating_sub(3));
+    buf.set_stringn(at.x, at.y, why, at.width as usize, theme.warn());
 }
 
 fn chart_buffer(area: Rect, patients: &[Patient], s: &Summary, theme: Theme) -> Buffer {
@@ -653,22 +910,49 @@ mod tests {
     #[test]
     fn undefined_figures_say_why() {
         let s = summarize(&[]);
-        let rows = figure_rows(&s);
-        let text = format!("{rows:?}");
-        assert!(text.contains(TOO_FEW));
-        assert!(!text.contains("NaN"));
-        assert_eq!(undefined(5, 3), "no variation n=5");
-        assert_eq!(undefined(2, 3), TOO_FEW);
+        for rows in [retention_rows(&s), comparison_rows(&s)] {
+            let text = format!("{rows:?}");
+            assert!(text.contains("too few patients"), "{text}");
+            assert!(!text.contains("NaN"));
+        }
     }
 
     #[test]
-    fn p_values_print_four_decimals_or_a_floor() {
-        assert_eq!(fmt_p(0.0123456), "p=0.0123");
-        assert_eq!(fmt_p(0.00001), "p<0.0001");
-        assert_eq!(
-            p_cell(Some(0.5), Some(Method::NormalTieContinuity)),
-            "p=0.5000 normal+cc"
-        );
+    fn tab_and_shift_tab_go_round_the_pages() {
+        let mut v = StatsView::default();
+        let mut seen = vec![v.page];
+        for _ in 0..Page::ALL.len() {
+            v.update(Action::NextField);
+            seen.push(v.page);
+        }
+        assert_eq!(&seen[..5], &Page::ALL[..]);
+        assert_eq!(seen[5], Page::Retention);
+        v.update(Action::PrevField);
+        assert_eq!(v.page, Page::Charts);
+        v.update(Action::PrevField);
+        assert_eq!(v.page, Page::VdsOverTime);
+    }
+
+    #[test]
+    fn the_page_bar_fits_80_columns_and_shortens_below() {
+        let v = StatsView::default();
+        let t = Theme { color: false };
+        let bar = page_bar(&v, 80, &t);
+        assert!(bar.width() <= 80, "{}", bar.width());
+        for p in Page::ALL {
+            assert!(bar.to_string().contains(p.title()), "{bar}");
+        }
+        let narrow = page_bar(&v, 40, &t);
+        assert!(narrow.width() <= 40, "{narrow}");
+        assert!(narrow.to_string().contains("1 Retention"), "{narrow}");
+    }
+
+    #[test]
+    fn intervals_off_the_scale_are_marked_and_equal_values_have_none() {
+        let d = crate::stats::describe(&[7.0, 8.0, 9.0]);
+        assert_eq!(ci_cell(&d, present::VDS_SCALE), "5.52 to 10.48 *");
+        let d = crate::stats::describe(&[8.5, 8.5]);
+        assert_eq!(ci_cell(&d, present::VDS_SCALE), "every value equal");
     }
 
     #[test]

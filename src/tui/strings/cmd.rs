@@ -173,5 +173,8 @@ pub const SCREEN_UP: CmdText = t("", "one screen up");
 pub const SCREEN_DOWN: CmdText = t("", "one screen down");
 pub const TOP: CmdText = t("", "to the top");
 pub const BOTTOM: CmdText = t("", "to the bottom");
-pub const NEXT_PAGE: CmdText = t("figures/charts", "next page: figures → charts");
-pub const PREV_PAGE: CmdText = t("", "previous page");
+pub const NEXT_PAGE: CmdText = t(
+    "next page",
+    "next page: retention → comparison → touch-ups → VDS over time → charts",
+);
+pub const PREV_PAGE: CmdText = t("previous page", "previous page");

@@ -17,3 +17,19 @@ pub const EARLY_POST: &str = "Early post score";
 pub fn early_post(n: usize) -> String {
     format!("{n} patient(s): a post score recorded before the last session (kept as recorded)")
 }
+
+pub const TOUCH_UP_CHART: &str = "Touch-up-free since session 3 (Kaplan-Meier), by subtype";
+pub const TOUCH_UP_HEADING: &str =
+    "Touch-up-free (Kaplan-Meier): share with no touch-up yet, and (at risk)";
+pub const NO_COURSE_ENDED: &str = "no patient has finished the course";
+pub const LOG_RANK: &str = "Log-rank, androgenetic vs scarring:";
+pub const LOG_RANK_UNDEFINED: &str = "undefined (a subtype empty or no touch-up recorded)";
+pub const VDS_TIME_CHART: &str = "VDS at each visit: mean by subtype, each patient dim";
+pub const VDS_TIME_HEADING: &str = "VDS at each visit: mean ± SD with n, 95% CI below";
+pub const VDS_TIME_HEAD: &str = "";
+pub const OUTSIDE_NOTE: &str = "* the interval runs outside the 0-10 scale";
+
+/// How the at-risk numbers are counted.
+pub fn at_risk_note() -> String {
+    "at risk: followed at least that long with no touch-up; censored at the last visit".into()
+}

@@ -9,6 +9,8 @@
 
 use crate::domain::{Patient, Subtype, Timepoint};
 use crate::stats::Summary;
+use crate::stats::summary::{Durability, VDS_TIMEPOINTS, VdsLine};
+use crate::stats::survival::KaplanMeier;
 use crate::tui::theme::Theme;
 use crate::tui::widgets::panel::theme_and_block;
 use crate::tui::widgets::width;
@@ -320,10 +322,26 @@ impl Widget for VdsPssScatter<'_> {
 
 const PSS_BOUNDS: [f64; 2] = [-0.5, 3.5];
 
-/// Writes 0, 1, 2, 3 under their columns on the chart's x label row (its last row). The graph
-/// starts after the y labels (at most a third of the width, as the chart lays it out) and the
-/// axis line; points map to columns as the chart's canvas maps them.
+/// Writes 0, 1, 2, 3 under their columns on the chart's x label row.
 fn pss_labels(inner: Rect, y_label_w: usize, style: Style, buf: &mut Buffer) {
+    let ticks: Vec<(f64, String)> = (0..=3u8).map(|k| (f64::from(k), k.to_string())).collect();
+    x_ticks(inner, y_label_w, PSS_BOUNDS, &ticks, style, buf);
+}
+
+/// Writes each tick's label under its value on the chart's x label row (its last row):
+/// ratatui spaces middle labels evenly between the first and the last, which puts them off
+/// their values when the y labels take width. The graph starts after the y labels (at most
+/// a third of the width, as the chart lays it out) and the axis line; values map to columns
+/// as the chart's canvas maps them. The chart itself is given two empty labels, which
+/// reserve the row.
+fn x_ticks(
+    inner: Rect,
+    y_label_w: usize,
+    bounds: [f64; 2],
+    ticks: &[(f64, String)],
+    style: Style,
+    buf: &mut Buffer,
+) {
     if inner.height < 3 || inner.width < 8 {
         return;
     }
@@ -333,10 +351,15 @@ fn pss_labels(inner: Rect, y_label_w: usize, style: Style, buf: &mut Buffer) {
         return;
     }
     let row = inner.bottom() - 1;
-    let span = PSS_BOUNDS[1] - PSS_BOUNDS[0];
-    for k in 0..=3u8 {
-        let col = ((f64::from(k) - PSS_BOUNDS[0]) * f64::from(graph_w - 1) / span).round() as u16;
-        buf.set_string(left + col, row, k.to_string(), style);
+    let span = bounds[1] - bounds[0];
+    for (v, text) in ticks {
+        let col = ((v - bounds[0]) * f64::from(graph_w - 1) / span).round() as u16;
+        let w = width(text) as u16;
+        // Centred on its column, kept inside the graph.
+        let x = (left + col)
+            .saturating_sub(w / 2)
+            .clamp(left, inner.right().saturating_sub(w));
+        buf.set_stringn(x, row, text, w as usize, style);
     }
 }
 
@@ -436,5 +459,349 @@ impl Widget for FadingBars<'_> {
             chart = chart.block(b);
         }
         chart.render(area, buf);
+    }
+}
+
+/// The line pattern and censor glyph of each subtype's touch-up-free curve: solid with `+`
+/// for androgenetic, dotted with `×` for scarring, so the curves differ without colour.
+pub fn curve_marks(s: Subtype) -> (&'static str, char) {
+    match s {
+        Subtype::Androgenetic => ("──", '+'),
+        Subtype::Scarring => ("··", '×'),
+    }
+}
+
+/// Points along a polyline a dot apart, drawn as a scatter to make a dotted line: `dx` and
+/// `dy` are the spacing in data units along horizontal and vertical runs.
+pub fn dotted_path(points: &[(f64, f64)], dx: f64, dy: f64) -> Vec<(f64, f64)> {
+    let mut out = Vec::new();
+    for w in points.windows(2) {
+        let [(x0, y0), (x1, y1)] = [w[0], w[1]];
+        let steps = ((x1 - x0).abs() / dx.max(f64::MIN_POSITIVE))
+            .max((y1 - y0).abs() / dy.max(f64::MIN_POSITIVE))
+            .ceil()
+            .clamp(1.0, 10_000.0) as usize;
+        for k in 0..steps {
+            let t = k as f64 / steps as f64;
+            out.push((x0 + t * (x1 - x0), y0 + t * (y1 - y0)));
+        }
+    }
+    if let Some(&last) = points.last() {
+        out.push(last);
+    }
+    out
+}
+
+/// The time axis of the touch-up-free curves, in days: whole six-month steps covering
+/// `days` (at least 24 months), each tick labelled in months.
+fn month_axis(days: i64) -> (f64, Vec<(f64, String)>) {
+    let per = crate::stats::present::DAYS_PER_MONTH;
+    let m = crate::stats::present::months(days).max(24);
+    let m = (m + 5) / 6 * 6;
+    let ticks = (0..=m / 6)
+        .map(|k| {
+            let months = k * 6;
+            let text = if k == m / 6 {
+                format!("{months} m")
+            } else {
+                months.to_string()
+            };
+            (months as f64 * per, text)
+        })
+        .collect();
+    (m as f64 * per, ticks)
+}
+
+/// The graph's size in cells inside `area` (without the y labels and the axes), for the
+/// spacing of dotted lines.
+fn graph_cells(area: Rect, y_label_w: u16) -> (f64, f64) {
+    let w = area.width.saturating_sub(y_label_w + 2).max(4);
+    let h = area.height.saturating_sub(3).max(2);
+    (f64::from(w), f64::from(h))
+}
+
+/// Kaplan–Meier curves of touch-up-free time from session 3, androgenetic (solid, censored
+/// `+`) and scarring (dotted, censored `×`), with n and touch-ups in the legend.
+#[derive(Debug, Clone)]
+pub struct TouchUpFreeChart<'a> {
+    durability: &'a Durability,
+    theme: Theme,
+    block: Option<Block<'a>>,
+}
+
+theme_and_block!(TouchUpFreeChart);
+
+impl<'a> TouchUpFreeChart<'a> {
+    pub fn new(durability: &'a Durability) -> Self {
+        TouchUpFreeChart {
+            durability,
+            theme: Theme { color: true },
+            block: None,
+        }
+    }
+}
+
+impl Widget for TouchUpFreeChart<'_> {
+    fn render(self, area: Rect, buf: &mut Buffer) {
+        let d = self.durability;
+        let curves: Vec<(Subtype, &KaplanMeier)> = [Subtype::Androgenetic, Subtype::Scarring]
+            .into_iter()
+            .filter_map(|s| d.curves.get(s.id()).filter(|k| k.n > 0).map(|k| (s, k)))
+            .collect();
+        let last = curves
+            .iter()
+            .filter_map(|(_, k)| k.steps.last().map(|s| s.days))
+            .max()
+            .unwrap_or(0);
+        let (x_max, ticks) = month_axis(last);
+        let inner = self.block.as_ref().map_or(area, |b| b.inner(area));
+        let (cols, rows) = graph_cells(inner, 4);
+        // A dot every two cells along, every cell down.
+        let (dx, dy) = (x_max * 2.0 / cols, 1.0 / rows);
+        let stairs: Vec<(Subtype, &KaplanMeier, Vec<(f64, f64)>, Vec<(f64, f64)>)> = curves
+            .iter()
+            .map(|&(s, k)| {
+                let st = k.staircase();
+                let line = match s {
+                    Subtype::Androgenetic => st,
+                    Subtype::Scarring => dotted_path(&st, dx, dy),
+                };
+                (s, k, line, k.censor_marks())
+            })
+            .collect();
+        let mut datasets = Vec::new();
+        for (s, k, line, censored) in &stairs {
+            let style = subtype_style(*s, self.theme);
+            let (pattern, glyph) = curve_marks(*s);
+            let kind = match s {
+                Subtype::Androgenetic => GraphType::Line,
+                Subtype::Scarring => GraphType::Scatter,
+            };
+            datasets.push(
+                Dataset::default()
+                    .name(format!(
+                        "{pattern} {} n={}: {} touch-up{}, {glyph} censored",
+                        short(*s),
+                        k.n,
+                        k.events,
+                        if k.events == 1 { "" } else { "s" }
+                    ))
+                    .marker(Marker::Braille)
+                    .graph_type(kind)
+                    .style(style)
+                    .data(line),
+            );
+            if !censored.is_empty() {
+                datasets.push(
+                    Dataset::default()
+                        .marker(Marker::Custom(glyph))
+                        .graph_type(GraphType::Scatter)
+                        .style(style)
+                        .data(censored),
+                );
+            }
+        }
+        let chart = Chart::new(datasets)
+            .x_axis(
+                Axis::default()
+                    .title("months")
+                    .bounds([0.0, x_max])
+                    .labels(["", ""])
+                    .style(self.theme.dim()),
+            )
+            .y_axis(
+                Axis::default()
+                    .bounds([0.0, 1.0])
+                    .labels(["0%", "50%", "100%"])
+                    .style(self.theme.dim()),
+            )
+            .legend_position(Some(LegendPosition::BottomLeft))
+            .hidden_legend_constraints((Constraint::Ratio(3, 4), Constraint::Ratio(1, 2)));
+        let chart = match self.block {
+            Some(b) => chart.block(b),
+            None => chart,
+        };
+        chart.render(area, buf);
+        x_ticks(inner, 4, [0.0, x_max], &ticks, self.theme.dim(), buf);
+    }
+}
+
+/// The months of each visit of [`VDS_TIMEPOINTS`] (post = 0).
+pub fn visit_months() -> [f64; 4] {
+    VDS_TIMEPOINTS.map(|tp| match tp {
+        Timepoint::Post => 0.0,
+        Timepoint::Months(m) => f64::from(m),
+    })
+}
+
+/// Most patient lines drawn per subtype: beyond it they are a smudge, and only the means
+/// are drawn.
+pub const MAX_PATIENT_LINES: usize = 20;
+
+/// The glyph of each subtype's mean VDS at a visit.
+pub fn mean_glyph(s: Subtype) -> char {
+    match s {
+        Subtype::Androgenetic => '●',
+        Subtype::Scarring => '■',
+    }
+}
+
+/// VDS over the visits (post, 6, 12, 24 months): each subtype's mean at each visit (`●`
+/// androgenetic on a solid line, `■` scarring on a dotted one) over each patient's own line
+/// (dim) when there are few enough to read.
+#[derive(Debug, Clone)]
+pub struct VdsOverTimeChart<'a> {
+    durability: &'a Durability,
+    theme: Theme,
+    block: Option<Block<'a>>,
+}
+
+theme_and_block!(VdsOverTimeChart);
+
+impl<'a> VdsOverTimeChart<'a> {
+    pub fn new(durability: &'a Durability) -> Self {
+        VdsOverTimeChart {
+            durability,
+            theme: Theme { color: true },
+            block: None,
+        }
+    }
+}
+
+/// One patient's visits as (months, VDS).
+fn line_points(l: &VdsLine) -> Vec<(f64, f64)> {
+    let m = visit_months();
+    l.vds
+        .iter()
+        .zip(m)
+        .filter_map(|(v, x)| v.map(|v| (x, v)))
+        .collect()
+}
+
+impl Widget for VdsOverTimeChart<'_> {
+    fn render(self, area: Rect, buf: &mut Buffer) {
+        let d = self.durability;
+        let months = visit_months();
+        let (bounds, labels) = vds_axis(
+            d.vds_lines
+                .iter()
+                .flat_map(|l| l.vds.iter().flatten().copied()),
+        );
+        let labels_w = labels.iter().map(|l| width(l)).max().unwrap_or(0);
+        let inner = self.block.as_ref().map_or(area, |b| b.inner(area));
+        let (cols, rows) = graph_cells(inner, labels_w as u16);
+        let (dx, dy) = (24.0 * 2.0 / cols, (bounds[1] - bounds[0]) / rows);
+        let patient_lines: Vec<(Subtype, Vec<(f64, f64)>)> =
+            [Subtype::Androgenetic, Subtype::Scarring]
+                .into_iter()
+                .filter(|s| {
+                    d.vds_lines.iter().filter(|l| l.subtype == *s).count() <= MAX_PATIENT_LINES
+                })
+                .flat_map(|s| {
+                    d.vds_lines
+                        .iter()
+                        .filter(move |l| l.subtype == s)
+                        .map(move |l| (s, line_points(l)))
+                })
+                .filter(|(_, p)| p.len() >= 2)
+                .collect();
+        let means: Vec<(Subtype, usize, Vec<(f64, f64)>, Vec<(f64, f64)>)> =
+            [Subtype::Androgenetic, Subtype::Scarring]
+                .into_iter()
+                .filter_map(|s| {
+                    let at = d.vds_over_time.get(s.id())?;
+                    let pts: Vec<(f64, f64)> = at
+                        .iter()
+                        .zip(months)
+                        .filter_map(|(a, x)| a.desc.mean.map(|m| (x, m)))
+                        .collect();
+                    if pts.is_empty() {
+                        return None;
+                    }
+                    let line = match s {
+                        Subtype::Androgenetic => pts.clone(),
+                        Subtype::Scarring => dotted_path(&pts, dx, dy),
+                    };
+                    let n = at.first().map_or(0, |a| a.desc.n);
+                    Some((s, n, line, pts))
+                })
+                .collect();
+        let mut datasets = Vec::new();
+        for (_, pts) in &patient_lines {
+            datasets.push(
+                Dataset::default()
+                    .marker(Marker::Braille)
+                    .graph_type(GraphType::Line)
+                    .style(self.theme.dim())
+                    .data(pts),
+            );
+        }
+        for (s, n, line, pts) in &means {
+            let style = subtype_style(*s, self.theme);
+            let (pattern, _) = curve_marks(*s);
+            let kind = match s {
+                Subtype::Androgenetic => GraphType::Line,
+                Subtype::Scarring => GraphType::Scatter,
+            };
+            datasets.push(
+                Dataset::default()
+                    .name(format!(
+                        "{pattern}{} {} mean, n={n} post",
+                        mean_glyph(*s),
+                        short(*s)
+                    ))
+                    .marker(Marker::Braille)
+                    .graph_type(kind)
+                    .style(style)
+                    .data(line),
+            );
+            datasets.push(
+                Dataset::default()
+                    .marker(Marker::Custom(mean_glyph(*s)))
+                    .graph_type(GraphType::Scatter)
+                    .style(style)
+                    .data(pts),
+            );
+        }
+        if !patient_lines.is_empty() {
+            datasets.push(
+                Dataset::default()
+                    .name("dim: each patient")
+                    .marker(Marker::Braille)
+                    .graph_type(GraphType::Scatter)
+                    .style(self.theme.dim())
+                    .data(&[]),
+            );
+        }
+        let chart = Chart::new(datasets)
+            .x_axis(
+                Axis::default()
+                    .title("months")
+                    .bounds([0.0, 24.0])
+                    .labels(["", ""])
+                    .style(self.theme.dim()),
+            )
+            .y_axis(
+                Axis::default()
+                    .bounds(bounds)
+                    .labels(labels)
+                    .style(self.theme.dim()),
+            );
+        let y_label_w = labels_w;
+        finish(chart, self.block, LegendPosition::BottomLeft).render(area, buf);
+        let ticks: Vec<(f64, String)> = months
+            .iter()
+            .map(|&m| {
+                (
+                    m,
+                    if m == 0.0 {
+                        "post".into()
+                    } else {
+                        format!("{m:.0} m")
+                    },
+                )
+            })
+            .collect();
+        x_ticks(inner, y_label_w, [0.0, 24.0], &ticks, self.theme.dim(), buf);
     }
 }

@@ -309,9 +309,7 @@ fn render_durability(o: &mut String, d: &Durability) {
         "\nDurability: time from session 3 to the first touch-up (Kaplan-Meier; censored at the last date in the record)"
     );
     for (group, f) in &d.touch_up_free {
-        let median = f
-            .median_days
-            .map_or("not reached".to_string(), |m| format!("{m} days"));
+        let median = present::median_time(f.median_days);
         let at: Vec<String> =
             f.at.iter()
                 .map(|a| match a.s {
@@ -341,20 +339,7 @@ fn render_durability(o: &mut String, d: &Durability) {
         );
     }
     let n = |g: &str| d.touch_up_free.get(g).map_or(0, |f| f.n);
-    let lr = d.log_rank.map_or(
-        "undefined (a subtype empty or no touch-up recorded)".to_string(),
-        |l| {
-            format!(
-                "n = {} vs {}, chi2 = {:.3}, df = {}, {} ({}, two-sided)",
-                n("androgenetic"),
-                n("scarring"),
-                l.chi2,
-                l.df,
-                p_is(l.p),
-                l.method
-            )
-        },
-    );
+    let lr = present::log_rank_text(d.log_rank.as_ref(), n("androgenetic"), n("scarring"));
     let _ = writeln!(o, "  log-rank, androgenetic vs scarring: {lr}");
     let _ = writeln!(o, "  VDS over time (mean ± SD, n)");
     for (group, points) in &d.vds_over_time {

@@ -10,8 +10,8 @@
 use super::Method;
 use super::describe::{Describe, Interval};
 use super::summary::{
-    AncovaOut, EstimateOut, MannWhitneyOut, PairedTOut, PssDescribe, SignedRankOut, SpearmanOut,
-    WelchOut,
+    AncovaOut, EstimateOut, LogRankOut, MannWhitneyOut, PairedTOut, PssDescribe, SignedRankOut,
+    SpearmanOut, WelchOut,
 };
 
 /// Up to this n the exact p, where there is one, is printed first.
@@ -308,13 +308,21 @@ pub fn median_time(days: Option<i64>) -> String {
     })
 }
 
-/// The log-rank line: `chi2 = 5.12, df = 1, p = 0.0237 (log-rank, chi-squared with 1 df,
-/// two-sided), n = 6 vs 4`.
-pub fn log_rank_text(chi2: f64, df: f64, p: f64, method: &str, n1: usize, n2: usize) -> String {
-    format!(
-        "chi2 = {chi2:.3}, df = {df}, {} ({method}, two-sided), n = {n1} vs {n2}",
-        p_is(p)
-    )
+/// What the log-rank line says when there is no test.
+pub const LOG_RANK_UNDEFINED: &str = "undefined (a subtype empty or no touch-up recorded)";
+
+/// The log-rank line: `n = 6 vs 4, chi2 = 5.123, df = 1, p = 0.0237 (log-rank, chi-squared
+/// with 1 df, two-sided)`, or why there is none.
+pub fn log_rank_text(l: Option<&LogRankOut>, n1: usize, n2: usize) -> String {
+    l.map_or(LOG_RANK_UNDEFINED.to_string(), |l| {
+        format!(
+            "n = {n1} vs {n2}, chi2 = {:.3}, df = {}, {} ({}, two-sided)",
+            l.chi2,
+            l.df,
+            p_is(l.p),
+            l.method
+        )
+    })
 }
 
 /// PSS levels in a table cell: `0:0 1:1 2:3 3:6` (patients scoring 0, 1, 2 and 3).
@@ -471,10 +479,17 @@ mod tests {
         assert_eq!(months_label(730), "24 m");
         assert_eq!(median_time(None), "not reached");
         assert_eq!(median_time(Some(300)), "300 days (10 m)");
+        let l = LogRankOut {
+            chi2: 5.1234,
+            df: 1.0,
+            p: 0.0236,
+            method: "log-rank",
+        };
         assert_eq!(
-            log_rank_text(5.1234, 1.0, 0.0236, "log-rank", 6, 4),
-            "chi2 = 5.123, df = 1, p = 0.0236 (log-rank, two-sided), n = 6 vs 4"
+            log_rank_text(Some(&l), 6, 4),
+            "n = 6 vs 4, chi2 = 5.123, df = 1, p = 0.0236 (log-rank, two-sided)"
         );
+        assert_eq!(log_rank_text(None, 6, 4), LOG_RANK_UNDEFINED);
     }
 
     #[test]

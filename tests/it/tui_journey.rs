@@ -132,10 +132,13 @@ fn expected_rows(stats: &Value) -> Vec<(String, Vec<String>)> {
     ]
 }
 
+/// For each group, its name and the texts its row must hold.
+type GroupRows = Vec<(String, Vec<String>)>;
+
 /// Expected tests of the retention page, from the JSON alone: (heading, for each group its
 /// name and what its row must say: the n and the p-values in the promised order, or why
 /// there is none).
-fn expected_tests(stats: &Value) -> Vec<(&'static str, Vec<(String, Vec<String>)>)> {
+fn expected_tests(stats: &Value) -> Vec<(&'static str, GroupRows)> {
     let groups = stats["groups"].as_array().unwrap();
     let tests: [(&str, &str, &str, u64); 4] = [
         (

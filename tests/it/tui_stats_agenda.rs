@@ -277,7 +277,11 @@ fn global_keys_reach_the_screens_while_a_search_is_being_typed() {
 fn help_lists_the_screen_keys_and_the_global_ones() {
     let mut app = with_keys(demo(), &[KeyCode::F(2), KeyCode::Char('?')]);
     let s = draw(&mut app, &mut term(120, 40));
-    assert!(s.contains("next page: figures → charts"), "{s}");
+    assert!(
+        s.contains("next page: retention → comparison → touch-ups → VDS over time → charts"),
+        "{s}"
+    );
+    assert!(s.contains("previous page"), "{s}");
     assert!(
         s.contains("F3") && s.contains("agenda: due and overdue"),
         "{s}"
@@ -291,8 +295,8 @@ fn active_page_is_reversed() {
     let mut app = with_keys(demo(), &[KeyCode::F(2)]);
     let mut t = term(80, 24);
     let s = draw(&mut app, &mut t);
-    let (y, line) = row_of(&s, "Figures");
-    let x = line.find("Figures").unwrap() as u16;
+    let (y, line) = row_of(&s, "Retention   Comparison");
+    let x = line.find("Retention").unwrap() as u16;
     let buf = t.backend().buffer();
     assert!(buf[(x, y as u16)].modifier.contains(Modifier::REVERSED));
     let xc = line.find("Charts").unwrap() as u16;
@@ -350,4 +354,108 @@ fn a_saved_score_changes_the_statistics_at_once() {
         "{after}"
     );
     assert_ne!(before, after);
+}
+
+/// A generated registry of 40 patients (seed 16): touch-ups, censored patients and visits
+/// up to 24 months, which the demo series does not have.
+fn generated() -> App {
+    let protocol = smplan::protocol::Protocol::builtin();
+    app_with(smplan::synth::registry(40, 16, today(), &protocol))
+}
+
+/// Tab presses from the first page to `page` (retention 0, comparison 1, touch-ups 2, VDS
+/// over time 3, charts 4).
+fn to_page(page: usize) -> Vec<KeyCode> {
+    let mut keys = vec![KeyCode::F(2)];
+    keys.extend(std::iter::repeat_n(KeyCode::Tab, page));
+    keys
+}
+
+#[test]
+fn statistics_comparison_page_of_the_demo_cohort() {
+    both_sizes("stats_comparison_demo", || with_keys(demo(), &to_page(1)));
+}
+
+#[test]
+fn statistics_durability_pages_of_the_demo_cohort_and_a_generated_registry() {
+    both_sizes("stats_touch_ups_demo", || with_keys(demo(), &to_page(2)));
+    both_sizes("stats_vds_time_demo", || with_keys(demo(), &to_page(3)));
+    both_sizes("stats_touch_ups_generated", || {
+        with_keys(generated(), &to_page(2))
+    });
+    both_sizes("stats_vds_time_generated", || {
+        with_keys(generated(), &to_page(3))
+    });
+    both_sizes("stats_touch_ups_empty", || {
+        with_keys(app_with(vec![]), &to_page(2))
+    });
+    both_sizes("stats_vds_time_empty", || {
+        with_keys(app_with(vec![]), &to_page(3))
+    });
+}
+
+/// The touch-ups page agrees with the summary of the patients it counts (consent applied):
+/// per group the touch-ups, then at 0, 6, 12 and 24 months the share touch-up-free with the
+/// number at risk; the log-rank test with its n, method and two-sided rule; and at 80×24
+/// the legend and the axis names whole.
+#[test]
+fn touch_up_table_agrees_with_the_summary_and_fits_80_columns() {
+    let protocol = smplan::protocol::Protocol::builtin();
+    let patients = smplan::synth::registry(40, 16, today(), &protocol);
+    let (kept, _) = research_cohort(&patients);
+    let s = smplan::stats::summarize(kept.iter().copied());
+    for (w, h) in [(80, 24), (120, 40)] {
+        let mut app = with_keys(generated(), &to_page(2));
+        let screen = draw(&mut app, &mut term(w, h));
+        assert!(
+            screen.contains("── AGA   ·· scar   + × censored"),
+            "{screen}"
+        );
+        assert!(screen.contains("months since session 3"), "{screen}");
+        let (_, head) = row_of(&screen, "touch-ups  median");
+        let at: Vec<&str> = head.split_whitespace().skip(2).collect();
+        assert_eq!(at, ["0", "m", "6", "m", "12", "m", "24", "m"], "{head}");
+        let wide = w >= 100;
+        for (group, f) in &s.durability.touch_up_free {
+            let label = match (*group, wide) {
+                ("all", _) => "   all ",
+                ("androgenetic", true) => "── androgenetic ",
+                ("androgenetic", false) => "── AGA ",
+                ("scarring", true) => "·· scarring ",
+                (_, _) => "·· scar ",
+            };
+            let line = screen
+                .lines()
+                .find(|l| l.starts_with(label))
+                .unwrap_or_else(|| panic!("{label:?} not on screen:\n{screen}"));
+            let mut want = vec![f.events.to_string(), format!("100% ({})", f.n)];
+            for a in &f.at {
+                want.push(match a.s {
+                    Some(sv) if a.at_risk > 0 => format!("{:.0}% ({})", sv * 100.0, a.at_risk),
+                    _ => format!("— ({})", a.at_risk),
+                });
+            }
+            let mut from = label.len();
+            for cell in &want {
+                let i = line[from..]
+                    .find(cell.as_str())
+                    .unwrap_or_else(|| panic!("{group}: {cell:?} not in order in {line:?}"));
+                from += i + cell.len();
+            }
+        }
+        let lr = s.durability.log_rank.unwrap();
+        let text: String = screen.split_whitespace().collect::<Vec<_>>().join(" ");
+        let n = |g: &str| s.durability.touch_up_free[g].n;
+        let want = format!(
+            "Log-rank, androgenetic vs scarring: n = {} vs {}, chi2 = {:.3}, df = 1,",
+            n("androgenetic"),
+            n("scarring"),
+            lr.chi2
+        );
+        assert!(text.contains(&want), "{want}\n{screen}");
+        assert!(
+            text.contains(&format!("({}, two-sided)", lr.method)),
+            "{screen}"
+        );
+    }
 }

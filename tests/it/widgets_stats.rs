@@ -8,9 +8,11 @@ use ratatui::style::Color;
 use ratatui::widgets::{Block, Widget};
 use smplan::domain::*;
 use smplan::stats::summarize;
+use smplan::stats::survival::{Observation, kaplan_meier};
 use smplan::tui::Theme;
 use smplan::tui::widgets::stats_charts::{
-    FadingBars, VdsPssScatter, VdsSlopeChart, scatter_points, slopes,
+    FadingBars, TouchUpFreeChart, VdsOverTimeChart, VdsPssScatter, VdsSlopeChart, month_axis,
+    scatter_points, slopes,
 };
 
 use crate::widgets_common;
@@ -202,6 +204,13 @@ fn charts_survive_tiny_areas_and_empty_cohorts() {
         draw(w, h, FadingBars::new(&summary));
         draw(w, h, VdsSlopeChart::new(&[]));
         draw(w, h, VdsPssScatter::new(&[]));
+        for d in [&summary.durability, &generated().durability] {
+            draw(w, h, TouchUpFreeChart::new(d));
+            draw(w, h, VdsOverTimeChart::new(d));
+            let block = Block::bordered().title("t");
+            draw(w, h, TouchUpFreeChart::new(d).block(block.clone()));
+            draw(w, h, VdsOverTimeChart::new(d).block(block));
+        }
     }
 }
 
@@ -227,4 +236,110 @@ fn repeated_scores_stay_in_their_column() {
         pts[0].0 > pts[1].0,
         "repeats move further from the post side's start"
     );
+}
+
+/// The summary of a generated registry of 40 patients (seed 16): touch-ups in both subtypes,
+/// censored patients, visits up to 24 months.
+fn generated() -> smplan::stats::Summary {
+    let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 25).unwrap();
+    let ps = smplan::synth::registry(40, 16, today, &smplan::protocol::Protocol::builtin());
+    summarize(&ps)
+}
+
+/// The touch-up-free curves read without colour: the legend names each subtype's pattern
+/// and censor glyph, both glyphs are drawn, the axes are named, nothing is coloured.
+#[test]
+fn touch_up_curves_are_named_and_told_apart_without_colour() {
+    let s = generated();
+    let chart = || TouchUpFreeChart::new(&s.durability).block(Block::bordered().title(" t "));
+    let b = draw(60, 16, chart().theme(NO_COLOR));
+    let t = text(&b);
+    assert!(t.contains("── AGA   ·· scar   + × censored"), "{t}");
+    assert!(
+        t.contains("touch-up-free") && t.contains("months since session 3"),
+        "{t}"
+    );
+    assert!(t.contains("100%") && t.contains("0%"), "{t}");
+    assert!(t.contains('+') && t.contains('×'), "{t}");
+    assert!(b.content.iter().all(|c| c.fg == Color::Reset));
+    assert_eq!(chart().note(), None);
+    let b = draw(60, 16, chart().theme(COLOR));
+    assert!(b.content.iter().any(|c| c.fg == Color::Cyan));
+    assert!(b.content.iter().any(|c| c.fg == Color::Magenta));
+}
+
+/// The same curve drawn as androgenetic (solid) and as scarring (dotted): the dotted one has
+/// far fewer braille dots, so the two differ where colour is off.
+#[test]
+fn touch_up_curves_differ_by_pattern() {
+    let obs: Vec<Observation> = [(100, true), (200, false), (300, true), (500, false)]
+        .into_iter()
+        .map(|(days, event)| Observation { days, event })
+        .collect();
+    let dots = |subtype: Subtype| {
+        let mut d = summarize(&[]).durability;
+        d.curves.insert(subtype.id(), kaplan_meier(&obs));
+        braille_dots(&draw(60, 16, TouchUpFreeChart::new(&d).theme(NO_COLOR)))
+    };
+    let (solid, dotted) = (dots(Subtype::Androgenetic), dots(Subtype::Scarring));
+    assert!(dotted * 2 < solid, "dotted {dotted}, solid {solid}");
+}
+
+/// Flat curves (no touch-up yet) and no curve at all say so instead of an empty box.
+#[test]
+fn touch_up_chart_says_why_it_is_flat_or_empty() {
+    let demo = summarize(&smplan::cli::ui::demo_cohort().unwrap());
+    let note = TouchUpFreeChart::new(&demo.durability).note().unwrap();
+    assert_eq!(
+        note,
+        "no touch-ups yet: 10 patient(s) past session 3, followed up to 6 m"
+    );
+    let t = text(&draw(80, 14, TouchUpFreeChart::new(&demo.durability)));
+    assert!(t.contains(&note), "{t}");
+    let empty = summarize(&[]);
+    let t = text(&draw(80, 14, TouchUpFreeChart::new(&empty.durability)));
+    assert!(t.contains("no patient has finished the course"), "{t}");
+}
+
+/// The time axis is in months of 30.4375 days, six months a tick, at least to 24 months.
+#[test]
+fn the_time_axis_counts_months_of_30_4375_days() {
+    let (max, ticks) = month_axis(400);
+    assert_eq!(max, 24.0 * 30.4375);
+    let labels: Vec<&str> = ticks.iter().map(|t| t.1.as_str()).collect();
+    assert_eq!(labels, ["0", "6", "12", "18", "24"]);
+    assert_eq!(ticks[1].0, 6.0 * 30.4375);
+    // 26 months of follow-up: the axis runs to 30.
+    assert_eq!(month_axis(26 * 30 + 20).1.last().unwrap().1, "30");
+}
+
+/// VDS over time: the legend names each mean's pattern and glyph and the dim patient lines;
+/// an empty registry says so.
+#[test]
+fn vds_over_time_is_named_and_says_when_empty() {
+    let s = generated();
+    let b = draw(
+        80,
+        16,
+        VdsOverTimeChart::new(&s.durability)
+            .theme(NO_COLOR)
+            .block(Block::bordered()),
+    );
+    let t = text(&b);
+    assert!(
+        t.contains("──● AGA mean   ··■ scar mean   dim: each patient"),
+        "{t}"
+    );
+    assert!(
+        t.contains("months after the last session") && t.contains("VDS"),
+        "{t}"
+    );
+    assert!(t.contains('●') && t.contains('■'), "{t}");
+    for tick in ["post", "6", "12", "24"] {
+        assert!(t.contains(tick), "{tick}: {t}");
+    }
+    assert!(b.content.iter().all(|c| c.fg == Color::Reset));
+    let empty = summarize(&[]);
+    let t = text(&draw(80, 14, VdsOverTimeChart::new(&empty.durability)));
+    assert!(t.contains("no VDS scored yet"), "{t}");
 }

@@ -23,7 +23,7 @@ use crate::tui::theme::Theme;
 use crate::tui::widgets;
 use crate::tui::widgets::stats_charts::{
     FadingBars, TouchUpFreeChart, VdsOverTimeChart, VdsPssScatter, VdsSlopeChart, curve_marks,
-    mean_glyph,
+    mean_mark,
 };
 use ratatui::Frame;
 use ratatui::buffer::Buffer;
@@ -542,111 +542,125 @@ fn group_cell(g: &str, wide: bool, mark: impl Fn(Subtype) -> String) -> String {
     }
 }
 
-/// The table under the touch-up-free curves: per group n, touch-ups, the median time and,
-/// at 6, 12 and 24 months, the share touch-up-free with the number still at risk; then the
+/// A table's rows laid out in columns as wide as their widest cell, two spaces apart (one
+/// when two do not fit `width`). The first row is the header (dim).
+fn table(rows: &[Vec<String>], width: usize, theme: &Theme) -> Vec<Line<'static>> {
+    let cols = rows.iter().map(Vec::len).max().unwrap_or(0);
+    let widths: Vec<usize> = (0..cols)
+        .map(|c| {
+            rows.iter()
+                .filter_map(|r| r.get(c))
+                .map(|t| widgets::width(t))
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    let gap = if widths.iter().sum::<usize>() + 2 * cols.saturating_sub(1) <= width {
+        2
+    } else {
+        1
+    };
+    rows.iter()
+        .enumerate()
+        .map(|(i, r)| {
+            let text: Vec<String> = r
+                .iter()
+                .zip(&widths)
+                .map(|(t, w)| widgets::pad(t, w + gap))
+                .collect();
+            let text = text.concat().trim_end().to_string();
+            if i == 0 {
+                Line::styled(text, theme.dim())
+            } else {
+                Line::raw(text)
+            }
+        })
+        .collect()
+}
+
+/// A touch-up-free share with the number at risk, `82% (17)`; `— (0)` where nobody was
+/// followed that long (the curve says nothing there).
+fn at_risk_cell(s: Option<f64>, at_risk: usize) -> String {
+    match s {
+        Some(sv) if at_risk > 0 => format!("{:.0}% ({at_risk})", sv * 100.0),
+        _ => format!("— ({at_risk})"),
+    }
+}
+
+/// The table under the touch-up-free curves: per group the touch-ups, the median time and,
+/// at 0, 6, 12 and 24 months, the share touch-up-free with the number still at risk; then the
 /// log-rank test.
 pub fn touch_up_lines(s: &Summary, width: u16, theme: &Theme) -> Vec<Line<'static>> {
     let d = &s.durability;
     let wide = width >= 100;
-    let w = widgets::width;
-    let cols: [usize; 4] = [if wide { 17 } else { 8 }, 5, 10, 17];
-    let at_w = 12;
-    let mut head = vec![
-        widgets::pad("", cols[0]),
-        widgets::pad("n", cols[1]),
-        widgets::pad("touch-ups", cols[2]),
-        widgets::pad("median", cols[3]),
-    ];
-    for days in DURABILITY_DAYS {
-        head.push(widgets::pad(
-            &format!("{}: free", present::months_label(days)),
-            at_w,
-        ));
-    }
-    let mut lines = vec![
-        Line::styled(strings::TOUCH_UP_HEADING, theme.header()),
-        Line::styled(head.concat(), theme.dim()),
-    ];
+    let mut head = vec![String::new(), "touch-ups".into(), "median".into()];
+    head.push(present::months_label(0));
+    head.extend(DURABILITY_DAYS.map(present::months_label));
+    let mut rows = vec![head];
     for (name, f) in &d.touch_up_free {
-        let mut cells = vec![
-            widgets::pad(
-                &group_cell(name, wide, |s| curve_marks(s).0.to_string()),
-                cols[0],
-            ),
-            widgets::pad(&f.n.to_string(), cols[1]),
-            widgets::pad(&f.events.to_string(), cols[2]),
-            widgets::pad(&present::median_time(f.median_days), cols[3]),
+        let mut row = vec![
+            group_cell(name, wide, |s| curve_marks(s).0.to_string()),
+            f.events.to_string(),
+            present::median_time(f.median_days),
+            at_risk_cell((f.n > 0).then_some(1.0), f.n),
         ];
-        for a in &f.at {
-            // Nobody followed this long: the curve says nothing there.
-            let cell = match a.s {
-                Some(sv) if a.at_risk > 0 => format!("{:.0}% ({})", sv * 100.0, a.at_risk),
-                _ => format!("— ({})", a.at_risk),
-            };
-            cells.push(widgets::pad(&cell, at_w));
-        }
-        lines.push(Line::raw(cells.concat()));
+        row.extend(f.at.iter().map(|a| at_risk_cell(a.s, a.at_risk)));
+        rows.push(row);
     }
+    let mut lines = vec![Line::styled(strings::TOUCH_UP_HEADING, theme.header())];
+    lines.extend(table(&rows, width as usize, theme));
     let n = |g: &str| d.touch_up_free.get(g).map_or(0, |f| f.n);
-    let lr = d
-        .log_rank
-        .map_or(strings::LOG_RANK_UNDEFINED.to_string(), |l| {
-            present::log_rank_text(
-                l.chi2,
-                l.df,
-                l.p,
-                l.method,
-                n("androgenetic"),
-                n("scarring"),
-            )
-        });
+    let lr = present::log_rank_text(d.log_rank.as_ref(), n("androgenetic"), n("scarring"));
     let text = format!("{} {lr}", strings::LOG_RANK);
     for part in wrap(&text, width as usize) {
         lines.push(Line::raw(part));
     }
-    let note = strings::at_risk_note();
-    if w(&note) <= width as usize {
-        lines.push(Line::styled(note, theme.dim()));
+    if widgets::width(strings::AT_RISK_NOTE) <= width as usize {
+        lines.push(Line::styled(strings::AT_RISK_NOTE, theme.dim()));
     }
     lines
 }
 
+/// Mean ± SD with n of a visit's VDS, `— (n=0)` with no score.
+fn visit_cell(d: &Describe) -> String {
+    match d.mean {
+        None => format!("— (n={})", d.n),
+        Some(_) => desc(d),
+    }
+}
+
 /// The table under the VDS-over-time chart: mean ± SD with n at each visit per group, and
-/// each interval (marked when it runs outside 0–10).
+/// each interval under it (marked when it runs outside 0–10).
 pub fn vds_time_lines(s: &Summary, width: u16, theme: &Theme) -> Vec<Line<'static>> {
     let d = &s.durability;
     let wide = width >= 100;
-    let label_w = if wide { 17 } else { 9 };
-    let cell_w = ((width as usize).saturating_sub(label_w) / 4).max(8);
-    let mut head = vec![widgets::pad(strings::VDS_TIME_HEAD, label_w)];
-    for tp in VDS_TIMEPOINTS {
-        let t = match tp {
-            crate::domain::Timepoint::Post => "post".to_string(),
-            crate::domain::Timepoint::Months(m) => format!("{m} m"),
-        };
-        head.push(widgets::pad(&t, cell_w));
-    }
-    let mut lines = vec![
-        Line::styled(strings::VDS_TIME_HEADING, theme.header()),
-        Line::styled(head.concat(), theme.dim()),
-    ];
+    let mut head = vec![String::new()];
+    head.extend(VDS_TIMEPOINTS.map(|tp| match tp {
+        crate::domain::Timepoint::Post => "post".to_string(),
+        crate::domain::Timepoint::Months(m) => format!("{m} m"),
+    }));
+    let mut rows = vec![head];
     let mut flagged = false;
     for (name, at) in &d.vds_over_time {
-        let mut row = vec![widgets::pad(
-            &group_cell(name, wide, |s| {
-                format!("{}{}", mean_glyph(s), curve_marks(s).0)
-            }),
-            label_w,
-        )];
-        let mut ci = vec![widgets::pad("", label_w)];
+        let mut row = vec![group_cell(name, wide, mean_mark)];
+        let mut ci = vec![String::new()];
         for a in at {
-            row.push(widgets::pad(&desc(&a.desc), cell_w));
+            row.push(visit_cell(&a.desc));
             let c = ci_cell(&a.desc, present::VDS_SCALE);
             flagged |= c.ends_with(OUTSIDE_MARK);
-            ci.push(widgets::pad(&c, cell_w));
+            ci.push(c);
         }
-        lines.push(Line::raw(row.concat()));
-        lines.push(Line::styled(ci.concat(), theme.dim()));
+        rows.push(row);
+        rows.push(ci);
+    }
+    let mut lines = vec![Line::styled(strings::VDS_TIME_HEADING, theme.header())];
+    // The interval rows dim, under their means.
+    for (i, l) in table(&rows, width as usize, theme).into_iter().enumerate() {
+        lines.push(if i > 0 && i % 2 == 0 {
+            l.style(theme.dim())
+        } else {
+            l
+        });
     }
     if flagged {
         lines.push(Line::styled(strings::OUTSIDE_NOTE, theme.warn()));
@@ -840,9 +854,6 @@ fn touch_up_buffer(area: Rect, s: &Summary, theme: Theme) -> Buffer {
             .theme(theme)
             .block(chart_block(strings::TOUCH_UP_CHART, theme))
             .render(at, buf);
-        if s.durability.curves.values().all(|k| k.n == 0) {
-            say_empty(at, strings::NO_COURSE_ENDED, theme, buf);
-        }
     })
 }
 
@@ -854,18 +865,7 @@ fn vds_time_buffer(area: Rect, s: &Summary, theme: Theme) -> Buffer {
             .theme(theme)
             .block(chart_block(strings::VDS_TIME_CHART, theme))
             .render(at, buf);
-        if s.durability.vds_lines.is_empty() {
-            say_empty(at, TOO_FEW, theme, buf);
-        }
     })
-}
-
-/// An empty chart would read as "nothing happened"; it says why it is empty instead.
-fn say_empty(area: Rect, why: &str, theme: Theme, buf: &mut Buffer) {
-    let w = widgets::width(why) as u16;
-    let mut at = widgets::centered(area, w.min(area.width.saturating_sub(2)), 1);
-    at.y = (at.y + 1).min(area.bottom().saturating_sub(3));
-    buf.set_stringn(at.x, at.y, why, at.width as usize, theme.warn());
 }
 
 fn chart_buffer(area: Rect, patients: &[Patient], s: &Summary, theme: Theme) -> Buffer {

@@ -22,14 +22,19 @@ pub const TOUCH_UP_CHART: &str = "Touch-up-free since session 3 (Kaplan-Meier), 
 pub const TOUCH_UP_HEADING: &str =
     "Touch-up-free (Kaplan-Meier): share with no touch-up yet, and (at risk)";
 pub const NO_COURSE_ENDED: &str = "no patient has finished the course";
+/// What the VDS-over-time chart says with no VDS scored at any visit.
+pub const NO_VDS_YET: &str = "no VDS scored yet";
+
+/// What the touch-up-free chart says while its curves are flat: `n` patients past session 3,
+/// the longest followed `longest` (`8 m`).
+pub fn no_touch_ups_yet(n: usize, longest: &str) -> String {
+    format!("no touch-ups yet: {n} patient(s) past session 3, followed up to {longest}")
+}
 pub const LOG_RANK: &str = "Log-rank, androgenetic vs scarring:";
-pub const LOG_RANK_UNDEFINED: &str = "undefined (a subtype empty or no touch-up recorded)";
 pub const VDS_TIME_CHART: &str = "VDS at each visit: mean by subtype, each patient dim";
 pub const VDS_TIME_HEADING: &str = "VDS at each visit: mean ± SD with n, 95% CI below";
-pub const VDS_TIME_HEAD: &str = "";
 pub const OUTSIDE_NOTE: &str = "* the interval runs outside the 0-10 scale";
 
 /// How the at-risk numbers are counted.
-pub fn at_risk_note() -> String {
-    "at risk: followed at least that long with no touch-up; censored at the last visit".into()
-}
+pub const AT_RISK_NOTE: &str =
+    "(at risk): followed that long with no touch-up; censored at the last date recorded";

@@ -18,7 +18,7 @@ use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Rect};
 use ratatui::style::{Color, Style};
 use ratatui::symbols::Marker;
-use ratatui::text::Line;
+use ratatui::text::{Line, Span};
 use ratatui::widgets::{
     Axis, Bar, BarChart, Block, Chart, Dataset, GraphType, LegendPosition, Widget,
 };
@@ -471,6 +471,21 @@ pub fn curve_marks(s: Subtype) -> (&'static str, char) {
     }
 }
 
+/// The glyph of each subtype's mean VDS at a visit.
+pub fn mean_glyph(s: Subtype) -> char {
+    match s {
+        Subtype::Androgenetic => '●',
+        Subtype::Scarring => '■',
+    }
+}
+
+/// What the legend of the VDS-over-time chart and the rows of its table show for a
+/// subtype's mean: its line pattern with its glyph on it, `──●` or `··■`.
+pub fn mean_mark(s: Subtype) -> String {
+    let (pattern, _) = curve_marks(s);
+    format!("{pattern}{}", mean_glyph(s))
+}
+
 /// Points along a polyline a dot apart, drawn as a scatter to make a dotted line: `dx` and
 /// `dy` are the spacing in data units along horizontal and vertical runs.
 pub fn dotted_path(points: &[(f64, f64)], dx: f64, dy: f64) -> Vec<(f64, f64)> {
@@ -493,35 +508,96 @@ pub fn dotted_path(points: &[(f64, f64)], dx: f64, dy: f64) -> Vec<(f64, f64)> {
 }
 
 /// The time axis of the touch-up-free curves, in days: whole six-month steps covering
-/// `days` (at least 24 months), each tick labelled in months.
-fn month_axis(days: i64) -> (f64, Vec<(f64, String)>) {
+/// `days` (at least 24 months), each tick labelled in months
+/// ([`present::months`](crate::stats::present::months): days / 30.4375).
+pub fn month_axis(days: i64) -> (f64, Vec<(f64, String)>) {
     let per = crate::stats::present::DAYS_PER_MONTH;
     let m = crate::stats::present::months(days).max(24);
     let m = (m + 5) / 6 * 6;
     let ticks = (0..=m / 6)
-        .map(|k| {
-            let months = k * 6;
-            let text = if k == m / 6 {
-                format!("{months} m")
-            } else {
-                months.to_string()
-            };
-            (months as f64 * per, text)
-        })
+        .map(|k| (k as f64 * 6.0 * per, (k * 6).to_string()))
         .collect();
     (m as f64 * per, ticks)
 }
 
-/// The graph's size in cells inside `area` (without the y labels and the axes), for the
-/// spacing of dotted lines.
+/// The graph's size in cells inside a chart's `area` (without the y labels and the axes),
+/// for the spacing of dotted lines.
 fn graph_cells(area: Rect, y_label_w: u16) -> (f64, f64) {
     let w = area.width.saturating_sub(y_label_w + 2).max(4);
     let h = area.height.saturating_sub(3).max(2);
     (f64::from(w), f64::from(h))
 }
 
+/// A line's points in data units.
+type Points = Vec<(f64, f64)>;
+
+/// A legend entry: the subtype's mark in its style, then its short name and `what`.
+fn legend_entry(mark: String, s: Subtype, what: &str, theme: Theme) -> [Span<'static>; 2] {
+    [
+        Span::styled(mark, subtype_style(s, theme)),
+        Span::raw(format!(" {}{what}   ", short(s))),
+    ]
+}
+
+/// Frames a chart whose names and legend must never cover its data: the block (the x
+/// axis's name on its bottom border, at the right), the y axis's name on the first row
+/// inside it, above the y labels, and the legend on that row at the right (on a row of its
+/// own when both do not fit). Returns the area left for the chart itself.
+fn frame(
+    area: Rect,
+    buf: &mut Buffer,
+    block: Option<Block<'_>>,
+    names: (&str, &str),
+    legend: Line<'_>,
+    theme: Theme,
+) -> Rect {
+    let (y_name, x_name) = names;
+    let block = block
+        .unwrap_or_default()
+        .title_bottom(Line::styled(format!(" {x_name} "), theme.dim()).right_aligned());
+    let inner = block.inner(area);
+    block.render(area, buf);
+    if inner.height < 4 || inner.width < 8 {
+        return inner;
+    }
+    buf.set_stringn(inner.x, inner.y, y_name, inner.width as usize, theme.dim());
+    let legend_w = legend.width() as u16;
+    let name_w = width(y_name) as u16;
+    let rows = if name_w + 2 + legend_w <= inner.width {
+        buf.set_line(inner.right() - legend_w, inner.y, &legend, legend_w);
+        1
+    } else if inner.height >= 10 {
+        buf.set_line(inner.x, inner.y + 1, &legend, inner.width);
+        2
+    } else {
+        // Too small for a legend row: the table under the chart names the lines.
+        1
+    };
+    Rect {
+        y: inner.y + rows,
+        height: inner.height - rows,
+        ..inner
+    }
+}
+
+/// Writes `text` on the middle row of a chart's graph (right of its y labels), in the warning
+/// style: an empty or flat chart says why instead of reading as "nothing happened".
+fn say(chart: Rect, y_label_w: u16, text: &str, theme: Theme, buf: &mut Buffer) {
+    let left = chart.x + y_label_w + 2;
+    let w = chart.right().saturating_sub(left);
+    if chart.height < 3 || w == 0 {
+        return;
+    }
+    let text_w = (width(text) as u16).min(w);
+    let x = left + (w - text_w) / 2;
+    let y = chart.y + chart.height.saturating_sub(2) / 2;
+    buf.set_stringn(x, y, text, text_w as usize, theme.warn());
+}
+
 /// Kaplan–Meier curves of touch-up-free time from session 3, androgenetic (solid, censored
-/// `+`) and scarring (dotted, censored `×`), with n and touch-ups in the legend.
+/// `+`) and scarring (dotted, censored `×`). The legend names the patterns; n and the
+/// touch-ups are in the table under the chart. With no touch-up recorded the curves are flat
+/// at 100% and the chart says so.
 #[derive(Debug, Clone)]
 pub struct TouchUpFreeChart<'a> {
     durability: &'a Durability,
@@ -539,26 +615,79 @@ impl<'a> TouchUpFreeChart<'a> {
             block: None,
         }
     }
+
+    /// The curves drawn: subtypes with a patient past session 3.
+    fn curves(&self) -> Vec<(Subtype, &'a KaplanMeier)> {
+        [Subtype::Androgenetic, Subtype::Scarring]
+            .into_iter()
+            .filter_map(|s| {
+                self.durability
+                    .curves
+                    .get(s.id())
+                    .filter(|k| k.n > 0)
+                    .map(|k| (s, k))
+            })
+            .collect()
+    }
+
+    /// What the chart says across its middle, if anything: why it is empty, or that it is
+    /// flat because nobody has had a touch-up yet.
+    pub fn note(&self) -> Option<String> {
+        let curves = self.curves();
+        let n: usize = curves.iter().map(|(_, k)| k.n).sum();
+        if n == 0 {
+            return Some(crate::tui::strings::stats::NO_COURSE_ENDED.into());
+        }
+        if curves.iter().all(|(_, k)| k.events == 0) {
+            let last = curves
+                .iter()
+                .filter_map(|(_, k)| k.steps.last().map(|s| s.days))
+                .max()
+                .unwrap_or(0);
+            return Some(crate::tui::strings::stats::no_touch_ups_yet(
+                n,
+                &crate::stats::present::months_label(last),
+            ));
+        }
+        None
+    }
 }
 
 impl Widget for TouchUpFreeChart<'_> {
     fn render(self, area: Rect, buf: &mut Buffer) {
-        let d = self.durability;
-        let curves: Vec<(Subtype, &KaplanMeier)> = [Subtype::Androgenetic, Subtype::Scarring]
-            .into_iter()
-            .filter_map(|s| d.curves.get(s.id()).filter(|k| k.n > 0).map(|k| (s, k)))
-            .collect();
+        let curves = self.curves();
+        let note = self.note();
+        let theme = self.theme;
         let last = curves
             .iter()
             .filter_map(|(_, k)| k.steps.last().map(|s| s.days))
             .max()
             .unwrap_or(0);
         let (x_max, ticks) = month_axis(last);
-        let inner = self.block.as_ref().map_or(area, |b| b.inner(area));
-        let (cols, rows) = graph_cells(inner, 4);
+        let mut legend: Vec<Span> = curves
+            .iter()
+            .flat_map(|&(s, _)| legend_entry(curve_marks(s).0.to_string(), s, "", theme))
+            .collect();
+        if !curves.is_empty() {
+            let glyphs: Vec<String> = curves
+                .iter()
+                .map(|&(s, _)| curve_marks(s).1.to_string())
+                .collect();
+            legend.push(Span::raw(format!("{} censored", glyphs.join(" "))));
+        }
+        let chart_area = frame(
+            area,
+            buf,
+            self.block,
+            ("touch-up-free", "months since session 3"),
+            Line::from(legend),
+            theme,
+        );
+        const Y_LABEL_W: u16 = 4;
+        let (cols, rows) = graph_cells(chart_area, Y_LABEL_W);
         // A dot every two cells along, every cell down.
         let (dx, dy) = (x_max * 2.0 / cols, 1.0 / rows);
-        let stairs: Vec<(Subtype, &KaplanMeier, Vec<(f64, f64)>, Vec<(f64, f64)>)> = curves
+        let stairs: Vec<(Subtype, Points, Points)> = curves
             .iter()
             .map(|&(s, k)| {
                 let st = k.staircase();
@@ -566,26 +695,18 @@ impl Widget for TouchUpFreeChart<'_> {
                     Subtype::Androgenetic => st,
                     Subtype::Scarring => dotted_path(&st, dx, dy),
                 };
-                (s, k, line, k.censor_marks())
+                (s, line, k.censor_marks())
             })
             .collect();
         let mut datasets = Vec::new();
-        for (s, k, line, censored) in &stairs {
-            let style = subtype_style(*s, self.theme);
-            let (pattern, glyph) = curve_marks(*s);
+        for (s, line, censored) in &stairs {
+            let style = subtype_style(*s, theme);
             let kind = match s {
                 Subtype::Androgenetic => GraphType::Line,
                 Subtype::Scarring => GraphType::Scatter,
             };
             datasets.push(
                 Dataset::default()
-                    .name(format!(
-                        "{pattern} {} n={}: {} touch-up{}, {glyph} censored",
-                        short(*s),
-                        k.n,
-                        k.events,
-                        if k.events == 1 { "" } else { "s" }
-                    ))
                     .marker(Marker::Braille)
                     .graph_type(kind)
                     .style(style)
@@ -594,35 +715,38 @@ impl Widget for TouchUpFreeChart<'_> {
             if !censored.is_empty() {
                 datasets.push(
                     Dataset::default()
-                        .marker(Marker::Custom(glyph))
+                        .marker(Marker::Custom(curve_marks(*s).1))
                         .graph_type(GraphType::Scatter)
                         .style(style)
                         .data(censored),
                 );
             }
         }
-        let chart = Chart::new(datasets)
+        Chart::new(datasets)
             .x_axis(
                 Axis::default()
-                    .title("months")
                     .bounds([0.0, x_max])
                     .labels(["", ""])
-                    .style(self.theme.dim()),
+                    .style(theme.dim()),
             )
             .y_axis(
                 Axis::default()
                     .bounds([0.0, 1.0])
                     .labels(["0%", "50%", "100%"])
-                    .style(self.theme.dim()),
+                    .style(theme.dim()),
             )
-            .legend_position(Some(LegendPosition::BottomLeft))
-            .hidden_legend_constraints((Constraint::Ratio(3, 4), Constraint::Ratio(1, 2)));
-        let chart = match self.block {
-            Some(b) => chart.block(b),
-            None => chart,
-        };
-        chart.render(area, buf);
-        x_ticks(inner, 4, [0.0, x_max], &ticks, self.theme.dim(), buf);
+            .render(chart_area, buf);
+        x_ticks(
+            chart_area,
+            Y_LABEL_W as usize,
+            [0.0, x_max],
+            &ticks,
+            theme.dim(),
+            buf,
+        );
+        if let Some(note) = note {
+            say(chart_area, Y_LABEL_W, &note, theme, buf);
+        }
     }
 }
 
@@ -637,14 +761,6 @@ pub fn visit_months() -> [f64; 4] {
 /// Most patient lines drawn per subtype: beyond it they are a smudge, and only the means
 /// are drawn.
 pub const MAX_PATIENT_LINES: usize = 20;
-
-/// The glyph of each subtype's mean VDS at a visit.
-pub fn mean_glyph(s: Subtype) -> char {
-    match s {
-        Subtype::Androgenetic => '●',
-        Subtype::Scarring => '■',
-    }
-}
 
 /// VDS over the visits (post, 6, 12, 24 months): each subtype's mean at each visit (`●`
 /// androgenetic on a solid line, `■` scarring on a dotted one) over each patient's own line
@@ -666,14 +782,31 @@ impl<'a> VdsOverTimeChart<'a> {
             block: None,
         }
     }
+
+    /// Each patient's line of `s` drawn: all of them up to [`MAX_PATIENT_LINES`], none
+    /// beyond; a patient scored at one visit only has no line.
+    fn patient_lines(&self, s: Subtype) -> Vec<Vec<(f64, f64)>> {
+        let of: Vec<&VdsLine> = self
+            .durability
+            .vds_lines
+            .iter()
+            .filter(|l| l.subtype == s)
+            .collect();
+        if of.len() > MAX_PATIENT_LINES {
+            return Vec::new();
+        }
+        of.into_iter()
+            .map(line_points)
+            .filter(|p| p.len() >= 2)
+            .collect()
+    }
 }
 
 /// One patient's visits as (months, VDS).
 fn line_points(l: &VdsLine) -> Vec<(f64, f64)> {
-    let m = visit_months();
     l.vds
         .iter()
-        .zip(m)
+        .zip(visit_months())
         .filter_map(|(v, x)| v.map(|v| (x, v)))
         .collect()
 }
@@ -681,75 +814,76 @@ fn line_points(l: &VdsLine) -> Vec<(f64, f64)> {
 impl Widget for VdsOverTimeChart<'_> {
     fn render(self, area: Rect, buf: &mut Buffer) {
         let d = self.durability;
+        let theme = self.theme;
         let months = visit_months();
         let (bounds, labels) = vds_axis(
             d.vds_lines
                 .iter()
                 .flat_map(|l| l.vds.iter().flatten().copied()),
         );
+        let subtypes = [Subtype::Androgenetic, Subtype::Scarring];
+        let patient_lines: Vec<Vec<(f64, f64)>> = subtypes
+            .iter()
+            .flat_map(|&s| self.patient_lines(s))
+            .collect();
+        let means: Vec<(Subtype, Vec<(f64, f64)>)> = subtypes
+            .into_iter()
+            .filter_map(|s| {
+                let at = d.vds_over_time.get(s.id())?;
+                let pts: Vec<(f64, f64)> = at
+                    .iter()
+                    .zip(months)
+                    .filter_map(|(a, x)| a.desc.mean.map(|m| (x, m)))
+                    .collect();
+                (!pts.is_empty()).then_some((s, pts))
+            })
+            .collect();
+        let mut legend: Vec<Span> = means
+            .iter()
+            .flat_map(|(s, _)| legend_entry(mean_mark(*s), *s, " mean", theme))
+            .collect();
+        if !patient_lines.is_empty() {
+            legend.push(Span::styled("dim: each patient", theme.dim()));
+        }
+        let chart_area = frame(
+            area,
+            buf,
+            self.block,
+            ("VDS", "months after the last session"),
+            Line::from(legend),
+            theme,
+        );
         let labels_w = labels.iter().map(|l| width(l)).max().unwrap_or(0);
-        let inner = self.block.as_ref().map_or(area, |b| b.inner(area));
-        let (cols, rows) = graph_cells(inner, labels_w as u16);
+        let (cols, rows) = graph_cells(chart_area, labels_w as u16);
         let (dx, dy) = (24.0 * 2.0 / cols, (bounds[1] - bounds[0]) / rows);
-        let patient_lines: Vec<(Subtype, Vec<(f64, f64)>)> =
-            [Subtype::Androgenetic, Subtype::Scarring]
-                .into_iter()
-                .filter(|s| {
-                    d.vds_lines.iter().filter(|l| l.subtype == *s).count() <= MAX_PATIENT_LINES
-                })
-                .flat_map(|s| {
-                    d.vds_lines
-                        .iter()
-                        .filter(move |l| l.subtype == s)
-                        .map(move |l| (s, line_points(l)))
-                })
-                .filter(|(_, p)| p.len() >= 2)
-                .collect();
-        let means: Vec<(Subtype, usize, Vec<(f64, f64)>, Vec<(f64, f64)>)> =
-            [Subtype::Androgenetic, Subtype::Scarring]
-                .into_iter()
-                .filter_map(|s| {
-                    let at = d.vds_over_time.get(s.id())?;
-                    let pts: Vec<(f64, f64)> = at
-                        .iter()
-                        .zip(months)
-                        .filter_map(|(a, x)| a.desc.mean.map(|m| (x, m)))
-                        .collect();
-                    if pts.is_empty() {
-                        return None;
-                    }
-                    let line = match s {
-                        Subtype::Androgenetic => pts.clone(),
-                        Subtype::Scarring => dotted_path(&pts, dx, dy),
-                    };
-                    let n = at.first().map_or(0, |a| a.desc.n);
-                    Some((s, n, line, pts))
-                })
-                .collect();
+        let dotted_means: Vec<(Subtype, Points, &Points)> = means
+            .iter()
+            .map(|(s, pts)| {
+                let line = match s {
+                    Subtype::Androgenetic => pts.clone(),
+                    Subtype::Scarring => dotted_path(pts, dx, dy),
+                };
+                (*s, line, pts)
+            })
+            .collect();
         let mut datasets = Vec::new();
-        for (_, pts) in &patient_lines {
+        for pts in &patient_lines {
             datasets.push(
                 Dataset::default()
                     .marker(Marker::Braille)
                     .graph_type(GraphType::Line)
-                    .style(self.theme.dim())
+                    .style(theme.dim())
                     .data(pts),
             );
         }
-        for (s, n, line, pts) in &means {
-            let style = subtype_style(*s, self.theme);
-            let (pattern, _) = curve_marks(*s);
+        for (s, line, pts) in &dotted_means {
+            let style = subtype_style(*s, theme);
             let kind = match s {
                 Subtype::Androgenetic => GraphType::Line,
                 Subtype::Scarring => GraphType::Scatter,
             };
             datasets.push(
                 Dataset::default()
-                    .name(format!(
-                        "{pattern}{} {} mean, n={n} post",
-                        mean_glyph(*s),
-                        short(*s)
-                    ))
                     .marker(Marker::Braille)
                     .graph_type(kind)
                     .style(style)
@@ -763,45 +897,40 @@ impl Widget for VdsOverTimeChart<'_> {
                     .data(pts),
             );
         }
-        if !patient_lines.is_empty() {
-            datasets.push(
-                Dataset::default()
-                    .name("dim: each patient")
-                    .marker(Marker::Braille)
-                    .graph_type(GraphType::Scatter)
-                    .style(self.theme.dim())
-                    .data(&[]),
-            );
-        }
-        let chart = Chart::new(datasets)
+        Chart::new(datasets)
             .x_axis(
                 Axis::default()
-                    .title("months")
                     .bounds([0.0, 24.0])
                     .labels(["", ""])
-                    .style(self.theme.dim()),
+                    .style(theme.dim()),
             )
             .y_axis(
                 Axis::default()
                     .bounds(bounds)
                     .labels(labels)
-                    .style(self.theme.dim()),
-            );
-        let y_label_w = labels_w;
-        finish(chart, self.block, LegendPosition::BottomLeft).render(area, buf);
+                    .style(theme.dim()),
+            )
+            .render(chart_area, buf);
         let ticks: Vec<(f64, String)> = months
             .iter()
             .map(|&m| {
-                (
-                    m,
-                    if m == 0.0 {
-                        "post".into()
-                    } else {
-                        format!("{m:.0} m")
-                    },
-                )
+                let text = if m == 0.0 {
+                    "post".into()
+                } else {
+                    format!("{m:.0}")
+                };
+                (m, text)
             })
             .collect();
-        x_ticks(inner, y_label_w, [0.0, 24.0], &ticks, self.theme.dim(), buf);
+        x_ticks(chart_area, labels_w, [0.0, 24.0], &ticks, theme.dim(), buf);
+        if means.is_empty() {
+            say(
+                chart_area,
+                labels_w as u16,
+                crate::tui::strings::stats::NO_VDS_YET,
+                theme,
+                buf,
+            );
+        }
     }
 }

@@ -10,13 +10,18 @@
 //!   follow-up due and one overdue, one patient deferred by the health screen, one awaiting a
 //!   physician's clearance, and one new patient nobody has screened yet. None has a score, so
 //!   the statistics stay those of the ten.
+//! - Four touch-ups among the ten, after their 6-month visit (three of the four scarring
+//!   patients, one androgenetic), so that the touch-up-free curves and the log-rank test have
+//!   something to show. A touch-up changes no VDS or PSS, so the series figures stay as they
+//!   are.
 //!
 //! Every demo patient has a complete, dated health screen and consent, except where the point
 //! is that they do not (the deferred, the one awaiting clearance, the new one).
 
 use crate::domain::{
     AffectedZone, AgaStage, Classification, Consent, Fitzpatrick, HairColour, NorwoodStage,
-    Patient, Plan, ScarCause, ScarDetails, Session, Sex, Subtype, Texture, Timepoint, ZoneWork,
+    Patient, Plan, ScarCause, ScarDetails, Session, Sex, Subtype, Texture, Timepoint, TouchUp,
+    TouchUpReason, ZoneWork,
 };
 use crate::protocol::{Protocol, generate_plan, schedule};
 use chrono::{Days, NaiveDate};
@@ -70,6 +75,44 @@ pub fn series_as_of(series: Vec<Patient>, today: NaiveDate, protocol: &Protocol)
             p
         })
         .collect()
+}
+
+/// The series' touch-ups: record id, days after session 3, reason. Scar tissue "may require
+/// more frequent touch-ups" (the seed series), and the two scarring patients who faded most
+/// came back first; one androgenetic patient asked for one.
+const SERIES_TOUCH_UPS: [(&str, i64, TouchUpReason); 4] = [
+    ("DEMO-03", 290, TouchUpReason::PatientRequest),
+    ("DEMO-07", 250, TouchUpReason::PatchyRetention),
+    ("DEMO-09", 205, TouchUpReason::Fading),
+    ("DEMO-10", 196, TouchUpReason::PatchyRetention),
+];
+
+/// `p` with its touch-up from [`SERIES_TOUCH_UPS`], if it has one dated up to `today`: the
+/// zones and shade of session 3 again, as a practitioner repeats the course's last pass.
+fn with_series_touch_up(mut p: Patient, today: NaiveDate) -> Patient {
+    let Some(&(_, after, reason)) = SERIES_TOUCH_UPS.iter().find(|t| t.0 == p.record_id) else {
+        return p;
+    };
+    let Some(s3) = p.sessions.iter().find(|s| s.number == 3).cloned() else {
+        return p;
+    };
+    let day = s3.date + chrono::Duration::days(after);
+    if day > today {
+        return p;
+    }
+    let mut t = TouchUp::new(1, day);
+    t.reason = Some(reason);
+    t.session = Session {
+        number: 1,
+        date: day,
+        pigment_lot: Some(format!("TU-{}", day.format("%y%m"))),
+        pigment_expiry: Some(day + Days::new(540)),
+        notes: None,
+        photos: Vec::new(),
+        ..s3
+    };
+    p.touch_ups.push(t);
+    p
 }
 
 /// Where one patient in course stands today.
@@ -335,7 +378,10 @@ pub fn living(
     today: NaiveDate,
     protocol: &Protocol,
 ) -> Result<Vec<Patient>, String> {
-    let mut out = series_as_of(series, today, protocol);
+    let mut out: Vec<Patient> = series_as_of(series, today, protocol)
+        .into_iter()
+        .map(|p| with_series_touch_up(p, today))
+        .collect();
     let first = out.len() + 1;
     for (i, s) in in_course().iter().enumerate() {
         out.push(in_course_patient(

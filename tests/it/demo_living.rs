@@ -221,3 +221,36 @@ fn demo_opens_with_something_on_every_screen() {
     let stats = tui_common::screen(&term);
     assert!(stats.contains("19 patients"), "{stats}");
 }
+
+#[test]
+fn the_series_has_touch_ups_more_often_after_scarring_and_none_in_the_future() {
+    let protocol = Protocol::builtin();
+    for day in DAYS.map(d) {
+        let demo = living_demo(day, &protocol).unwrap();
+        let with: Vec<&str> = demo
+            .iter()
+            .filter(|p| !p.touch_ups.is_empty())
+            .map(|p| p.record_id.as_str())
+            .collect();
+        assert_eq!(with, ["DEMO-03", "DEMO-07", "DEMO-09", "DEMO-10"], "{day}");
+        for p in &demo {
+            for t in &p.touch_ups {
+                assert!(t.date() <= day, "{}", p.record_id);
+                // After the 6-month visit: the series' scores stay what they were.
+                let m6 = p.follow_up(Timepoint::M6).and_then(|f| f.date).unwrap();
+                assert!(t.date() > m6, "{}", p.record_id);
+                assert!(t.reason.is_some() && !t.session.zones.is_empty());
+            }
+        }
+        let s = smplan::stats::summarize(&demo);
+        let free = &s.durability.touch_up_free;
+        // Patients in course with their last session done are at risk too, without an event.
+        assert_eq!(free["androgenetic"].events, 1, "{day}");
+        assert_eq!(free["scarring"].events, 3, "{day}");
+        assert!(
+            free["androgenetic"].n >= 6 && free["scarring"].n >= 4,
+            "{day}"
+        );
+        assert!(s.durability.log_rank.is_some());
+    }
+}

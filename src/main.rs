@@ -89,6 +89,21 @@ enum Command {
     },
     /// Check every file of the registry; report damage (exit 1 when any).
     Check,
+    /// Back up the whole registry into one compressed file (or check a backup with --verify).
+    Backup {
+        /// The backup to write (a new file outside the registry), or with --verify to check.
+        file: PathBuf,
+        /// Check every member of an existing backup against its manifest; write nothing.
+        #[arg(long)]
+        verify: bool,
+    },
+    /// Restore a backup into a new or empty directory, and check it.
+    Restore {
+        /// The backup (`smplan backup FILE`).
+        file: PathBuf,
+        /// Where the registry goes: a directory that does not exist yet or is empty.
+        dir: PathBuf,
+    },
     /// Write a synthetic registry into an empty data directory.
     Generate {
         /// How many synthetic patients (at least 1).
@@ -158,6 +173,12 @@ fn main() -> ExitCode {
             cli::report::run(&ctx, record_id.as_deref(), html, output.as_deref())
         }
         Command::Check => cli::check::run(&ctx),
+        Command::Backup { file, verify: true } => cli::backup::verify(&file),
+        Command::Backup {
+            file,
+            verify: false,
+        } => cli::backup::run(&ctx, &file),
+        Command::Restore { file, dir } => cli::backup::restore(&ctx, &file, &dir),
         Command::Generate { patients, seed } => cli::generate::run(&ctx, patients as usize, seed),
     }
 }

@@ -6,7 +6,88 @@ use crate::store::Registry;
 use std::process::ExitCode;
 
 pub fn run(ctx: &Ctx) -> ExitCode {
-    let dir = ctx.data_dir.display();
+    let dir = ctx.data_dir.display().to_string();
+    match examine(ctx) {
+        Ok(None) => {
+            println!("no registry at {dir} yet: nothing to check");
+            ExitCode::SUCCESS
+        }
+        Ok(Some(outcome)) => outcome.print(&dir),
+        Err(e) => fail(e),
+    }
+}
+
+/// What the check of a registry found, to print (see [`Outcome::print`]).
+pub struct Outcome {
+    pub patients: usize,
+    /// Damage, quarantined files included, in the order they are printed.
+    pub problems: Vec<String>,
+    /// How many of `problems` are files in quarantine (data already set aside, not yet
+    /// repaired), as opposed to damage found now.
+    pub quarantined: usize,
+    pub warnings: Vec<String>,
+    pub pending: usize,
+    /// What the audit log's check says beyond problems (the chain's head, where it starts).
+    pub notes: Vec<String>,
+    record: RecordWarnings,
+}
+
+impl Outcome {
+    /// Problems beyond the files already in quarantine.
+    pub fn damage(&self) -> usize {
+        self.problems.len() - self.quarantined
+    }
+
+    /// Names the registry `to` in every message that names it `from` (a check made on a
+    /// copy before it was moved into place).
+    pub fn relabel(&mut self, from: &str, to: &str) {
+        for m in self.problems.iter_mut().chain(&mut self.warnings) {
+            *m = m.replace(from, to);
+        }
+    }
+
+    pub fn is_clean(&self) -> bool {
+        self.problems.is_empty() && self.warnings.is_empty()
+    }
+
+    /// Prints the check as `smplan check` does, naming the registry `dir`; the exit status
+    /// is 1 when anything was found.
+    pub fn print(&self, dir: &str) -> ExitCode {
+        for n in &self.notes {
+            println!("{n}");
+        }
+        for p in &self.problems {
+            super::say(format_args!("{p}"));
+        }
+        for w in &self.warnings {
+            super::say(format_args!("warning: {w}"));
+        }
+        if self.pending > 0 {
+            println!(
+                "{} change(s) in progress or interrupted; the next writer completes them",
+                self.pending
+            );
+        }
+        for line in &self.record.lines {
+            super::say(format_args!("warning: {line}"));
+        }
+        let n = self.patients;
+        if self.is_clean() {
+            println!("{dir}: {n} patient(s), every file whole and valid");
+            print!("{}", self.record.summary());
+            return ExitCode::SUCCESS;
+        }
+        print!("{}", self.record.summary());
+        fail(format!(
+            "{dir}: {n} patient(s) loaded; {} problem(s) and {} warning(s) above",
+            self.problems.len(),
+            self.warnings.len()
+        ))
+    }
+}
+
+/// Checks the registry in `ctx.data_dir` as `smplan check` does; `None` when there is none.
+pub fn examine(ctx: &Ctx) -> Result<Option<Outcome>, String> {
     // The clinic protocol is a file of the registry too: one that is refused is damage here,
     // while every other command only warns and falls back to the built-in protocol.
     let (protocol, protocol_problems) = crate::protocol::Protocol::load(&ctx.data_dir);
@@ -16,54 +97,30 @@ pub fn run(ctx: &Ctx) -> ExitCode {
         summaries: true,
         ..ctx.open_options(false, &protocol)
     };
-    let reg = match Registry::open_verifying(&ctx.data_dir, opts) {
-        Ok(r) => r,
-        Err(e) => return fail(e),
-    };
+    let reg = Registry::open_verifying(&ctx.data_dir, opts).map_err(|e| e.to_string())?;
     if !ctx.data_dir.exists() {
-        println!("no registry at {dir} yet: nothing to check");
-        return ExitCode::SUCCESS;
+        return Ok(None);
     }
     let report = reg.report();
     let mut problems = protocol_problems;
     problems.extend(report.problems());
+    let mut notes = Vec::new();
     match reg.audit_check() {
         Ok(c) => {
             problems.extend(c.problems);
-            for n in c.notes {
-                println!("{n}");
-            }
+            notes = c.notes;
         }
         Err(e) => problems.push(format!("the audit log cannot be read: {e}")),
     }
-    for p in &problems {
-        super::say(format_args!("{p}"));
-    }
-    for w in &report.warnings {
-        super::say(format_args!("warning: {w}"));
-    }
-    if report.pending > 0 {
-        println!(
-            "{} change(s) in progress or interrupted; the next writer completes them",
-            report.pending
-        );
-    }
-    let n = reg.len();
-    let record = record_warnings(&reg, &protocol);
-    for line in &record.lines {
-        super::say(format_args!("warning: {line}"));
-    }
-    if problems.is_empty() && report.warnings.is_empty() {
-        println!("{dir}: {n} patient(s), every file whole and valid");
-        print!("{}", record.summary());
-        return ExitCode::SUCCESS;
-    }
-    print!("{}", record.summary());
-    fail(format!(
-        "{dir}: {n} patient(s) loaded; {} problem(s) and {} warning(s) above",
-        problems.len(),
-        report.warnings.len()
-    ))
+    Ok(Some(Outcome {
+        patients: reg.len(),
+        problems,
+        quarantined: report.quarantine.len(),
+        warnings: report.warnings.clone(),
+        pending: report.pending,
+        notes,
+        record: record_warnings(&reg, &protocol),
+    }))
 }
 
 /// What the records say of themselves, beyond damage: sessions without a screen or consent

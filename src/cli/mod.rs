@@ -3,6 +3,7 @@
 //! Errors go to standard error as one sentence each.
 
 pub mod agenda;
+pub mod backup;
 pub mod check;
 pub mod export;
 pub mod export_formats;

@@ -125,12 +125,18 @@ fn tail_hash(bytes: &[u8]) -> String {
 /// `Err` says why not, in words.
 pub fn check_audit_mark(dir: &Path, commit: &Commit) -> Result<(), String> {
     let path = dir.join(AUDIT_FILE);
-    let offset = commit.audit_offset;
-    let mut f = match open_regular(&path) {
+    let f = match open_regular(&path) {
         Ok((f, _)) => Some(f),
         Err(e) if e.kind() == io::ErrorKind::NotFound => None,
         Err(e) => return Err(format!("audit.jsonl cannot be read to check it ({e})")),
     };
+    check_audit_mark_on(f, commit)
+}
+
+/// [`check_audit_mark`] on an open audit log (`None`: there is none), whole to its end: a
+/// backup checks its copy of the log with it.
+pub fn check_audit_mark_on(mut f: Option<fs::File>, commit: &Commit) -> Result<(), String> {
+    let offset = commit.audit_offset;
     let len = match &f {
         Some(f) => f.metadata().map_err(|e| e.to_string())?.len(),
         None => 0,
@@ -204,10 +210,7 @@ pub fn apply(dir: &Path, commit: &Commit, record: &Path) -> io::Result<()> {
     let files = commit
         .patients
         .iter()
-        .map(|p| {
-            let bytes = serde_json::to_vec_pretty(p).map_err(io::Error::other)?;
-            Ok((patient_file_name(&p.record_id), bytes))
-        })
+        .map(|p| Ok((patient_file_name(&p.record_id), patient_bytes(p)?)))
         .collect::<io::Result<Vec<_>>>()?;
     write_many_durable(&pdir, &files)?;
     // The summary index is a cache (see `index`): failing to extend it must not fail a save
@@ -229,10 +232,28 @@ pub fn apply(dir: &Path, commit: &Commit, record: &Path) -> io::Result<()> {
     sync_dir(&dir.join(JOURNAL_DIR))
 }
 
+/// The bytes of a patient's file as a transaction writes them (a backup completing a pending
+/// transaction writes the same bytes).
+pub fn patient_bytes(p: &Patient) -> io::Result<Vec<u8>> {
+    serde_json::to_vec_pretty(p).map_err(io::Error::other)
+}
+
 fn append_audit(dir: &Path, offset: u64, entries: &[AuditEntry]) -> io::Result<()> {
     let path = dir.join(AUDIT_FILE);
     let existed = fs::symlink_metadata(&path).is_ok();
     let mut f = open_rw(&path)?;
+    append_audit_to(&mut f, offset, entries)?;
+    f.sync_all()?;
+    if !existed {
+        sync_dir(dir)?;
+    }
+    Ok(())
+}
+
+/// What a replay does to the audit log `f` (not synced): cuts it back to `offset` when it is
+/// longer, then appends `entries` chained onto its last line. A backup completes a pending
+/// transaction in its copy of the log with it.
+pub fn append_audit_to(f: &mut fs::File, offset: u64, entries: &[AuditEntry]) -> io::Result<()> {
     let mut len = f.metadata()?.len();
     if len > offset {
         // A replay: drop what the interrupted run had appended, then append it whole.
@@ -240,15 +261,10 @@ fn append_audit(dir: &Path, offset: u64, entries: &[AuditEntry]) -> io::Result<(
         len = offset;
     }
     // Chained onto the last line (read backwards: never the whole log), see `audit`.
-    let tail = audit::read_tail(&mut f, len)?;
+    let tail = audit::read_tail(f, len)?;
     let buf = audit::chained_lines(&tail, entries)?;
     f.seek(SeekFrom::End(0))?;
-    f.write_all(&buf)?;
-    f.sync_all()?;
-    if !existed {
-        sync_dir(dir)?;
-    }
-    Ok(())
+    f.write_all(&buf)
 }
 
 /// Appends `entries` at the end of the audit log, durably: changes that are not

@@ -24,6 +24,7 @@
 //! registry read-only, and nothing is moved or rewritten.
 
 pub mod audit;
+pub mod backup;
 pub mod fsutil;
 pub mod guard;
 pub mod index;
@@ -1376,10 +1377,17 @@ struct Files {
 /// ([`journal::check_audit_mark`]). `Err` says why not. A save checks its own record the
 /// same way before writing it.
 fn check_commit(dir: &Path, c: &Commit, opts: &OpenOptions) -> Result<(), String> {
+    check_commit_patients(c, opts)?;
+    journal::check_audit_mark(dir, c)
+}
+
+/// The first half of [`check_commit`]: every patient of `c` sound in itself (a backup checks
+/// the audit offset against its own copy of the log).
+fn check_commit_patients(c: &Commit, opts: &OpenOptions) -> Result<(), String> {
     for p in &c.patients {
         judge(p, opts).map_err(|why| format!("holds patient '{}', which {why}", p.record_id))?;
     }
-    journal::check_audit_mark(dir, c)
+    Ok(())
 }
 
 /// The record id a patient file's name gives (`A-1` for `patients/A-1.json`).

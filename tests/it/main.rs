@@ -7,6 +7,7 @@ mod tui_common;
 mod widgets_common;
 
 mod agenda_cli;
+mod backup_cli;
 mod cli_edges;
 mod cli_generate;
 mod cli_import_export;

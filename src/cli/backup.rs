@@ -115,7 +115,7 @@ pub fn restore(ctx: &Ctx, file: &Path, dir: &Path) -> ExitCode {
             }
             status
         }
-        Err(e) => fail(format!("{e}; nothing was restored")),
+        Err(e) => fail(format!("{}: {e}; nothing was restored", file.display())),
     }
 }
 

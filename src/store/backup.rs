@@ -833,7 +833,7 @@ pub fn verify(file: &Path) -> Result<Manifest, BackupError> {
     read_archive(file, |_, r| io::copy(r, &mut io::sink()).map(|_| ()))
 }
 
-/// Reads the archive as a stream, checking each member (see the module documentation) and
+/// Reads the archive as a stream (errors do not name `file`: the caller does), checking each member (see the module documentation) and
 /// handing its bytes to `sink`, which sees only members that are regular files with a safe
 /// path listed in the manifest; the bytes it reads are checked against the size and SHA-256
 /// once it returns, so a sink that writes must not trust them before [`read_archive`] returns.
@@ -841,13 +841,12 @@ fn read_archive(
     file: &Path,
     mut sink: impl FnMut(&Member, &mut dyn Read) -> io::Result<()>,
 ) -> Result<Manifest, BackupError> {
-    let f = File::open(file).map_err(|e| BackupError::io("cannot open", file, e))?;
+    let f = File::open(file).map_err(|e| BackupError::new(format!("it cannot be opened ({e})")))?;
     let gz = flate2::read::GzDecoder::new(BufReader::with_capacity(1 << 20, f));
     let mut archive = tar::Archive::new(gz);
     let not_backup = |e: io::Error| {
         BackupError::new(format!(
-            "{} is not a smplan backup (a gzip-compressed tar file): {e}",
-            file.display()
+            "it is not a smplan backup (a gzip-compressed tar file): {e}"
         ))
     };
     let mut entries = archive.entries().map_err(not_backup)?;
@@ -858,8 +857,7 @@ fn read_archive(
             let path = String::from_utf8_lossy(&e.path_bytes()).into_owned();
             if path != MANIFEST {
                 return Err(BackupError::new(format!(
-                    "{}: the first member is {path}, not {MANIFEST}: not a smplan backup",
-                    file.display()
+                    "its first member is {path}, not {MANIFEST}: not a smplan backup"
                 )));
             }
             if !e.header().entry_type().is_file() || e.size() > MANIFEST_LIMIT {
@@ -1045,6 +1043,7 @@ pub fn restore<T>(
         .map_err(|e| BackupError::io("cannot write into", tmp.path(), e))?;
     let root = tmp.path().to_path_buf();
     let mut dirs: Vec<PathBuf> = vec![root.clone()];
+    let mut written: Vec<PathBuf> = Vec::new();
     let manifest = read_archive(file, |member, r| {
         let rel = &member.path[REGISTRY_PREFIX.len()..];
         let target = root.join(rel);
@@ -1060,8 +1059,11 @@ pub fn restore<T>(
             .mode(FILE_MODE)
             .open(&target)?;
         io::copy(r, &mut f)?;
-        f.sync_all()
+        written.push(target);
+        Ok(())
     })?;
+    // Synced together at the end, not one by one: 10,000 files in seconds, not minutes.
+    fsutil::sync_files(&written).map_err(|e| BackupError::io("cannot sync", &root, e))?;
     for d in dirs.iter().rev() {
         sync_dir(d).map_err(|e| BackupError::io("cannot sync", d, e))?;
     }

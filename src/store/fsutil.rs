@@ -222,6 +222,29 @@ pub fn write_many_durable(dir: &Path, files: &[(String, Vec<u8>)]) -> io::Result
     sync_dir(dir)
 }
 
+/// Syncs many files already written, from several threads at once (see
+/// [`write_many_durable`]: the file system commits concurrent syncs together).
+pub fn sync_files(paths: &[PathBuf]) -> io::Result<()> {
+    const WORKERS: usize = 16;
+    if paths.is_empty() {
+        return Ok(());
+    }
+    let chunk = paths.len().div_ceil(WORKERS);
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = paths
+            .chunks(chunk)
+            .map(|part| {
+                scope.spawn(move || part.iter().try_for_each(|p| File::open(p)?.sync_all()))
+            })
+            .collect();
+        for h in handles {
+            h.join()
+                .map_err(|_| io::Error::other("a sync thread panicked"))??;
+        }
+        Ok(())
+    })
+}
+
 /// [`write_atomic`] then [`sync_dir`]: durable once this returns.
 pub fn write_durable(dir: &Path, name: &str, bytes: &[u8]) -> io::Result<()> {
     write_atomic(dir, name, bytes)?;

@@ -121,7 +121,9 @@ impl Command {
             Command::Export { format, .. } => !matches!(format, ExportFormat::Dictionary),
             Command::Stats { .. } | Command::Agenda { .. } | Command::Report { .. } => true,
             Command::Check => true,
-            Command::Import { .. } | Command::Generate { .. } => false,
+            // `--verify` and `restore` do not touch the data directory.
+            Command::Backup { verify, .. } => !verify,
+            Command::Import { .. } | Command::Generate { .. } | Command::Restore { .. } => false,
         }
     }
 }

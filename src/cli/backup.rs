@@ -8,7 +8,10 @@ use std::process::ExitCode;
 
 /// `backup FILE`: a consistent copy of the registry, written while writers may run.
 pub fn run(ctx: &Ctx, file: &Path) -> ExitCode {
-    let created = match backup::create(&ctx.data_dir, file, &ctx.operator) {
+    // A pending change is judged as a reader judges it, against the clinic's protocol.
+    let (protocol, _) = crate::protocol::Protocol::load(&ctx.data_dir);
+    let opts = ctx.open_options(false, &protocol);
+    let created = match backup::create(&ctx.data_dir, file, &opts) {
         Ok(c) => c,
         Err(e) => return fail(format!("{e}; no backup was written")),
     };

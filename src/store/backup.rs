@@ -54,15 +54,18 @@
 //! files 0600 and directories 0700, runs the caller's check on it and only then renames it
 //! into place: a refused restore leaves nothing behind.
 
-use super::QUARANTINE_DIR;
 use super::audit::AUDIT_FILE;
-use super::fsutil::{self, DIR_MODE, FILE_MODE, TMP_PREFIX, create_private_dir, sync_dir};
+use super::fsutil::{
+    self, DIR_MODE, FILE_MODE, TMP_PREFIX, create_private_dir, open_regular, sync_dir,
+};
 use super::index::{FileKey, INDEX_FILE};
 use super::journal::{self, Commit, JOURNAL_DIR, PATIENTS_DIR};
 use super::lock::{self, LOCK_FILE};
+use super::{OpenOptions, QUARANTINE_DIR, check_commit_patients, guard};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, HashMap, HashSet};
+use std::ffi::OsString;
 use std::fmt;
 use std::fs::{self, File};
 use std::io::{self, BufReader, BufWriter, Read, Seek, SeekFrom, Write};
@@ -294,13 +297,13 @@ impl Read for StageReader<'_> {
 struct Marker {
     audit_len: u64,
     journal: Vec<PathBuf>,
-    quarantine: Vec<String>,
+    quarantine: Vec<OsString>,
 }
 
 fn marker(dir: &Path) -> io::Result<Marker> {
-    let mut quarantine: Vec<String> = fsutil::entries(&dir.join(QUARANTINE_DIR))?
+    let mut quarantine: Vec<OsString> = fsutil::entries(&dir.join(QUARANTINE_DIR))?
         .into_iter()
-        .map(|(n, _)| n)
+        .map(|e| e.os_name)
         .collect();
     quarantine.sort();
     Ok(Marker {
@@ -318,6 +321,9 @@ struct Snapshot {
     files: BTreeMap<String, Staged>,
     /// The audit log's first `audit_len` bytes, at the start of their own staging file.
     audit: Stage,
+    /// The lowest audit offset of the commit records the last pass saw: a replay of one of
+    /// them may rewrite the log from there (see [`Snapshot::copy_audit`]).
+    audit_cut: Option<u64>,
     skipped: Vec<String>,
 }
 
@@ -373,30 +379,40 @@ impl Snapshot {
                         record.display()
                     )));
                 }
+                Err(journal::ReadError::Unreadable(e)) => {
+                    return Err(BackupError::io("cannot read", record, e));
+                }
             }
         }
+        self.audit_cut = commits.iter().map(|c| c.audit_offset).min();
         let after = marker(&dir).map_err(|e| BackupError::io("cannot read", &dir, e))?;
         Ok((before == after && !moved).then_some(commits))
     }
 
     fn copy(&mut self, path: &Path) -> io::Result<Staged> {
-        let f = File::open(path)?;
-        let key = FileKey::of(&f.metadata()?);
+        let (f, meta) = open_regular(path)?;
+        let key = FileKey::of(&meta);
         let (offset, size) = self.stage.append(BufReader::with_capacity(1 << 16, f))?;
         Ok(Staged { key, offset, size })
     }
 
-    /// Brings the staged audit log to `len` bytes: only the new tail is copied (the log is
-    /// only appended to; a replay cuts back and rewrites the very same bytes).
+    /// Brings the staged audit log to `len` bytes: only the new tail is copied. The log is
+    /// only appended to, except by the replay of a commit record, which cuts it back to the
+    /// record's offset and appends its lines again (the same bytes, except over lines an
+    /// older smplan wrote unchained): what lies after the offset of a record the last pass
+    /// saw is copied again.
     fn copy_audit(&mut self, len: u64) -> io::Result<()> {
+        if let Some(cut) = self.audit_cut.take() {
+            self.audit.len = self.audit.len.min(cut);
+        }
         if len < self.audit.len {
             self.audit.len = 0;
         }
         if len == self.audit.len {
             return Ok(());
         }
-        let mut f = match File::open(self.dir.join(AUDIT_FILE)) {
-            Ok(f) => f,
+        let mut f = match open_regular(&self.dir.join(AUDIT_FILE)) {
+            Ok((f, _)) => f,
             Err(e) if e.kind() == io::ErrorKind::NotFound => {
                 self.audit.len = 0;
                 return Ok(());
@@ -423,41 +439,50 @@ type Walked = (Vec<(String, PathBuf)>, Vec<String>);
 fn walk(dir: &Path) -> io::Result<Walked> {
     let mut out = Vec::new();
     let mut skipped = Vec::new();
+    // What every command leaves alone in patients/ (`guard::list_patients`) is left out too,
+    // so that a restored registry passes the check the original passes.
+    let foreign: HashMap<PathBuf, guard::Foreign> =
+        guard::list_patients(&dir.join(PATIENTS_DIR), false)?
+            .foreign
+            .into_iter()
+            .map(|f| (f.file.clone(), f))
+            .collect();
     let mut todo = vec![(String::new(), dir.to_path_buf())];
     while let Some((prefix, d)) = todo.pop() {
-        for (name, path) in fsutil::entries(&d)? {
-            if name.starts_with(TMP_PREFIX) {
+        for e in fsutil::entries(&d)? {
+            if e.is_temp() {
                 continue;
             }
+            if let Some(f) = foreign.get(&e.path) {
+                skipped.push(format!(
+                    "{} was not backed up: it {}, so it is not a patient file",
+                    f.file.display(),
+                    f.why
+                ));
+                continue;
+            }
+            let Some(name) = e.name else {
+                skipped.push(format!(
+                    "{} was not backed up: its name is not UTF-8",
+                    e.path.display()
+                ));
+                continue;
+            };
             if prefix.is_empty()
                 && [LOCK_FILE, INDEX_FILE, JOURNAL_DIR, AUDIT_FILE].contains(&name.as_str())
             {
                 continue;
             }
             let rel = format!("{prefix}{name}");
-            let meta = match fs::symlink_metadata(&path) {
-                Ok(m) => m,
-                Err(e) if e.kind() == io::ErrorKind::NotFound => continue,
-                Err(e) => return Err(e),
-            };
-            if path.file_name().and_then(|n| n.to_str()).is_none() {
-                skipped.push(format!(
-                    "{} was not backed up: its name is not UTF-8",
-                    path.display()
-                ));
-            } else if meta.is_dir() {
-                todo.push((format!("{rel}/"), path));
-            } else if meta.is_file() {
-                out.push((rel, path));
+            if e.kind.is_dir() {
+                todo.push((format!("{rel}/"), e.path));
+            } else if e.kind.is_file() {
+                out.push((rel, e.path));
             } else {
-                let kind = if meta.file_type().is_symlink() {
-                    "a symbolic link"
-                } else {
-                    "not a regular file"
-                };
                 skipped.push(format!(
-                    "{} was not backed up: it is {kind}",
-                    path.display()
+                    "{} was not backed up: it is {}",
+                    e.path.display(),
+                    fsutil::kind_name(&e.kind)
                 ));
             }
         }
@@ -469,15 +494,17 @@ fn walk(dir: &Path) -> io::Result<Walked> {
 
 /// Writes a backup of the registry in `dir` to `out`, a new file (never replacing one)
 /// outside the registry. See the module documentation for how the copy is kept consistent.
-pub fn create(dir: &Path, out: &Path, operator: &str) -> Result<Created, BackupError> {
-    create_with(dir, out, operator, OPTIMISTIC_PASSES, LOCK_WAIT)
+/// `opts` are those a reader opens with: a pending commit record is completed in the copy
+/// only when it passes the checks a writer's replay makes with them.
+pub fn create(dir: &Path, out: &Path, opts: &OpenOptions) -> Result<Created, BackupError> {
+    create_with(dir, out, opts, OPTIMISTIC_PASSES, LOCK_WAIT)
 }
 
 /// [`create`] with `passes` copies without the lock before waiting up to `lock_wait` for it.
 fn create_with(
     dir: &Path,
     out: &Path,
-    operator: &str,
+    opts: &OpenOptions,
     optimistic: usize,
     lock_wait: Duration,
 ) -> Result<Created, BackupError> {
@@ -487,12 +514,23 @@ fn create_with(
             dir.display()
         )));
     }
+    // Refused as every command refuses it: a link is never followed.
+    let links = guard::links(dir).map_err(|e| BackupError::io("cannot read", dir, e))?;
+    let pdir = dir.join(PATIENTS_DIR);
+    let listing =
+        guard::list_patients(&pdir, false).map_err(|e| BackupError::io("cannot list", &pdir, e))?;
+    if !links.is_empty() || !listing.links.is_empty() {
+        return Err(BackupError::new(guard::links_message(
+            &[links, listing.links].concat(),
+        )));
+    }
     let out_dir = check_output(dir, out)?;
     let mut snap = Snapshot {
         dir: dir.to_path_buf(),
         stage: Stage::new(&out_dir).map_err(|e| BackupError::io("cannot write in", &out_dir, e))?,
         files: BTreeMap::new(),
         audit: Stage::new(&out_dir).map_err(|e| BackupError::io("cannot write in", &out_dir, e))?,
+        audit_cut: None,
         skipped: Vec::new(),
     };
     let mut passes = 0;
@@ -507,7 +545,7 @@ fn create_with(
     let mut _lock = None;
     let locked = commits.is_none();
     if locked {
-        let held = take_lock(dir, operator, passes, lock_wait)?;
+        let held = take_lock(dir, &opts.operator, passes, lock_wait)?;
         _lock = Some(held);
         passes += 1;
         commits = snap.pass()?;
@@ -519,7 +557,7 @@ fn create_with(
         )));
     };
     let created = chrono::Utc::now();
-    let plan = complete(&snap, &commits)?;
+    let plan = complete(&mut snap, &commits, opts)?;
     // Copying is done: writers may go on while the archive is written.
     drop(_lock);
     let manifest = plan.manifest(&snap, created, commits.len())?;
@@ -590,23 +628,40 @@ enum Source {
 /// The members after completing the pending transactions.
 struct Plan {
     files: BTreeMap<String, Source>,
-    /// The audit member: the first `prefix` staged bytes, then `tail`.
-    audit_prefix: u64,
-    audit_tail: Vec<u8>,
+    /// Whether there is an audit log (the staged one, completed, is its bytes).
     has_audit: bool,
 }
 
-/// Completes the pending transactions in the copy, as `journal::apply` would on disk.
-fn complete(snap: &Snapshot, commits: &[Commit]) -> Result<Plan, BackupError> {
+/// Completes the pending transactions in the copy, in order, as a writer's replay
+/// (`journal::apply` after `check_commit`) would on disk: each record checked first (its
+/// patients judged, its audit offset and tail hash against the copied log), its patients'
+/// files written from it and the copied log cut back to its offset and its lines chained on.
+/// A record a replay would refuse refuses the backup (a writer opening the registry sets it
+/// aside, and says so).
+fn complete(
+    snap: &mut Snapshot,
+    commits: &[Commit],
+    opts: &OpenOptions,
+) -> Result<Plan, BackupError> {
     let mut files: BTreeMap<String, Source> = snap
         .files
         .iter()
         .map(|(rel, s)| (rel.clone(), Source::Staged(*s)))
         .collect();
-    let mut prefix = snap.audit.len;
-    let mut tail: Vec<u8> = Vec::new();
     let io = |e: io::Error| BackupError::new(format!("cannot complete a pending change: {e}"));
+    let log = &mut snap.audit.file;
+    log.set_len(snap.audit.len).map_err(io)?;
     for c in commits {
+        let refused = |why: String| {
+            BackupError::new(format!(
+                "{}/{JOURNAL_DIR}/{}.json (an interrupted change) {why}; open the registry with \
+                 smplan (a writer sets it aside in quarantine/, audited) before backing it up",
+                snap.dir.display(),
+                c.txn
+            ))
+        };
+        check_commit_patients(c, opts).map_err(refused)?;
+        journal::check_audit_mark_on(Some(log.try_clone().map_err(io)?), c).map_err(refused)?;
         for p in &c.patients {
             let rel = format!(
                 "{PATIENTS_DIR}/{}",
@@ -614,27 +669,11 @@ fn complete(snap: &Snapshot, commits: &[Commit]) -> Result<Plan, BackupError> {
             );
             files.insert(rel, Source::Bytes(journal::patient_bytes(p).map_err(io)?));
         }
-        let lines = journal::audit_lines(&c.audit).map_err(io)?;
-        if c.audit_offset <= prefix {
-            prefix = c.audit_offset;
-            tail = lines;
-        } else if c.audit_offset <= prefix + tail.len() as u64 {
-            tail.truncate(usize::try_from(c.audit_offset - prefix).unwrap_or(usize::MAX));
-            tail.extend(lines);
-        } else {
-            return Err(BackupError::new(format!(
-                "journal/{}.json records an audit log longer than the log itself; run `smplan check`",
-                c.txn
-            )));
-        }
+        journal::append_audit_to(log, c.audit_offset, &c.audit).map_err(io)?;
     }
-    let has_audit = snap.dir.join(AUDIT_FILE).exists() || prefix > 0 || !tail.is_empty();
-    Ok(Plan {
-        files,
-        audit_prefix: prefix,
-        audit_tail: tail,
-        has_audit,
-    })
+    snap.audit.len = log.metadata().map_err(io)?.len();
+    let has_audit = snap.dir.join(AUDIT_FILE).exists() || snap.audit.len > 0;
+    Ok(Plan { files, has_audit })
 }
 
 impl Plan {
@@ -662,11 +701,8 @@ impl Plan {
     }
 
     fn audit_member<'a>(&'a self, snap: &'a Snapshot) -> (String, u64, Box<dyn Read + 'a>) {
-        let size = self.audit_prefix + self.audit_tail.len() as u64;
-        let r = snap
-            .audit
-            .reader(0, self.audit_prefix)
-            .chain(&self.audit_tail[..]);
+        let size = snap.audit.len;
+        let r = snap.audit.reader(0, size);
         (format!("{REGISTRY_PREFIX}{AUDIT_FILE}"), size, Box::new(r))
     }
 

@@ -1,4 +1,5 @@
 use super::*;
+use std::io::Write as _;
 use crate::domain::{Patient, Subtype};
 use crate::store::{OpenOptions, Registry};
 
@@ -103,7 +104,7 @@ fn backup_lists_every_member_with_size_and_hash_and_counts() {
     registry_with(&dir, &["A-1", "B-2"]);
     fs::write(dir.join("protocol.json"), b"{}").unwrap();
     let out = t.path().join("b.tar.gz");
-    let c = create(&dir, &out, "ana").unwrap();
+    let c = create(&dir, &out, &opts()).unwrap();
     let paths: Vec<&str> = c.manifest.members.iter().map(|m| m.path.as_str()).collect();
     assert_eq!(
         paths,
@@ -128,50 +129,95 @@ fn backup_lists_every_member_with_size_and_hash_and_counts() {
     assert!(!c.locked);
 }
 
-#[test]
-fn a_pending_transaction_is_completed_in_the_copy() {
-    let t = tempfile::tempdir().unwrap();
-    let dir = t.path().join("reg");
-    registry_with(&dir, &["A-1"]);
-    // A decided transaction whose files were not yet replaced and whose audit append was
-    // cut half way: the backup holds the registry as the next writer will make it.
+/// A decided transaction whose files were not yet replaced and whose audit append was cut
+/// half way, on the registry in `dir`.
+fn interrupted_save(dir: &Path, name: &str) -> Commit {
     let mut p = Patient::new("A-1", Subtype::Androgenetic);
-    p.name = Some("Ana".into());
-    let audit_before = fs::read(dir.join(AUDIT_FILE)).unwrap();
+    p.name = Some(name.into());
+    let (audit_offset, tail) = journal::audit_mark(dir).unwrap();
     let entry = crate::store::audit::AuditEntry {
         time: "2026-06-01T00:00:00.000Z".into(),
         operator: "ana".into(),
         record_id: "A-1".into(),
         field: "name".into(),
         old: serde_json::Value::Null,
-        new: "Ana".into(),
+        new: name.into(),
         txn: "t1".into(),
+        prev: None,
     };
     let commit = Commit {
         format: journal::JOURNAL_FORMAT,
-        txn: "00000000000000000001-1-0".into(),
-        audit_offset: audit_before.len() as u64,
-        patients: vec![p.clone()],
-        audit: vec![entry.clone()],
+        txn: journal::new_txn_id(),
+        audit_offset,
+        audit_tail: Some(tail),
+        patients: vec![p],
+        audit: vec![entry],
     };
-    journal::write_commit(&dir, &commit).unwrap();
-    let mut torn = audit_before.clone();
-    torn.extend_from_slice(b"{\"time\":\"2026");
-    fs::write(dir.join(AUDIT_FILE), &torn).unwrap();
+    journal::write_commit(dir, &commit).unwrap();
+    let mut f = fs::OpenOptions::new()
+        .append(true)
+        .open(dir.join(AUDIT_FILE))
+        .unwrap();
+    f.write_all(b"{\"time\":\"2026").unwrap();
+    commit
+}
 
+/// Every file of the registry in `dir` but those a backup leaves out, by path.
+fn files_of(dir: &Path) -> BTreeMap<String, Vec<u8>> {
+    walk(dir)
+        .unwrap()
+        .0
+        .into_iter()
+        .map(|(rel, path)| (rel, fs::read(path).unwrap()))
+        .chain(
+            fs::read(dir.join(AUDIT_FILE))
+                .ok()
+                .map(|b| (AUDIT_FILE.to_string(), b)),
+        )
+        .collect()
+}
+
+#[test]
+fn a_pending_transaction_is_completed_in_the_copy_as_the_next_writer_completes_it() {
+    let t = tempfile::tempdir().unwrap();
+    let dir = t.path().join("reg");
+    registry_with(&dir, &["A-1", "B-2"]);
+    interrupted_save(&dir, "Ana");
     let out = t.path().join("b.tar.gz");
-    let c = create(&dir, &out, "ana").unwrap();
+    let c = create(&dir, &out, &opts()).unwrap();
     assert_eq!(c.manifest.pending_completed, 1);
     let restored = t.path().join("restored");
     restore(&out, &restored, |_| Ok(())).unwrap();
-    assert_eq!(
-        fs::read(restored.join("patients/A-1.json")).unwrap(),
-        journal::patient_bytes(&p).unwrap()
-    );
-    let mut want = audit_before;
-    want.extend(journal::audit_lines(&[entry]).unwrap());
-    assert_eq!(fs::read(restored.join(AUDIT_FILE)).unwrap(), want);
     assert!(!restored.join(JOURNAL_DIR).exists());
+    // What a writer's replay makes of the original, byte for byte (chain included).
+    drop(Registry::open(&dir, opts()).unwrap());
+    assert!(journal::list(&dir).unwrap().is_empty());
+    let (got, want) = (files_of(&restored), files_of(&dir));
+    assert_eq!(got.keys().collect::<Vec<_>>(), want.keys().collect::<Vec<_>>());
+    for (k, v) in &want {
+        assert!(&got[k] == v, "{k} differs from the replayed original");
+    }
+    let audit = String::from_utf8(got[AUDIT_FILE].clone()).unwrap();
+    assert!(audit.lines().last().unwrap().contains("\"prev\":"), "{audit}");
+}
+
+#[test]
+fn a_pending_record_a_replay_would_refuse_refuses_the_backup() {
+    let t = tempfile::tempdir().unwrap();
+    let dir = t.path().join("reg");
+    registry_with(&dir, &["A-1"]);
+    let mut c = interrupted_save(&dir, "Ana");
+    // Its audit tail hash no longer matches the log (a record from another registry).
+    fs::remove_file(dir.join(JOURNAL_DIR).join(format!("{}.json", c.txn))).unwrap();
+    c.audit_tail = Some("0".repeat(64));
+    journal::write_commit(&dir, &c).unwrap();
+    let out = t.path().join("b.tar.gz");
+    let e = create(&dir, &out, &opts()).unwrap_err().0;
+    assert!(
+        e.contains(&format!("journal/{}.json", c.txn)) && e.contains("does not match audit.jsonl"),
+        "{e}"
+    );
+    assert!(!out.exists());
 }
 
 #[test]
@@ -181,7 +227,7 @@ fn the_last_resort_takes_the_writer_lock_for_the_copy_and_gives_it_back() {
     registry_with(&dir, &["A-1"]);
     let out = t.path().join("b.tar.gz");
     // No pass without the lock: straight to the last resort.
-    let c = create_with(&dir, &out, "ana", 0, Duration::from_millis(200)).unwrap();
+    let c = create_with(&dir, &out, &opts(), 0, Duration::from_millis(200)).unwrap();
     assert!(c.locked);
     assert_eq!(c.manifest.patients, 1);
     // Released once copied: a writer opens at once.
@@ -189,7 +235,7 @@ fn the_last_resort_takes_the_writer_lock_for_the_copy_and_gives_it_back() {
     assert!(r.read_only_reason().is_none());
     // A writer that keeps the registry open is waited for a bounded time, then named.
     let out2 = t.path().join("c.tar.gz");
-    let e = create_with(&dir, &out2, "ana", 0, Duration::from_millis(200))
+    let e = create_with(&dir, &out2, &opts(), 0, Duration::from_millis(200))
         .unwrap_err()
         .0;
     assert!(e.contains("kept the lock") && e.contains("process"), "{e}");

@@ -325,6 +325,21 @@ struct Snapshot {
     /// them may rewrite the log from there (see [`Snapshot::copy_audit`]).
     audit_cut: Option<u64>,
     skipped: Vec<String>,
+    /// A pause in the middle of the first pass's copy, for tests only (see [`TEST_PAUSE_VAR`]).
+    pause: Option<Duration>,
+}
+
+/// In a debug build only (the tests' binary), milliseconds the first copy pass pauses half
+/// way through its files: a test's writer then surely saves in the middle of a copy, which
+/// the marker must notice. A release build never reads it.
+pub const TEST_PAUSE_VAR: &str = "SMPLAN_BACKUP_TEST_PAUSE_MS";
+
+fn test_pause() -> Option<Duration> {
+    if !cfg!(debug_assertions) {
+        return None;
+    }
+    let ms: u64 = std::env::var(TEST_PAUSE_VAR).ok()?.parse().ok()?;
+    Some(Duration::from_millis(ms))
 }
 
 impl Snapshot {
@@ -337,7 +352,13 @@ impl Snapshot {
         let (listed, skipped) = walk(&dir).map_err(|e| BackupError::io("cannot list", &dir, e))?;
         self.skipped = skipped;
         let mut files = BTreeMap::new();
-        for (rel, path) in listed {
+        let half = listed.len() / 2;
+        for (n, (rel, path)) in listed.into_iter().enumerate() {
+            if n == half
+                && let Some(pause) = self.pause.take()
+            {
+                std::thread::sleep(pause);
+            }
             let key = match FileKey::stat(&path) {
                 Ok(k) => k,
                 Err(e) if e.kind() == io::ErrorKind::NotFound => {
@@ -532,6 +553,7 @@ fn create_with(
         audit: Stage::new(&out_dir).map_err(|e| BackupError::io("cannot write in", &out_dir, e))?,
         audit_cut: None,
         skipped: Vec::new(),
+        pause: test_pause(),
     };
     let mut passes = 0;
     let mut commits = None;

@@ -419,13 +419,25 @@ fn state(dir: &Path) -> (BTreeMap<String, Vec<u8>>, Vec<u8>) {
     (patients, fs::read(dir.join("audit.jsonl")).unwrap())
 }
 
+/// Backups taken while another process saves, one save after another, each restored and
+/// checked: every one is exactly one of the committed states. No timing is assumed: each
+/// backup starts only after two more saves have ended since the one before it finished, so
+/// the saves run all through the backups and every backup holds a newer state than the one
+/// before (all different, whatever the machine's load). The first copy pass of each backup
+/// pauses half way (a debug build's test knob), long enough for saves to land in the middle
+/// of it: without the consistency marker that copy mixes files from before and after a save
+/// (this test then fails); with it the copy is repeated.
 #[test]
 fn a_backup_during_a_stream_of_saves_restores_one_committed_state() {
+    use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+    const BACKUPS: usize = 8;
+    const PER_SAVE: usize = 15;
+    const PATIENTS: usize = 150;
     let t = tempfile::tempdir().unwrap();
     let src = t.path().join("src");
     ok(smplan(
         &src,
-        &["generate", "--patients", "40", "--seed", "5"],
+        &["generate", "--patients", &PATIENTS.to_string(), "--seed", "5"],
     ));
     let ids: Vec<String> = state(&src)
         .0
@@ -433,18 +445,23 @@ fn a_backup_during_a_stream_of_saves_restores_one_committed_state() {
         .map(|n| n.trim_end_matches(".json").to_string())
         .collect();
     let committed = std::sync::Mutex::new(vec![state(&src)]);
-    let done = std::sync::atomic::AtomicBool::new(false);
+    let saves = AtomicUsize::new(0);
+    let stop = AtomicBool::new(false);
     let mut backups: Vec<PathBuf> = Vec::new();
+    let mut passes = 0;
     std::thread::scope(|scope| {
-        // The writer: another process per save (`import --update`), three patients each;
-        // after each one the state it committed is noted (nothing else writes meanwhile).
-        scope.spawn(|| {
-            for k in 0..40 {
-                let picked: Vec<String> = (0..3)
+        // The writer: another process per save (`import --update`), PER_SAVE patients each,
+        // until the backups are done; after each save the state it committed is noted
+        // (nothing else writes meanwhile), then counted.
+        let writer = scope.spawn(|| {
+            let mut k = 0;
+            while !stop.load(Ordering::SeqCst) {
+                let picked: Vec<String> = (0..PER_SAVE)
                     .map(|j| {
                         format!(
                             r#"{{"record_id": "{}", "notes": "version {k}"}}"#,
-                            ids[(k * 3 + j) % ids.len()]
+                            // Spread over the whole registry: both halves of a copy.
+                            ids[(k + j * (PATIENTS / PER_SAVE)) % ids.len()]
                         )
                     })
                     .collect();
@@ -467,17 +484,32 @@ fn a_backup_during_a_stream_of_saves_restores_one_committed_state() {
                     std::thread::sleep(std::time::Duration::from_millis(20));
                 }
                 committed.lock().unwrap().push(state(&src));
+                saves.fetch_add(1, Ordering::SeqCst);
+                k += 1;
             }
-            done.store(true, std::sync::atomic::Ordering::SeqCst);
         });
-        let mut i = 0;
-        // Backups while it writes (a dozen are enough; each is restored and checked below).
-        while (!done.load(std::sync::atomic::Ordering::SeqCst) && i < 12) || i < 2 {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(600);
+        // The save counted last when the previous backup ended: the state on disk then is
+        // that one or the next (saved, not yet counted), so two more make a newer one.
+        let mut after = 0;
+        for i in 0..BACKUPS {
+            while saves.load(Ordering::SeqCst) < after + 2 {
+                assert!(!writer.is_finished(), "the writer stopped");
+                assert!(std::time::Instant::now() < deadline, "the saves stalled");
+                std::thread::sleep(std::time::Duration::from_millis(2));
+            }
             let file = t.path().join(format!("b{i}.tar.gz"));
-            ok(smplan(&src, &["backup", s(&file)]));
+            let o = cli_common::command(&src, TODAY, &["backup", s(&file)])
+                .env("USER", "tester")
+                .env(smplan::store::backup::TEST_PAUSE_VAR, "300")
+                .output()
+                .unwrap();
+            let o = ok(o);
+            passes += usize::from(text(&o).contains(" passes"));
             backups.push(file);
-            i += 1;
+            after = saves.load(Ordering::SeqCst);
         }
+        stop.store(true, Ordering::SeqCst);
     });
     let committed = committed.into_inner().unwrap();
     let mut seen = Vec::new();
@@ -491,14 +523,16 @@ fn a_backup_during_a_stream_of_saves_restores_one_committed_state() {
         );
         ok(smplan(&dest, &["check"]));
         let got = state(&dest);
-        assert!(
-            committed.contains(&got),
-            "backup {i} is not a committed state ({} audit bytes)",
-            got.1.len()
-        );
-        if !seen.contains(&got) {
-            seen.push(got);
-        }
+        let Some(at) = committed.iter().position(|c| *c == got) else {
+            panic!(
+                "backup {i} is not a committed state ({} audit bytes)",
+                got.1.len()
+            );
+        };
+        seen.push(at);
     }
-    assert!(seen.len() >= 2, "the backups ran while the saves did");
+    // Each backup a newer committed state than the one before.
+    assert!(seen.windows(2).all(|w| w[0] < w[1]), "{seen:?}");
+    // And the saves did land in the copies, which were repeated.
+    assert!(passes > 0, "no backup saw a save during its copy");
 }

@@ -116,8 +116,25 @@ fn round_trip_gives_every_file_back_byte_for_byte_with_private_modes() {
     for rel in b.keys() {
         assert_eq!(mode(&dest.join(rel)), 0o600, "{rel}");
     }
-    // The restored registry is a registry: `check` passes and a writer can open it.
+    // The restored registry is a registry: `check` passes (audit chain included) and a
+    // writer accepts its permissions and saves into it.
+    let o = ok(smplan(&dest, &["check"]));
+    assert!(text(&o).contains("chain"), "{}", text(&o));
+    let id = a
+        .keys()
+        .find_map(|k| k.strip_prefix("patients/")?.strip_suffix(".json"))
+        .unwrap()
+        .to_string();
+    let part = t.path().join("one.json");
+    fs::write(
+        &part,
+        format!(r#"{{"schema_version": 1, "patients": [{{"record_id": "{id}", "notes": "n"}}]}}"#),
+    )
+    .unwrap();
+    ok(smplan(&dest, &["import", "--update", s(&part)]));
+    assert_ne!(tree(&dest)["audit.jsonl"], a["audit.jsonl"], "the save was written");
     ok(smplan(&dest, &["check"]));
+    fs::remove_file(&part).unwrap();
     // Nothing is left beside it.
     let beside: Vec<String> = fs::read_dir(t.path())
         .unwrap()
@@ -165,6 +182,42 @@ fn quarantined_files_are_kept_under_their_folder_and_said() {
         text(&o)
     );
     assert!(tree(&src) == tree(&dest));
+}
+
+#[test]
+fn links_are_refused_and_foreign_entries_left_out_and_said() {
+    let t = tempfile::tempdir().unwrap();
+    let src = t.path().join("src");
+    registry(&src, "3");
+    // A link where a registry file should be: refused as every command refuses it.
+    let protocol = src.join("protocol.json");
+    let elsewhere = t.path().join("protocol-elsewhere.json");
+    fs::rename(&protocol, &elsewhere).unwrap();
+    std::os::unix::fs::symlink(&elsewhere, &protocol).unwrap();
+    let file = t.path().join("b.tar.gz");
+    let o = smplan(&src, &["backup", s(&file)]);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    assert!(
+        text(&o).contains(&format!("{} is a symbolic link", s(&protocol))),
+        "{}",
+        text(&o)
+    );
+    assert!(!file.exists());
+    fs::remove_file(&protocol).unwrap();
+    fs::rename(&elsewhere, &protocol).unwrap();
+    // A directory named like a patient file: not a patient file, never opened; left out
+    // and said, so that the restored registry holds only what the original's check accepts.
+    fs::create_dir(src.join("patients/ODD.json")).unwrap();
+    fs::write(src.join("patients/ODD.json/inside"), b"x").unwrap();
+    let o = ok(smplan(&src, &["backup", s(&file)]));
+    assert!(
+        text(&o).contains("patients/ODD.json was not backed up: it is a directory"),
+        "{}",
+        text(&o)
+    );
+    let dest = t.path().join("r");
+    ok(smplan(&src, &["restore", s(&file), s(&dest)]));
+    assert!(!dest.join("patients/ODD.json").exists());
 }
 
 #[test]

@@ -331,7 +331,7 @@ fn import_batch_is_checked_whole_before_anything_is_written() {
 }
 
 /// A commit record written but not applied: what a kill right after the commit point leaves.
-fn crash_after_commit(dir: &Path, patients: Vec<Patient>, half_audit: bool) -> Commit {
+pub(super) fn crash_after_commit(dir: &Path, patients: Vec<Patient>, half_audit: bool) -> Commit {
     let commit = Commit {
         format: JOURNAL_FORMAT,
         txn: journal::new_txn_id(),

@@ -3,7 +3,7 @@
 //! saves restores to one committed state that passes `check`; a damaged, truncated or
 //! hostile archive is refused naming the member, and nothing is written.
 
-use crate::cli_common;
+use crate::cli_common::{self, ok};
 
 use std::collections::BTreeMap;
 use std::fs;
@@ -14,21 +14,7 @@ use std::process::Output;
 const TODAY: &str = "2026-06-01";
 
 fn smplan(dir: &Path, args: &[&str]) -> Output {
-    cli_common::command(dir, TODAY, args)
-        .env("USER", "tester")
-        .output()
-        .unwrap()
-}
-
-fn ok(o: Output) -> Output {
-    assert!(
-        o.status.success(),
-        "exit {:?}: {}{}",
-        o.status.code(),
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    );
-    o
+    cli_common::run_as(dir, TODAY, "tester", args)
 }
 
 fn text(o: &Output) -> String {
@@ -90,6 +76,16 @@ fn registry(dir: &Path, patients: &str) {
     assert!(dir.join("deidentify.key").exists());
 }
 
+/// A temporary directory with a [`registry`] of `patients` in `src/` and its backup.
+fn backed_up(patients: &str) -> (tempfile::TempDir, PathBuf, PathBuf) {
+    let t = tempfile::tempdir().unwrap();
+    let src = t.path().join("src");
+    registry(&src, patients);
+    let file = t.path().join("b.tar.gz");
+    ok(smplan(&src, &["backup", s(&file)]));
+    (t, src, file)
+}
+
 #[test]
 fn round_trip_gives_every_file_back_byte_for_byte_with_private_modes() {
     let t = tempfile::tempdir().unwrap();
@@ -132,7 +128,11 @@ fn round_trip_gives_every_file_back_byte_for_byte_with_private_modes() {
     )
     .unwrap();
     ok(smplan(&dest, &["import", "--update", s(&part)]));
-    assert_ne!(tree(&dest)["audit.jsonl"], a["audit.jsonl"], "the save was written");
+    assert_ne!(
+        tree(&dest)["audit.jsonl"],
+        a["audit.jsonl"],
+        "the save was written"
+    );
     ok(smplan(&dest, &["check"]));
     fs::remove_file(&part).unwrap();
     // Nothing is left beside it.
@@ -243,11 +243,7 @@ fn output_inside_the_registry_or_over_a_file_is_refused() {
 
 #[test]
 fn restore_into_a_non_empty_directory_is_refused() {
-    let t = tempfile::tempdir().unwrap();
-    let src = t.path().join("src");
-    registry(&src, "3");
-    let file = t.path().join("b.tar.gz");
-    ok(smplan(&src, &["backup", s(&file)]));
+    let (t, src, file) = backed_up("3");
     let dest = t.path().join("busy");
     fs::create_dir(&dest).unwrap();
     fs::write(dest.join("notes.txt"), b"mine").unwrap();
@@ -319,13 +315,33 @@ fn refused(src: &Path, t: &Path, file: &Path, expect: &str) {
     assert!(left.is_empty(), "{left:?}");
 }
 
+/// `all` with one more member right after the manifest.
+fn after_manifest(
+    all: &[(tar::Header, Vec<u8>)],
+    h: tar::Header,
+    bytes: &[u8],
+) -> Vec<(tar::Header, Vec<u8>)> {
+    let mut m = all.to_vec();
+    m.insert(1, (h, bytes.to_vec()));
+    m
+}
+
+/// [`refused`] for an archive of `members`, written as `name`.tar.gz.
+fn refused_members(
+    src: &Path,
+    t: &Path,
+    name: &str,
+    members: &[(tar::Header, Vec<u8>)],
+    expect: &str,
+) {
+    let file = t.join(format!("{name}.tar.gz"));
+    write_members(&file, members);
+    refused(src, t, &file, expect);
+}
+
 #[test]
 fn damaged_truncated_and_hostile_archives_are_refused_naming_the_member() {
-    let t = tempfile::tempdir().unwrap();
-    let src = t.path().join("src");
-    registry(&src, "4");
-    let good = t.path().join("good.tar.gz");
-    ok(smplan(&src, &["backup", s(&good)]));
+    let (t, src, good) = backed_up("4");
     let all = members(&good);
     assert_eq!(all[0].0.path().unwrap().to_str(), Some("manifest.json"));
     let patient = all
@@ -348,12 +364,11 @@ fn damaged_truncated_and_hostile_archives_are_refused_naming_the_member() {
     // One byte flipped in a patient's file (same size).
     let mut m = all.clone();
     m[patient].1[10] ^= 0x20;
-    let flipped = t.path().join("flipped.tar.gz");
-    write_members(&flipped, &m);
-    refused(
+    refused_members(
         &src,
         t.path(),
-        &flipped,
+        "flipped",
+        &m,
         &format!("member {pname} is damaged"),
     );
 
@@ -367,9 +382,13 @@ fn damaged_truncated_and_hostile_archives_are_refused_naming_the_member() {
         .unwrap()
         .to_string_lossy()
         .into_owned();
-    let short = t.path().join("short.tar.gz");
-    write_members(&short, &m);
-    refused(&src, t.path(), &short, &format!("member {last} is missing"));
+    refused_members(
+        &src,
+        t.path(),
+        "short",
+        &m,
+        &format!("member {last} is missing"),
+    );
 
     // An extra member the manifest does not list.
     let mut m = all.clone();
@@ -379,51 +398,23 @@ fn damaged_truncated_and_hostile_archives_are_refused_naming_the_member() {
     h.set_mode(0o600);
     h.set_cksum();
     m.insert(2, (h, b"{}".to_vec()));
-    let extra = t.path().join("extra.tar.gz");
-    write_members(&extra, &m);
-    refused(
+    refused_members(
         &src,
         t.path(),
-        &extra,
+        "extra",
+        &m,
         "member registry/patients/EXTRA.json is not in the manifest",
     );
 
-    // A member that climbs out of the directory.
-    let mut m = all.clone();
-    m.insert(
-        1,
-        (
-            raw_header("registry/../../evil", tar::EntryType::Regular, 4),
-            b"evil".to_vec(),
-        ),
-    );
-    let climb = t.path().join("climb.tar.gz");
-    write_members(&climb, &m);
-    refused(
-        &src,
-        t.path(),
-        &climb,
-        "member registry/../../evil has a '.' or '..'",
-    );
+    // A member that climbs out of the directory, and one with an absolute path.
+    for (name, path, expect) in [
+        ("climb", "registry/../../evil", "has a '.' or '..'"),
+        ("abs", "/tmp/smplan-evil", "has an absolute path"),
+    ] {
+        let m = after_manifest(&all, raw_header(path, tar::EntryType::Regular, 4), b"evil");
+        refused_members(&src, t.path(), name, &m, &format!("member {path} {expect}"));
+    }
     assert!(!t.path().join("evil").exists() && !t.path().parent().unwrap().join("evil").exists());
-
-    // An absolute path.
-    let mut m = all.clone();
-    m.insert(
-        1,
-        (
-            raw_header("/tmp/smplan-evil", tar::EntryType::Regular, 4),
-            b"evil".to_vec(),
-        ),
-    );
-    let abs = t.path().join("abs.tar.gz");
-    write_members(&abs, &m);
-    refused(
-        &src,
-        t.path(),
-        &abs,
-        "member /tmp/smplan-evil has an absolute path",
-    );
 
     // A symbolic link, even under a listed name.
     let mut m = all.clone();
@@ -431,24 +422,22 @@ fn damaged_truncated_and_hostile_archives_are_refused_naming_the_member() {
     h.set_link_name("/etc/passwd").unwrap();
     h.set_cksum();
     m[patient] = (h, Vec::new());
-    let link = t.path().join("link.tar.gz");
-    write_members(&link, &m);
-    refused(
+    refused_members(
         &src,
         t.path(),
-        &link,
+        "link",
+        &m,
         &format!("member {pname} is a symbolic link"),
     );
 
     // The same member twice.
     let mut m = all.clone();
     m.push(all[patient].clone());
-    let twice = t.path().join("twice.tar.gz");
-    write_members(&twice, &m);
-    refused(
+    refused_members(
         &src,
         t.path(),
-        &twice,
+        "twice",
+        &m,
         &format!("member {pname} appears twice"),
     );
 
@@ -490,7 +479,13 @@ fn a_backup_during_a_stream_of_saves_restores_one_committed_state() {
     let src = t.path().join("src");
     ok(smplan(
         &src,
-        &["generate", "--patients", &PATIENTS.to_string(), "--seed", "5"],
+        &[
+            "generate",
+            "--patients",
+            &PATIENTS.to_string(),
+            "--seed",
+            "5",
+        ],
     ));
     let ids: Vec<String> = state(&src)
         .0

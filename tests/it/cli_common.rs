@@ -19,6 +19,26 @@ pub fn command(dir: &Path, today: &str, args: &[&str]) -> Command {
     cmd
 }
 
+/// `o`, after asserting that it exited 0 (else the status and all it printed).
+pub fn ok(o: Output) -> Output {
+    assert!(
+        o.status.success(),
+        "exit {:?}: {}{}",
+        o.status.code(),
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    );
+    o
+}
+
+/// [`run`] with `user` as the operator (`USER`).
+pub fn run_as(dir: &Path, today: &str, user: &str, args: &[&str]) -> Output {
+    command(dir, today, args)
+        .env("USER", user)
+        .output()
+        .expect("run smplan")
+}
+
 /// Runs [`command`] to the end and returns what it printed and its status.
 pub fn run(dir: &Path, today: &str, args: &[&str]) -> Output {
     command(dir, today, args).output().expect("run smplan")

@@ -1,5 +1,4 @@
 use super::*;
-use std::io::Write as _;
 use crate::domain::{Patient, Subtype};
 use crate::store::{OpenOptions, Registry};
 
@@ -134,32 +133,7 @@ fn backup_lists_every_member_with_size_and_hash_and_counts() {
 fn interrupted_save(dir: &Path, name: &str) -> Commit {
     let mut p = Patient::new("A-1", Subtype::Androgenetic);
     p.name = Some(name.into());
-    let (audit_offset, tail) = journal::audit_mark(dir).unwrap();
-    let entry = crate::store::audit::AuditEntry {
-        time: "2026-06-01T00:00:00.000Z".into(),
-        operator: "ana".into(),
-        record_id: "A-1".into(),
-        field: "name".into(),
-        old: serde_json::Value::Null,
-        new: name.into(),
-        txn: "t1".into(),
-        prev: None,
-    };
-    let commit = Commit {
-        format: journal::JOURNAL_FORMAT,
-        txn: journal::new_txn_id(),
-        audit_offset,
-        audit_tail: Some(tail),
-        patients: vec![p],
-        audit: vec![entry],
-    };
-    journal::write_commit(dir, &commit).unwrap();
-    let mut f = fs::OpenOptions::new()
-        .append(true)
-        .open(dir.join(AUDIT_FILE))
-        .unwrap();
-    f.write_all(b"{\"time\":\"2026").unwrap();
-    commit
+    crate::store::tests::crash_after_commit(dir, vec![p], true)
 }
 
 /// Every file of the registry in `dir` but those a backup leaves out, by path.
@@ -193,12 +167,18 @@ fn a_pending_transaction_is_completed_in_the_copy_as_the_next_writer_completes_i
     drop(Registry::open(&dir, opts()).unwrap());
     assert!(journal::list(&dir).unwrap().is_empty());
     let (got, want) = (files_of(&restored), files_of(&dir));
-    assert_eq!(got.keys().collect::<Vec<_>>(), want.keys().collect::<Vec<_>>());
+    assert_eq!(
+        got.keys().collect::<Vec<_>>(),
+        want.keys().collect::<Vec<_>>()
+    );
     for (k, v) in &want {
         assert!(&got[k] == v, "{k} differs from the replayed original");
     }
     let audit = String::from_utf8(got[AUDIT_FILE].clone()).unwrap();
-    assert!(audit.lines().last().unwrap().contains("\"prev\":"), "{audit}");
+    assert!(
+        audit.lines().last().unwrap().contains("\"prev\":"),
+        "{audit}"
+    );
 }
 
 #[test]

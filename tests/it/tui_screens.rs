@@ -92,6 +92,29 @@ fn search_narrows_as_you_type_on_id_and_name() {
 }
 
 #[test]
+fn slash_over_a_kept_search_starts_a_new_one_and_an_arrow_refines_it() {
+    let mut app = app_with(sample(), false);
+    let q = |app: &App| app.list.query().to_string();
+    key(&mut app, KeyCode::Char('/'));
+    typ(&mut app, "p-001");
+    // Enter opens the one patient found; Esc comes back to the list, the search kept.
+    key(&mut app, KeyCode::Enter);
+    assert!(app.workspace.is_some());
+    key(&mut app, KeyCode::Esc);
+    assert_eq!(q(&app), "p-001");
+    // `/` and typing replace it.
+    key(&mut app, KeyCode::Char('/'));
+    typ(&mut app, "p-002");
+    assert_eq!(q(&app), "p-002");
+    key(&mut app, KeyCode::Enter);
+    key(&mut app, KeyCode::Esc);
+    key(&mut app, KeyCode::Char('/'));
+    key(&mut app, KeyCode::End);
+    typ(&mut app, "x");
+    assert_eq!(q(&app), "p-002x");
+}
+
+#[test]
 fn filter_and_sort() {
     let mut app = app_with(sample(), false);
     let ids = |app: &App| -> Vec<String> {

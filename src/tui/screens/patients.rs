@@ -422,8 +422,11 @@ impl PatientList {
             Action::First => self.selected = 0,
             Action::Last => self.selected = last,
             Action::StartSearch => {
+                // `/` again over a search kept from before (back from a patient found by
+                // it): the old text is selected, so typing starts a new search and an
+                // arrow or End keeps it to refine.
                 self.searching = true;
-                self.search = TextField::typed(self.search.value());
+                self.search = TextField::new(self.search.value());
             }
             Action::Accept => self.searching = false,
             Action::Cancel => self.clear_search(),

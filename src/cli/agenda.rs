@@ -4,6 +4,7 @@
 //! and nothing else; without it, a table with the overdue items first and marked.
 
 use super::Ctx;
+use crate::domain::Triage;
 use crate::domain::validate::parse_date;
 use crate::protocol::{AgendaItem, agenda};
 use crate::store::Registry;
@@ -50,10 +51,11 @@ pub fn status(it: &AgendaItem, from: NaiveDate) -> (&'static str, String) {
     let plural = |n: i64| if n == 1 { "" } else { "s" };
     if it.overdue {
         let n = (from - it.window_end).num_days();
-        return (
-            "! OVERDUE",
-            format!("window closed {n} day{} ago", plural(n)),
-        );
+        let note = format!("window closed {n} day{} ago", plural(n));
+        return match it.held {
+            Some(t) => ("! OVERDUE", format!("{} · {note}", held_reason(t))),
+            None => ("! OVERDUE", note),
+        };
     }
     let to_due = (it.date - from).num_days();
     let open = it.window_start <= from && from <= it.window_end;
@@ -62,7 +64,22 @@ pub fn status(it: &AgendaItem, from: NaiveDate) -> (&'static str, String) {
         n if n > 0 => format!("due in {n} day{}", plural(n)),
         n => format!("due {} day{} ago", -n, plural(-n)),
     };
-    (if open { "open" } else { "" }, note)
+    match it.held {
+        // The reason first: it is what a narrow screen must not cut.
+        Some(t) => ("held", format!("{} · {note}", held_reason(t))),
+        None => (if open { "open" } else { "" }, note),
+    }
+}
+
+/// Why a session due by the schedule cannot be recorded yet (see [`AgendaItem::held`]).
+fn held_reason(t: Triage) -> &'static str {
+    match t {
+        Triage::Defer => "deferred by the screen",
+        Triage::ClearanceNeeded => "awaiting clearance",
+        Triage::ScreenIncomplete => "health screen incomplete",
+        Triage::NotScreened => "not screened",
+        Triage::Clear => "",
+    }
 }
 
 /// The readable agenda: overdue items first (marked `! OVERDUE`), then the rest, each in
@@ -146,7 +163,22 @@ mod tests {
             window_start: d(date),
             window_end: d(end),
             overdue,
+            held: None,
         }
+    }
+
+    #[test]
+    fn a_session_the_screen_holds_back_says_so_in_its_status_and_note() {
+        let mut it = item("2026-03-05", "A", "session 1", "2026-03-12", false);
+        it.held = Some(Triage::Defer);
+        let (st, note) = status(&it, d("2026-03-03"));
+        assert_eq!(st, "held");
+        assert_eq!(note, "deferred by the screen · due in 2 days");
+        it.held = Some(Triage::ClearanceNeeded);
+        it.overdue = true;
+        let (st, note) = status(&it, d("2026-03-20"));
+        assert_eq!(st, "! OVERDUE");
+        assert_eq!(note, "awaiting clearance · window closed 8 days ago");
     }
 
     #[test]

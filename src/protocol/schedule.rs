@@ -4,7 +4,7 @@
 //! Everything takes "today" (or `--from`) as a value; nothing here reads the clock.
 
 use super::Protocol;
-use crate::domain::{FollowUp, Patient, Timepoint};
+use crate::domain::{FollowUp, Patient, Timepoint, Triage};
 use chrono::{Days, NaiveDate};
 use serde::Serialize;
 
@@ -228,6 +228,12 @@ pub struct AgendaItem {
     pub window_end: NaiveDate,
     /// The window ended before the reference date and nothing was recorded.
     pub overdue: bool,
+    /// A session the health screen holds back (deferred, awaiting a clearance, screen
+    /// incomplete or not done): due by the schedule, but it cannot be recorded until that is
+    /// settled, so the agenda says so instead of listing it as if it could go ahead. Not in
+    /// the JSON, whose shape the contract fixes (its readers see the triage in the exports).
+    #[serde(skip)]
+    pub held: Option<Triage>,
 }
 
 impl AgendaItem {
@@ -240,6 +246,7 @@ impl AgendaItem {
             window_start: w.start,
             window_end: w.end,
             overdue: w.end < from,
+            held: None,
         }
     }
 }
@@ -254,13 +261,17 @@ pub fn pending(patient: &Patient, protocol: &Protocol, from: NaiveDate) -> Vec<A
     if let Some(next) = (1..=n as u8).find(|k| patient.session(*k).is_none())
         && let Some(w) = session_window(patient, protocol, next)
     {
-        items.push(AgendaItem::new(
-            patient,
-            AgendaKind::Session,
-            format!("session {next}"),
-            w,
-            from,
-        ));
+        let triage = patient.triage(protocol.screen_rules()).triage;
+        items.push(AgendaItem {
+            held: (triage != Triage::Clear).then_some(triage),
+            ..AgendaItem::new(
+                patient,
+                AgendaKind::Session,
+                format!("session {next}"),
+                w,
+                from,
+            )
+        });
     }
     for def in &protocol.schedule.follow_ups {
         if patient

@@ -100,6 +100,16 @@ fn the_agenda_has_due_and_overdue_sessions_and_follow_ups_on_any_day() {
         assert!(has(AgendaKind::FollowUp, "post", false), "{text}");
         assert!(has(AgendaKind::FollowUp, "post", true), "{text}");
         assert!(has(AgendaKind::FollowUp, "12m", false), "{text}");
+        // The sessions the screen holds back are listed as held, with the reason.
+        let held = |id: &str| {
+            items
+                .iter()
+                .find(|i| i.record_id == id && i.kind == AgendaKind::Session)
+                .and_then(|i| i.held)
+        };
+        assert_eq!(held("DEMO-17"), Some(Triage::Defer), "{text}");
+        assert_eq!(held("DEMO-18"), Some(Triage::ClearanceNeeded), "{text}");
+        assert_eq!(held("DEMO-11"), None, "{text}");
         // Sessions due this week: within seven days of today, not overdue.
         let this_week = items
             .iter()

@@ -159,8 +159,16 @@ fn overdue_rows_come_first_and_are_marked_in_words_and_bold() {
         ratatui::style::Color::Reset,
         "NO_COLOR: no colour"
     );
-    let not_overdue = &buf[(0, y2 as u16)];
-    assert!(!not_overdue.modifier.contains(Modifier::BOLD));
+    // A-02's session 2 is held back (nobody screened the sample patients): said in words,
+    // in the warning style; a plain item (A-03's post visit) is neither bold nor coloured.
+    assert!(
+        rows[3].starts_with("held") && rows[3].contains("not screened"),
+        "{s}"
+    );
+    assert!(buf[(0, y2 as u16)].modifier.contains(Modifier::BOLD));
+    let (y3, _) = row_of(&s, "A-03");
+    let plain = &buf[(0, y3 as u16)];
+    assert!(!plain.modifier.contains(Modifier::BOLD), "{plain:?}");
     let (y0, _) = row_of(&s, "170 days");
     assert!(buf[(0, y0 as u16)].modifier.contains(Modifier::REVERSED));
     // Moving the selection moves the reverse video.
@@ -203,11 +211,12 @@ fn agenda_range_moves_and_grows_by_key_and_by_typed_date() {
     key(&mut app, KeyCode::Char('+'));
     key(&mut app, KeyCode::Char('+'));
     assert!(draw(&mut app, &mut t).contains("A-02"));
-    // A day earlier: on 11-24 A-01's window (to 11-24) is still open, so not overdue.
+    // A day earlier: on 11-24 A-01's window (to 11-24) is still open, so not overdue (and
+    // held: nobody screened the sample patients).
     key(&mut app, KeyCode::Left);
     let s = draw(&mut app, &mut t);
     assert!(s.contains("2026-11-24 to 2026-11-30"), "{s}");
-    assert!(row_of(&s, "A-01").1.starts_with("open"), "{s}");
+    assert!(row_of(&s, "A-01").1.starts_with("held"), "{s}");
     // Typing a date: a bad one is refused with the reason and changes nothing.
     key(&mut app, KeyCode::Char('d'));
     for _ in 0..10 {

@@ -350,7 +350,16 @@ pub fn draw(frame: &mut Frame, area: Rect, view: &AgendaView, theme: &Theme) {
     if wide {
         widths.push(Constraint::Length(24));
     }
-    widths.push(Constraint::Length(26));
+    // The note as wide as the longest shown (a held session's reason and its due day), the
+    // names keeping at least 10 columns; 26 when there is room and nothing longer.
+    let fixed = 9 + 10 + id_w + 14 + if wide { 24 } else { 0 } + (widths.len() as u16);
+    let room = table_area.width.saturating_sub(fixed + 10);
+    let longest = items[shown.clone()]
+        .iter()
+        .map(|it| widgets::width(&status(it, view.from).1))
+        .max()
+        .unwrap_or(0) as u16;
+    widths.push(Constraint::Length(longest.max(26).min(room.max(14))));
     let name_w = Layout::horizontal(widths.clone())
         .spacing(1)
         .split(table_area)
@@ -368,6 +377,8 @@ pub fn draw(frame: &mut Frame, area: Rect, view: &AgendaView, theme: &Theme) {
             let (st, note) = status(it, view.from);
             let st_style = if it.overdue {
                 theme.error()
+            } else if it.held.is_some() {
+                theme.warn()
             } else {
                 theme.base()
             };
@@ -430,6 +441,7 @@ mod tests {
             window_start: d(date),
             window_end: d(date),
             overdue,
+            held: None,
         };
         let out = overdue_first(vec![
             item("2026-01-01", "A", true),

@@ -13,6 +13,7 @@ pub mod domain;
 pub mod dots;
 pub mod export;
 pub mod io;
+pub mod oom;
 pub mod par;
 pub mod protocol;
 pub mod stats;

@@ -128,8 +128,13 @@ impl Command {
     }
 }
 
+/// Running out of memory ends smplan with a sentence, not an abort (see `smplan::oom`).
+#[global_allocator]
+static ALLOCATOR: smplan::oom::Allocator = smplan::oom::Allocator;
+
 fn main() -> ExitCode {
     restore_sigpipe();
+    quiet_panics();
     let args = Args::parse();
     let ctx = match Ctx::from_env(args.data_dir, args.operator, args.demo) {
         Ok(c) => c,
@@ -183,6 +188,31 @@ fn main() -> ExitCode {
         Command::Restore { file, dir } => cli::backup::restore(&ctx, &file, &dir),
         Command::Generate { patients, seed } => cli::generate::run(&ctx, patients as usize, seed),
     }
+}
+
+/// A panic (a bug in smplan) is reported in one sentence with where it happened, without the
+/// note about backtraces; with `RUST_BACKTRACE` set, as Rust reports it (with the backtrace).
+fn quiet_panics() {
+    if std::env::var_os("RUST_BACKTRACE").is_some() {
+        return;
+    }
+    std::panic::set_hook(Box::new(|info| {
+        let what = info
+            .payload()
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| info.payload().downcast_ref::<String>().cloned())
+            .unwrap_or_default();
+        let at = info
+            .location()
+            .map(|l| format!(" at {}:{}", l.file(), l.line()))
+            .unwrap_or_default();
+        eprintln!(
+            "smplan: internal error (a bug in smplan{at}): {what}; the registry is as before \
+             the change or as after it (see `smplan check`); please report this with the command \
+             that was run"
+        );
+    }));
 }
 
 /// A closed pipe (`smplan stats --json | head -1`) ends smplan quietly, as it ends `cat` or

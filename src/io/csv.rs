@@ -149,111 +149,277 @@ impl CsvFile {
 /// Reads a whole file. An empty file or a bad header is refused at once; problems of the rows
 /// (encoding, number of cells) are kept in [`CsvFile::problems`].
 pub fn read(bytes: &[u8]) -> Result<CsvFile, Vec<CellError>> {
-    let body = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    // Classic Mac line ends (CR alone): the csv crate splits the rows but counts lines by LF,
-    // so every problem would be reported at line 1. Read such a file with LF line ends.
-    let lf: Vec<u8>;
-    let body = if body.contains(&b'\r') && !body.contains(&b'\n') {
-        lf = body
-            .iter()
-            .map(|&b| if b == b'\r' { b'\n' } else { b })
-            .collect();
-        &lf[..]
-    } else {
-        body
-    };
-    if body.iter().all(u8::is_ascii_whitespace) {
-        return Err(vec![CellError {
-            line: 0,
-            column: None,
-            message: format!(
-                "the file is empty; the first line must name the columns (at least {})",
-                REQUIRED.join(" and ")
-            ),
-        }]);
+    let mut shape = Shape::default();
+    shape.take(bytes);
+    let mut reader = Reader::open(shape, bytes)?;
+    let mut rows = Vec::new();
+    let mut problems = Vec::new();
+    for mut r in reader.by_ref() {
+        problems.append(&mut r.problems);
+        if let Some(row) = r.row {
+            rows.push((r.line, row));
+        }
     }
-    let mut rdr = ::csv::ReaderBuilder::new().from_reader(body);
-    let mut errors = Vec::new();
-    let header_bytes = rdr.byte_headers().map_err(|e| vec![csv_error(&e)])?.clone();
-    let headers = ::csv::StringRecord::from_byte_record(header_bytes).map_err(|e| {
-        vec![CellError {
-            line: 1,
-            column: None,
-            message: format!(
-                "the header's column {} is not UTF-8 text; save the file as UTF-8 (in Excel: \"CSV UTF-8\")",
-                e.utf8_error().field() + 1
-            ),
-        }]
-    })?;
-    let columns: Vec<String> = headers.iter().map(|h| h.trim().to_string()).collect();
-    if let [only] = columns.as_slice() {
-        let sep = [(';', "semicolons"), ('\t', "tabs")]
-            .into_iter()
-            .find(|(c, _)| only.split(*c).any(|part| REQUIRED.contains(&part.trim())));
-        if let Some((_, name)) = sep {
+    Ok(CsvFile {
+        columns: reader.columns,
+        rows,
+        problems,
+    })
+}
+
+/// What reading a file needs to know of it as a whole before its first row: whether it is
+/// blank, and whether its lines end with CR alone (classic Mac). Taken a piece at a time, so
+/// that a file of any size is scanned without being held ([`Shape::scan`]).
+#[derive(Debug, Clone, Copy)]
+pub struct Shape {
+    has_cr: bool,
+    has_lf: bool,
+    blank: bool,
+    /// Bytes seen so far (to skip a byte-order mark at the start).
+    seen: u64,
+}
+
+impl Default for Shape {
+    fn default() -> Self {
+        Shape {
+            has_cr: false,
+            has_lf: false,
+            blank: true,
+            seen: 0,
+        }
+    }
+}
+
+impl Shape {
+    /// Takes the next piece of the file.
+    pub fn take(&mut self, piece: &[u8]) {
+        let mut body = piece;
+        if self.seen == 0 {
+            body = body.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(body);
+        }
+        self.seen += piece.len() as u64;
+        self.has_cr |= body.contains(&b'\r');
+        self.has_lf |= body.contains(&b'\n');
+        self.blank &= body.iter().all(u8::is_ascii_whitespace);
+    }
+
+    /// Scans a whole file, a block at a time.
+    pub fn scan(mut source: impl std::io::Read) -> std::io::Result<Shape> {
+        let mut shape = Shape::default();
+        let mut buf = vec![0u8; 1 << 16];
+        loop {
+            let n = match source.read(&mut buf) {
+                Ok(0) => return Ok(shape),
+                Ok(n) => n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(e),
+            };
+            shape.take(&buf[..n]);
+        }
+    }
+
+    /// Classic Mac line ends (CR alone): the csv crate splits the rows but counts lines by LF,
+    /// so every problem would be reported at line 1. Such a file is read with LF line ends.
+    fn cr_only(&self) -> bool {
+        self.has_cr && !self.has_lf
+    }
+}
+
+/// The bytes of a file as the CSV parser reads them: without a byte-order mark, and with CR
+/// line ends made LF in a file of CR-only lines (see [`Shape`]).
+struct Prepared<R> {
+    inner: R,
+    cr_only: bool,
+    started: bool,
+    /// The first bytes, read to look for a byte-order mark, still to be passed on.
+    head: Vec<u8>,
+}
+
+impl<R: std::io::Read> std::io::Read for Prepared<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        if !self.started {
+            self.started = true;
+            let mut head = [0u8; 3];
+            let mut got = 0;
+            while got < 3 {
+                let n = self.inner.read(&mut head[got..])?;
+                if n == 0 {
+                    break;
+                }
+                got += n;
+            }
+            if &head[..got] != b"\xEF\xBB\xBF" {
+                self.head = head[..got].to_vec();
+            }
+        }
+        let n = if self.head.is_empty() {
+            self.inner.read(buf)?
+        } else {
+            let n = self.head.len().min(buf.len());
+            buf[..n].copy_from_slice(&self.head[..n]);
+            self.head.drain(..n);
+            n
+        };
+        self.fix(&mut buf[..n]);
+        Ok(n)
+    }
+}
+
+impl<R> Prepared<R> {
+    fn fix(&self, bytes: &mut [u8]) {
+        if self.cr_only {
+            for b in bytes.iter_mut().filter(|b| **b == b'\r') {
+                *b = b'\n';
+            }
+        }
+    }
+}
+
+/// A CSV file read a row at a time: its header checked at [`Reader::open`], then each row
+/// (with its line number) or the problems of that row, in file order. A file of any size is
+/// read this way without being held (`smplan import` reads it twice: to check it against
+/// the registry, then under the lock to write it).
+pub struct Reader<R: std::io::Read> {
+    pub columns: Vec<String>,
+    rdr: ::csv::Reader<Prepared<R>>,
+    headers: ::csv::StringRecord,
+    record: ::csv::ByteRecord,
+}
+
+impl<R: std::io::Read> Reader<R> {
+    /// Reads and checks the header. `shape` is the whole file's (see [`Shape`]).
+    pub fn open(shape: Shape, source: R) -> Result<Reader<R>, Vec<CellError>> {
+        if shape.blank {
             return Err(vec![CellError {
-                line: 1,
+                line: 0,
                 column: None,
                 message: format!(
-                    "the columns are separated by {name}, not commas; save the file as \
-                     comma-separated CSV (in Excel: \"CSV UTF-8 (Comma delimited)\")"
+                    "the file is empty; the first line must name the columns (at least {})",
+                    REQUIRED.join(" and ")
                 ),
             }]);
         }
-    }
-    for (i, c) in columns.iter().enumerate() {
-        let lower = c.to_lowercase();
-        let known = |name: &str| COLUMNS.contains(&name) || name == READ_ONLY_AGE;
-        if !known(c) && known(&lower) {
-            errors.push(CellError::new(
-                1,
-                c,
-                format!("unknown column; column names are lower case: {lower}"),
-            ));
-        } else if !known(c) {
-            errors.push(CellError::new(
-                1,
-                c,
-                format!(
-                    "unknown column; allowed columns: {} (and {READ_ONLY_AGE}, checked but not stored)",
-                    COLUMNS.join(", ")
-                ),
-            ));
-        } else if columns[..i].contains(c) {
-            errors.push(CellError::new(1, c, "this column appears twice"));
-        }
-    }
-    for r in REQUIRED {
-        if !columns.iter().any(|c| c == r) {
-            errors.push(CellError::new(
-                1,
-                r,
-                "required column is missing from the header",
-            ));
-        }
-    }
-    if !errors.is_empty() {
-        return Err(errors);
-    }
-    let headers = ::csv::StringRecord::from(columns.clone());
-    let mut rows = Vec::new();
-    for rec in rdr.byte_records() {
-        let rec = match rec {
-            Ok(r) => r,
-            Err(e) => {
-                errors.push(csv_error(&e));
-                continue;
-            }
+        let prepared = Prepared {
+            inner: source,
+            cr_only: shape.cr_only(),
+            started: false,
+            head: Vec::new(),
         };
+        let mut rdr = ::csv::ReaderBuilder::new().from_reader(prepared);
+        let mut errors = Vec::new();
+        let header_bytes = rdr.byte_headers().map_err(|e| vec![csv_error(&e)])?.clone();
+        let headers = ::csv::StringRecord::from_byte_record(header_bytes).map_err(|e| {
+            vec![CellError {
+                line: 1,
+                column: None,
+                message: format!(
+                    "the header's column {} is not UTF-8 text; save the file as UTF-8 (in Excel: \"CSV UTF-8\")",
+                    e.utf8_error().field() + 1
+                ),
+            }]
+        })?;
+        let columns: Vec<String> = headers.iter().map(|h| h.trim().to_string()).collect();
+        if let [only] = columns.as_slice() {
+            let sep = [(';', "semicolons"), ('\t', "tabs")]
+                .into_iter()
+                .find(|(c, _)| only.split(*c).any(|part| REQUIRED.contains(&part.trim())));
+            if let Some((_, name)) = sep {
+                return Err(vec![CellError {
+                    line: 1,
+                    column: None,
+                    message: format!(
+                        "the columns are separated by {name}, not commas; save the file as \
+                         comma-separated CSV (in Excel: \"CSV UTF-8 (Comma delimited)\")"
+                    ),
+                }]);
+            }
+        }
+        for (i, c) in columns.iter().enumerate() {
+            let lower = c.to_lowercase();
+            let known = |name: &str| COLUMNS.contains(&name) || name == READ_ONLY_AGE;
+            if !known(c) && known(&lower) {
+                errors.push(CellError::new(
+                    1,
+                    c,
+                    format!("unknown column; column names are lower case: {lower}"),
+                ));
+            } else if !known(c) {
+                errors.push(CellError::new(
+                    1,
+                    c,
+                    format!(
+                        "unknown column; allowed columns: {} (and {READ_ONLY_AGE}, checked but not stored)",
+                        COLUMNS.join(", ")
+                    ),
+                ));
+            } else if columns[..i].contains(c) {
+                errors.push(CellError::new(1, c, "this column appears twice"));
+            }
+        }
+        for r in REQUIRED {
+            if !columns.iter().any(|c| c == r) {
+                errors.push(CellError::new(
+                    1,
+                    r,
+                    "required column is missing from the header",
+                ));
+            }
+        }
+        if !errors.is_empty() {
+            return Err(errors);
+        }
+        Ok(Reader {
+            headers: ::csv::StringRecord::from(columns.clone()),
+            columns,
+            rdr,
+            record: ::csv::ByteRecord::new(),
+        })
+    }
+
+    pub fn has(&self, column: &str) -> bool {
+        self.columns.iter().any(|c| c == column)
+    }
+}
+
+/// One row as [`Reader`] reads it: its line, the row (unless it cannot be read at all) and
+/// the problems of its shape or encoding (a row with a cell that is not UTF-8 is still
+/// planned, so that its other cells are checked too).
+#[derive(Debug)]
+pub struct ReadRow {
+    pub line: u64,
+    pub row: Option<CsvRow>,
+    pub problems: Vec<CellError>,
+}
+
+impl<R: std::io::Read> Iterator for Reader<R> {
+    type Item = ReadRow;
+
+    fn next(&mut self) -> Option<ReadRow> {
+        let rec = &mut self.record;
+        match self.rdr.read_byte_record(rec) {
+            Ok(false) => return None,
+            Ok(true) => {}
+            Err(e) => {
+                // A row that cannot be read (unequal length...) is reported; reading goes on
+                // with the next one, as the csv crate's record iterator does.
+                let problem = csv_error(&e);
+                return Some(ReadRow {
+                    line: problem.line,
+                    row: None,
+                    problems: vec![problem],
+                });
+            }
+        }
         let line = rec.position().map(|p| p.line()).unwrap_or(0);
+        let mut problems = Vec::new();
         // Decode cell by cell, so one bad cell is named and the others still checked.
         let mut cells = Vec::with_capacity(rec.len());
         for (i, raw) in rec.iter().enumerate() {
             match std::str::from_utf8(raw) {
                 Ok(t) => cells.push(t.to_string()),
                 Err(_) => {
-                    let col = columns.get(i).map(String::as_str).unwrap_or("?");
-                    errors.push(CellError::new(
+                    let col = self.columns.get(i).map(String::as_str).unwrap_or("?");
+                    problems.push(CellError::new(
                         line,
                         col,
                         "is not UTF-8 text; save the file as UTF-8 (in Excel: \"CSV UTF-8\")",
@@ -262,20 +428,24 @@ pub fn read(bytes: &[u8]) -> Result<CsvFile, Vec<CellError>> {
                 }
             }
         }
-        match ::csv::StringRecord::from(cells).deserialize::<CsvRow>(Some(&headers)) {
-            Ok(row) => rows.push((line, row)),
-            Err(e) => errors.push(CellError {
-                line,
-                column: None,
-                message: format!("cannot be read ({e})"),
-            }),
-        }
+        let row = match ::csv::StringRecord::from(cells).deserialize::<CsvRow>(Some(&self.headers))
+        {
+            Ok(row) => Some(row),
+            Err(e) => {
+                problems.push(CellError {
+                    line,
+                    column: None,
+                    message: format!("cannot be read ({e})"),
+                });
+                None
+            }
+        };
+        Some(ReadRow {
+            line,
+            row,
+            problems,
+        })
     }
-    Ok(CsvFile {
-        columns,
-        rows,
-        problems: errors,
-    })
 }
 
 fn csv_error(e: &::csv::Error) -> CellError {
@@ -297,7 +467,7 @@ fn csv_error(e: &::csv::Error) -> CellError {
 
 /// The cells of one row being turned into a patient, and the problems found so far.
 struct Cells<'a> {
-    file: &'a CsvFile,
+    columns: &'a [String],
     line: u64,
     errors: Vec<CellError>,
 }
@@ -306,7 +476,7 @@ impl Cells<'_> {
     /// `None`: the file has no such column (leave the value alone); `Some(None)`: the cell
     /// is empty (not recorded); `Some(Some(text))`.
     fn get<'v>(&self, column: &str, value: &'v Option<String>) -> Option<Option<&'v str>> {
-        if !self.file.has(column) {
+        if !self.columns.iter().any(|c| c == column) {
             return None;
         }
         Some(value.as_deref().filter(|v| !v.trim().is_empty()))
@@ -351,8 +521,18 @@ pub fn apply_row(
     row: &CsvRow,
     base: Option<&Patient>,
 ) -> (Patient, Vec<CellError>) {
+    apply_row_of(&file.columns, line, row, base)
+}
+
+/// [`apply_row`] for a file with these columns.
+pub fn apply_row_of(
+    columns: &[String],
+    line: u64,
+    row: &CsvRow,
+    base: Option<&Patient>,
+) -> (Patient, Vec<CellError>) {
     let mut c = Cells {
-        file,
+        columns,
         line,
         errors: Vec::new(),
     };
@@ -643,49 +823,87 @@ pub fn plan_import<'a>(
     update: bool,
     ctx: &ValidationContext,
 ) -> Result<Vec<Patient>, Vec<CellError>> {
-    if update && is_deidentified(file) {
-        return Err(vec![CellError {
-            line: 0,
-            column: None,
-            message: deidentified_update_refusal(&format!(
-                "this file has {READ_ONLY_AGE} and no birth_date"
-            )),
-        }]);
-    }
+    let mut planner = Planner::new(&file.columns, update)?;
     let mut errors = file.problems.clone();
     let mut patients = Vec::new();
-    let mut seen: HashMap<String, u64> = HashMap::new();
-    if file.rows.is_empty() && errors.is_empty() {
-        return Err(vec![CellError {
-            line: 0,
-            column: None,
-            message: "the file has a header but no patient rows".to_string(),
-        }]);
-    }
     for (line, row) in &file.rows {
-        let line = *line;
+        match planner.row(*line, row, |id| existing(id).cloned(), ctx) {
+            Ok(p) => patients.push(p),
+            Err(mut e) => errors.append(&mut e),
+        }
+    }
+    if let Err(e) = planner.finish(errors.is_empty()) {
+        return Err(vec![e]);
+    }
+    if errors.is_empty() {
+        Ok(patients)
+    } else {
+        errors.sort_by_key(|e| e.line);
+        Err(errors)
+    }
+}
+
+/// The rules of [`plan_import`] a row at a time, for a file read a row at a time
+/// ([`Reader`]): what it keeps across rows is each record id and its line.
+pub struct Planner<'c> {
+    columns: &'c [String],
+    update: bool,
+    seen: HashMap<Box<str>, u64>,
+    rows: u64,
+}
+
+impl<'c> Planner<'c> {
+    /// Refuses at once what no row can fix: `--update` with a de-identified file.
+    pub fn new(columns: &'c [String], update: bool) -> Result<Planner<'c>, Vec<CellError>> {
+        let has = |c: &str| columns.iter().any(|x| x == c);
+        if update && has(READ_ONLY_AGE) && !has("birth_date") {
+            return Err(vec![CellError {
+                line: 0,
+                column: None,
+                message: deidentified_update_refusal(&format!(
+                    "this file has {READ_ONLY_AGE} and no birth_date"
+                )),
+            }]);
+        }
+        Ok(Planner {
+            columns,
+            update,
+            seen: HashMap::new(),
+            rows: 0,
+        })
+    }
+
+    /// The patient of one row, on top of the registry's record (`existing`, asked only for
+    /// an id the file has not used yet), or the row's problems.
+    pub fn row(
+        &mut self,
+        line: u64,
+        row: &CsvRow,
+        existing: impl FnOnce(&str) -> Option<Patient>,
+        ctx: &ValidationContext,
+    ) -> Result<Patient, Vec<CellError>> {
+        self.rows += 1;
         let id = row.record_id.clone().unwrap_or_default();
-        let base = existing(&id);
+        let mut base = None;
         if !id.is_empty() {
-            if let Some(first) = seen.get(&id) {
-                errors.push(CellError::new(
+            if let Some(first) = self.seen.get(id.as_str()) {
+                return Err(vec![CellError::new(
                     line,
                     "record_id",
                     format!("'{id}' is already on line {first}; each patient takes one row"),
-                ));
-                continue;
+                )]);
             }
-            seen.insert(id.clone(), line);
-            if base.is_some() && !update {
-                errors.push(CellError::new(
+            self.seen.insert(id.as_str().into(), line);
+            base = existing(&id);
+            if base.is_some() && !self.update {
+                return Err(vec![CellError::new(
                     line,
                     "record_id",
                     format!("'{id}' is already in the registry; import with --update to change it"),
-                ));
-                continue;
+                )]);
             }
         }
-        let (p, bad_cells) = apply_row(file, line, row, base);
+        let (p, bad_cells) = apply_row_of(self.columns, line, row, base.as_ref());
         // Whole-record rules too, except where a bad cell already explains the problem (a
         // date that did not parse makes the order of the dates meaningless).
         let bad: Vec<&str> = bad_cells
@@ -693,7 +911,7 @@ pub fn plan_import<'a>(
             .filter_map(|e| e.column.as_deref())
             .collect();
         let date_failed = bad.iter().any(|c| c.ends_with("_date"));
-        errors.extend(bad_cells.iter().cloned());
+        let mut errors = bad_cells.clone();
         for inv in p.validate(ctx) {
             let f = inv.field.as_str();
             if f == "record_id" || bad.contains(&f) || (date_failed && f.ends_with("_date")) {
@@ -710,13 +928,33 @@ pub fn plan_import<'a>(
                 },
             });
         }
-        patients.push(p);
+        match errors.is_empty() {
+            true => Ok(p),
+            false => Err(errors),
+        }
     }
-    if errors.is_empty() {
-        Ok(patients)
-    } else {
-        errors.sort_by_key(|e| e.line);
-        Err(errors)
+
+    /// Room for `rows` more record ids (when the number of rows is known).
+    pub fn reserve(&mut self, rows: usize) {
+        self.seen.reserve(rows);
+    }
+
+    /// Rows planned so far.
+    pub fn rows(&self) -> usize {
+        usize::try_from(self.rows).unwrap_or(usize::MAX)
+    }
+
+    /// After the last row: a file with a header and no rows is refused (when nothing else
+    /// was wrong with it).
+    pub fn finish(&self, no_other_problem: bool) -> Result<(), CellError> {
+        if self.rows == 0 && no_other_problem {
+            return Err(CellError {
+                line: 0,
+                column: None,
+                message: "the file has a header but no patient rows".to_string(),
+            });
+        }
+        Ok(())
     }
 }
 

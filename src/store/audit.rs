@@ -273,37 +273,55 @@ pub fn read_tail(f: &mut File, len: u64) -> io::Result<Tail> {
 /// transaction of the first entry) before the others.
 pub fn chained_lines(tail: &Tail, entries: &[AuditEntry]) -> io::Result<Vec<u8>> {
     let mut buf = Vec::new();
-    let mut prev = tail.prev.clone();
-    let mut push = |e: &AuditEntry, buf: &mut Vec<u8>| -> io::Result<()> {
-        let mut e = e.clone();
-        e.prev = Some(prev.clone());
-        let start = buf.len();
-        serde_json::to_writer(&mut *buf, &e).map_err(io::Error::other)?;
-        prev = line_hash(&buf[start..]);
-        buf.push(b'\n');
-        Ok(())
-    };
-    if let (Some(torn), Some(first)) = (tail.torn, entries.first()) {
-        buf.push(b'\n');
-        let note = AuditEntry {
-            time: first.time.clone(),
-            operator: first.operator.clone(),
-            record_id: String::new(),
-            field: TORN_TAIL_FIELD.to_string(),
-            old: Value::from(torn),
-            new: Value::from(format!(
-                "the line before this one ({torn} bytes) had no newline: a write cut short or \
-                 an edit; it was ended here so that it swallows no entry"
-            )),
-            txn: first.txn.clone(),
-            prev: None,
-        };
-        push(&note, &mut buf)?;
-    }
+    let mut chain = Chain::new(tail);
     for e in entries {
-        push(e, &mut buf)?;
+        chain.push(e.clone(), &mut buf)?;
     }
     Ok(buf)
+}
+
+/// Entries chained one at a time onto a log's [`Tail`], as [`chained_lines`] chains a slice:
+/// what appends the audit lines of a transaction too large to hold (see `staging`).
+pub struct Chain {
+    prev: String,
+    /// The torn last line's length, until the first entry closes it.
+    torn: Option<u64>,
+}
+
+impl Chain {
+    pub fn new(tail: &Tail) -> Chain {
+        Chain {
+            prev: tail.prev.clone(),
+            torn: tail.torn,
+        }
+    }
+
+    /// Appends `e` (its `prev` set) to `buf`, with its newline.
+    pub fn push(&mut self, mut e: AuditEntry, buf: &mut Vec<u8>) -> io::Result<()> {
+        if let Some(torn) = self.torn.take() {
+            buf.push(b'\n');
+            let note = AuditEntry {
+                time: e.time.clone(),
+                operator: e.operator.clone(),
+                record_id: String::new(),
+                field: TORN_TAIL_FIELD.to_string(),
+                old: Value::from(torn),
+                new: Value::from(format!(
+                    "the line before this one ({torn} bytes) had no newline: a write cut short or \
+                     an edit; it was ended here so that it swallows no entry"
+                )),
+                txn: e.txn.clone(),
+                prev: None,
+            };
+            self.push(note, buf)?;
+        }
+        e.prev = Some(std::mem::take(&mut self.prev));
+        let start = buf.len();
+        serde_json::to_writer(&mut *buf, &e).map_err(io::Error::other)?;
+        self.prev = line_hash(&buf[start..]);
+        buf.push(b'\n');
+        Ok(())
+    }
 }
 
 /// Field-level differences between two JSON documents, as (path, old, new).

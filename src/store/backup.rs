@@ -13,7 +13,8 @@
 //! Every regular file of the registry is carried except what the registry rebuilds or holds
 //! only while it runs: the writer `lock`, the summary index `index.jsonl` (a cache the first
 //! writer rebuilds), temporary files, and `journal/` (a pending transaction is completed in
-//! the copy instead, see below).
+//! the copy instead, see below; an import's staged transaction, see `staging`, is waited for
+//! while its writer applies it, and refuses the backup when it was cut short).
 //!
 //! # A consistent snapshot while writers run
 //!
@@ -562,7 +563,11 @@ fn create_with(
             std::thread::sleep(Duration::from_millis(5 << passes.min(5)));
         }
         passes += 1;
-        commits = snap.pass()?;
+        // An import being applied (a staged record, see `staging`) is not a quiet moment:
+        // its files are still moving; the lock pass waits for its writer to finish.
+        commits = snap
+            .pass()?
+            .filter(|c| c.iter().all(|c| c.staged.is_none()));
     }
     let mut _lock = None;
     let locked = commits.is_none();
@@ -674,6 +679,17 @@ fn complete(
     let log = &mut snap.audit.file;
     log.set_len(snap.audit.len).map_err(io)?;
     for c in commits {
+        if c.staged.is_some() {
+            // Under the lock, so no writer is applying it: an import cut short (a kill, a
+            // crash). Its files are in its stage directory, which a backup does not read.
+            return Err(BackupError::new(format!(
+                "{}/{JOURNAL_DIR}/{}.json is an import that was cut short after it was \
+                 recorded; open the registry with smplan (a writer completes it) and back it \
+                 up then; nothing was written",
+                snap.dir.display(),
+                c.txn
+            )));
+        }
         let refused = |why: String| {
             BackupError::new(format!(
                 "{}/{JOURNAL_DIR}/{}.json (an interrupted change) {why}; open the registry with \

@@ -96,6 +96,7 @@ proptest! {
             audit_tail: (kind % 2 == 0).then_some(tail),
             patients: vec![Patient::new(id.as_str(), Subtype::Androgenetic)],
             audit: Vec::new(),
+            staged: None,
         };
         let base = serde_json::to_vec(&c).expect("serializes");
         let path = d.join(journal::JOURNAL_DIR).join("1.json");

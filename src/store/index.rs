@@ -438,6 +438,49 @@ pub fn append(dir: &Path, lines: &[(FileKey, &Patient)]) -> io::Result<()> {
     f.write_all(&buf)
 }
 
+/// The index line of `patient` without its key, for a patient file not yet at its place (a
+/// staged import, see `staging`): the key is known only once the file is renamed into
+/// `patients/` (a rename changes the change time). [`keyed_line`] puts the key in.
+pub fn unkeyed_line(patient: &Patient) -> io::Result<Vec<u8>> {
+    let mut buf = Vec::new();
+    push_line(&mut buf, FileKey::from([0; 6]), patient)?;
+    // `k` is the first field of a line.
+    let prefix = br#"{"k":[0,0,0,0,0,0],"#;
+    match buf.strip_prefix(&prefix[..]) {
+        Some(rest) => Ok(rest.to_vec()),
+        None => Err(io::Error::other(
+            "an index line does not start with its key",
+        )),
+    }
+}
+
+/// Appends to `buf` the line of [`unkeyed_line`] `rest` (with its newline) under `key`.
+pub fn keyed_line(buf: &mut Vec<u8>, key: FileKey, rest: &[u8]) -> io::Result<()> {
+    buf.extend_from_slice(br#"{"k":"#);
+    serde_json::to_writer(&mut *buf, &key).map_err(io::Error::other)?;
+    buf.push(b',');
+    buf.extend_from_slice(rest);
+    Ok(())
+}
+
+/// The index opened for appending (see [`append`]), `None` when the registry has none.
+pub fn open_for_append(dir: &Path) -> io::Result<Option<fs::File>> {
+    match OpenOptions::new()
+        .append(true)
+        .mode(FILE_MODE)
+        .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK)
+        .open(dir.join(INDEX_FILE))
+    {
+        Ok(mut f) => {
+            // Start on a fresh line, should an earlier append have been cut short.
+            f.write_all(b"\n")?;
+            Ok(Some(f))
+        }
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
 /// Replaces the index with exactly these lines, atomically and durably.
 pub fn rewrite<'a>(
     dir: &Path,

@@ -22,6 +22,10 @@
 //!
 //! Cost: one commit record plus one file per patient touched; never proportional to the size
 //! of the registry.
+//!
+//! An import (of any size) is the same transaction with its content *staged* in
+//! `journal/<txn>/` as it is built, and a small commit record naming the staged files by
+//! count and hash: see `staging`, which keeps every step above (commit point, replay, checks).
 
 use super::audit::{self, AUDIT_FILE, AuditEntry};
 use super::fsutil::{
@@ -56,6 +60,10 @@ pub struct Commit {
     pub audit_tail: Option<String>,
     pub patients: Vec<Patient>,
     pub audit: Vec<AuditEntry>,
+    /// A staged transaction (format [`super::staging::STAGED_FORMAT`]): its patients and audit
+    /// lines are in `journal/<txn>/`, not in the record (see `staging`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub staged: Option<super::staging::Staged>,
 }
 
 /// How much of the audit log's tail a commit record's [`Commit::audit_tail`] covers.
@@ -206,6 +214,9 @@ pub fn write_commit(dir: &Path, commit: &Commit) -> io::Result<PathBuf> {
 
 /// Steps 2 and 3. Idempotent: safe to run again on a record already (partly) applied.
 pub fn apply(dir: &Path, commit: &Commit, record: &Path) -> io::Result<()> {
+    if commit.staged.is_some() {
+        return super::staging::apply(dir, commit, record, false);
+    }
     let pdir = dir.join(PATIENTS_DIR);
     let files = commit
         .patients
@@ -267,6 +278,43 @@ pub fn append_audit_to(f: &mut fs::File, offset: u64, entries: &[AuditEntry]) ->
     f.write_all(&buf)
 }
 
+/// [`append_audit`] of the entries of `source`, one per line (a staged transaction's), read
+/// and chained a line at a time: never all of them in memory.
+pub(super) fn append_audit_from(dir: &Path, offset: u64, source: &Path) -> io::Result<()> {
+    let path = dir.join(AUDIT_FILE);
+    let existed = fs::symlink_metadata(&path).is_ok();
+    let mut f = open_rw(&path)?;
+    let mut len = f.metadata()?.len();
+    if len > offset {
+        f.set_len(offset)?;
+        len = offset;
+    }
+    let tail = audit::read_tail(&mut f, len)?;
+    let mut chain = audit::Chain::new(&tail);
+    f.seek(SeekFrom::End(0))?;
+    let mut src = io::BufReader::with_capacity(1 << 20, open_regular(source)?.0);
+    let mut buf = Vec::with_capacity(2 << 20);
+    let mut line = Vec::new();
+    loop {
+        line.clear();
+        if io::BufRead::read_until(&mut src, b'\n', &mut line)? == 0 {
+            break;
+        }
+        let entry: AuditEntry = serde_json::from_slice(&line).map_err(io::Error::other)?;
+        chain.push(entry, &mut buf)?;
+        if buf.len() >= 1 << 20 {
+            f.write_all(&buf)?;
+            buf.clear();
+        }
+    }
+    f.write_all(&buf)?;
+    f.sync_all()?;
+    if !existed {
+        sync_dir(dir)?;
+    }
+    Ok(())
+}
+
 /// Appends `entries` at the end of the audit log, durably: changes that are not
 /// transactions of patient files (a file moved to quarantine).
 pub fn append_audit_at_end(dir: &Path, entries: &[AuditEntry]) -> io::Result<()> {
@@ -320,11 +368,22 @@ pub fn read(path: &Path) -> Result<Commit, ReadError> {
     let value: serde_json::Value = serde_json::from_slice(&bytes)
         .map_err(|e| ReadError::Damaged(format!("is not valid JSON ({e})")))?;
     let format = value.get("format").and_then(|f| f.as_u64()).unwrap_or(0);
-    if format > u64::from(JOURNAL_FORMAT) {
+    let staged_format = u64::from(super::staging::STAGED_FORMAT);
+    if format > staged_format {
         return Err(ReadError::Newer(u32::try_from(format).unwrap_or(u32::MAX)));
     }
-    serde_json::from_value(value)
-        .map_err(|e| ReadError::Damaged(format!("is not a commit record ({e})")))
+    let c: Commit = serde_json::from_value(value)
+        .map_err(|e| ReadError::Damaged(format!("is not a commit record ({e})")))?;
+    if (format == staged_format) != c.staged.is_some() {
+        return Err(ReadError::Damaged(format!(
+            "is not a commit record (format {format} {} staged files)",
+            match c.staged {
+                Some(_) => "with",
+                None => "without",
+            }
+        )));
+    }
+    Ok(c)
 }
 
 #[cfg(test)]
@@ -340,6 +399,7 @@ mod tests {
             audit_tail: tail,
             patients: Vec::new(),
             audit,
+            staged: None,
         }
     }
 

@@ -4,6 +4,7 @@
 //! <data dir>/            0700
 //!   patients/<record_id>.json   one file per patient, with schema_version (0600)
 //!   journal/<txn>.json          commit records of transactions in flight (see `journal`)
+//!   journal/<txn>/              an import's staged patient files and audit lines (see `staging`)
 //!   quarantine/<file>           damaged files moved aside, each with <file>.reason
 //!   audit.jsonl                 every change, field by field (see `audit`)
 //!   index.jsonl                 summary index: a cache of each file's summary (see `index`)
@@ -31,6 +32,7 @@ pub mod index;
 pub mod journal;
 pub mod lock;
 pub mod quarantine;
+pub mod staging;
 pub mod stream;
 
 use crate::domain::{
@@ -371,6 +373,215 @@ pub struct Registry {
     versions: std::sync::Mutex<HashMap<String, FileKey>>,
 }
 
+/// An import being staged (see [`Registry::begin_import`]).
+pub struct Import<'r> {
+    reg: &'r mut Registry,
+    update: bool,
+    txn: String,
+    time: String,
+    stage: Option<staging::StageWriter>,
+    /// Every record id added, and whether it changed (a few bytes a patient: what the
+    /// duplicate check, the final stale-writer check and the registry afterwards need).
+    seen: HashMap<String, bool>,
+}
+
+/// What [`Import::add`] did with a patient.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Added {
+    New,
+    Updated,
+    /// The same as in the registry: nothing staged.
+    Unchanged,
+}
+
+impl Import<'_> {
+    /// Room for `n` more patients (when the number is known beforehand).
+    pub fn reserve(&mut self, n: usize) {
+        self.seen.reserve(n);
+    }
+
+    /// The registry being imported into, as it was before the import.
+    pub fn registry(&self) -> &Registry {
+        self.reg
+    }
+
+    /// Checks `p` as [`Registry::import_batch`] checks each patient (valid, its id not twice
+    /// in the import, not already in the registry unless updating, the gates against the
+    /// record as stored, its file still the version this registry read) and stages it with
+    /// its audit entries.
+    pub fn add(&mut self, mut p: Patient) -> Result<Added, StoreError> {
+        if self.seen.contains_key(&p.record_id) {
+            return Err(StoreError::DuplicateInBatch(p.record_id.clone()));
+        }
+        let reg = &*self.reg;
+        let known =
+            reg.patients.contains_key(&p.record_id) || reg.handed_over.contains(&p.record_id);
+        if known && !self.update {
+            return Err(StoreError::AlreadyExists(p.record_id.clone()));
+        }
+        reg.check_valid(&p)?;
+        if let Err(why) = crate::domain::validate::check_record_id(&p.record_id) {
+            return Err(StoreError::Invalid {
+                record_id: p.record_id.clone(),
+                problems: vec![Invalid::new("record_id", why)],
+            });
+        }
+        let old = match known {
+            true => Some(reg.read_whole(&p.record_id, false)?),
+            false => None,
+        };
+        let check = gate::check_change(old.as_ref(), &p, &reg.opts.rules, gate::Mode::Import);
+        if check.is_refused() {
+            return Err(StoreError::Refused {
+                record_id: p.record_id.clone(),
+                refusals: check.refusals,
+            });
+        }
+        p.schema_version = SCHEMA_VERSION;
+        let old = match &old {
+            Some(o) => to_value(o)?,
+            None => Value::Object(Default::default()),
+        };
+        let diffs = audit::diff(&old, &to_value(&p)?);
+        if diffs.is_empty() {
+            self.seen.insert(p.record_id, false);
+            return Ok(Added::Unchanged);
+        }
+        reg.check_versions(std::slice::from_ref(&p))?;
+        let entries: Vec<AuditEntry> = diffs
+            .into_iter()
+            .map(|(field, old, new)| AuditEntry {
+                time: self.time.clone(),
+                operator: reg.opts.operator.clone(),
+                record_id: p.record_id.clone(),
+                field,
+                old,
+                new,
+                txn: self.txn.clone(),
+                prev: None,
+            })
+            .collect();
+        let jdir = reg.dir.join(JOURNAL_DIR);
+        if let Some(stage) = self.stage.as_mut() {
+            stage.add(&p, &entries).map_err(io_err(&jdir))?;
+        }
+        self.seen.insert(p.record_id, true);
+        Ok(match known {
+            true => Added::Updated,
+            false => Added::New,
+        })
+    }
+
+    /// Makes the import happen: every file staged made durable, the small commit record
+    /// written (the commit point), then applied (see `staging`). Returns how many patients
+    /// were written. Afterwards the registry knows the patients imported without holding
+    /// them: [`Registry::load`] reads them (`get` and `patients` see them only once saved
+    /// again or after reopening, as after [`Registry::hand_over_summaries`]).
+    pub fn commit(mut self) -> Result<usize, StoreError> {
+        let Some(stage) = self.stage.take() else {
+            return Ok(0);
+        };
+        let written = usize::try_from(stage.patients()).unwrap_or(usize::MAX);
+        if written == 0 {
+            stage.abort();
+            return Ok(0);
+        }
+        let reg = &mut *self.reg;
+        let dir = reg.dir.clone();
+        let jdir = dir.join(JOURNAL_DIR);
+        // Once more just before the commit point: a file changed by another process while
+        // the import was staged (minutes, at a million rows) is not overwritten.
+        let pdir = dir.join(PATIENTS_DIR);
+        for (id, changed) in &self.seen {
+            if !changed {
+                continue;
+            }
+            let file = pdir.join(journal::patient_file_name(id));
+            let now = FileKey::stat(&file).ok();
+            if now.as_ref() != reg.versions_mut().get(id) {
+                stage.abort();
+                return Err(StoreError::ChangedOnDisk {
+                    record_id: id.clone(),
+                    file,
+                });
+            }
+        }
+        let staged = match stage.finish() {
+            Ok(s) => s,
+            Err(e) => {
+                let _ = fs::remove_dir_all(staging::stage_dir(&dir, &self.txn));
+                return Err(io_err(&jdir)(e));
+            }
+        };
+        let (audit_offset, tail) = match journal::audit_mark(&dir) {
+            Ok(m) => m,
+            Err(e) => {
+                let _ = fs::remove_dir_all(staging::stage_dir(&dir, &self.txn));
+                return Err(io_err(&dir)(e));
+            }
+        };
+        let commit = Commit {
+            format: staging::STAGED_FORMAT,
+            txn: self.txn.clone(),
+            audit_offset,
+            audit_tail: Some(tail),
+            patients: Vec::new(),
+            audit: Vec::new(),
+            staged: Some(staged),
+        };
+        let record = match journal::write_commit(&dir, &commit) {
+            Ok(r) => r,
+            Err(e) => {
+                // A record renamed into place but not synced may still be the commit point:
+                // then its stage directory must stay for the next opening to complete it.
+                let name = format!("{}.json", self.txn);
+                if fs::symlink_metadata(jdir.join(name)).is_ok() {
+                    reg.read_only = Some(format!(
+                        "an import could not be completed ({e}); it will be completed when the \
+                         registry is next opened"
+                    ));
+                } else {
+                    let _ = fs::remove_dir_all(staging::stage_dir(&dir, &self.txn));
+                }
+                return Err(io_err(&jdir)(e));
+            }
+        };
+        let applied = staging::apply(&dir, &commit, &record, true);
+        if let Err(e) = applied {
+            reg.read_only = Some(format!(
+                "an import could not be completed ({e}); it will be completed when the registry is next opened"
+            ));
+            return Err(StoreError::Io {
+                path: dir.join(PATIENTS_DIR),
+                source: e,
+            });
+        }
+        // The versions of the files written are not kept (at a million patients they would
+        // be most of the import's memory): a later save of an imported patient through this
+        // registry goes ahead once the patient is loaded again (`load` notes the version),
+        // and is refused as changed on disk otherwise; it never overwrites blindly.
+        let seen = std::mem::take(&mut self.seen);
+        reg.handed_over.reserve(seen.len());
+        let mut versions = reg.versions.lock().unwrap_or_else(|e| e.into_inner());
+        for (id, changed) in seen {
+            if changed {
+                versions.remove(&id);
+                reg.patients.remove(&id);
+                reg.handed_over.insert(id);
+            }
+        }
+        Ok(written)
+    }
+}
+
+impl Drop for Import<'_> {
+    fn drop(&mut self) {
+        if let Some(stage) = self.stage.take() {
+            stage.abort();
+        }
+    }
+}
+
 /// A patient file as read from disk.
 enum FileState {
     Ok(Box<Patient>),
@@ -556,6 +767,12 @@ impl Registry {
         self.patients.len() + self.handed_over.len()
     }
 
+    /// Whether the registry has this patient (held, or handed over; see
+    /// [`Registry::hand_over_summaries`]).
+    pub fn contains(&self, record_id: &str) -> bool {
+        self.patients.contains_key(record_id) || self.handed_over.contains(record_id)
+    }
+
     pub fn is_empty(&self) -> bool {
         self.patients.is_empty() && self.handed_over.is_empty()
     }
@@ -715,6 +932,25 @@ impl Registry {
         self.commit(patients)
     }
 
+    /// Starts an import of any size as one transaction, staged on disk patient by patient
+    /// (see `staging`): the registry checks each patient as [`Registry::import_batch`] does
+    /// when it is [added](Import::add), and nothing of it is visible, or left after a crash,
+    /// until [`Import::commit`]. Dropped without a commit, it leaves nothing behind.
+    pub fn begin_import(&mut self, update: bool) -> Result<Import<'_>, StoreError> {
+        self.writable()?;
+        let txn = journal::new_txn_id();
+        let jdir = self.dir.join(JOURNAL_DIR);
+        let stage = staging::StageWriter::create(&self.dir, &txn).map_err(io_err(&jdir))?;
+        Ok(Import {
+            time: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+            reg: self,
+            update,
+            txn,
+            stage: Some(stage),
+            seen: HashMap::new(),
+        })
+    }
+
     /// The gates of [`crate::domain::gate::check_change`] against the record as stored (a
     /// new patient has none). Warnings are the caller's to say (an import names the line).
     fn check_gates(&self, p: &Patient, mode: gate::Mode) -> Result<(), StoreError> {
@@ -800,6 +1036,7 @@ impl Registry {
             audit_tail: Some(tail),
             patients: changed,
             audit,
+            staged: None,
         };
         // A commit record that a replay would refuse is never written: every patient here
         // passed `check_valid` (stricter than the replay's `judge`), and the record id, which
@@ -946,6 +1183,8 @@ impl Registry {
                 }
             }
         }
+        // Stage directories of imports that never reached their commit point.
+        staging::remove_orphans(&dir).map_err(io_err(&jdir))?;
         let files = self.read_files(&pdir).map_err(io_err(&pdir))?;
         if !files.links.is_empty() {
             return Err(StoreError::Links(files.links));
@@ -1042,8 +1281,8 @@ impl Registry {
             let mut report = OpenReport::default();
             for r in &records {
                 match journal::read(r) {
-                    Ok(c) => match check_commit(&dir, &c, &self.opts) {
-                        Ok(()) => commits.push(c),
+                    Ok(c) => match check_pending(&dir, c, &self.opts) {
+                        Ok(c) => commits.push(c),
                         // What the next writer sets aside is not shown as if it will happen.
                         Err(why) => report.damaged.push(Damaged {
                             file: r.clone(),
@@ -1377,6 +1616,9 @@ struct Files {
 /// ([`journal::check_audit_mark`]). `Err` says why not. A save checks its own record the
 /// same way before writing it.
 fn check_commit(dir: &Path, c: &Commit, opts: &OpenOptions) -> Result<(), String> {
+    if c.staged.is_some() {
+        return staging::check(dir, c, opts, false).map(|_| ());
+    }
     check_commit_patients(c, opts)?;
     journal::check_audit_mark(dir, c)
 }
@@ -1388,6 +1630,18 @@ fn check_commit_patients(c: &Commit, opts: &OpenOptions) -> Result<(), String> {
         judge(p, opts).map_err(|why| format!("holds patient '{}', which {why}", p.record_id))?;
     }
     Ok(())
+}
+
+/// [`check_commit`], then the record with the patients it will write: a staged record's are
+/// read from its stage directory (those not yet renamed into `patients/`), for a reader to
+/// show them as they will be.
+fn check_pending(dir: &Path, mut c: Commit, opts: &OpenOptions) -> Result<Commit, String> {
+    if c.staged.is_some() {
+        c.patients = staging::check(dir, &c, opts, true)?;
+        return Ok(c);
+    }
+    check_commit(dir, &c, opts)?;
+    Ok(c)
 }
 
 /// The record id a patient file's name gives (`A-1` for `patients/A-1.json`).
@@ -1484,3 +1738,5 @@ mod fuzz_tests;
 mod gate_tests;
 #[cfg(test)]
 mod index_tests;
+#[cfg(test)]
+mod staging_tests;

@@ -15,7 +15,7 @@
 
 use super::journal::{self, PATIENTS_DIR};
 use super::{
-    Damaged, FileState, Foreign, OpenOptions, Quarantined, StoreError, Unreadable, check_commit,
+    Damaged, FileState, Foreign, OpenOptions, Quarantined, StoreError, Unreadable, check_pending,
     guard, io_err, judge, newer_message, quarantine, read_patient_file,
 };
 use crate::domain::Patient;
@@ -75,8 +75,8 @@ impl Records {
             unsafe_permissions = guard::permission_problem(dir);
             for r in journal::list(dir).map_err(io_err(dir))? {
                 match journal::read(&r) {
-                    Ok(c) => match check_commit(dir, &c, &opts) {
-                        Ok(()) => {
+                    Ok(c) => match check_pending(dir, c, &opts) {
+                        Ok(c) => {
                             for p in c.patients {
                                 overlay.insert(p.record_id.clone(), p);
                             }
@@ -375,6 +375,7 @@ mod tests {
             audit_tail: Some(journal::audit_mark(t.path()).unwrap().1),
             patients: vec![pending, Patient::new("Q-NEW", Subtype::Scarring)],
             audit: Vec::new(),
+            staged: None,
         };
         journal::write_commit(t.path(), &commit).unwrap();
         let mut r = Records::open(t.path(), opts(false)).unwrap();

@@ -36,7 +36,7 @@ fn treatable(id: &str) -> Patient {
     p
 }
 
-fn audit_lines(dir: &Path) -> Vec<AuditEntry> {
+pub(super) fn audit_lines(dir: &Path) -> Vec<AuditEntry> {
     fs::read_to_string(dir.join(AUDIT_FILE))
         .unwrap_or_default()
         .lines()
@@ -351,6 +351,7 @@ pub(super) fn crash_after_commit(dir: &Path, patients: Vec<Patient>, half_audit:
             })
             .collect(),
         patients,
+        staged: None,
     };
     journal::write_commit(dir, &commit).unwrap();
     if half_audit {

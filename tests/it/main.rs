@@ -18,6 +18,7 @@ mod export_deidentify;
 mod export_fhir;
 mod fuzz_readers;
 mod import_json;
+mod import_stream;
 mod report_cli;
 mod report_snapshots;
 mod research_consent;

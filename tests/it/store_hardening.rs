@@ -93,6 +93,7 @@ fn pending(reg: &Path, patients: Vec<Patient>, offset: u64, tail: Option<String>
         audit_tail: tail,
         patients,
         audit,
+        staged: None,
     };
     journal::write_commit(reg, &c).unwrap()
 }

@@ -531,6 +531,37 @@ fn graph_cells(area: Rect, y_label_w: u16) -> (f64, f64) {
 /// A line's points in data units.
 type Points = Vec<(f64, f64)>;
 
+/// A subtype's polyline in its pattern: as it is for androgenetic (drawn solid), a dot
+/// every `dx` along and `dy` down for scarring (drawn as dots).
+fn in_pattern(s: Subtype, points: &[(f64, f64)], dx: f64, dy: f64) -> Points {
+    match s {
+        Subtype::Androgenetic => points.to_vec(),
+        Subtype::Scarring => dotted_path(points, dx, dy),
+    }
+}
+
+/// The dataset of a subtype's line made by [`in_pattern`], in the subtype's style.
+fn pattern_dataset(s: Subtype, points: &[(f64, f64)], theme: Theme) -> Dataset<'_> {
+    let kind = match s {
+        Subtype::Androgenetic => GraphType::Line,
+        Subtype::Scarring => GraphType::Scatter,
+    };
+    Dataset::default()
+        .marker(Marker::Braille)
+        .graph_type(kind)
+        .style(subtype_style(s, theme))
+        .data(points)
+}
+
+/// Points marked with one glyph (censored patients, means) in a subtype's style.
+fn glyph_dataset(s: Subtype, glyph: char, points: &[(f64, f64)], theme: Theme) -> Dataset<'_> {
+    Dataset::default()
+        .marker(Marker::Custom(glyph))
+        .graph_type(GraphType::Scatter)
+        .style(subtype_style(s, theme))
+        .data(points)
+}
+
 /// A legend entry: the subtype's mark in its style, then its short name and `what`.
 fn legend_entry(mark: String, s: Subtype, what: &str, theme: Theme) -> [Span<'static>; 2] {
     [
@@ -689,37 +720,13 @@ impl Widget for TouchUpFreeChart<'_> {
         let (dx, dy) = (x_max * 2.0 / cols, 1.0 / rows);
         let stairs: Vec<(Subtype, Points, Points)> = curves
             .iter()
-            .map(|&(s, k)| {
-                let st = k.staircase();
-                let line = match s {
-                    Subtype::Androgenetic => st,
-                    Subtype::Scarring => dotted_path(&st, dx, dy),
-                };
-                (s, line, k.censor_marks())
-            })
+            .map(|&(s, k)| (s, in_pattern(s, &k.staircase(), dx, dy), k.censor_marks()))
             .collect();
         let mut datasets = Vec::new();
         for (s, line, censored) in &stairs {
-            let style = subtype_style(*s, theme);
-            let kind = match s {
-                Subtype::Androgenetic => GraphType::Line,
-                Subtype::Scarring => GraphType::Scatter,
-            };
-            datasets.push(
-                Dataset::default()
-                    .marker(Marker::Braille)
-                    .graph_type(kind)
-                    .style(style)
-                    .data(line),
-            );
+            datasets.push(pattern_dataset(*s, line, theme));
             if !censored.is_empty() {
-                datasets.push(
-                    Dataset::default()
-                        .marker(Marker::Custom(curve_marks(*s).1))
-                        .graph_type(GraphType::Scatter)
-                        .style(style)
-                        .data(censored),
-                );
+                datasets.push(glyph_dataset(*s, curve_marks(*s).1, censored, theme));
             }
         }
         Chart::new(datasets)
@@ -858,13 +865,7 @@ impl Widget for VdsOverTimeChart<'_> {
         let (dx, dy) = (24.0 * 2.0 / cols, (bounds[1] - bounds[0]) / rows);
         let dotted_means: Vec<(Subtype, Points, &Points)> = means
             .iter()
-            .map(|(s, pts)| {
-                let line = match s {
-                    Subtype::Androgenetic => pts.clone(),
-                    Subtype::Scarring => dotted_path(pts, dx, dy),
-                };
-                (*s, line, pts)
-            })
+            .map(|(s, pts)| (*s, in_pattern(*s, pts, dx, dy), pts))
             .collect();
         let mut datasets = Vec::new();
         for pts in &patient_lines {
@@ -877,25 +878,8 @@ impl Widget for VdsOverTimeChart<'_> {
             );
         }
         for (s, line, pts) in &dotted_means {
-            let style = subtype_style(*s, theme);
-            let kind = match s {
-                Subtype::Androgenetic => GraphType::Line,
-                Subtype::Scarring => GraphType::Scatter,
-            };
-            datasets.push(
-                Dataset::default()
-                    .marker(Marker::Braille)
-                    .graph_type(kind)
-                    .style(style)
-                    .data(line),
-            );
-            datasets.push(
-                Dataset::default()
-                    .marker(Marker::Custom(mean_glyph(*s)))
-                    .graph_type(GraphType::Scatter)
-                    .style(style)
-                    .data(pts),
-            );
+            datasets.push(pattern_dataset(*s, line, theme));
+            datasets.push(glyph_dataset(*s, mean_glyph(*s), pts, theme));
         }
         Chart::new(datasets)
             .x_axis(

@@ -136,7 +136,8 @@ fn scatter_spreads_equal_scores_and_labels_its_columns() {
 
     // The PSS labels sit between their column's post and six-month points.
     let b = draw(60, 24, VdsPssScatter::new(&ps));
-    let last = row(&b, 23);
+    // The last row names the axis (PSS); the labels are on the row above it.
+    let last = row(&b, 22);
     let labels: Vec<usize> = (0..=3)
         .map(|k| last.iter().position(|s| *s == k.to_string()).unwrap())
         .collect();
@@ -342,4 +343,56 @@ fn vds_over_time_is_named_and_says_when_empty() {
     let empty = summarize(&[]);
     let t = text(&draw(80, 14, VdsOverTimeChart::new(&empty.durability)));
     assert!(t.contains("no VDS scored yet"), "{t}");
+}
+
+/// Legends and axis names sit beside the data, never on it: the rows holding the legend
+/// hold no plotted dot, and each legend is whole, at the half-screen width of the charts
+/// page as well as the full width of the durability pages.
+#[test]
+fn legends_never_cover_the_data() {
+    let ps = cohort();
+    let s = generated();
+    let is_dot = |c: char| ('\u{2801}'..='\u{28ff}').contains(&c) || "•×+●■".contains(c);
+    for w in [38, 60, 118] {
+        let cases: Vec<(Buffer, &[&str])> = vec![
+            (
+                draw(w, 14, VdsSlopeChart::new(&ps).theme(NO_COLOR)),
+                &["── AGA n=6", "·· scar n=4", "• scar post only n=1"],
+            ),
+            (
+                draw(w, 14, VdsPssScatter::new(&ps).theme(NO_COLOR)),
+                &["• post n=11", "× 6 m n=10"],
+            ),
+            (
+                draw(w, 14, TouchUpFreeChart::new(&s.durability).theme(NO_COLOR)),
+                &["── AGA", "·· scar", "+ × censored"],
+            ),
+            (
+                draw(w, 14, VdsOverTimeChart::new(&s.durability).theme(NO_COLOR)),
+                &["──● AGA mean", "··■ scar mean", "dim: each patient"],
+            ),
+        ];
+        for (b, entries) in cases {
+            let t = text(&b);
+            let rows: Vec<String> = t.lines().map(str::to_string).collect();
+            // The legend's rows: from the top down to the last one holding an entry.
+            let last = entries
+                .iter()
+                .map(|e| {
+                    rows.iter()
+                        .position(|r| r.contains(e))
+                        .unwrap_or_else(|| panic!("{e:?} not whole at width {w}:\n{t}"))
+                })
+                .max()
+                .unwrap();
+            for r in &rows[..=last] {
+                // The legend's own marks are not data: drop the entries, then look.
+                let mut rest = r.clone();
+                for e in entries {
+                    rest = rest.replace(e, "");
+                }
+                assert!(!rest.chars().any(is_dot), "data under the legend: {r:?}\n{t}");
+            }
+        }
+    }
 }

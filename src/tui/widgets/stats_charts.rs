@@ -15,13 +15,11 @@ use crate::tui::theme::Theme;
 use crate::tui::widgets::panel::theme_and_block;
 use crate::tui::widgets::width;
 use ratatui::buffer::Buffer;
-use ratatui::layout::{Constraint, Rect};
+use ratatui::layout::Rect;
 use ratatui::style::{Color, Style};
 use ratatui::symbols::Marker;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{
-    Axis, Bar, BarChart, Block, Chart, Dataset, GraphType, LegendPosition, Widget,
-};
+use ratatui::widgets::{Axis, Bar, BarChart, Block, Chart, Dataset, GraphType, Widget};
 use std::collections::{HashMap, HashSet};
 
 /// Short subtype names for legends and bar labels.
@@ -76,16 +74,6 @@ fn vds_axis(scores: impl Iterator<Item = f64>) -> ([f64; 2], Vec<String>) {
         }
     };
     ([lo, 10.0], vec![fmt(lo), fmt(mid), "10".into()])
-}
-
-fn finish<'a>(chart: Chart<'a>, block: Option<Block<'a>>, legend: LegendPosition) -> Chart<'a> {
-    let chart = chart
-        .legend_position(Some(legend))
-        .hidden_legend_constraints((Constraint::Ratio(2, 3), Constraint::Ratio(1, 2)));
-    match block {
-        Some(b) => chart.block(b),
-        None => chart,
-    }
 }
 
 /// Each patient's VDS after the last session and at six months, one line per patient, AGA
@@ -167,33 +155,37 @@ impl Widget for VdsSlopeChart<'_> {
             .map(|(_, pairs, _, _)| pairs.iter().map(dotted).collect())
             .collect();
         let mut datasets = Vec::new();
+        let mut legend: Legend = Vec::new();
         for ((s, pairs, lone, (n, n_lone)), dots) in data.iter().zip(&dots) {
             let style = subtype_style(*s, self.theme);
-            let (mark, lines): (&str, Vec<Segment>) = match s {
-                Subtype::Androgenetic => (
-                    "──",
-                    pairs.iter().map(|p| (&p[..], GraphType::Line)).collect(),
-                ),
-                Subtype::Scarring => (
-                    "··",
-                    dots.iter().map(|d| (&d[..], GraphType::Scatter)).collect(),
-                ),
+            let lines: Vec<Segment> = match s {
+                Subtype::Androgenetic => pairs.iter().map(|p| (&p[..], GraphType::Line)).collect(),
+                Subtype::Scarring => dots.iter().map(|d| (&d[..], GraphType::Scatter)).collect(),
             };
-            for (i, (points, kind)) in lines.into_iter().enumerate() {
-                let mut d = Dataset::default()
-                    .marker(Marker::Braille)
-                    .graph_type(kind)
-                    .style(style)
-                    .data(points);
-                if i == 0 {
-                    d = d.name(format!("{mark} {} n={n}", short(*s)));
-                }
-                datasets.push(d);
-            }
-            if !lone.is_empty() {
+            legend.push(legend_entry(
+                curve_marks(*s).0.to_string(),
+                *s,
+                &format!(" n={n}"),
+                self.theme,
+            ));
+            for (points, kind) in lines {
                 datasets.push(
                     Dataset::default()
-                        .name(format!("•  {} post only n={n_lone}", short(*s)))
+                        .marker(Marker::Braille)
+                        .graph_type(kind)
+                        .style(style)
+                        .data(points),
+                );
+            }
+            if !lone.is_empty() {
+                legend.push(legend_entry(
+                    "•".into(),
+                    *s,
+                    &format!(" post only n={n_lone}"),
+                    self.theme,
+                ));
+                datasets.push(
+                    Dataset::default()
                         .marker(Marker::Dot)
                         .graph_type(GraphType::Scatter)
                         .style(style)
@@ -201,7 +193,8 @@ impl Widget for VdsSlopeChart<'_> {
                 );
             }
         }
-        let chart = Chart::new(datasets)
+        let chart_area = frame(area, buf, self.block, ("VDS", ""), legend, self.theme);
+        Chart::new(datasets)
             .x_axis(
                 Axis::default()
                     .bounds([0.0, 1.0])
@@ -210,12 +203,11 @@ impl Widget for VdsSlopeChart<'_> {
             )
             .y_axis(
                 Axis::default()
-                    .title("VDS")
                     .bounds(bounds)
                     .labels(labels)
                     .style(self.theme.dim()),
-            );
-        finish(chart, self.block, LegendPosition::BottomLeft).render(area, buf);
+            )
+            .render(chart_area, buf);
     }
 }
 
@@ -284,39 +276,39 @@ impl Widget for VdsPssScatter<'_> {
         };
         let datasets = vec![
             Dataset::default()
-                .name(format!("post n={}", post.len()))
                 .marker(Marker::Dot)
                 .graph_type(GraphType::Scatter)
                 .style(style(Color::Cyan))
                 .data(&post),
             Dataset::default()
-                .name(format!("6 m n={}", m6.len()))
                 .marker(Marker::Custom('×'))
                 .graph_type(GraphType::Scatter)
                 .style(style(Color::Yellow))
                 .data(&m6),
         ];
+        let legend = vec![
+            entry("•", style(Color::Cyan), format!("post n={}", post.len())),
+            entry("×", style(Color::Yellow), format!("6 m n={}", m6.len())),
+        ];
+        let chart_area = frame(area, buf, self.block, ("VDS", "PSS"), legend, self.theme);
         // The chart spaces its middle labels at width / count, which cannot put 0..3 under
         // their columns; two empty labels reserve the row and `pss_labels` writes the values.
         let y_label_w = labels.iter().map(|l| width(l)).max().unwrap_or(0);
-        let chart = Chart::new(datasets)
+        Chart::new(datasets)
             .x_axis(
                 Axis::default()
-                    .title("PSS")
                     .bounds(PSS_BOUNDS)
                     .labels(["", ""])
                     .style(self.theme.dim()),
             )
             .y_axis(
                 Axis::default()
-                    .title("VDS")
                     .bounds(bounds)
                     .labels(labels)
                     .style(self.theme.dim()),
-            );
-        let inner = self.block.as_ref().map_or(area, |b| b.inner(area));
-        finish(chart, self.block, LegendPosition::TopLeft).render(area, buf);
-        pss_labels(inner, y_label_w, self.theme.dim(), buf);
+            )
+            .render(chart_area, buf);
+        pss_labels(chart_area, y_label_w, self.theme.dim(), buf);
     }
 }
 
@@ -562,51 +554,76 @@ fn glyph_dataset(s: Subtype, glyph: char, points: &[(f64, f64)], theme: Theme) -
         .data(points)
 }
 
-/// A legend entry: the subtype's mark in its style, then its short name and `what`.
-fn legend_entry(mark: String, s: Subtype, what: &str, theme: Theme) -> [Span<'static>; 2] {
-    [
-        Span::styled(mark, subtype_style(s, theme)),
-        Span::raw(format!(" {}{what}   ", short(s))),
+/// A legend entry of a subtype: its mark in its style, then its short name and `what`.
+fn legend_entry(mark: String, s: Subtype, what: &str, theme: Theme) -> Vec<Span<'static>> {
+    entry(mark, subtype_style(s, theme), format!("{}{what}", short(s)))
+}
+
+/// A legend: entries, each a subtype's (or a timepoint's) mark in its style and its words.
+type Legend = Vec<Vec<Span<'static>>>;
+
+/// A legend entry: `mark` in `style`, then `words`.
+fn entry(mark: impl Into<String>, style: Style, words: String) -> Vec<Span<'static>> {
+    vec![
+        Span::styled(mark.into(), style),
+        Span::raw(format!(" {words}")),
     ]
 }
 
+/// Most rows a legend may take; the chart keeps the rest.
+const LEGEND_ROWS: u16 = 3;
+
 /// Frames a chart whose names and legend must never cover its data: the block (the x
-/// axis's name on its bottom border, at the right), the y axis's name on the first row
-/// inside it, above the y labels, and the legend on that row at the right (on a row of its
-/// own when both do not fit). Returns the area left for the chart itself.
+/// axis's name, if any, on its bottom border at the right), the y axis's name on the first
+/// row inside it, above the y labels, and the legend's entries after it, wrapped onto the
+/// rows below when they do not fit (at most [`LEGEND_ROWS`], and only while the chart keeps
+/// six rows: a table or the page names the lines of a chart too small for its legend).
+/// Returns the area left for the chart itself.
 fn frame(
     area: Rect,
     buf: &mut Buffer,
     block: Option<Block<'_>>,
     names: (&str, &str),
-    legend: Line<'_>,
+    legend: Legend,
     theme: Theme,
 ) -> Rect {
     let (y_name, x_name) = names;
-    let block = block
-        .unwrap_or_default()
-        .title_bottom(Line::styled(format!(" {x_name} "), theme.dim()).right_aligned());
+    let mut block = block.unwrap_or_default();
+    if !x_name.is_empty() {
+        block =
+            block.title_bottom(Line::styled(format!(" {x_name} "), theme.dim()).right_aligned());
+    }
     let inner = block.inner(area);
     block.render(area, buf);
     if inner.height < 4 || inner.width < 8 {
         return inner;
     }
-    buf.set_stringn(inner.x, inner.y, y_name, inner.width as usize, theme.dim());
-    let legend_w = legend.width() as u16;
-    let name_w = width(y_name) as u16;
-    let rows = if name_w + 2 + legend_w <= inner.width {
-        buf.set_line(inner.right() - legend_w, inner.y, &legend, legend_w);
-        1
-    } else if inner.height >= 10 {
-        buf.set_line(inner.x, inner.y + 1, &legend, inner.width);
-        2
-    } else {
-        // Too small for a legend row: the table under the chart names the lines.
-        1
-    };
+    const GAP: usize = 3;
+    let room = inner.width as usize;
+    let mut rows: Vec<Vec<Span>> = vec![vec![Span::styled(y_name.to_string(), theme.dim())]];
+    let mut used = width(y_name);
+    for e in legend {
+        let w: usize = e.iter().map(|s| width(&s.content)).sum();
+        if used > 0 && used + GAP + w > room {
+            rows.push(Vec::new());
+            used = 0;
+        }
+        let row = rows.last_mut().expect("a row");
+        if used > 0 {
+            row.push(Span::raw(" ".repeat(GAP)));
+            used += GAP;
+        }
+        row.extend(e);
+        used += w;
+    }
+    let max_rows = LEGEND_ROWS.min(inner.height.saturating_sub(6)).max(1);
+    let shown = (rows.len() as u16).min(max_rows);
+    for (i, row) in rows.into_iter().take(shown as usize).enumerate() {
+        buf.set_line(inner.x, inner.y + i as u16, &Line::from(row), inner.width);
+    }
     Rect {
-        y: inner.y + rows,
-        height: inner.height - rows,
+        y: inner.y + shown,
+        height: inner.height - shown,
         ..inner
     }
 }
@@ -695,23 +712,23 @@ impl Widget for TouchUpFreeChart<'_> {
             .max()
             .unwrap_or(0);
         let (x_max, ticks) = month_axis(last);
-        let mut legend: Vec<Span> = curves
+        let mut legend: Legend = curves
             .iter()
-            .flat_map(|&(s, _)| legend_entry(curve_marks(s).0.to_string(), s, "", theme))
+            .map(|&(s, _)| legend_entry(curve_marks(s).0.to_string(), s, "", theme))
             .collect();
         if !curves.is_empty() {
             let glyphs: Vec<String> = curves
                 .iter()
                 .map(|&(s, _)| curve_marks(s).1.to_string())
                 .collect();
-            legend.push(Span::raw(format!("{} censored", glyphs.join(" "))));
+            legend.push(vec![Span::raw(format!("{} censored", glyphs.join(" ")))]);
         }
         let chart_area = frame(
             area,
             buf,
             self.block,
             ("touch-up-free", "months since session 3"),
-            Line::from(legend),
+            legend,
             theme,
         );
         const Y_LABEL_W: u16 = 4;
@@ -845,19 +862,19 @@ impl Widget for VdsOverTimeChart<'_> {
                 (!pts.is_empty()).then_some((s, pts))
             })
             .collect();
-        let mut legend: Vec<Span> = means
+        let mut legend: Legend = means
             .iter()
-            .flat_map(|(s, _)| legend_entry(mean_mark(*s), *s, " mean", theme))
+            .map(|(s, _)| legend_entry(mean_mark(*s), *s, " mean", theme))
             .collect();
         if !patient_lines.is_empty() {
-            legend.push(Span::styled("dim: each patient", theme.dim()));
+            legend.push(vec![Span::styled("dim: each patient", theme.dim())]);
         }
         let chart_area = frame(
             area,
             buf,
             self.block,
             ("VDS", "months after the last session"),
-            Line::from(legend),
+            legend,
             theme,
         );
         let labels_w = labels.iter().map(|l| width(l)).max().unwrap_or(0);

@@ -391,7 +391,10 @@ fn legends_never_cover_the_data() {
                 for e in entries {
                     rest = rest.replace(e, "");
                 }
-                assert!(!rest.chars().any(is_dot), "data under the legend: {r:?}\n{t}");
+                assert!(
+                    !rest.chars().any(is_dot),
+                    "data under the legend: {r:?}\n{t}"
+                );
             }
         }
     }

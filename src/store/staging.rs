@@ -479,9 +479,13 @@ pub(super) fn apply(dir: &Path, commit: &Commit, record: &Path, own: bool) -> io
     Ok(())
 }
 
-/// Removes stage directories no commit record names: imports that never reached their
-/// commit point (refused, failed, or killed), or finished ones whose removal was cut short.
-/// Only a lock holder calls this, after replaying the records.
+/// Removes stage directories no commit record names whose writer is gone: imports that
+/// never reached their commit point (refused, failed, or killed), or finished ones whose
+/// removal was cut short. Only a lock holder calls this, after replaying the records. The
+/// writer is the process the transaction id names (`<nanos>-<pid>-<n>`): a stage directory
+/// of a process still running is left alone, so that a second writer let in by a deleted
+/// lock file cannot pull an import's files from under it (a reused pid only delays the
+/// removal until that process ends).
 pub(super) fn remove_orphans(dir: &Path) -> io::Result<()> {
     let jdir = dir.join(JOURNAL_DIR);
     for e in fsutil::entries(&jdir)? {
@@ -491,9 +495,26 @@ pub(super) fn remove_orphans(dir: &Path) -> io::Result<()> {
         let Some(name) = e.name.as_deref().filter(|n| txn_is_safe(n)) else {
             continue;
         };
-        if fs::symlink_metadata(jdir.join(format!("{name}.json"))).is_err() {
+        if fs::symlink_metadata(jdir.join(format!("{name}.json"))).is_err()
+            && !writer_alive(name)
+        {
             fs::remove_dir_all(&e.path)?;
         }
     }
     Ok(())
+}
+
+/// Whether the process that transaction `txn` names may still be running.
+fn writer_alive(txn: &str) -> bool {
+    let Some(pid) = txn
+        .split('-')
+        .nth(1)
+        .and_then(|p| p.parse::<libc::pid_t>().ok())
+        .filter(|p| *p > 0)
+    else {
+        return false;
+    };
+    // SAFETY: signal 0 sends nothing; it only asks whether the process exists.
+    let r = unsafe { libc::kill(pid, 0) };
+    r == 0 || io::Error::last_os_error().raw_os_error() != Some(libc::ESRCH)
 }

@@ -156,11 +156,15 @@ fn a_kill_before_the_commit_point_leaves_an_orphan_the_next_writer_removes() {
     let mut r = Registry::open(t.path(), opts(true)).unwrap();
     r.save(patient("A-1", "old")).unwrap();
     drop(r);
-    // Staged, made durable, but no commit record: the import never happened.
-    let txn = journal::new_txn_id();
-    let mut w = StageWriter::create(t.path(), &txn).unwrap();
+    // Staged, made durable, but no commit record: the import never happened. Its writer
+    // (the pid in its transaction id) is gone: no process has a pid above pid_max.
+    let txn = "00000000000000000001-2000000000-0";
+    let mut w = StageWriter::create(t.path(), txn).unwrap();
     w.add(&patient("B-1", "x"), &[]).unwrap();
     w.finish().unwrap();
+    // Another one whose writer still runs (pid 1 always does): left alone, it may yet commit.
+    let live = stage_dir(t.path(), "00000000000000000002-1-0");
+    fs::create_dir(&live).unwrap();
     let reader = Registry::open(t.path(), opts(false)).unwrap();
     assert_eq!(
         reader.len(),
@@ -171,7 +175,7 @@ fn a_kill_before_the_commit_point_leaves_an_orphan_the_next_writer_removes() {
     let r = Registry::open(t.path(), opts(true)).unwrap();
     assert_eq!(r.len(), 1);
     assert!(r.report().is_clean(), "{:?}", r.report().problems());
-    assert_eq!(journal_entries(t.path()), Vec::<String>::new());
+    assert_eq!(journal_entries(t.path()), vec!["00000000000000000002-1-0"]);
 }
 
 #[test]

@@ -495,9 +495,7 @@ pub(super) fn remove_orphans(dir: &Path) -> io::Result<()> {
         let Some(name) = e.name.as_deref().filter(|n| txn_is_safe(n)) else {
             continue;
         };
-        if fs::symlink_metadata(jdir.join(format!("{name}.json"))).is_err()
-            && !writer_alive(name)
-        {
+        if fs::symlink_metadata(jdir.join(format!("{name}.json"))).is_err() && !writer_alive(name) {
             fs::remove_dir_all(&e.path)?;
         }
     }

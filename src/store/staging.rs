@@ -10,8 +10,9 @@
 //! - `AUDIT`: the transaction's audit entries, one per line, not yet chained;
 //! - `INDEX`: the summary index lines of the patients, without their keys (see `index`).
 //!
-//! The files are written without one `fsync` each and made durable together (Linux `syncfs`,
-//! elsewhere one `fsync` per file), then the directory. Then the **commit record**
+//! The files are written without one `fsync` each and made durable together (Linux `syncfs`;
+//! an import of at most 256 files, and any elsewhere, syncs each file, on several threads),
+//! then the directory. Then the **commit record**
 //! `journal/<txn>.json` is written as for a save, but small: format [`STAGED_FORMAT`], no
 //! patients, and [`Staged`]: the number of patient files, the SHA-256 of `MANIFEST`, the
 //! number of audit entries and the SHA-256 of `AUDIT`. Its durable rename is the commit point,
@@ -99,8 +100,16 @@ pub struct StageWriter {
     patients: u64,
     audit_entries: u64,
     pending: Vec<(PathBuf, Vec<u8>)>,
+    /// The files written, while there are at most [`SYNC_EACH`]: synced one by one rather
+    /// than by syncing the whole file system (which waits for every other writer's data).
+    written: Vec<PathBuf>,
+    /// More than [`SYNC_EACH`] files were written.
+    many: bool,
     line: Vec<u8>,
 }
+
+/// Up to this many staged files are synced each on its own (see `StageWriter::written`).
+const SYNC_EACH: usize = 256;
 
 /// A file written through a buffer, hashed as it is written.
 struct Hashed {
@@ -141,6 +150,8 @@ impl StageWriter {
             patients: 0,
             audit_entries: 0,
             pending: Vec::with_capacity(BATCH_FILES),
+            written: Vec::new(),
+            many: false,
             line: Vec::new(),
         })
     }
@@ -201,6 +212,12 @@ impl StageWriter {
                     .map_err(|_| io::Error::other("a writer thread panicked"))?
             })
         })?;
+        if self.written.len() + files.len() <= SYNC_EACH {
+            self.written.extend(files.iter().map(|(p, _)| p.clone()));
+        } else {
+            self.written = Vec::new();
+            self.many = true;
+        }
         self.pending = files;
         self.pending.clear();
         Ok(())
@@ -214,7 +231,11 @@ impl StageWriter {
         let manifest = self.manifest.finish()?;
         let audit = self.audit.finish()?;
         // The patient files were written without a sync each (see `fsutil::SYNC_FS`).
-        fsutil::sync_fs(&self.sdir)?;
+        match self.many {
+            true => fsutil::sync_fs(&self.sdir)?,
+            false if fsutil::SYNC_FS => fsutil::sync_files(&self.written)?,
+            false => {}
+        }
         sync_dir(&self.sdir)?;
         if let Some(jdir) = self.sdir.parent() {
             sync_dir(jdir)?;

@@ -399,3 +399,31 @@ fn legends_never_cover_the_data() {
         }
     }
 }
+
+/// Over 20 patients a subtype, their lines are not drawn (a smudge), and the legend says so
+/// rather than promising dim lines.
+#[test]
+fn vds_over_time_says_when_patient_lines_are_left_out() {
+    let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 25).unwrap();
+    let ps = smplan::synth::registry(300, 1, today, &smplan::protocol::Protocol::builtin());
+    let s = summarize(&ps);
+    let t = text(&draw(
+        100,
+        16,
+        VdsOverTimeChart::new(&s.durability).theme(NO_COLOR),
+    ));
+    assert!(t.contains("AGA patients not drawn (over 20)"), "{t}");
+    assert!(t.contains("scar patients not drawn (over 20)"), "{t}");
+    assert!(!t.contains("dim: each patient"), "{t}");
+    // The demo's ten: every line drawn, nothing said to be left out.
+    let few = summarize(&smplan::cli::ui::demo_cohort().unwrap());
+    let t = text(&draw(
+        100,
+        16,
+        VdsOverTimeChart::new(&few.durability).theme(NO_COLOR),
+    ));
+    assert!(
+        t.contains("dim: each patient") && !t.contains("not drawn"),
+        "{t}"
+    );
+}

@@ -31,7 +31,7 @@ pub fn no_touch_ups_yet(n: usize, longest: &str) -> String {
     format!("no touch-ups yet: {n} patient(s) past session 3, followed up to {longest}")
 }
 pub const LOG_RANK: &str = "Log-rank, androgenetic vs scarring:";
-pub const VDS_TIME_CHART: &str = "VDS at each visit: mean by subtype, each patient dim";
+pub const VDS_TIME_CHART: &str = "VDS at each visit: mean by subtype over each patient";
 pub const VDS_TIME_HEADING: &str = "VDS at each visit: mean ± SD with n, 95% CI below";
 pub const OUTSIDE_NOTE: &str = "* the interval runs outside the 0-10 scale";
 

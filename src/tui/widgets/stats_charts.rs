@@ -869,6 +869,15 @@ impl Widget for VdsOverTimeChart<'_> {
         if !patient_lines.is_empty() {
             legend.push(vec![Span::styled("dim: each patient", theme.dim())]);
         }
+        // A subtype with more patients than lines drawn says so, not to promise dim lines.
+        for s in subtypes {
+            if d.vds_lines.iter().filter(|l| l.subtype == s).count() > MAX_PATIENT_LINES {
+                legend.push(vec![Span::styled(
+                    format!("{} patients not drawn (over {MAX_PATIENT_LINES})", short(s)),
+                    theme.dim(),
+                )]);
+            }
+        }
         let chart_area = frame(
             area,
             buf,

@@ -312,22 +312,25 @@ fn render_durability(o: &mut String, d: &Durability) {
         let median = present::median_time(f.median_days);
         let at: Vec<String> =
             f.at.iter()
-                .map(|a| match a.s {
-                    Some(_) if a.at_risk == 0 => {
-                        format!("{} d: - (no patient followed this long)", a.days)
+                .map(|a| {
+                    // `6 m (182 d)`: the months the screen shows, the days counted.
+                    let when = format!("{} ({} d)", present::months_label(a.days), a.days);
+                    match a.s {
+                        Some(_) if a.at_risk == 0 => {
+                            format!("{when}: - (no patient followed this long)")
+                        }
+                        Some(s) => format!(
+                            "{when}: {:.0}% touch-up-free (CI {}), {} at risk",
+                            s * 100.0,
+                            a.ci95.map_or("-".into(), |c| format!(
+                                "{:.0} to {:.0}%",
+                                c.low * 100.0,
+                                c.high * 100.0
+                            )),
+                            a.at_risk
+                        ),
+                        None => format!("{when}: -"),
                     }
-                    Some(s) => format!(
-                        "{} d: {:.0}% touch-up-free (CI {}), {} at risk",
-                        a.days,
-                        s * 100.0,
-                        a.ci95.map_or("-".into(), |c| format!(
-                            "{:.0} to {:.0}%",
-                            c.low * 100.0,
-                            c.high * 100.0
-                        )),
-                        a.at_risk
-                    ),
-                    None => format!("{} d: -", a.days),
                 })
                 .collect();
         let _ = writeln!(
@@ -671,6 +674,30 @@ mod tests {
             patient("A4", a, (9.0, 3), None),
             patient("S1", s, (8.0, 2), Some((6.5, 1))),
         ]
+    }
+
+    /// Durability times read in months (days / 30.4375, rounded) with the days counted, as
+    /// the screen's table heads them; the log-rank line is the screen's.
+    #[test]
+    fn durability_times_in_months_with_their_days() {
+        let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 25).unwrap();
+        let ps = crate::synth::registry(40, 16, today, &crate::protocol::Protocol::builtin());
+        let sum = summarize(&ps);
+        let mut out = String::new();
+        render_durability(&mut out, &sum.durability);
+        for when in ["6 m (182 d): ", "12 m (365 d): ", "24 m (730 d): "] {
+            assert!(out.contains(when), "{when}: {out}");
+        }
+        let n = |g: &str| sum.durability.touch_up_free[g].n;
+        let lr = present::log_rank_text(
+            sum.durability.log_rank.as_ref(),
+            n("androgenetic"),
+            n("scarring"),
+        );
+        assert!(
+            out.contains(&format!("log-rank, androgenetic vs scarring: {lr}")),
+            "{out}"
+        );
     }
 
     #[test]

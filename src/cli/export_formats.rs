@@ -92,7 +92,7 @@ fn random_hex() -> Result<String, String> {
     std::fs::File::open("/dev/urandom")
         .and_then(|mut f| f.read_exact(&mut b))
         .map_err(|e| format!("cannot read random bytes for the de-identification key: {e}"))?;
-    Ok(b.iter().map(|x| format!("{x:02x}")).collect())
+    Ok(crate::domain::text::hex(&b))
 }
 
 #[cfg(test)]

@@ -47,8 +47,30 @@ pub fn file_name_key(id: &str) -> String {
     id.nfc().flat_map(char::to_lowercase).collect()
 }
 
+/// `bytes` as lowercase hexadecimal, two digits a byte (a SHA-256 digest, a key): one
+/// allocation, where `format!("{b:02x}")` per byte made 33 (the audit chain hashes every
+/// line of the log).
+pub fn hex(bytes: &[u8]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut out = String::with_capacity(bytes.len() * 2);
+    for &b in bytes {
+        out.push(char::from(DIGITS[usize::from(b >> 4)]));
+        out.push(char::from(DIGITS[usize::from(b & 0x0f)]));
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn hex_is_two_lowercase_digits_a_byte() {
+        assert_eq!(super::hex(&[0x00, 0x0f, 0xa0, 0xff]), "000fa0ff");
+        assert_eq!(super::hex(&[]), "");
+        let all: Vec<u8> = (0..=255).collect();
+        let slow: String = all.iter().map(|b| format!("{b:02x}")).collect();
+        assert_eq!(super::hex(&all), slow);
+    }
+
     use super::{file_name_key, printable};
 
     #[test]

@@ -126,12 +126,7 @@ pub fn pseudonym(secret: &[u8], record_id: &str) -> String {
     message.extend_from_slice(b"record-id:");
     message.extend_from_slice(record_id.as_bytes());
     let mac = hmac_sha256(secret, &message);
-    let mut out = String::with_capacity(17);
-    out.push(PSEUDONYM_PREFIX);
-    for b in &mac[..8] {
-        out.push_str(&format!("{b:02x}"));
-    }
-    out
+    format!("{PSEUDONYM_PREFIX}{}", crate::domain::text::hex(&mac[..8]))
 }
 
 /// Removes identifiers and free text from every patient and shifts their dates.
@@ -247,7 +242,7 @@ mod tests {
     #[test]
     fn hmac_matches_rfc_4231_test_case_2() {
         let mac = hmac_sha256(b"Jefe", b"what do ya want for nothing?");
-        let hex: String = mac.iter().map(|b| format!("{b:02x}")).collect();
+        let hex = crate::domain::text::hex(&mac);
         assert_eq!(
             hex,
             "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"
@@ -257,7 +252,7 @@ mod tests {
             &[0xaa; 131],
             b"Test Using Larger Than Block-Size Key - Hash Key First",
         );
-        let hex: String = mac.iter().map(|b| format!("{b:02x}")).collect();
+        let hex = crate::domain::text::hex(&mac);
         assert_eq!(
             hex,
             "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54"

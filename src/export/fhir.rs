@@ -76,7 +76,7 @@ fn uuid(record_id: &str, key: &str) -> String {
     b.copy_from_slice(&h[..16]);
     b[6] = (b[6] & 0x0f) | 0x80; // version 8
     b[8] = (b[8] & 0x3f) | 0x80; // RFC variant
-    let hex: String = b.iter().map(|x| format!("{x:02x}")).collect();
+    let hex = crate::domain::text::hex(&b);
     format!(
         "{}-{}-{}-{}-{}",
         &hex[..8],

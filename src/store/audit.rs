@@ -86,10 +86,7 @@ pub fn is_whole_entry(line: &[u8]) -> bool {
 /// SHA-256 (hex) of one line's bytes, without its newline: the `prev` of the line after it.
 pub fn line_hash(line: &[u8]) -> String {
     let line = line.strip_suffix(b"\n").unwrap_or(line);
-    Sha256::digest(line)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    crate::domain::text::hex(&Sha256::digest(line))
 }
 
 /// What a line of the log is, for [`verify`].

@@ -816,11 +816,7 @@ impl Write for Hasher {
 
 impl Hasher {
     fn hex(self) -> String {
-        self.sha
-            .finalize()
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect()
+        crate::domain::text::hex(&self.sha.finalize())
     }
 }
 

@@ -120,10 +120,7 @@ fn read_tail(f: &mut fs::File, end: u64) -> io::Result<Vec<u8>> {
 }
 
 fn tail_hash(bytes: &[u8]) -> String {
-    Sha256::digest(bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    crate::domain::text::hex(&Sha256::digest(bytes))
 }
 
 /// Whether `commit` may be replayed on the audit log as it is: the log is at least

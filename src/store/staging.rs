@@ -42,6 +42,7 @@ use super::index::{self, FileKey};
 use super::journal::{self, Commit, JOURNAL_DIR, PATIENTS_DIR};
 use super::{FileState, OpenOptions, judge, parse_patient};
 use crate::domain::Patient;
+use crate::domain::text::hex;
 use crate::domain::validate::check_record_id;
 use crate::par::par_map;
 use serde::{Deserialize, Serialize};
@@ -81,10 +82,6 @@ pub fn stage_dir(dir: &Path, txn: &str) -> PathBuf {
 /// (digits and `-`), so that a crafted record cannot name a directory elsewhere.
 fn txn_is_safe(txn: &str) -> bool {
     !txn.is_empty() && txn.len() <= 80 && txn.bytes().all(|b| b.is_ascii_digit() || b == b'-')
-}
-
-fn hex(digest: &[u8]) -> String {
-    digest.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// A line of `MANIFEST`: the file's hash and name.

@@ -11,12 +11,16 @@
 //! row (each record id, its line and its file-name key), so an import of a million rows
 //! needs a few hundred megabytes, not gigabytes. The transaction is committed only when every
 //! row passed; a refused file leaves nothing behind, staged files included.
+//!
+//! A JSON file is read the same way, a record at a time (`crate::io::json::for_each`), after
+//! a first reading that checks the document itself (its keys, schema version, that it has
+//! records, whether one is de-identified).
 
 use super::{Ctx, fail};
 use crate::domain::text::file_name_key;
 use crate::domain::{Patient, SafetyRules, ValidationContext, gate};
 use crate::io::csv::{self as patient_csv, CellError};
-use crate::io::json::{self as patient_json, JsonFile};
+use crate::io::json as patient_json;
 use crate::protocol::Protocol;
 use crate::store::{Added, Import, Registry, StoreError};
 use std::collections::HashMap;
@@ -60,7 +64,8 @@ fn is_json(file: &Path) -> std::io::Result<bool> {
 /// then the gates' refusals; then pseudonyms of this very registry (see [`own_pseudonym`]).
 #[derive(Default)]
 struct Problems {
-    rows: Vec<CellError>,
+    /// With the line (CSV) or index (JSON) they are sorted by.
+    rows: Vec<(u64, String)>,
     names: Vec<String>,
     gates: Vec<String>,
     own: Vec<String>,
@@ -77,8 +82,8 @@ impl Problems {
     /// The problems reported: the first kind there is.
     fn into_reported(mut self) -> Vec<String> {
         if !self.rows.is_empty() {
-            self.rows.sort_by_key(|e| e.line);
-            return strings(self.rows);
+            self.rows.sort_by_key(|(at, _)| *at);
+            return self.rows.into_iter().map(|(_, e)| e).collect();
         }
         for kind in [self.names, self.gates, self.own] {
             if !kind.is_empty() {
@@ -213,7 +218,7 @@ fn csv_pass(
     };
     let mut problems = Problems::default();
     for read in reader {
-        problems.rows.extend(read.problems);
+        problems.rows.extend(cells(read.problems));
         let Some(row) = read.row else {
             continue;
         };
@@ -242,7 +247,7 @@ fn csv_pass(
         let p = match planned {
             Ok(p) => p,
             Err(e) => {
-                problems.rows.extend(e);
+                problems.rows.extend(cells(e));
                 continue;
             }
         };
@@ -251,56 +256,78 @@ fn csv_pass(
             continue;
         }
         let label = format!("line {line}, {}", p.record_id);
-        if let Some(other) = known.clash(&p.record_id) {
-            problems.names.push(format!(
-                "{label}: record_id '{}' differs from '{other}' only in letter case or accent \
-                 form; on a case-insensitive disk (macOS, Windows) they would be one file; \
-                 use one spelling",
-                p.record_id
-            ));
-        }
-        let gated = gate::check_change(base.as_ref(), &p, pass.rules, gate::Mode::Import);
-        for r in &gated.refusals {
-            problems.gates.push(format!("{label}: {r}"));
-        }
-        if let Some(own) = &pass.own
-            && let Some(id) = own.get(&p.record_id)
-        {
-            problems.own.push(own_pseudonym(&p.record_id, id));
-        }
-        let Target::Stage(import, counts) = target else {
-            continue;
-        };
-        if !problems.none() {
-            continue;
-        }
-        // Flagged, never refused (the protocol's rules are the clinic's defaults): sessions
-        // closer than the interval, follow-ups outside their window; and what the gates keep
-        // with a warning on import (historical records treated without a recorded screen or
-        // consent, post scores before the course ended).
-        let flags = crate::protocol::schedule::patient_spacing_warnings(&p, pass.protocol)
-            .into_iter()
-            .chain(crate::protocol::schedule::out_of_window(&p, pass.protocol))
-            .chain(gated.warnings);
-        for w in flags {
-            super::say(format_args!(
-                "{}: warning: {label}: {w}",
-                pass.file.display()
-            ));
-        }
-        match import.add(p).map_err(PassError::Store)? {
-            Added::New => counts.new += 1,
-            Added::Updated => counts.updated += 1,
-            Added::Unchanged => counts.unchanged += 1,
-        }
+        step(pass, target, &mut known, &mut problems, &label, p, base)?;
     }
     if let Err(e) = planner.finish(problems.rows.is_empty()) {
-        problems.rows.push(e);
+        problems.rows.extend(cells(vec![e]));
     }
     match problems.none() {
         true => Ok((had_ages, planner.rows())),
         false => Err(PassError::Refused(problems.into_reported())),
     }
+}
+
+/// What a pass does with each patient planned without problems of its own (CSV row or JSON
+/// record, named by `label`): ids colliding on a case-insensitive disk, the gates against the
+/// registry's record (`base`), pseudonyms of this registry; then, when staging and nothing
+/// was found wrong so far, its warnings printed and the patient staged.
+fn step(
+    pass: &Pass<'_>,
+    target: &mut Target<'_, '_>,
+    known: &mut Names,
+    problems: &mut Problems,
+    label: &str,
+    p: Patient,
+    base: Option<Patient>,
+) -> Result<(), PassError> {
+    if let Some(other) = known.clash(&p.record_id) {
+        problems.names.push(format!(
+            "{label}: record_id '{}' differs from '{other}' only in letter case or accent \
+             form; on a case-insensitive disk (macOS, Windows) they would be one file; \
+             use one spelling",
+            p.record_id
+        ));
+    }
+    let gated = gate::check_change(base.as_ref(), &p, pass.rules, gate::Mode::Import);
+    for r in &gated.refusals {
+        problems.gates.push(format!("{label}: {r}"));
+    }
+    if let Some(own) = &pass.own
+        && let Some(id) = own.get(&p.record_id)
+    {
+        problems.own.push(own_pseudonym(&p.record_id, id));
+    }
+    let Target::Stage(import, counts) = target else {
+        return Ok(());
+    };
+    if !problems.none() {
+        return Ok(());
+    }
+    // Flagged, never refused (the protocol's rules are the clinic's defaults): sessions
+    // closer than the interval, follow-ups outside their window; and what the gates keep
+    // with a warning on import (historical records treated without a recorded screen or
+    // consent, post scores before the course ended).
+    let flags = crate::protocol::schedule::patient_spacing_warnings(&p, pass.protocol)
+        .into_iter()
+        .chain(crate::protocol::schedule::out_of_window(&p, pass.protocol))
+        .chain(gated.warnings);
+    for w in flags {
+        super::say(format_args!(
+            "{}: warning: {label}: {w}",
+            pass.file.display()
+        ));
+    }
+    match import.add(p).map_err(PassError::Store)? {
+        Added::New => counts.new += 1,
+        Added::Updated => counts.updated += 1,
+        Added::Unchanged => counts.unchanged += 1,
+    }
+    Ok(())
+}
+
+/// Cell problems with the line they are sorted by.
+fn cells(errors: Vec<CellError>) -> impl Iterator<Item = (u64, String)> {
+    errors.into_iter().map(|e| (e.line, e.to_string()))
 }
 
 fn run_csv(ctx: &Ctx, file: &Path, update: bool) -> ExitCode {
@@ -465,141 +492,169 @@ fn pass_failed(file: &Path, e: PassError) -> ExitCode {
     }
 }
 
-/// The JSON export read whole (see `crate::io::json`), checked against the registry, then
-/// staged and committed as one transaction.
-fn run_json(ctx: &Ctx, file: &Path, update: bool) -> ExitCode {
-    let bytes = match std::fs::read(file) {
-        Ok(b) => b,
-        Err(e) => return fail(format!("cannot read {}: {e}", file.display())),
+/// Reads the JSON export once, a record at a time ([`patient_json::for_each`]), every record
+/// planned and checked against `target`'s registry as [`csv_pass`] does rows.
+fn json_pass(
+    pass: &Pass<'_>,
+    version: u32,
+    target: &mut Target<'_, '_>,
+    mut known: Names,
+) -> Result<(), PassError> {
+    let f = File::open(pass.file).map_err(PassError::Read)?;
+    let reg = target.registry();
+    let (today, zones) = (reg.options().today, reg.options().known_zones.clone());
+    let ctx = ValidationContext {
+        today,
+        known_zones: &zones,
     };
-    let json = match patient_json::read(&bytes) {
-        Ok(s) => s,
+    let mut planner = patient_json::Planner::new(version, pass.update);
+    let mut problems = Problems::default();
+    let mut failed: Option<PassError> = None;
+    let read = patient_json::for_each(BufReader::with_capacity(1 << 16, f), |i, value| {
+        if failed.is_some() {
+            return;
+        }
+        let reg = target.registry();
+        let mut base = None;
+        let planned = planner.record(
+            i,
+            &value,
+            |id| match whole(reg, id) {
+                Ok(b) => {
+                    base.clone_from(&b);
+                    b
+                }
+                Err(e) => {
+                    failed = Some(PassError::Store(e));
+                    None
+                }
+            },
+            &ctx,
+        );
+        if failed.is_some() {
+            return;
+        }
+        let p = match planned {
+            Ok(p) => p,
+            Err(e) => {
+                let at = i as u64;
+                problems
+                    .rows
+                    .extend(e.into_iter().map(|e| (at, e.to_string())));
+                return;
+            }
+        };
+        if !problems.rows.is_empty() {
+            return;
+        }
+        let (_, _, label) = patient_json::record_facts(&value, i);
+        drop(value);
+        if let Err(e) = step(pass, target, &mut known, &mut problems, &label, p, base) {
+            failed = Some(e);
+        }
+    });
+    if let Err(e) = read {
+        // The first reading found the document whole: it changed since.
+        return Err(PassError::Read(std::io::Error::other(e)));
+    }
+    if let Some(e) = failed {
+        return Err(e);
+    }
+    match problems.none() {
+        true => Ok(()),
+        false => Err(PassError::Refused(problems.into_reported())),
+    }
+}
+
+/// The JSON export (see `crate::io::json`), read a record at a time as the CSV is (see the
+/// module documentation): first the document itself and what its records tell as a whole,
+/// then against the registry as it is, then under the lock, each patient staged.
+fn run_json(ctx: &Ctx, file: &Path, update: bool) -> ExitCode {
+    let mut count = 0usize;
+    let mut first_deidentified: Option<String> = None;
+    let mut had_ages = false;
+    let parts = File::open(file)
+        .map_err(serde_json::Error::io)
+        .and_then(|f| {
+            patient_json::for_each(BufReader::with_capacity(1 << 16, f), |i, value| {
+                count += 1;
+                let (deidentified, age, label) = patient_json::record_facts(&value, i);
+                if deidentified && first_deidentified.is_none() {
+                    first_deidentified = Some(label);
+                }
+                had_ages |= age;
+            })
+        });
+    let parts = match parts {
+        Ok(p) => p,
+        Err(e) if e.is_io() => return fail(format!("cannot read {}: {e}", file.display())),
+        Err(e) => {
+            return refuse(
+                file,
+                &[format!(
+                    "line {}, column {}: not valid JSON ({e})",
+                    e.line(),
+                    e.column()
+                )],
+            );
+        }
+    };
+    let version = match patient_json::check_parts(&parts) {
+        Ok(v) => v,
         Err(errors) => return refuse(file, &strings(errors)),
     };
-    drop(bytes);
+    if let Err(errors) = patient_json::check_records(count, first_deidentified.as_deref(), update) {
+        return refuse(file, &strings(errors));
+    }
     let protocol = match ctx.protocol_for_writing() {
         Ok(p) => p,
         Err(e) => return fail(e),
     };
-    let opts = |write| ctx.open_options(write, &protocol);
-    let reader = match open_reader(ctx, opts(false)) {
+    let rules = protocol.safety_rules();
+    let opts = |write| crate::store::OpenOptions {
+        summaries: true,
+        ..ctx.open_options(write, &protocol)
+    };
+    let mut reader = match open_reader(ctx, opts(false)) {
         Ok(r) => r,
         Err(code) => return code,
     };
-    let rules = protocol.safety_rules();
-    let planned = match plan_json(&json, &reader, update, &rules) {
-        Ok(p) => p,
-        Err(errors) => return refuse(file, &errors),
+    let deidentified = first_deidentified.is_some();
+    let (known, own) = names_of(ctx, &mut reader, deidentified, 0);
+    let mut pass = Pass {
+        file,
+        update,
+        protocol: &protocol,
+        rules: &rules,
+        own,
     };
-    if json.is_deidentified()
-        && let Some(own) = own_pseudonyms(ctx, &reader)
-    {
-        let hits: Vec<String> = planned
-            .iter()
-            .filter_map(|p| Some(own_pseudonym(&p.record_id, own.get(&p.record_id)?)))
-            .collect();
-        if !hits.is_empty() {
-            return refuse(file, &hits);
-        }
+    if let Err(e) = json_pass(&pass, version, &mut Target::Check(&reader), known) {
+        return pass_failed(file, e);
     }
-    drop(planned);
     drop(reader);
     let mut reg = match open_writer(ctx, opts(true)) {
         Ok(r) => r,
         Err(code) => return code,
     };
-    // Again under the lock: the registry may have changed in between.
-    let patients = match plan_json(&json, &reg, update, &rules) {
-        Ok(p) => p,
-        Err(errors) => return refuse(file, &errors),
-    };
     for problem in reg.report().problems() {
         super::say(format_args!("warning: {problem}"));
     }
-    // Flagged, never refused (see `csv_pass`). Records and patients are in the same order
-    // (a file with any bad one was refused above).
-    for (i, p) in patients.iter().enumerate() {
-        let gated = gate::check_change(reg.get(&p.record_id), p, &rules, gate::Mode::Import);
-        let flags = crate::protocol::schedule::patient_spacing_warnings(p, &protocol)
-            .into_iter()
-            .chain(crate::protocol::schedule::out_of_window(p, &protocol))
-            .chain(gated.warnings);
-        for w in flags {
-            super::say(format_args!(
-                "{}: warning: {}: {w}",
-                file.display(),
-                json.label(i)
-            ));
-        }
+    let (known, own) = names_of(ctx, &mut reg, deidentified, count);
+    pass.own = own;
+    let mut import = match reg.begin_import(update) {
+        Ok(i) => i,
+        Err(e) => return fail(format!("nothing imported: {e}")),
+    };
+    import.reserve(count);
+    let mut target = Target::Stage(&mut import, Counts::default());
+    if let Err(e) = json_pass(&pass, version, &mut target, known) {
+        return pass_failed(file, e);
     }
-    let committed = (|| {
-        let mut import = reg.begin_import(update)?;
-        let mut counts = Counts::default();
-        for p in patients {
-            match import.add(p)? {
-                Added::New => counts.new += 1,
-                Added::Updated => counts.updated += 1,
-                Added::Unchanged => counts.unchanged += 1,
-            }
-        }
-        import.commit()?;
-        Ok(counts)
-    })();
-    finish(ctx, &reg, file, committed, json.has_ages())
-}
-
-/// Every patient the JSON file gives, in file order, or every problem: the file's own, then
-/// ids colliding on a case-insensitive disk, then the gates' (see `domain::gate`): a record
-/// that carries a health screen or treatment consent must satisfy them for every session the
-/// file adds; a historical one (neither) is kept, with a warning.
-fn plan_json(
-    json: &JsonFile,
-    reg: &Registry,
-    update: bool,
-    rules: &SafetyRules,
-) -> Result<Vec<Patient>, Vec<String>> {
-    let ctx = reg.validation_context();
-    let patients =
-        patient_json::plan_import(json, |id| reg.get(id), update, &ctx).map_err(strings)?;
-    let mut known: HashMap<String, String> = reg
-        .patients()
-        .map(|p| (file_name_key(&p.record_id), p.record_id.clone()))
-        .collect();
-    let mut errors = Vec::new();
-    for (i, p) in patients.iter().enumerate() {
-        let key = file_name_key(&p.record_id);
-        match known.get(&key) {
-            Some(other) if *other != p.record_id => errors.push(format!(
-                "{}: record_id '{}' differs from '{other}' only in letter case or accent \
-                 form; on a case-insensitive disk (macOS, Windows) they would be one file; \
-                 use one spelling",
-                json.label(i),
-                p.record_id
-            )),
-            Some(_) => {}
-            None => {
-                known.insert(key, p.record_id.clone());
-            }
-        }
-    }
-    if !errors.is_empty() {
-        return Err(errors);
-    }
-    let refused: Vec<String> = patients
-        .iter()
-        .enumerate()
-        .flat_map(|(i, p)| {
-            let check = gate::check_change(reg.get(&p.record_id), p, rules, gate::Mode::Import);
-            check
-                .refusals
-                .into_iter()
-                .map(move |r| format!("{}: {r}", json.label(i)))
-        })
-        .collect();
-    match refused.is_empty() {
-        true => Ok(patients),
-        false => Err(refused),
-    }
+    let Target::Stage(_, counts) = target else {
+        unreachable!("the pass under the lock stages")
+    };
+    let committed = import.commit();
+    finish(ctx, &reg, file, committed.map(|_| counts), had_ages)
 }
 
 /// The pseudonym this registry's key gives each of its patients (pseudonym to record id), or

@@ -265,6 +265,16 @@ impl<R: std::io::Read> std::io::Read for Prepared<R> {
     }
 }
 
+/// `source` without a byte-order mark at its start (the JSON import's reader).
+pub fn without_bom<R: std::io::Read>(source: R) -> impl std::io::Read {
+    Prepared {
+        inner: source,
+        cr_only: false,
+        started: false,
+        head: Vec::new(),
+    }
+}
+
 impl<R> Prepared<R> {
     fn fix(&self, bytes: &mut [u8]) {
         if self.cr_only {

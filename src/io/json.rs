@@ -197,6 +197,250 @@ pub fn read(bytes: &[u8]) -> Result<JsonFile, Vec<RecordError>> {
     }
 }
 
+/// A document read a record at a time ([`for_each`]): what it holds besides its records.
+#[derive(Debug, Default)]
+pub struct Parts {
+    /// Not an object at all.
+    pub not_object: bool,
+    /// Top-level keys that are not [`DOCUMENT_KEYS`], and keys given twice.
+    pub unknown: Vec<String>,
+    pub twice: Vec<String>,
+    pub schema_version: Option<Value>,
+    pub exported: Option<Value>,
+    /// `None`: no `patients`; `Some(None)`: not an array; `Some(Some(n))`: `n` records.
+    pub patients: Option<Option<usize>>,
+}
+
+/// Reads the document from `source` (a byte-order mark skipped), passing each record of
+/// `patients` to `each` as it is read, never the whole array: the JSON import of a file of
+/// any size. `Err` is the parser's (not valid JSON).
+pub fn for_each(
+    source: impl std::io::Read,
+    mut each: impl FnMut(usize, Value),
+) -> Result<Parts, serde_json::Error> {
+    use serde::de::DeserializeSeed;
+    let mut de = serde_json::Deserializer::from_reader(crate::io::csv::without_bom(source));
+    let parts = DocSeed(&mut each).deserialize(&mut de)?;
+    de.end()?;
+    Ok(parts)
+}
+
+/// The checks [`read`] makes of the document itself, on what [`for_each`] read: its patient
+/// schema version, or every problem.
+pub fn check_parts(parts: &Parts) -> Result<u32, Vec<RecordError>> {
+    if parts.not_object {
+        return Err(vec![RecordError::document(
+            "not an smplan export: the document must be an object with schema_version and patients",
+        )]);
+    }
+    let mut errors = Vec::new();
+    let mut unknown = parts.unknown.clone();
+    unknown.sort();
+    for k in unknown {
+        errors.push(RecordError::document(format!(
+            "unknown key '{k}' in the document; allowed: {}",
+            DOCUMENT_KEYS.join(", ")
+        )));
+    }
+    for k in &parts.twice {
+        errors.push(RecordError::document(format!(
+            "the key '{k}' appears twice in the document"
+        )));
+    }
+    let version = match &parts.schema_version {
+        Some(v) => match v.as_u64().and_then(|v| u32::try_from(v).ok()) {
+            Some(v) if v > SCHEMA_VERSION => {
+                return Err(vec![RecordError::document(format!(
+                    "the file was written by a newer smplan (schema version {v}; this one knows \
+                     {SCHEMA_VERSION}); import it with that version"
+                ))]);
+            }
+            Some(0) | None => {
+                errors.push(RecordError::document(format!(
+                    "schema_version {v} is not a schema version; allowed: 1 to {SCHEMA_VERSION}"
+                )));
+                SCHEMA_VERSION
+            }
+            Some(v) => v,
+        },
+        None => {
+            errors.push(RecordError::document(
+                "the document has no schema_version; an smplan export starts with it",
+            ));
+            SCHEMA_VERSION
+        }
+    };
+    if let Some(e) = &parts.exported
+        && !e.is_string()
+    {
+        errors.push(RecordError::document(
+            "exported must be a date and time as text (RFC 3339)",
+        ));
+    }
+    match parts.patients {
+        Some(Some(_)) => {}
+        Some(None) => errors.push(RecordError::document(
+            "patients must be an array of records",
+        )),
+        None => errors.push(RecordError::document("the document has no patients array")),
+    }
+    match errors.is_empty() {
+        true => Ok(version),
+        false => Err(errors),
+    }
+}
+
+/// The refusals [`plan_import`] makes of the records as a whole: none (`count` 0), or a
+/// de-identified one (the label of the first, when any) with `--update`.
+pub fn check_records(
+    count: usize,
+    first_deidentified: Option<&str>,
+    update: bool,
+) -> Result<(), Vec<RecordError>> {
+    if count == 0 {
+        return Err(vec![RecordError::document(
+            "the document has no patients to import",
+        )]);
+    }
+    if update && let Some(label) = first_deidentified {
+        return Err(vec![RecordError::document(
+            crate::io::csv::deidentified_update_refusal(&format!(
+                "this file is de-identified ({label} has {AGE_COLUMN} and no birth_date)"
+            )),
+        )]);
+    }
+    Ok(())
+}
+
+/// What a record tells of the file as a whole: whether it is de-identified (see
+/// [`plan_import`]) and whether it carries an age; and how it is named.
+pub fn record_facts(value: &Value, index: usize) -> (bool, bool, String) {
+    (
+        is_deidentified(value),
+        value.get(AGE_COLUMN).is_some_and(|a| !a.is_null()),
+        label(value, index),
+    )
+}
+
+struct DocSeed<'f, F>(&'f mut F);
+
+impl<'de, F: FnMut(usize, Value)> serde::de::DeserializeSeed<'de> for DocSeed<'_, F> {
+    type Value = Parts;
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<Parts, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+/// Any value but an object: not an export.
+macro_rules! not_object {
+    ($($f:ident: $t:ty),*) => {
+        $(fn $f<E: serde::de::Error>(self, _: $t) -> Result<Parts, E> {
+            Ok(Parts { not_object: true, ..Parts::default() })
+        })*
+    };
+}
+
+impl<'de, F: FnMut(usize, Value)> serde::de::Visitor<'de> for DocSeed<'_, F> {
+    type Value = Parts;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an smplan export")
+    }
+    not_object!(visit_bool: bool, visit_i64: i64, visit_u64: u64, visit_f64: f64, visit_str: &str);
+    fn visit_unit<E: serde::de::Error>(self) -> Result<Parts, E> {
+        Ok(Parts {
+            not_object: true,
+            ..Parts::default()
+        })
+    }
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Parts, A::Error> {
+        while seq.next_element::<serde::de::IgnoredAny>()?.is_some() {}
+        Ok(Parts {
+            not_object: true,
+            ..Parts::default()
+        })
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Parts, A::Error> {
+        let mut parts = Parts::default();
+        let mut keys: Vec<String> = Vec::new();
+        while let Some(key) = map.next_key::<String>()? {
+            if keys.contains(&key) {
+                parts.twice.push(key.clone());
+            } else {
+                keys.push(key.clone());
+            }
+            match key.as_str() {
+                "patients" => {
+                    let n = map.next_value_seed(PatientsSeed(&mut *self.0))?;
+                    parts.patients = Some(n);
+                }
+                "schema_version" => parts.schema_version = Some(map.next_value()?),
+                "exported" => parts.exported = Some(map.next_value()?),
+                _ => {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                    parts.unknown.push(key);
+                }
+            }
+        }
+        Ok(parts)
+    }
+}
+
+/// The `patients` value: each record passed on as it is read; `None` when not an array.
+struct PatientsSeed<'f, F>(&'f mut F);
+
+impl<'de, F: FnMut(usize, Value)> serde::de::DeserializeSeed<'de> for PatientsSeed<'_, F> {
+    type Value = Option<usize>;
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<Option<usize>, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de, F: FnMut(usize, Value)> serde::de::Visitor<'de> for PatientsSeed<'_, F> {
+    type Value = Option<usize>;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an array of patient records")
+    }
+    fn visit_bool<E: serde::de::Error>(self, _: bool) -> Result<Option<usize>, E> {
+        Ok(None)
+    }
+    fn visit_i64<E: serde::de::Error>(self, _: i64) -> Result<Option<usize>, E> {
+        Ok(None)
+    }
+    fn visit_u64<E: serde::de::Error>(self, _: u64) -> Result<Option<usize>, E> {
+        Ok(None)
+    }
+    fn visit_f64<E: serde::de::Error>(self, _: f64) -> Result<Option<usize>, E> {
+        Ok(None)
+    }
+    fn visit_str<E: serde::de::Error>(self, _: &str) -> Result<Option<usize>, E> {
+        Ok(None)
+    }
+    fn visit_unit<E: serde::de::Error>(self) -> Result<Option<usize>, E> {
+        Ok(None)
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(
+        self,
+        mut map: A,
+    ) -> Result<Option<usize>, A::Error> {
+        while map
+            .next_entry::<serde::de::IgnoredAny, serde::de::IgnoredAny>()?
+            .is_some()
+        {}
+        Ok(None)
+    }
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(
+        self,
+        mut seq: A,
+    ) -> Result<Option<usize>, A::Error> {
+        let mut n = 0;
+        while let Some(v) = seq.next_element::<Value>()? {
+            (self.0)(n, v);
+            n += 1;
+        }
+        Ok(Some(n))
+    }
+}
+
 /// Turns every record into a patient, checked against the file and the registry: duplicate
 /// ids, ids already present without `update`, every value, and the whole-record rules.
 /// Either every record is good (returned in file order), or every problem is returned.
@@ -219,10 +463,50 @@ pub fn plan_import<'a>(
             )),
         )]);
     }
+    let mut planner = Planner::new(file.schema_version, update);
     let mut errors = Vec::new();
     let mut patients = Vec::with_capacity(file.patients.len());
-    let mut seen: HashMap<&str, usize> = HashMap::new();
     for (i, value) in file.patients.iter().enumerate() {
+        match planner.record(i, value, |id| existing(id).cloned(), ctx) {
+            Ok(p) => patients.push(p),
+            Err(mut e) => errors.append(&mut e),
+        }
+    }
+    if errors.is_empty() {
+        Ok(patients)
+    } else {
+        Err(errors)
+    }
+}
+
+/// The rules of [`plan_import`] a record at a time, for a document read a record at a time
+/// ([`for_each`]): what it keeps across records is each record id and its index.
+pub struct Planner {
+    version: u32,
+    update: bool,
+    seen: HashMap<Box<str>, usize>,
+}
+
+impl Planner {
+    pub fn new(version: u32, update: bool) -> Planner {
+        Planner {
+            version,
+            update,
+            seen: HashMap::new(),
+        }
+    }
+
+    /// The patient of record `i` (on top of the registry's record, `existing`, asked only
+    /// for an id not seen yet), or its problems.
+    pub fn record(
+        &mut self,
+        i: usize,
+        value: &Value,
+        existing: impl FnOnce(&str) -> Option<Patient>,
+        ctx: &ValidationContext,
+    ) -> Result<Patient, Vec<RecordError>> {
+        let mut errors = Vec::new();
+        let update = self.update;
         let record = label(value, i);
         let err = |field: Option<&str>, message: String| RecordError {
             record: record.clone(),
@@ -231,34 +515,34 @@ pub fn plan_import<'a>(
         };
         let Value::Object(obj) = value else {
             errors.push(err(None, "is not a patient record (an object)".into()));
-            continue;
+            return Err(errors);
         };
         let id = match obj.get("record_id") {
             Some(Value::String(id)) => match check_record_id(id) {
                 Ok(()) => id.as_str(),
                 Err(m) => {
                     errors.push(err(Some("record_id"), m));
-                    continue;
+                    return Err(errors);
                 }
             },
             Some(_) => {
                 errors.push(err(Some("record_id"), "must be text".into()));
-                continue;
+                return Err(errors);
             }
             None => {
                 errors.push(err(
                     Some("record_id"),
                     "is missing; every patient needs a study id".into(),
                 ));
-                continue;
+                return Err(errors);
             }
         };
-        if let Some(first) = seen.insert(id, i) {
+        if let Some(first) = self.seen.insert(id.into(), i) {
             errors.push(err(
                 Some("record_id"),
                 format!("'{id}' is already patients[{first}]; each patient is listed once"),
             ));
-            continue;
+            return Err(errors);
         }
         let age = match obj.get(AGE_COLUMN) {
             None | Some(Value::Null) => None,
@@ -269,20 +553,21 @@ pub fn plan_import<'a>(
                         Some(AGE_COLUMN),
                         format!(
                             "{v} is not an age; allowed: a whole number of years 0 to {AGE_CAP} \
-                             ({AGE_CAP} = {AGE_CAP} or older)"
+                                 ({AGE_CAP} = {AGE_CAP} or older)"
                         ),
                     ));
-                    continue;
+                    return Err(errors);
                 }
             },
         };
         let base = existing(id);
+        let base = base.as_ref();
         if base.is_some() && !update {
             errors.push(err(
                 Some("record_id"),
                 format!("'{id}' is already in the registry; import with --update to change it"),
             ));
-            continue;
+            return Err(errors);
         }
         if let Some(v) = obj.get("schema_version").and_then(Value::as_u64)
             && v > u64::from(SCHEMA_VERSION)
@@ -291,23 +576,23 @@ pub fn plan_import<'a>(
                 Some("schema_version"),
                 format!(
                     "{v} was written by a newer smplan (this one knows {SCHEMA_VERSION}); import \
-                     it with that version"
+                         it with that version"
                 ),
             ));
-            continue;
+            return Err(errors);
         }
-        let merged = match merge(base, obj, file.schema_version) {
+        let merged = match merge(base, obj, self.version) {
             Ok(m) => m,
             Err(m) => {
                 errors.push(err(None, m));
-                continue;
+                return Err(errors);
             }
         };
         let p = match read_patient(&merged) {
             Ok(p) => p,
             Err(problems) => {
                 errors.extend(problems.into_iter().map(|(f, m)| err(Some(&f), m)));
-                continue;
+                return Err(errors);
             }
         };
         if let (Some(age), Some(expected)) = (age, age_at_session1(&p))
@@ -317,19 +602,17 @@ pub fn plan_import<'a>(
                 Some(AGE_COLUMN),
                 format!(
                     "{age} does not agree with birth_date and sessions[0].date (age {expected}); \
-                     correct one of them or leave {AGE_COLUMN} out"
+                         correct one of them or leave {AGE_COLUMN} out"
                 ),
             ));
         }
         for inv in p.validate(ctx) {
             errors.push(err(Some(&inv.field), inv.message));
         }
-        patients.push(p);
-    }
-    if errors.is_empty() {
-        Ok(patients)
-    } else {
-        Err(errors)
+        match errors.is_empty() {
+            true => Ok(p),
+            false => Err(errors),
+        }
     }
 }
 
@@ -599,5 +882,53 @@ mod tests {
         );
         let err = plan(&doc(&wrong), &[], false).unwrap_err();
         assert!(err[0].contains("does not agree with birth_date"), "{err:?}");
+    }
+
+    /// The document read a record at a time says what the whole document read says.
+    #[test]
+    fn streamed_document_checks_match_the_whole_document_ones() {
+        let docs = [
+            doc(r#"{"record_id": "A-1", "alopecia": {"subtype": "androgenetic"}}"#),
+            r#"{"schema_version": 1, "patients": [], "extra": 1, "another": [1]}"#.into(),
+            r#"[1, 2]"#.into(),
+            r#""text""#.into(),
+            r#"{"schema_version": 1, "patients": {"a": 1}}"#.into(),
+            r#"{"schema_version": 99, "patients": []}"#.into(),
+            r#"{"schema_version": 0, "exported": 5, "patients": []}"#.into(),
+            r#"{"patients": [1, {"x": [2]}]}"#.into(),
+            r#"{"schema_version": 1}"#.into(),
+        ];
+        for d in docs {
+            let whole = read(d.as_bytes()).map(|f| (f.schema_version, f.patients));
+            let mut seen = Vec::new();
+            let parts = for_each(d.as_bytes(), |i, v| seen.push((i, v))).unwrap();
+            let streamed = check_parts(&parts);
+            match (whole, streamed) {
+                (Ok((v, patients)), Ok(sv)) => {
+                    assert_eq!(v, sv, "{d}");
+                    let got: Vec<Value> = seen.into_iter().map(|(_, v)| v).collect();
+                    assert_eq!(got, patients, "{d}");
+                }
+                (Err(a), Err(b)) => {
+                    let s =
+                        |e: Vec<RecordError>| e.iter().map(|e| e.to_string()).collect::<Vec<_>>();
+                    assert_eq!(s(a), s(b), "{d}");
+                }
+                (a, b) => panic!("{d}: whole {a:?}, streamed {b:?}"),
+            }
+        }
+        // Not JSON: the parser's error, as for the whole document.
+        assert!(for_each(&b"{\"patients\": [1,"[..], |_, _| {}).is_err());
+        // A key given twice is refused (the whole document kept the last one silently).
+        let parts = for_each(
+            &br#"{"schema_version": 1, "patients": [], "patients": []}"#[..],
+            |_, _| {},
+        )
+        .unwrap();
+        let e = check_parts(&parts).unwrap_err();
+        assert!(
+            e[0].to_string().contains("'patients' appears twice"),
+            "{e:?}"
+        );
     }
 }

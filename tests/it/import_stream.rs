@@ -221,8 +221,8 @@ fn running_out_of_memory_is_one_sentence_and_changes_nothing() {
     let t = tempfile::tempdir().unwrap();
     let reg = three_patients(t.path());
     let before = cli_common::tree(&reg);
-    // A JSON document read whole (the JSON import does not stream yet) whose parse needs far
-    // more than the limit below: 20 million numbers, 40 MB of text, 640 MB parsed.
+    // A JSON document with one record whose parse needs far more than the limit below (the
+    // import holds one record at a time): 20 million numbers, 40 MB of text, 640 MB parsed.
     let mut doc = String::with_capacity(41 << 20);
     doc.push_str(
         r#"{"schema_version":2,"exported":"2026-01-01","patients":[{"record_id":"P-9","notes":["#,

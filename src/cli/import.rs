@@ -375,32 +375,62 @@ fn run_csv(ctx: &Ctx, file: &Path, update: bool) -> ExitCode {
         Err(e) => return pass_failed(file, e),
     };
     drop(reader);
-    let mut reg = match open_writer(ctx, opts(true)) {
-        Ok(r) => r,
-        Err(code) => return code,
-    };
-    for problem in reg.report().problems() {
-        super::say(format_args!("warning: {problem}"));
-    }
-    let (known, own) = names_of(ctx, &mut reg, deidentified, rows);
-    pass.own = own;
     // Again under the lock (the registry may have changed in between), each patient staged.
-    let mut import = match reg.begin_import(update) {
-        Ok(i) => i,
-        Err(e) => return fail(format!("nothing imported: {e}")),
+    let staged = Staging {
+        ctx,
+        opts: opts(true),
+        deidentified,
+        rows,
     };
-    // Sized once from the first pass: no table grows (and is copied) row after row.
-    import.reserve(rows);
-    let mut target = Target::Stage(&mut import, Counts::default());
-    let had_ages = match csv_pass(&pass, shape, &mut target, known, rows) {
-        Ok((a, _)) => a,
-        Err(e) => return pass_failed(file, e),
-    };
-    let Target::Stage(_, counts) = target else {
-        unreachable!("the pass under the lock stages")
-    };
-    let committed = import.commit();
-    finish(ctx, &reg, file, committed.map(|_| counts), had_ages)
+    staged.run(&mut pass, |pass, target, known| {
+        csv_pass(pass, shape, target, known, rows).map(|(a, _)| a)
+    })
+}
+
+/// The second pass, under the writer lock, and the commit (shared by CSV and JSON).
+struct Staging<'c> {
+    ctx: &'c Ctx,
+    opts: crate::store::OpenOptions,
+    deidentified: bool,
+    /// Rows (records) the first pass read: the tables are sized once from it.
+    rows: usize,
+}
+
+impl Staging<'_> {
+    /// Opens the registry for writing, runs `second` (which says whether the file held
+    /// ages) staging each patient, commits, and says what was imported or why not.
+    fn run(
+        self,
+        pass: &mut Pass<'_>,
+        second: impl FnOnce(&Pass<'_>, &mut Target<'_, '_>, Names) -> Result<bool, PassError>,
+    ) -> ExitCode {
+        let ctx = self.ctx;
+        let mut reg = match open_writer(ctx, self.opts) {
+            Ok(r) => r,
+            Err(code) => return code,
+        };
+        for problem in reg.report().problems() {
+            super::say(format_args!("warning: {problem}"));
+        }
+        let (known, own) = names_of(ctx, &mut reg, self.deidentified, self.rows);
+        pass.own = own;
+        let mut import = match reg.begin_import(pass.update) {
+            Ok(i) => i,
+            Err(e) => return fail(format!("nothing imported: {e}")),
+        };
+        // Sized once from the first pass: no table grows (and is copied) row after row.
+        import.reserve(self.rows);
+        let mut target = Target::Stage(&mut import, Counts::default());
+        let had_ages = match second(pass, &mut target, known) {
+            Ok(a) => a,
+            Err(e) => return pass_failed(pass.file, e),
+        };
+        let Target::Stage(_, counts) = target else {
+            unreachable!("the pass under the lock stages")
+        };
+        let committed = import.commit();
+        finish(ctx, &reg, pass.file, committed.map(|_| counts), had_ages)
+    }
 }
 
 /// The registry's record ids by their file-name key, and (for a de-identified file) the
@@ -632,29 +662,15 @@ fn run_json(ctx: &Ctx, file: &Path, update: bool) -> ExitCode {
         return pass_failed(file, e);
     }
     drop(reader);
-    let mut reg = match open_writer(ctx, opts(true)) {
-        Ok(r) => r,
-        Err(code) => return code,
+    let staged = Staging {
+        ctx,
+        opts: opts(true),
+        deidentified,
+        rows: count,
     };
-    for problem in reg.report().problems() {
-        super::say(format_args!("warning: {problem}"));
-    }
-    let (known, own) = names_of(ctx, &mut reg, deidentified, count);
-    pass.own = own;
-    let mut import = match reg.begin_import(update) {
-        Ok(i) => i,
-        Err(e) => return fail(format!("nothing imported: {e}")),
-    };
-    import.reserve(count);
-    let mut target = Target::Stage(&mut import, Counts::default());
-    if let Err(e) = json_pass(&pass, version, &mut target, known) {
-        return pass_failed(file, e);
-    }
-    let Target::Stage(_, counts) = target else {
-        unreachable!("the pass under the lock stages")
-    };
-    let committed = import.commit();
-    finish(ctx, &reg, file, committed.map(|_| counts), had_ages)
+    staged.run(&mut pass, |pass, target, known| {
+        json_pass(pass, version, target, known).map(|()| had_ages)
+    })
 }
 
 /// The pseudonym this registry's key gives each of its patients (pseudonym to record id), or

@@ -122,79 +122,19 @@ pub fn looks_like_json(bytes: &[u8]) -> bool {
 /// Reads the document. Problems of the document itself (not JSON, not an export, a newer
 /// schema, an unknown top-level key) refuse the file at once.
 pub fn read(bytes: &[u8]) -> Result<JsonFile, Vec<RecordError>> {
-    let body = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    let doc: Value = serde_json::from_slice(body).map_err(|e| {
+    let mut patients = Vec::new();
+    let parts = for_each(bytes, |_, v| patients.push(v)).map_err(|e| {
         vec![RecordError::document(format!(
             "line {}, column {}: not valid JSON ({e})",
             e.line(),
             e.column()
         ))]
     })?;
-    let Value::Object(mut doc) = doc else {
-        return Err(vec![RecordError::document(
-            "not an smplan export: the document must be an object with schema_version and patients",
-        )]);
-    };
-    let mut errors = Vec::new();
-    for k in doc.keys() {
-        if !DOCUMENT_KEYS.contains(&k.as_str()) {
-            errors.push(RecordError::document(format!(
-                "unknown key '{k}' in the document; allowed: {}",
-                DOCUMENT_KEYS.join(", ")
-            )));
-        }
-    }
-    let version = match doc.get("schema_version") {
-        Some(v) => match v.as_u64().and_then(|v| u32::try_from(v).ok()) {
-            Some(v) if v > SCHEMA_VERSION => {
-                return Err(vec![RecordError::document(format!(
-                    "the file was written by a newer smplan (schema version {v}; this one knows \
-                     {SCHEMA_VERSION}); import it with that version"
-                ))]);
-            }
-            Some(0) | None => {
-                errors.push(RecordError::document(format!(
-                    "schema_version {v} is not a schema version; allowed: 1 to {SCHEMA_VERSION}"
-                )));
-                SCHEMA_VERSION
-            }
-            Some(v) => v,
-        },
-        None => {
-            errors.push(RecordError::document(
-                "the document has no schema_version; an smplan export starts with it",
-            ));
-            SCHEMA_VERSION
-        }
-    };
-    if let Some(e) = doc.get("exported")
-        && !e.is_string()
-    {
-        errors.push(RecordError::document(
-            "exported must be a date and time as text (RFC 3339)",
-        ));
-    }
-    let patients = match doc.remove("patients") {
-        Some(Value::Array(p)) => p,
-        Some(_) => {
-            errors.push(RecordError::document(
-                "patients must be an array of records",
-            ));
-            Vec::new()
-        }
-        None => {
-            errors.push(RecordError::document("the document has no patients array"));
-            Vec::new()
-        }
-    };
-    if errors.is_empty() {
-        Ok(JsonFile {
-            schema_version: version,
-            patients,
-        })
-    } else {
-        Err(errors)
-    }
+    let schema_version = check_parts(&parts)?;
+    Ok(JsonFile {
+        schema_version,
+        patients,
+    })
 }
 
 /// A document read a record at a time ([`for_each`]): what it holds besides its records.
@@ -702,6 +642,7 @@ fn json_path(path: &serde_ignored::Path<'_>) -> String {
 mod tests {
     use super::*;
     use crate::domain::*;
+    use serde_json::json;
 
     fn ctx_zones() -> Vec<String> {
         DEFAULT_ZONE_IDS.map(String::from).to_vec()
@@ -884,38 +825,39 @@ mod tests {
         assert!(err[0].contains("does not agree with birth_date"), "{err:?}");
     }
 
-    /// The document read a record at a time says what the whole document read says.
+    /// The document read a record at a time: its records passed on in order, and each
+    /// problem of the document itself named.
     #[test]
-    fn streamed_document_checks_match_the_whole_document_ones() {
-        let docs = [
-            doc(r#"{"record_id": "A-1", "alopecia": {"subtype": "androgenetic"}}"#),
-            r#"{"schema_version": 1, "patients": [], "extra": 1, "another": [1]}"#.into(),
-            r#"[1, 2]"#.into(),
-            r#""text""#.into(),
-            r#"{"schema_version": 1, "patients": {"a": 1}}"#.into(),
-            r#"{"schema_version": 99, "patients": []}"#.into(),
-            r#"{"schema_version": 0, "exported": 5, "patients": []}"#.into(),
-            r#"{"patients": [1, {"x": [2]}]}"#.into(),
-            r#"{"schema_version": 1}"#.into(),
+    fn streamed_document_checks_name_each_problem() {
+        let mut seen = Vec::new();
+        let parts = for_each(
+            br#"{"patients": [1, {"x": [2]}], "schema_version": 1}"#.as_slice(),
+            |i, v| seen.push((i, v)),
+        )
+        .unwrap();
+        assert_eq!(check_parts(&parts).unwrap(), 1);
+        assert_eq!(seen, vec![(0, json!(1)), (1, json!({"x": [2]}))]);
+        let cases = [
+            (
+                r#"{"schema_version": 1, "patients": [], "extra": 1, "another": [1]}"#,
+                "unknown key 'another'",
+            ),
+            (r#"[1, 2]"#, "not an smplan export"),
+            (r#""text""#, "not an smplan export"),
+            (
+                r#"{"schema_version": 1, "patients": {"a": 1}}"#,
+                "patients must be an array",
+            ),
+            (r#"{"schema_version": 99, "patients": []}"#, "newer smplan"),
+            (
+                r#"{"schema_version": 0, "exported": 5, "patients": []}"#,
+                "schema_version 0 is not a schema version",
+            ),
+            (r#"{"schema_version": 1}"#, "no patients array"),
         ];
-        for d in docs {
-            let whole = read(d.as_bytes()).map(|f| (f.schema_version, f.patients));
-            let mut seen = Vec::new();
-            let parts = for_each(d.as_bytes(), |i, v| seen.push((i, v))).unwrap();
-            let streamed = check_parts(&parts);
-            match (whole, streamed) {
-                (Ok((v, patients)), Ok(sv)) => {
-                    assert_eq!(v, sv, "{d}");
-                    let got: Vec<Value> = seen.into_iter().map(|(_, v)| v).collect();
-                    assert_eq!(got, patients, "{d}");
-                }
-                (Err(a), Err(b)) => {
-                    let s =
-                        |e: Vec<RecordError>| e.iter().map(|e| e.to_string()).collect::<Vec<_>>();
-                    assert_eq!(s(a), s(b), "{d}");
-                }
-                (a, b) => panic!("{d}: whole {a:?}, streamed {b:?}"),
-            }
+        for (d, says) in cases {
+            let e = read(d.as_bytes()).unwrap_err();
+            assert!(e[0].to_string().contains(says), "{d}: {e:?}");
         }
         // Not JSON: the parser's error, as for the whole document.
         assert!(for_each(&b"{\"patients\": [1,"[..], |_, _| {}).is_err());

@@ -1,9 +1,8 @@
 //! The command line at its edges (issue 14, findings 10 and 12): output paths inside the
 //! registry, closed pipes, missing registries, hostile cell values in messages.
 
-use crate::cli_common;
+use crate::cli_common::{self, snapshot, stderr};
 
-use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Output;
@@ -15,28 +14,6 @@ fn smplan(dir: &Path, args: &[&str]) -> Output {
         .env("USER", "tester")
         .output()
         .expect("run smplan")
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
-/// Every file under `dir` with its bytes.
-fn snapshot(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
-    let mut out = BTreeMap::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for e in fs::read_dir(&d).expect("read dir") {
-            let p = e.expect("entry").path();
-            if p.is_dir() {
-                stack.push(p.clone());
-                out.insert(p, b"<dir>".to_vec());
-            } else {
-                out.insert(p.clone(), fs::read(&p).expect("read"));
-            }
-        }
-    }
-    out
 }
 
 /// A small generated registry in `root/reg`.

@@ -1,9 +1,8 @@
 //! `smplan import` / `export` / `check` through the real binary: round trip, and the
 //! bad-input matrix (each refused with exit 1, naming the cell, the registry unchanged).
 
-use crate::cli_common;
+use crate::cli_common::{self, snapshot, stderr};
 
-use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -15,28 +14,6 @@ fn smplan(dir: &Path, args: &[&str]) -> Output {
         .env("USER", "tester")
         .output()
         .unwrap()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
-/// Every file under `dir`, with its bytes (the lock file included).
-fn snapshot(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
-    let mut out = BTreeMap::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for e in fs::read_dir(&d).unwrap() {
-            let p = e.unwrap().path();
-            if p.is_dir() {
-                stack.push(p.clone());
-                out.insert(p, b"<dir>".to_vec());
-            } else {
-                out.insert(p.clone(), fs::read(&p).unwrap());
-            }
-        }
-    }
-    out
 }
 
 const HEADER: &str = "record_id,name,sex,birth_date,fitzpatrick,subtype,classification,zones,session1_date,session2_date,session3_date,post_date,vds_post,vds_6m,pss_post,pss_6m,m6_date,adverse_events";

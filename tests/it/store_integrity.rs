@@ -3,7 +3,7 @@
 //! entry, a save never overwrites a file another process changed since it was read, and
 //! fields this smplan does not know are never dropped.
 
-use crate::cli_common;
+use crate::cli_common::{self, stderr};
 
 use smplan::domain::{Patient, Subtype};
 use smplan::store::audit::{AuditEntry, GENESIS, TORN_TAIL_FIELD, line_hash};
@@ -24,10 +24,6 @@ fn opts(write: bool) -> OpenOptions {
         "tester",
         chrono::NaiveDate::from_ymd_opt(2026, 1, 15).unwrap(),
     )
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
 }
 
 fn stdout(o: &Output) -> String {

@@ -240,6 +240,19 @@ fn open_and_check(root: &Path, dir: &Path) -> (usize, usize) {
     counts
 }
 
+/// A registry directory `reg` under a new temporary root, with `patients/` (and `journal/`
+/// when asked), and a sentinel file outside it that no opening may change.
+fn registry_in_temp(journal: bool) -> (tempfile::TempDir, PathBuf) {
+    let root = tempfile::tempdir().expect("tempdir");
+    let dir = root.path().join("reg");
+    fs::create_dir_all(dir.join("patients")).expect("mkdir");
+    if journal {
+        fs::create_dir_all(dir.join("journal")).expect("mkdir");
+    }
+    fs::write(root.path().join("outside.json"), b"sentinel").expect("write");
+    (root, dir)
+}
+
 /// The seeds are valid inputs, so the mutations start from something every reader accepts.
 #[test]
 fn the_seeds_are_accepted() {
@@ -344,10 +357,7 @@ proptest! {
 
     #[test]
     fn patient_file(bytes in mutated_json(serde_json::from_str(DEMO_01).expect("demo"))) {
-        let root = tempfile::tempdir().expect("tempdir");
-        let dir = root.path().join("reg");
-        fs::create_dir_all(dir.join("patients")).expect("mkdir");
-        fs::write(root.path().join("outside.json"), b"sentinel").expect("write");
+        let (root, dir) = registry_in_temp(false);
         fs::write(dir.join("patients").join("DEMO-01.json"), &bytes).expect("write");
         let first = open_and_check(root.path(), &dir);
         // A damaged file is set aside once and reported; the next open sees the same registry.
@@ -364,11 +374,7 @@ proptest! {
         "patients": [serde_json::from_str::<Value>(DEMO_02).expect("demo")],
         "audit": [],
     }))) {
-        let root = tempfile::tempdir().expect("tempdir");
-        let dir = root.path().join("reg");
-        fs::create_dir_all(dir.join("journal")).expect("mkdir");
-        fs::create_dir_all(dir.join("patients")).expect("mkdir");
-        fs::write(root.path().join("outside.json"), b"sentinel").expect("write");
+        let (root, dir) = registry_in_temp(true);
         fs::write(dir.join("journal").join("00000000000000000001-1-0.json"), &bytes)
             .expect("write");
         open_and_check(root.path(), &dir);
@@ -414,10 +420,7 @@ proptest! {
     #[test]
     fn journal_staged_record(pick in any::<usize>(), with in hostile_value(), raw in any::<bool>(),
                              at in any::<usize>(), byte in any::<u8>()) {
-        let root = tempfile::tempdir().expect("tempdir");
-        let dir = root.path().join("reg");
-        fs::create_dir_all(dir.join("patients")).expect("mkdir");
-        fs::write(root.path().join("outside.json"), b"sentinel").expect("write");
+        let (root, dir) = registry_in_temp(false);
         let mut record = staged_import(&dir);
         let bytes = if raw {
             let mut b = serde_json::to_vec(&record).expect("json");

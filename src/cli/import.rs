@@ -335,19 +335,8 @@ fn run_csv(ctx: &Ctx, file: &Path, update: bool) -> ExitCode {
         Ok(s) => s,
         Err(e) => return fail(format!("cannot read {}: {e}", file.display())),
     };
-    let protocol = match ctx.protocol_for_writing() {
-        Ok(p) => p,
-        Err(e) => return fail(e),
-    };
-    let rules = protocol.safety_rules();
-    // Summaries only: the whole record of a patient the file updates is read when its row
-    // comes (`whole`).
-    let opts = |write| crate::store::OpenOptions {
-        summaries: true,
-        ..ctx.open_options(write, &protocol)
-    };
-    let mut reader = match open_reader(ctx, opts(false)) {
-        Ok(r) => r,
+    let (protocol, rules, mut reader) = match open_for_import(ctx) {
+        Ok(opened) => opened,
         Err(code) => return code,
     };
     let deidentified = {
@@ -378,7 +367,7 @@ fn run_csv(ctx: &Ctx, file: &Path, update: bool) -> ExitCode {
     // Again under the lock (the registry may have changed in between), each patient staged.
     let staged = Staging {
         ctx,
-        opts: opts(true),
+        opts: import_options(ctx, true, &protocol),
         deidentified,
         rows,
     };
@@ -449,6 +438,24 @@ fn names_of(
         known.clash(&p.record_id);
     }
     (known, own)
+}
+
+/// Summaries only: the whole record of a patient the file updates is read when its row or
+/// record comes (`whole`).
+fn import_options(ctx: &Ctx, write: bool, protocol: &Protocol) -> crate::store::OpenOptions {
+    crate::store::OpenOptions {
+        summaries: true,
+        ..ctx.open_options(write, protocol)
+    }
+}
+
+/// What both passes of an import (CSV or JSON) work with: the clinic protocol (a refused one
+/// stops the import), its safety rules, and the registry opened for the first pass.
+fn open_for_import(ctx: &Ctx) -> Result<(Protocol, SafetyRules, Registry), ExitCode> {
+    let protocol = ctx.protocol_for_writing().map_err(fail)?;
+    let rules = protocol.safety_rules();
+    let reader = open_reader(ctx, import_options(ctx, false, &protocol))?;
+    Ok((protocol, rules, reader))
 }
 
 /// The registry as it is, for the first check (no lock): refused when a newer smplan wrote it.
@@ -636,17 +643,8 @@ fn run_json(ctx: &Ctx, file: &Path, update: bool) -> ExitCode {
     if let Err(errors) = patient_json::check_records(count, first_deidentified.as_deref(), update) {
         return refuse(file, &strings(errors));
     }
-    let protocol = match ctx.protocol_for_writing() {
-        Ok(p) => p,
-        Err(e) => return fail(e),
-    };
-    let rules = protocol.safety_rules();
-    let opts = |write| crate::store::OpenOptions {
-        summaries: true,
-        ..ctx.open_options(write, &protocol)
-    };
-    let mut reader = match open_reader(ctx, opts(false)) {
-        Ok(r) => r,
+    let (protocol, rules, mut reader) = match open_for_import(ctx) {
+        Ok(opened) => opened,
         Err(code) => return code,
     };
     let deidentified = first_deidentified.is_some();
@@ -664,7 +662,7 @@ fn run_json(ctx: &Ctx, file: &Path, update: bool) -> ExitCode {
     drop(reader);
     let staged = Staging {
         ctx,
-        opts: opts(true),
+        opts: import_options(ctx, true, &protocol),
         deidentified,
         rows: count,
     };

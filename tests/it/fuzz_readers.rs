@@ -347,6 +347,32 @@ proptest! {
     }
 }
 
+/// The transaction id of the staged record seeds (a process that cannot exist: pid 2e9).
+const STAGED_TXN: &str = "00000000000000000001-2000000000-0";
+
+/// Stages three patients of an import into `dir` (an empty registry) as an import
+/// cut short right after its commit point leaves them, without the commit record; returns
+/// the record it would have written (format 2, `staged`).
+fn staged_import(dir: &Path) -> Value {
+    use smplan::store::staging::StageWriter;
+    fs::create_dir_all(dir.join("journal")).expect("mkdir");
+    let mut w = StageWriter::create(dir, STAGED_TXN).expect("stage");
+    for i in 0..3 {
+        let p = Patient::new(format!("ST-{i}"), smplan::domain::Subtype::Scarring);
+        w.add(&p, &[]).expect("add");
+    }
+    let staged = w.finish().expect("finish");
+    json!({
+        "format": 2,
+        "txn": STAGED_TXN,
+        "audit_offset": 0,
+        "audit_tail": "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
+        "patients": [],
+        "audit": [],
+        "staged": staged,
+    })
+}
+
 proptest! {
     // Each case writes and opens a registry on disk: fewer cases.
     #![proptest_config(ProptestConfig {
@@ -380,40 +406,6 @@ proptest! {
         open_and_check(root.path(), &dir);
         open_and_check(root.path(), &dir);
     }
-}
-
-/// The transaction id of the staged record seeds (a process that cannot exist: pid 2e9).
-const STAGED_TXN: &str = "00000000000000000001-2000000000-0";
-
-/// Stages three patients of an import into `dir` (an empty registry) as an import
-/// cut short right after its commit point leaves them, without the commit record; returns
-/// the record it would have written (format 2, `staged`).
-fn staged_import(dir: &Path) -> Value {
-    use smplan::store::staging::StageWriter;
-    fs::create_dir_all(dir.join("journal")).expect("mkdir");
-    let mut w = StageWriter::create(dir, STAGED_TXN).expect("stage");
-    for i in 0..3 {
-        let p = Patient::new(format!("ST-{i}"), smplan::domain::Subtype::Scarring);
-        w.add(&p, &[]).expect("add");
-    }
-    let staged = w.finish().expect("finish");
-    json!({
-        "format": 2,
-        "txn": STAGED_TXN,
-        "audit_offset": 0,
-        "audit_tail": "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
-        "patients": [],
-        "audit": [],
-        "staged": staged,
-    })
-}
-
-proptest! {
-    #![proptest_config(ProptestConfig {
-        cases: cases(32),
-        failure_persistence: None,
-        ..ProptestConfig::default()
-    })]
 
     /// A staged commit record (an import's, see `store::staging`), mutated: the registry
     /// opens with the import whole or not at all, never reaches outside, and says why.

@@ -228,7 +228,7 @@ pub struct AgendaItem {
     pub window_end: NaiveDate,
     /// The window ended before the reference date and nothing was recorded.
     pub overdue: bool,
-    /// A session the health screen holds back (deferred, awaiting a clearance, screen
+    /// Set by [`agenda`]: a session the health screen holds back (deferred, awaiting a clearance, screen
     /// incomplete or not done): due by the schedule, but it cannot be recorded until that is
     /// settled, so the agenda says so instead of listing it as if it could go ahead. Not in
     /// the JSON, whose shape the contract fixes (its readers see the triage in the exports).
@@ -261,17 +261,13 @@ pub fn pending(patient: &Patient, protocol: &Protocol, from: NaiveDate) -> Vec<A
     if let Some(next) = (1..=n as u8).find(|k| patient.session(*k).is_none())
         && let Some(w) = session_window(patient, protocol, next)
     {
-        let triage = patient.triage(protocol.screen_rules()).triage;
-        items.push(AgendaItem {
-            held: (triage != Triage::Clear).then_some(triage),
-            ..AgendaItem::new(
-                patient,
-                AgendaKind::Session,
-                format!("session {next}"),
-                w,
-                from,
-            )
-        });
+        items.push(AgendaItem::new(
+            patient,
+            AgendaKind::Session,
+            format!("session {next}"),
+            w,
+            from,
+        ));
     }
     for def in &protocol.schedule.follow_ups {
         if patient
@@ -317,11 +313,23 @@ pub fn agenda<'a>(
     let until = add_days(from, days);
     let mut out: Vec<AgendaItem> = patients
         .into_iter()
-        .flat_map(|p| pending(p, protocol, from))
-        .filter(|it| {
-            it.overdue
-                || (from <= it.date && it.date < until)
-                || (it.window_start <= from && from <= it.window_end)
+        .flat_map(|p| {
+            pending(p, protocol, from)
+                .into_iter()
+                .filter(|it| {
+                    it.overdue
+                        || (from <= it.date && it.date < until)
+                        || (it.window_start <= from && from <= it.window_end)
+                })
+                // Only the sessions listed pay for the triage (the patient list's next due
+                // item, from `pending`, does not need it).
+                .map(move |mut it| {
+                    if it.kind == AgendaKind::Session {
+                        let t = p.triage(protocol.screen_rules()).triage;
+                        it.held = (t != Triage::Clear).then_some(t);
+                    }
+                    it
+                })
         })
         .collect();
     out.sort_by(|a, b| {
